@@ -1,0 +1,71 @@
+// swift-tools-version: 6.1
+// Rung — distributed hyperparameter search for fine-tuning.
+// The targets and their `dependencies:` lists are the architecture: dependencies point down only.
+//
+//   rung (RungCLI)                      argument parsing, wiring, terminal output
+//   Runtime                             coordinator and worker processes: sockets, timers, files
+//   Wire    Store    FineTune  Simulator protocol+ZeroMQ · SQLite · models/data/training · virtual time
+//   Search           Tensors            pure logic: spaces, samplers, schedulers · tensors+autodiff
+//   CZeroMQ          CBLAS              system libraries
+import PackageDescription
+
+let package = Package(
+    name: "Rung",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rung", targets: ["RungCLI"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "FineTune", targets: ["FineTune"]),
+        .library(name: "Search", targets: ["Search"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // System libraries. Only Tensors imports CBLAS; only Wire imports CZeroMQ.
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZeroMQ", path: "Sources/CZeroMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]),
+
+        // Pure logic.
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "Search", dependencies: [.product(name: "Yams", package: "Yams")]),
+
+        // Models, data, training; virtual-time driver of the search engine.
+        .target(name: "FineTune", dependencies: ["Tensors"]),
+        .target(name: "Simulator", dependencies: ["Search"]),
+
+        // Edges: protocol over ZeroMQ, durable store.
+        .target(name: "Wire", dependencies: ["CZeroMQ", "Search"]),
+        .target(name: "Store", dependencies: ["Search", .product(name: "GRDB", package: "GRDB.swift")]),
+
+        // Long-running processes.
+        .target(name: "Runtime", dependencies: [
+            "Search", "Wire", "Store", "FineTune",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "RungCLI", dependencies: [
+            "Tensors", "FineTune", "Search", "Simulator", "Wire", "Store", "Runtime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "FineTuneTests", dependencies: ["FineTune", "Tensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SearchTests", dependencies: [
+            "Search", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Search"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Search"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// FineTune — placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// Tensors — placeholder until its first file lands.

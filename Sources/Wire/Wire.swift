@@ -1,0 +1,1 @@
+// Wire — placeholder until its first file lands.

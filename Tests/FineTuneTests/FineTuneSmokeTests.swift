@@ -1,0 +1,4 @@
+import Testing
+@testable import FineTune
+
+@Test func FineTuneModuleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import Runtime
+
+@Test func RuntimeModuleLinks() { #expect(Bool(true)) }

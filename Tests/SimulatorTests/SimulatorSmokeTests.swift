@@ -1,0 +1,4 @@
+import Testing
+@testable import Simulator
+
+@Test func SimulatorModuleLinks() { #expect(Bool(true)) }
