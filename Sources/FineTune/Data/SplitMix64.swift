@@ -37,6 +37,11 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         Double(next() >> 11) * 0x1.0p-53
     }
 
+    /// A uniform Double in the open interval (0, 1): the midpoints of 2^53 equal cells.
+    public mutating func openUnitDouble() -> Double {
+        (Double(next() >> 11) + 0.5) * 0x1.0p-53
+    }
+
     /// A standard normal sample (Box–Muller, one value per call).
     public mutating func normal() -> Double {
         let u1 = 1.0 - unitDouble()  // in (0, 1], so the log is finite
