@@ -6,7 +6,7 @@ import Testing
 @testable import FineTune
 
 /// data/breast_cancer.csv in the package root (three levels above this file).
-let breastCancerURL = URL(fileURLWithPath: #filePath)
+private let breastCancerURL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("data/breast_cancer.csv")
 

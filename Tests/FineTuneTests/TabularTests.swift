@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import FineTune
 
-let smallCSV = """
+private let smallCSV = """
     x,color,z,label
     1,red,10,yes
     2,,20,no
