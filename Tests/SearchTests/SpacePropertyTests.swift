@@ -38,6 +38,19 @@ import Testing
         }
     }
 
+    @Test func everyValueSurvivesTheUnitCoordinateRoundTrip() async {
+        await propertyCheck(input: Gen.int(in: 1...9), Gen.uint64(in: 0...UInt64.max)) { n, seed in
+            let cat = Parameter("c", .categorical((0..<n).map { .string("v\($0)") }))
+            for v in cat.gridValues()! { #expect(cat.fromUnit(cat.toUnit(v)) == v) }
+            var rng = RandomSource(seed: seed)
+            let real = Parameter("r", .logUniform(low: 1e-3, high: 10))
+            for _ in 0..<20 {
+                let v = real.sample(using: &rng)
+                #expect(abs(real.fromUnit(real.toUnit(v)).numeric! - v.numeric!) <= 1e-12 * v.numeric!)
+            }
+        }
+    }
+
     static let conditional = SearchSpace([
         Parameter("backbone", .categorical([.string("cnn"), .string("resnet"), .string("minilm")])),
         Parameter("unfreeze", .integer(low: 0, high: 4, step: 1, log: false),

@@ -156,8 +156,9 @@ public struct Parameter: Sendable, Codable, Equatable {
 
     /// The inverse of `toUnit` for real and integer domains (u in [0, 1], clamped; integers round
     /// to the nearest step); for categorical, u is the choice index.
-    public func fromUnit(_ u: Double) -> ParameterValue {
-        let u = min(max(u, 0), 1)
+    public func fromUnit(_ x: Double) -> ParameterValue {
+        if case .categorical(let choices) = domain { return choices[min(max(Int(x), 0), choices.count - 1)] }
+        let u = min(max(x, 0), 1)
         switch domain {
         case .uniform(let lo, let hi):
             return .double(min(max(lo + u * (hi - lo), lo), hi))
@@ -170,7 +171,7 @@ public struct Parameter: Sendable, Codable, Equatable {
             let top = (hi - lo) / step
             return .int(lo + step * min(max(Int(k), 0), top))
         case .categorical(let choices):
-            return choices[min(max(Int(u), 0), choices.count - 1)]
+            return choices[0]   // handled above
         case .fixed(let v):
             return v
         }
