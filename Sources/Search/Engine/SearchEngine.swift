@@ -47,6 +47,8 @@ public struct SearchEngine: Sendable, Equatable {
     /// The best result: highest rung first, then smallest loss (ties: smaller id).
     private var bestRung = -1
     private var bestEntry: RankedEntry?
+    /// The best feasible result per rung.
+    private var bestPerRung: [RankedEntry?]
     private var intakeClosed = false
 
     /// The rung milestones (resource values), increasing; the last is R.
@@ -59,6 +61,7 @@ public struct SearchEngine: Sendable, Equatable {
         rng = RandomSource(seed: study.seed)
         sampler = SamplerState(spec: study.sampler, space: study.space)
         observations = Array(repeating: [], count: ladder.rungs.count)
+        bestPerRung = Array(repeating: nil, count: ladder.rungs.count)
         let kind = study.scheduler.bracketKind
         let hyperband = study.scheduler.kind == .hyperband
         switch kind {
@@ -86,6 +89,13 @@ public struct SearchEngine: Sendable, Equatable {
     /// The best trial so far: among feasible results at the highest rung any feasible result
     /// reached, the one with the best objective (ties: smaller id).
     public var best: TrialRecord? { bestEntry.map { trials[$0.trial] } }
+
+    /// The trial with the best feasible result at rung `k` (O(1)); `best(atRung: rungs.count − 1)`
+    /// is the best trial trained to the maximum resource.
+    public func best(atRung k: Int) -> TrialRecord? {
+        guard bestPerRung.indices.contains(k), let e = bestPerRung[k] else { return nil }
+        return trials[e.trial]
+    }
 
     /// The objective value of `best` at that rung.
     public var bestValue: Double? { best?.results.first { $0.rung == bestRung }?.value }
@@ -162,6 +172,7 @@ public struct SearchEngine: Sendable, Equatable {
         if loss < .infinity, k > bestRung || (k == bestRung && RankedEntry.better(entry, bestEntry!)) {
             bestRung = k; bestEntry = entry
         }
+        if loss < .infinity, bestPerRung[k] == nil || RankedEntry.better(entry, bestPerRung[k]!) { bestPerRung[k] = entry }
         let top = ladder.rungs.count - 1
         if abs(resource - record.target) <= 1e-9 * max(1, record.target) {
             setState(i, k == top ? .completed : .paused, now)
@@ -196,10 +207,14 @@ public struct SearchEngine: Sendable, Equatable {
 
     private mutating func tick(_ now: Double) -> [Decision] {
         guard !isComplete, sha != nil else { return [] }
-        let snapshot = trials
-        let cut = sha!.tick(now: now) { t in
-            let s = snapshot[t].state
-            return s == .running || s == .queued ? snapshot[t].assignedAt : nil
+        let cut: [Int]
+        do {
+            // A read-only view for the scheduler; it ends before `stop` mutates `trials`, so no copy.
+            let view = trials
+            cut = sha!.tick(now: now) { t in
+                let s = view[t].state
+                return s == .running || s == .queued ? view[t].assignedAt : nil
+            }
         }
         return stop(cut, now)
     }
