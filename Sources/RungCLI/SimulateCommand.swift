@@ -37,7 +37,7 @@ struct ClusterOptions: ParsableArguments {
     var slowFactor: Double = 3
     @Option(help: "Virtual seconds between ticks (lets SHA cut stragglers). Default: a quarter of the study's straggler_timeout, or no ticks.")
     var tick: Double?
-    @Option(help: "Synthetic benchmark: how strongly good final values go with slow convergence, in [0, 1] (early/final rank disagreement).")
+    @Option(help: "Synthetic benchmark: how much early and final rankings disagree, in [0, 1] (0: not at all; good configurations converge slower as it grows).")
     var crossing: Double = 0.2
     @Option(help: "Synthetic benchmark: standard deviation of the observation noise.")
     var noise: Double = 0.01
