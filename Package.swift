@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "FineTune", dependencies: ["Tensors"]),
         .target(name: "Simulator", dependencies: [
             "Search", .product(name: "HeapModule", package: "swift-collections"),
-        ]),
+        ], exclude: ["README.md"]),
 
         // Edges: protocol over ZeroMQ, durable store.
         .target(name: "Wire", dependencies: ["CZeroMQ", "Search"]),

@@ -282,7 +282,8 @@ public struct Simulation<Engine: SearchDriver> {
         if resource >= settings.maxResource * (1 - 1e-12) { record(trial: a.trial, config: a.config, value: value) }
         if last { end(worker: w, lost: false) }
         let generation = workers[w].generation
-        deliver(.reported(trial: a.trial, resource: resource, value: value, metrics: [:]), slot: nil)
+        let metrics = benchmark.metrics(trial: a.trial, config: a.config, resource: resource)
+        deliver(.reported(trial: a.trial, resource: resource, value: value, metrics: metrics), slot: nil)
         if !last && workers[w].generation == generation && workers[w].job != nil { scheduleNextReport(of: w) }
     }
 

@@ -34,14 +34,16 @@ import Testing
         #expect(curves.trials[1].epochs == [1, 2, 3, 4])
         #expect(curves.trials[1].values == [0.8, 0.6, 0.55, 0.45])
         #expect(curves.trials[0].seconds == [10, 10, 20])
+        #expect(curves.trials[0].otherMetrics == ["accuracy": [0.5, 0.6, 0.7]])
+        #expect(abs(curves.trials[0].metrics(at: 3)["accuracy"]! - 0.65) < 1e-15)
     }
 
     @Test func jsonLinesGiveTheSameCurvesAsCSV() throws {
         let jsonl = """
-            {"trial": 0, "epoch": 1, "val_loss": 0.9, "seconds": 10, "param.lr": 0.001, "param.optimizer": "adam"}
-            {"trial": 0, "epoch": 2, "val_loss": 0.7, "seconds": 10, "param.lr": 0.001, "param.optimizer": "adam"}
+            {"trial": 0, "epoch": 1, "val_loss": 0.9, "accuracy": 0.5, "seconds": 10, "param.lr": 0.001, "param.optimizer": "adam"}
+            {"trial": 0, "epoch": 2, "val_loss": 0.7, "accuracy": 0.6, "seconds": 10, "param.lr": 0.001, "param.optimizer": "adam"}
 
-            {"trial": 0, "epoch": 4, "val_loss": 0.5, "seconds": 20, "param.lr": 0.001, "param.optimizer": "adam"}
+            {"trial": 0, "epoch": 4, "val_loss": 0.5, "accuracy": 0.7, "seconds": 20, "param.lr": 0.001, "param.optimizer": "adam"}
             """
         let fromJSON = try RecordedCurves.load(contentsOf: try write(jsonl, "jsonl"), metric: "val_loss")
         let fromCSV = try RecordedCurves.load(contentsOf: try write(Self.csv, "csv"), metric: "val_loss")

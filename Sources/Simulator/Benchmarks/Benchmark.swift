@@ -42,4 +42,12 @@ public protocol Benchmark: Sendable {
     func trueFinalValue(trial: TrialID, config: Configuration) -> Double
     /// Virtual seconds to run from `fromResource` (0 for a fresh start) to `toResource`.
     func cost(trial: TrialID, config: Configuration, fromResource: Double, toResource: Double) -> Double
+    /// Other metrics reported beside the objective at `resource` (for constraints and a second
+    /// objective); none by default.
+    func metrics(trial: TrialID, config: Configuration, resource: Double) -> [String: Double]
+}
+
+extension Benchmark {
+    /// No other metrics.
+    public func metrics(trial: TrialID, config: Configuration, resource: Double) -> [String: Double] { [:] }
 }

@@ -16,11 +16,21 @@ public struct RecordedTrial: Sendable, Hashable {
     public var values: [Double]
     /// Seconds each epoch took, where recorded.
     public var seconds: [Double]?
+    /// The other numeric metric columns, each with a value at every epoch (columns missing at some
+    /// epoch are left out).
+    public var otherMetrics: [String: [Double]] = [:]
 
     /// The value at `resource`: exact at a recorded epoch, linear between two, the first value
     /// before the first epoch and the last value after the last one (a trial that stopped early
     /// keeps its last value).
-    public func value(at resource: Double) -> Double {
+    public func value(at resource: Double) -> Double { interpolate(values, at: resource) }
+
+    /// The other recorded metrics at `resource`, read like `value(at:)`.
+    public func metrics(at resource: Double) -> [String: Double] {
+        otherMetrics.mapValues { interpolate($0, at: resource) }
+    }
+
+    private func interpolate(_ values: [Double], at resource: Double) -> Double {
         guard let last = epochs.last else { return .nan }
         if resource <= epochs[0] { return values[0] }
         if resource >= last { return values[values.count - 1] }
@@ -57,7 +67,7 @@ public struct RecordedCurves: Sendable {
     public init(rows: [[String: ParameterValue]], metric: String, source: String) throws {
         self.metric = metric
         var order: [String] = []
-        var byTrial: [String: (config: Configuration, points: [(Double, Double, Double?)])] = [:]
+        var byTrial: [String: (config: Configuration, points: [(Double, Double, Double?, [String: Double])])] = [:]
         for (index, row) in rows.enumerated() {
             let line = "\(source): row \(index + 1)"
             guard let trial = row["trial"] else {
@@ -78,16 +88,28 @@ public struct RecordedCurves: Sendable {
                 for (key, v) in row where key.hasPrefix("param.") { config[String(key.dropFirst(6))] = v }
                 byTrial[id] = (config, [])
             }
-            byTrial[id]!.points.append((epoch, value, row["seconds"]?.numeric))
+            var others: [String: Double] = [:]
+            for (key, v) in row where !Self.reserved.contains(key) && key != metric && !key.hasPrefix("param.") {
+                if let x = v.numeric { others[key] = x }
+            }
+            byTrial[id]!.points.append((epoch, value, row["seconds"]?.numeric, others))
         }
         guard !order.isEmpty else { throw SimulatorError(.badRecording, "\(source) holds no rows") }
         trials = order.map { id in
             let (config, points) = byTrial[id]!
             let sorted = points.sorted { $0.0 < $1.0 }
             let secs = sorted.allSatisfy { $0.2 != nil } ? sorted.map { $0.2! } : nil
-            return RecordedTrial(id: id, config: config, epochs: sorted.map(\.0), values: sorted.map(\.1), seconds: secs)
+            var others: [String: [Double]] = [:]
+            for key in Set(sorted.flatMap { $0.3.keys }) where sorted.allSatisfy({ $0.3[key] != nil }) {
+                others[key] = sorted.map { $0.3[key]! }
+            }
+            return RecordedTrial(id: id, config: config, epochs: sorted.map(\.0), values: sorted.map(\.1),
+                                 seconds: secs, otherMetrics: others)
         }
     }
+
+    /// Columns with a fixed meaning in the export format.
+    static let reserved: Set<String> = ["trial", "epoch", "seconds"]
 
     /// Parses a cell: integer, then double, then true/false, else the text itself.
     static func cell(_ text: String) -> ParameterValue {

@@ -89,6 +89,10 @@ public struct ReplayBenchmark: Benchmark {
         recorded(trial: trial, config: config).value(at: resource)
     }
 
+    public func metrics(trial: TrialID, config: Configuration, resource: Double) -> [String: Double] {
+        recorded(trial: trial, config: config).metrics(at: resource)
+    }
+
     public func trueFinalValue(trial: TrialID, config: Configuration) -> Double {
         recorded(trial: trial, config: config).value(at: maxResource)
     }
