@@ -101,6 +101,7 @@ public struct Simulation<Engine: SearchDriver> {
     private var rng: SplitMix64
     private var now = 0.0
     private var complete = false
+    private var started = false
     private var result: SimulationResult
     private var deathRatePerSecond: Double { settings.deathRate / 3600 }
     private let clock = ContinuousClock()
@@ -117,9 +118,11 @@ public struct Simulation<Engine: SearchDriver> {
                                   events: 0, reports: 0, deaths: 0, lostTrials: 0, engineSeconds: 0)
     }
 
-    /// Runs the study to completion and returns what happened.
+    /// Runs the study to completion and returns what happened (once per simulation).
     /// - Throws: `SimulatorError.stalled` when the engine waits forever with nothing running.
     public mutating func run() throws -> SimulationResult {
+        precondition(!started, "Simulation.run() runs once; make a new Simulation for another run")
+        started = true
         setUpWorkers()
         if settings.tickInterval > 0 { schedule(at: settings.tickInterval, .tick) }
         offerIdleWorkers()

@@ -29,5 +29,6 @@ public struct SimulatorError: Error, Sendable, CustomStringConvertible, Equatabl
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

@@ -16,8 +16,11 @@ public struct ReplayBenchmark: Benchmark {
         case inOrder = "in-order"
     }
 
+    /// The name it is selected by.
     public let name: String
+    /// Which way its values are better.
     public let direction: ObjectiveDirection
+    /// The best value at the maximum resource.
     public let optimum: Double?
     /// The curves played back.
     public let curves: RecordedCurves
@@ -85,18 +88,22 @@ public struct ReplayBenchmark: Benchmark {
         return total
     }
 
+    /// The value reported at `resource` (see `Benchmark`).
     public func value(trial: TrialID, config: Configuration, resource: Double) -> Double {
         recorded(trial: trial, config: config).value(at: resource)
     }
 
+    /// The other metrics reported at `resource` (see `Benchmark`).
     public func metrics(trial: TrialID, config: Configuration, resource: Double) -> [String: Double] {
         recorded(trial: trial, config: config).metrics(at: resource)
     }
 
+    /// The noise-free value at the maximum resource (see `Benchmark`).
     public func trueFinalValue(trial: TrialID, config: Configuration) -> Double {
         recorded(trial: trial, config: config).value(at: maxResource)
     }
 
+    /// Virtual seconds from `fromResource` to `toResource` (see `Benchmark`).
     public func cost(trial: TrialID, config: Configuration, fromResource: Double, toResource: Double) -> Double {
         let rec = recorded(trial: trial, config: config)
         guard let seconds = rec.seconds, let lastEpoch = rec.epochs.last else {

@@ -31,8 +31,11 @@ public enum ParameterScale: Sendable, Hashable {
 /// - Observations add N(0, noise²), seeded by (seed, configuration, resource).
 /// - Cost is `secondsPerUnit`·(0.5 + c(x)) per unit of resource, c(x) ∈ [0, 1] smooth in x.
 public struct SyntheticBenchmark: Benchmark {
+    /// The name it is selected by.
     public let name = "synthetic"
+    /// Which way its values are better.
     public let direction = ObjectiveDirection.minimize
+    /// The best value at the maximum resource: `floor`.
     public var optimum: Double? { floor }
 
     /// The study's maximum resource.
@@ -138,6 +141,7 @@ public struct SyntheticBenchmark: Benchmark {
         return a + (1 - a) * (exp(-k * t) - tail) / (1 - tail)
     }
 
+    /// The value reported at `resource` (see `Benchmark`).
     public func value(trial: TrialID, config: Configuration, resource: Double) -> Double {
         guard noise > 0 else { return meanValue(config: config, resource: resource) }
         var h = StableHash(seed: seed ^ 0x5851_F42D_4C95_7F2D)
@@ -146,10 +150,12 @@ public struct SyntheticBenchmark: Benchmark {
         return meanValue(config: config, resource: resource) + noise * h.gaussian
     }
 
+    /// The noise-free value at the maximum resource (see `Benchmark`).
     public func trueFinalValue(trial: TrialID, config: Configuration) -> Double {
         latent(config).asymptote
     }
 
+    /// Virtual seconds from `fromResource` to `toResource` (see `Benchmark`).
     public func cost(trial: TrialID, config: Configuration, fromResource: Double, toResource: Double) -> Double {
         secondsPerUnit * (0.5 + latent(config).costFactor) * max(0, toResource - fromResource)
     }

@@ -30,7 +30,9 @@ public struct FidelityCost: Sendable, Hashable {
 /// (Kandasamy et al. 2017). At z = 1 it is the standard function with minimum 0.397887 at
 /// (−π, 12.275), (π, 2.275) and (9.42478, 2.475).
 public struct BraninBenchmark: Benchmark {
+    /// The name it is selected by.
     public let name = "branin"
+    /// Which way its values are better.
     public let direction = ObjectiveDirection.minimize
     /// The global minimum at full fidelity.
     public let optimum: Double? = 0.397887357729738
@@ -58,15 +60,18 @@ public struct BraninBenchmark: Benchmark {
         return inner * inner + s * (1 - t) * cos(x1) + s
     }
 
+    /// The value reported at `resource` (see `Benchmark`).
     public func value(trial: TrialID, config: Configuration, resource: Double) -> Double {
         BraninBenchmark.evaluate(x1: config.number("x1"), x2: config.number("x2"),
                                  fidelity: min(resource / maxResource, 1))
     }
 
+    /// The noise-free value at the maximum resource (see `Benchmark`).
     public func trueFinalValue(trial: TrialID, config: Configuration) -> Double {
         BraninBenchmark.evaluate(x1: config.number("x1"), x2: config.number("x2"), fidelity: 1)
     }
 
+    /// Virtual seconds from `fromResource` to `toResource` (see `Benchmark`).
     public func cost(trial: TrialID, config: Configuration, fromResource: Double, toResource: Double) -> Double {
         costModel.cost(from: fromResource / maxResource, to: toResource / maxResource)
     }
@@ -76,7 +81,9 @@ public struct BraninBenchmark: Benchmark {
 /// α(z) = α − 0.1(1 − z) (Kandasamy et al. 2017). At z = 1 its minimum is −3.32237 at
 /// (0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573).
 public struct Hartmann6Benchmark: Benchmark {
+    /// The name it is selected by.
     public let name = "hartmann6"
+    /// Which way its values are better.
     public let direction = ObjectiveDirection.minimize
     /// The global minimum at full fidelity.
     public let optimum: Double? = -3.32236801141551
@@ -126,14 +133,17 @@ public struct Hartmann6Benchmark: Benchmark {
 
     private func point(_ config: Configuration) -> [Double] { (1...6).map { config.number("x\($0)") } }
 
+    /// The value reported at `resource` (see `Benchmark`).
     public func value(trial: TrialID, config: Configuration, resource: Double) -> Double {
         Hartmann6Benchmark.evaluate(point(config), fidelity: min(resource / maxResource, 1))
     }
 
+    /// The noise-free value at the maximum resource (see `Benchmark`).
     public func trueFinalValue(trial: TrialID, config: Configuration) -> Double {
         Hartmann6Benchmark.evaluate(point(config), fidelity: 1)
     }
 
+    /// Virtual seconds from `fromResource` to `toResource` (see `Benchmark`).
     public func cost(trial: TrialID, config: Configuration, fromResource: Double, toResource: Double) -> Double {
         costModel.cost(from: fromResource / maxResource, to: toResource / maxResource)
     }
