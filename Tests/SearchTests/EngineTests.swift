@@ -4,9 +4,11 @@ import Testing
 @testable import Search
 
 @Suite struct EngineTests {
-    @Test(arguments: [SchedulerSpec.Kind.asha, .ashaStopping, .sha, .none])
-    func runCompletesWithEveryTrialFinal(kind: SchedulerSpec.Kind) {
-        var d = TestDriver(study: testStudy(scheduler: SchedulerSpec(kind: kind)), workers: 4, curve: smoothCurve)
+    @Test(arguments: [SchedulerSpec(kind: .asha), SchedulerSpec(kind: .ashaStopping), SchedulerSpec(kind: .sha),
+                      SchedulerSpec(kind: .none), SchedulerSpec(kind: .hyperband, over: .asha),
+                      SchedulerSpec(kind: .hyperband, over: .ashaStopping), SchedulerSpec(kind: .hyperband, over: .sha)])
+    func runCompletesWithEveryTrialFinal(spec: SchedulerSpec) {
+        var d = TestDriver(study: testStudy(scheduler: spec), workers: 4, curve: smoothCurve)
         d.run()
         #expect(d.done)
         #expect(d.engine.isComplete)

@@ -38,6 +38,41 @@ import Testing
         }
     }
 
+    @Test func hyperbandOverASHASharesNewTrialsByTheTable() {
+        let study = testStudy(scheduler: SchedulerSpec(kind: .hyperband, over: .asha), trials: 286, R: 81)
+        var d = TestDriver(study: study, workers: 9, curve: smoothCurve)
+        d.run()
+        #expect(d.engine.isComplete)
+        // Two full cycles of the smooth weighted round-robin: exactly 2 × n_s per bracket.
+        #expect((0...4).map { b in d.engine.trials.filter { $0.bracket == b }.count } == [162, 68, 30, 16, 10])
+        // Bracket b's trials start at rung b.
+        #expect(d.engine.trials.allSatisfy { t in t.results.first.map { $0.rung == t.bracket } ?? true })
+    }
+
+    @Test func shaBracketTrialsSetsTheFirstRung() {
+        let study = testStudy(scheduler: SchedulerSpec(kind: .sha, bracketTrials: 12), trials: 20, R: 9)
+        var d = TestDriver(study: study, workers: 5, curve: smoothCurve)
+        d.run()
+        #expect(d.engine.isComplete)
+        // Bracket 1: 12, 4, 1. Bracket 2 is cut to the 8 trials left: 8, 2, 1.
+        let first = d.engine.trials.prefix(12), second = d.engine.trials.suffix(8)
+        #expect((0...2).map { k in first.filter { $0.value(atRung: k) != nil }.count } == [12, 4, 1])
+        #expect((0...2).map { k in second.filter { $0.value(atRung: k) != nil }.count } == [8, 2, 1])
+    }
+
+    @Test func replayWithTicksAndStragglers() {
+        let study = testStudy(scheduler: SchedulerSpec(kind: .hyperband, over: .sha, stragglerTimeout: 4, maxParallelBrackets: 2), trials: 60)
+        var d = TestDriver(study: study, workers: 6, curve: smoothCurve)
+        d.cost = { $0.rawValue % 7 == 3 ? 9 : 1 }
+        d.losing = [TrialID(5): 1]
+        d.run(tickEvery: 1)
+        #expect(d.engine.isComplete)
+        #expect(d.engine.trials.contains { $0.state == .stopped && $0.results.count < 1 })
+        var fresh = SearchEngine(study: study)
+        #expect(zip(d.log, d.replies).allSatisfy { fresh.handle($0.0.0, now: $0.0.1) == $0.1 })
+        #expect(fresh == d.engine)
+    }
+
     /// 9 trials, rungs 1, 3, 9, one worker: every decision is scripted.
     @Test func shaExactDecisionSequence() {
         let v0: [Double] = [5, 3, 8, 1, 9, 2, 7, 4, 6]

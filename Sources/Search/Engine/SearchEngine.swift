@@ -12,7 +12,8 @@
 /// A `.stop` of a running trial frees its slot: the driver sends `.slotFree` for it.
 ///
 /// Checkpoints: a worker keeps a checkpoint at every resource in its assignment's `reportAt`,
-/// so a lost trial resumes from its last reported rung.
+/// so a lost trial resumes from its last reported rung (`.resume` with `fromResource` 0 when it
+/// had none: it starts over).
 ///
 /// Cost: every event is O(log n) amortised in the number of trials n (heaps per rung, counters),
 /// except the one `.complete` that stops the remaining paused trials, and TPE suggestions, whose
@@ -74,7 +75,9 @@ public struct SearchEngine: Sendable, Equatable {
         }
     }
 
-    /// A fresh engine fed the recorded events in order (rebuild after a restart).
+    /// A fresh engine fed the recorded events in order (rebuild after a restart). Trials still
+    /// `running` in the result were running when the log ended: a coordinator whose workers did
+    /// not come back sends `.lost` for each, and they are resumed from their last rung.
     public static func replay(study: Study, events: [(SearchEvent, Double)]) -> SearchEngine {
         var engine = SearchEngine(study: study)
         for (event, now) in events { _ = engine.handle(event, now: now) }
