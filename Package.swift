@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // System libraries. Only Tensors imports CBLAS; only Wire imports CZeroMQ.
@@ -40,7 +41,9 @@ let package = Package(
 
         // Models, data, training; virtual-time driver of the search engine.
         .target(name: "FineTune", dependencies: ["Tensors"]),
-        .target(name: "Simulator", dependencies: ["Search"]),
+        .target(name: "Simulator", dependencies: [
+            "Search", .product(name: "HeapModule", package: "swift-collections"),
+        ], exclude: ["README.md"]),
 
         // Edges: protocol over ZeroMQ, durable store.
         .target(name: "Wire", dependencies: ["CZeroMQ", "Search"]),

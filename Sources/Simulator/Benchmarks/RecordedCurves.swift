@@ -1,0 +1,180 @@
+// Recorded learning curves read from the per-epoch export format (CSV or JSONL): one row per trial
+// per epoch with `trial`, `epoch`, metric columns, an optional `seconds` column and `param.<name>`
+// configuration columns. See Sources/Simulator/README.md for the format. Leaves out writing it.
+import Foundation
+import Search
+
+/// One recorded trial: its configuration and its curve of one metric.
+public struct RecordedTrial: Sendable, Hashable {
+    /// The trial's identifier in the recording.
+    public var id: String
+    /// Its configuration (from the `param.<name>` columns).
+    public var config: Configuration
+    /// Epochs in increasing order.
+    public var epochs: [Double]
+    /// The metric at each epoch.
+    public var values: [Double]
+    /// Seconds each epoch took, where recorded.
+    public var seconds: [Double]?
+    /// The other numeric metric columns, each with a value at every epoch (columns missing at some
+    /// epoch are left out).
+    public var otherMetrics: [String: [Double]] = [:]
+
+    /// The value at `resource`: exact at a recorded epoch, linear between two, the first value
+    /// before the first epoch and the last value after the last one (a trial that stopped early
+    /// keeps its last value).
+    public func value(at resource: Double) -> Double { interpolate(values, at: resource) }
+
+    /// The other recorded metrics at `resource`, read like `value(at:)`.
+    public func metrics(at resource: Double) -> [String: Double] {
+        otherMetrics.mapValues { interpolate($0, at: resource) }
+    }
+
+    private func interpolate(_ values: [Double], at resource: Double) -> Double {
+        guard let last = epochs.last else { return .nan }
+        if resource <= epochs[0] { return values[0] }
+        if resource >= last { return values[values.count - 1] }
+        var lo = 0, hi = epochs.count - 1
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if epochs[mid] <= resource { lo = mid } else { hi = mid }
+        }
+        let w = (resource - epochs[lo]) / (epochs[hi] - epochs[lo])
+        return values[lo] + w * (values[hi] - values[lo])
+    }
+}
+
+/// A set of recorded curves of one metric.
+public struct RecordedCurves: Sendable {
+    /// The metric the values are of.
+    public var metric: String
+    /// The trials in the order they first appear in the file.
+    public var trials: [RecordedTrial]
+
+    /// Reads a `.csv` or `.jsonl` file (chosen by extension; anything else is tried as CSV).
+    public static func load(contentsOf url: URL, metric: String) throws -> RecordedCurves {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw SimulatorError(.badRecording, "cannot read recorded curves '\(url.path)': \(error.localizedDescription)")
+        }
+        let rows = url.pathExtension.lowercased() == "jsonl"
+            ? try parseJSONLines(text, source: url.path)
+            : try parseCSV(text, source: url.path)
+        return try RecordedCurves(rows: rows, metric: metric, source: url.path)
+    }
+
+    /// Builds curves from rows of column name → raw value.
+    public init(rows: [[String: ParameterValue]], metric: String, source: String) throws {
+        self.metric = metric
+        var order: [String] = []
+        var byTrial: [String: (config: Configuration, points: [(Double, Double, Double?, [String: Double])])] = [:]
+        for (index, row) in rows.enumerated() {
+            let line = "\(source): row \(index + 1)"
+            guard let trial = row["trial"] else {
+                throw SimulatorError(.badRecording, "\(line) has no `trial` column; the export format needs trial,epoch,<metric>")
+            }
+            guard let epoch = row["epoch"]?.numeric else {
+                throw SimulatorError(.badRecording, "\(line) has no numeric `epoch`")
+            }
+            guard let value = row[metric]?.numeric else {
+                let known = row.keys.filter { !$0.hasPrefix("param.") && $0 != "trial" && $0 != "epoch" }.sorted()
+                throw SimulatorError(.badRecording,
+                    "\(line) has no numeric `\(metric)` (the study's objective metric); its metric columns are: \(known.joined(separator: ", "))")
+            }
+            let id = trial.description
+            if byTrial[id] == nil {
+                order.append(id)
+                var config = Configuration()
+                for (key, v) in row where key.hasPrefix("param.") { config[String(key.dropFirst(6))] = v }
+                byTrial[id] = (config, [])
+            }
+            var others: [String: Double] = [:]
+            for (key, v) in row where !Self.reserved.contains(key) && key != metric && !key.hasPrefix("param.") {
+                if let x = v.numeric { others[key] = x }
+            }
+            byTrial[id]!.points.append((epoch, value, row["seconds"]?.numeric, others))
+        }
+        guard !order.isEmpty else { throw SimulatorError(.badRecording, "\(source) holds no rows") }
+        trials = order.map { id in
+            let (config, points) = byTrial[id]!
+            let sorted = points.sorted { $0.0 < $1.0 }
+            let secs = sorted.allSatisfy { $0.2 != nil } ? sorted.map { $0.2! } : nil
+            var others: [String: [Double]] = [:]
+            for key in Set(sorted.flatMap { $0.3.keys }) where sorted.allSatisfy({ $0.3[key] != nil }) {
+                others[key] = sorted.map { $0.3[key]! }
+            }
+            return RecordedTrial(id: id, config: config, epochs: sorted.map(\.0), values: sorted.map(\.1),
+                                 seconds: secs, otherMetrics: others)
+        }
+    }
+
+    /// Columns with a fixed meaning in the export format.
+    static let reserved: Set<String> = ["trial", "epoch", "seconds"]
+
+    /// Parses a cell: integer, then double, then true/false, else the text itself.
+    static func cell(_ text: String) -> ParameterValue {
+        if let i = Int(text) { return .int(i) }
+        if let d = Double(text) { return .double(d) }
+        if text == "true" || text == "false" { return .bool(text == "true") }
+        return .string(text)
+    }
+
+    /// Parses CSV with a header line; fields may be double-quoted ("" escapes a quote). Empty
+    /// fields are left out of the row.
+    static func parseCSV(_ text: String, source: String) throws -> [[String: ParameterValue]] {
+        var records: [[String]] = []
+        var field = "", record: [String] = []
+        var quoted = false, atFieldStart = true
+        var chars = text.makeIterator()
+        while let c = chars.next() {
+            if quoted {
+                if c == "\"" {
+                    // A doubled quote is a literal quote; a single one ends the quoted part.
+                    var lookahead = chars
+                    if lookahead.next() == "\"" { field.append("\""); chars = lookahead } else { quoted = false }
+                } else { field.append(c) }
+                continue
+            }
+            switch c {
+            case "\"" where atFieldStart: quoted = true; atFieldStart = false
+            case ",": record.append(field); field = ""; atFieldStart = true
+            case "\n", "\r\n", "\r":
+                record.append(field); field = ""; atFieldStart = true
+                if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
+                record = []
+            default: field.append(c); atFieldStart = false
+            }
+        }
+        if quoted { throw SimulatorError(.badRecording, "\(source): a quoted field is never closed") }
+        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        guard let header = records.first else { return [] }
+        let names = header.map { $0.trimmingCharacters(in: .whitespaces) }
+        return try records.dropFirst().enumerated().map { (i, fields) in
+            guard fields.count == names.count else {
+                throw SimulatorError(.badRecording,
+                    "\(source): line \(i + 2) has \(fields.count) fields but the header has \(names.count)")
+            }
+            var row: [String: ParameterValue] = [:]
+            for (name, f) in zip(names, fields) where !f.isEmpty { row[name] = cell(f) }
+            return row
+        }
+    }
+
+    /// Parses JSON Lines: one flat object per non-empty line.
+    static func parseJSONLines(_ text: String, source: String) throws -> [[String: ParameterValue]] {
+        var rows: [[String: ParameterValue]] = []
+        let decoder = JSONDecoder()
+        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            do {
+                let object = try decoder.decode([String: ParameterValue?].self, from: Data(trimmed.utf8))
+                rows.append(object.compactMapValues { $0 })
+            } catch {
+                throw SimulatorError(.badRecording,
+                    "\(source): line \(i + 1) is not a flat JSON object of numbers, strings and booleans: \(trimmed.prefix(80))")
+            }
+        }
+        return rows
+    }
+}
