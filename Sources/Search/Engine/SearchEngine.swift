@@ -153,7 +153,9 @@ public struct SearchEngine: Sendable, Equatable {
             if resourceLeft, let d = promote(now) { return out + [d] }
         }
         if runningCount + queuedCount > 0 { return out + [.wait] }
-        if left > 0 && sha != nil { return out + [.wait] }  // cannot happen: a full bracket has members
+        // With nothing running or queued, an SHA bracket that refused a new trial would have to be
+        // waiting on nobody, which `SHAScheduler.decide` rules out; finish rather than wait forever.
+        assert(left == 0 || sha == nil, "SHA refused a new trial with nothing running")
         return out + finish(now)
     }
 
