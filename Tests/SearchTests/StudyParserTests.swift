@@ -148,6 +148,16 @@ import Testing
                 == "`space.lr.grid[0]` is 2.0; it is outside the parameter's domain")
     }
 
+    @Test func unreadableFileIsNamed() {
+        do {
+            _ = try Study.load(contentsOf: URL(fileURLWithPath: "/nonexistent/dir/missing.yaml"))
+            Issue.record("expected an error")
+        } catch let e as SearchError {
+            #expect(e.code == .unreadable && e.source == "missing.yaml")
+            #expect(e.message == "cannot read the study file /nonexistent/dir/missing.yaml")
+        } catch { Issue.record("unexpected \(error)") }
+    }
+
     @Test func errorsCarryKeyPathAndLine() {
         do {
             _ = try Study.parse(yaml: minimal("reduction_factor: 3", "reduction_factor: 1"), source: "s.yaml")
