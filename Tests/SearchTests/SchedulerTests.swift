@@ -201,13 +201,18 @@ import Testing
         d.failing = Set([2, 5, 9, 30, 31].map { TrialID($0) })
         d.losing = [TrialID(0): 1, TrialID(4): 3, TrialID(12): 2, TrialID(13): 7]
         var resumedFrom: [TrialID: Double] = [:]
-        d.observe = { ev, reply, before, _ in
+        var countsAgree = true
+        d.observe = { ev, reply, before, after in
+            for state in TrialState.allCases where after.count(state) != after.trials.filter({ $0.state == state }).count {
+                countsAgree = false
+            }
             for case .resume(let a) in reply where before.trials[a.trial.rawValue].state == .queued {
                 resumedFrom[a.trial] = a.fromResource
                 #expect(a.fromResource == before.trials[a.trial.rawValue].resourceDone)
             }
         }
         d.run()
+        #expect(countsAgree)
         #expect(d.engine.isComplete)
         #expect(d.engine.trials.allSatisfy { $0.state.isFinal })
         #expect(d.engine.trials[4].state == .failed && d.engine.trials[13].state == .failed)
