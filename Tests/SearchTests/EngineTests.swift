@@ -15,6 +15,9 @@ import Testing
         #expect(d.engine.trials.count == 40)
         #expect(d.engine.trials.allSatisfy { $0.state.isFinal })
         #expect(d.engine.runningCount == 0)
+        for state in TrialState.allCases {
+            #expect(d.engine.count(state) == d.engine.trials.filter { $0.state == state }.count, "\(state)")
+        }
         #expect(d.engine.trials.contains { $0.state == .completed })
         // Best is a completed trial and no completed trial beats it.
         let best = try! #require(d.engine.best)

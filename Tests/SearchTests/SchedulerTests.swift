@@ -139,6 +139,7 @@ import Testing
 
     /// ASHA (promotion variant): a promotion out of rung k is of a trial in the top ⌊n_k/η⌋ of
     /// the n_k results of its bracket's rung k at that moment.
+    /// And a new trial starts only when no paused trial is in such a top (promotion comes first).
     @Test(arguments: [SchedulerSpec(kind: .asha), SchedulerSpec(kind: .hyperband, over: .asha)], [1, 2, 3])
     func ashaPromotesOnlyFromTheTopFraction(spec: SchedulerSpec, seed: UInt64) {
         let study = testStudy(scheduler: spec, trials: 300, R: 81, seed: seed)
@@ -154,7 +155,20 @@ import Testing
         d.failing = [TrialID(23), TrialID(99)]
         var promotions = 0, violations = 0
         let eta = study.budget.reductionFactor
+        var missed = 0
         d.observe = { _, reply, before, _ in
+            // The other side: a new trial starts only when no paused trial is promotable.
+            if reply.contains(where: { if case .start = $0 { return true }; return false }) {
+                for k in 0..<(before.rungs.count - 1) {
+                    for b in 0...k {
+                        let peers = before.trials.filter { $0.bracket == b }
+                            .compactMap { p in p.results.first { $0.rung == k }.map { (RankedEntry(loss: $0.loss, trial: p.id.rawValue), p) } }
+                            .sorted { RankedEntry.better($0.0, $1.0) }
+                        let top = peers.prefix(peers.count / eta)
+                        if top.contains(where: { $0.1.state == .paused && $0.1.lastRung == k }) { missed += 1 }
+                    }
+                }
+            }
             for case .resume(let a) in reply {
                 let tr = before.trials[a.trial.rawValue]
                 guard tr.state == .paused, let k = before.ladder.index(of: a.fromResource) else { continue }
@@ -170,22 +184,25 @@ import Testing
         #expect(d.engine.isComplete)
         #expect(promotions > 100)
         #expect(violations == 0)
+        #expect(missed == 0)
         #expect(d.engine.trials.allSatisfy { $0.state.isFinal })
     }
 
-    /// Stopping variant: a trial stopped at rung k was outside the top max(1, ⌊n/η⌋) then.
+    /// Stopping variant: a report at rung k < top stops the trial exactly when it is outside the
+    /// top max(1, ⌊n/η⌋) of the rung's results then.
     @Test func ashaStoppingStopsOnlyOutsideTheTop() {
         let study = testStudy(scheduler: SchedulerSpec(kind: .ashaStopping), trials: 120, R: 27, seed: 9)
         var d = TestDriver(study: study, workers: 6, curve: smoothCurve)
         var stops = 0, wrong = 0
         d.observe = { ev, reply, _, after in
-            guard case .reported(let t, let r, _, _) = ev, reply.contains(.stop(t)) else { return }
-            stops += 1
-            let k = after.ladder.index(of: r)!
+            guard case .reported(let t, let r, _, _) = ev, let k = after.ladder.index(of: r), k < after.rungs.count - 1 else { return }
+            let stopped = reply.contains(.stop(t))
+            if stopped { stops += 1 }
             let peers = after.trials.compactMap { p in p.results.first { $0.rung == k }.map { RankedEntry(loss: $0.loss, trial: p.id.rawValue) } }
                 .sorted(by: RankedEntry.better)
             let rank = peers.firstIndex { $0.trial == t.rawValue }!
-            if rank < max(1, peers.count / 3) { wrong += 1 }
+            // Stopped exactly when outside the top max(1, ⌊n/η⌋).
+            if stopped == (rank < max(1, peers.count / 3)) { wrong += 1 }
         }
         d.run()
         #expect(d.engine.isComplete)
@@ -201,13 +218,18 @@ import Testing
         d.failing = Set([2, 5, 9, 30, 31].map { TrialID($0) })
         d.losing = [TrialID(0): 1, TrialID(4): 3, TrialID(12): 2, TrialID(13): 7]
         var resumedFrom: [TrialID: Double] = [:]
-        d.observe = { ev, reply, before, _ in
+        var countsAgree = true
+        d.observe = { ev, reply, before, after in
+            for state in TrialState.allCases where after.count(state) != after.trials.filter({ $0.state == state }).count {
+                countsAgree = false
+            }
             for case .resume(let a) in reply where before.trials[a.trial.rawValue].state == .queued {
                 resumedFrom[a.trial] = a.fromResource
                 #expect(a.fromResource == before.trials[a.trial.rawValue].resourceDone)
             }
         }
         d.run()
+        #expect(countsAgree)
         #expect(d.engine.isComplete)
         #expect(d.engine.trials.allSatisfy { $0.state.isFinal })
         #expect(d.engine.trials[4].state == .failed && d.engine.trials[13].state == .failed)
