@@ -27,6 +27,9 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         // Conversation (raised by the coordinator or a worker; defined here so both sides agree).
         /// A valid message that the receiver does not accept in its role or state (e.g. REPORT before HELLO).
         case unexpectedMessage = "UNEXPECTED_MESSAGE"
+        /// A message other than HELLO from a peer the coordinator does not know (it restarted, or
+        /// presumed the worker lost): send HELLO again, then resend from the refused `seq`.
+        case unknownPeer = "UNKNOWN_PEER"
         /// A message about an attempt that the coordinator has superseded (lease expired, requeued).
         case staleAttempt = "STALE_ATTEMPT"
         /// A message names a trial the study does not have.

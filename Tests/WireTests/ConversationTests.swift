@@ -28,7 +28,7 @@ import Testing
         try dealer.send(.ready(Ready(freeSlots: 1)))
         #expect(try router.receiveRouted(timeout: deadline)?.result.get() == .ready(Ready(freeSlots: 1)))
         let assign = Assign(trial: TrialID(3), attempt: 1, config: ["lr": .double(0.003), "layers": .int(2), "opt": .string("adam")],
-                            task: .object(["kind": .string("tabular"), "epochs": .number(9)]),
+                            task: .object(["kind": .string("tabular"), "epochs": .int(9), "lr_floor": .double(1e-5)]),
                             fromResource: 0, toResource: 3, reportAt: [1, 3], final: false)
         try router.send(.assign(assign), to: h.peer)
         guard case .assign(let a) = try dealer.receiveMessage(timeout: deadline) else {

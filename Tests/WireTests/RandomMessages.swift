@@ -46,7 +46,7 @@ struct RandomMessages {
     mutating func optional<T>(_ make: (inout RandomMessages) -> T) -> T? { bool() ? make(&self) : nil }
 
     /// Parameter values. Integral doubles are left out on purpose: JSON writes 2.0 as `2`, which
-    /// `ParameterValue` (Search) reads back as `.int(2)`.
+    /// `ParameterValue` and `JSONValue` read back as `.int(2)` (same number, other case).
     mutating func parameter() -> ParameterValue {
         switch int(0...3) {
         case 0: return .double(double())
@@ -63,12 +63,13 @@ struct RandomMessages {
     }
 
     mutating func json(depth: Int = 0) -> JSONValue {
-        switch int(0...(depth > 2 ? 3 : 5)) {
+        switch int(0...(depth > 2 ? 4 : 6)) {
         case 0: return .null
         case 1: return .bool(bool())
-        case 2: return .number(double())
-        case 3: return .string(string())
-        case 4: return .array((0..<count()).map { _ in json(depth: depth + 1) })
+        case 2: return .double(double())
+        case 3: return .int(int())
+        case 4: return .string(string())
+        case 5: return .array((0..<count()).map { _ in json(depth: depth + 1) })
         default:
             var o: [String: JSONValue] = [:]
             for _ in 0..<count() { o[string()] = json(depth: depth + 1) }
@@ -109,7 +110,8 @@ struct RandomMessages {
         switch type {
         case .hello:
             return .hello(Hello(name: string(), host: string(), pid: int(1...4_000_000), slots: int(1...64),
-                                protocolVersion: int(1...3), cachedCheckpoints: (0..<count()).map { _ in string() }))
+                                protocolVersion: int(1...3), cachedCheckpoints: (0..<count()).map { _ in string() },
+                                running: (0..<count()).map { _ in attempt() }))
         case .ready: return .ready(Ready(freeSlots: int(0...64)))
         case .heartbeat: return .heartbeat(Heartbeat(running: (0..<count()).map { _ in attempt() }, freeSlots: int(0...8)))
         case .report:
@@ -122,6 +124,7 @@ struct RandomMessages {
         case .failed: return .failed(Failed(trial: trial(), attempt: int(1...9), seq: int(), error: string()))
         case .checkpointPut: return .checkpointPut(chunk())
         case .checkpointGet: return .checkpointGet(CheckpointRequest(checkpoint: string()))
+        case .bye: return .bye(Bye(reason: string()))
         case .welcome:
             return .welcome(Welcome(worker: WorkerID(int(1...1000)), study: string(), heartbeatInterval: double(),
                                     leaseTimeout: double(), maxBodyBytes: int(1...1 << 24), maxChunkBytes: int(1...1 << 24)))
@@ -137,7 +140,8 @@ struct RandomMessages {
         case .checkpointStored: return .checkpointStored(CheckpointStored(checkpoint: string(), size: int(0...1 << 30)))
         case .error:
             return .error(ErrorReply(code: WireError.Code.allCases.randomElement(using: &r)!, message: string(),
-                                     regarding: optional { $0.string() }, trial: optional { $0.trial() }, attempt: optional { $0.int(1...9) }))
+                                     regarding: optional { $0.string() }, trial: optional { $0.trial() }, attempt: optional { $0.int(1...9) },
+                                     seq: optional { $0.int(1...99) }))
         case .status: return .status(StatusRequest())
         case .statusReply:
             var byState: [TrialState: Int] = [:]

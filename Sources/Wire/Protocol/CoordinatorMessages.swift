@@ -115,14 +115,16 @@ public struct ErrorReply: Hashable, Codable, Sendable {
     public var trial: TrialID?
     /// The attempt concerned.
     public var attempt: Int?
+    /// The refused message's `seq`, so the worker knows what to send again (after UNKNOWN_PEER).
+    public var seq: Int?
     public init(code: WireError.Code, message: String, regarding: String? = nil,
-                trial: TrialID? = nil, attempt: Int? = nil) {
+                trial: TrialID? = nil, attempt: Int? = nil, seq: Int? = nil) {
         self.code = code; self.message = message; self.regarding = regarding
-        self.trial = trial; self.attempt = attempt
+        self.trial = trial; self.attempt = attempt; self.seq = seq
     }
 
     /// The reply to `error`, naming the offending message's type if known.
-    public init(_ error: WireError, regarding: String? = nil, trial: TrialID? = nil, attempt: Int? = nil) {
-        self.init(code: error.code, message: error.message, regarding: regarding, trial: trial, attempt: attempt)
+    public init(_ error: WireError, regarding: String? = nil, trial: TrialID? = nil, attempt: Int? = nil, seq: Int? = nil) {
+        self.init(code: error.code, message: error.message, regarding: regarding, trial: trial, attempt: attempt, seq: seq)
     }
 }

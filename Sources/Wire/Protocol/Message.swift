@@ -17,6 +17,7 @@ public enum Message: Hashable, Sendable {
     case failed(Failed)
     case checkpointPut(CheckpointChunk)
     case checkpointGet(CheckpointRequest)
+    case bye(Bye)
     // Coordinator → worker.
     case welcome(Welcome)
     case assign(Assign)
@@ -53,6 +54,7 @@ public enum Message: Hashable, Sendable {
         case .failed: .failed
         case .checkpointPut: .checkpointPut
         case .checkpointGet: .checkpointGet
+        case .bye: .bye
         case .welcome: .welcome
         case .assign: .assign
         case .stop: .stop
@@ -88,6 +90,7 @@ public enum Message: Hashable, Sendable {
         case .failed(let b): b
         case .checkpointPut(let b): b
         case .checkpointGet(let b): b
+        case .bye(let b): b
         case .welcome(let b): b
         case .assign(let b): b
         case .stop(let b): b
@@ -135,6 +138,7 @@ public enum Message: Hashable, Sendable {
             chunk.bytes = binary ?? Data()
             return type == .checkpoint ? .checkpoint(chunk) : .checkpointPut(chunk)
         case .checkpointGet: return .checkpointGet(try b())
+        case .bye: return .bye(try b())
         case .welcome: return .welcome(try b())
         case .assign: return .assign(try b())
         case .stop: return .stop(try b())

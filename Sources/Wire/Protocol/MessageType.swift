@@ -14,6 +14,7 @@ public enum MessageType: String, Sendable, Hashable, CaseIterable, Codable {
     case failed = "FAILED"
     case checkpointPut = "CHECKPOINT_PUT"
     case checkpointGet = "CHECKPOINT_GET"
+    case bye = "BYE"
     // Coordinator → worker.
     case welcome = "WELCOME"
     case assign = "ASSIGN"

@@ -41,10 +41,14 @@ public struct Hello: Hashable, Codable, Sendable {
     public var protocolVersion: Int
     /// Checkpoint ids in the worker's local cache (the coordinator prefers it for those trials).
     public var cachedCheckpoints: [String]
+    /// Attempts already running on this worker (non-empty when it says HELLO again after the
+    /// coordinator restarted or forgot it); the coordinator adopts them or answers STOP.
+    public var running: [TrialAttempt]
     public init(name: String, host: String, pid: Int, slots: Int, protocolVersion: Int = Envelope.version,
-                cachedCheckpoints: [String] = []) {
+                cachedCheckpoints: [String] = [], running: [TrialAttempt] = []) {
         self.name = name; self.host = host; self.pid = pid; self.slots = slots
         self.protocolVersion = protocolVersion; self.cachedCheckpoints = cachedCheckpoints
+        self.running = running
     }
 }
 
@@ -150,6 +154,13 @@ public struct Failed: Hashable, Codable, Sendable {
     public init(trial: TrialID, attempt: Int, seq: Int, error: String) {
         self.trial = trial; self.attempt = attempt; self.seq = seq; self.error = error
     }
+}
+
+/// BYE: the worker leaves (SIGTERM, end of `--max-trials`); its running attempts are requeued at
+/// once (attempt + 1) instead of after the lease timeout.
+public struct Bye: Hashable, Codable, Sendable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
 }
 
 /// CHECKPOINT_PUT (worker → coordinator) and CHECKPOINT (coordinator → worker): one chunk of a
