@@ -44,7 +44,7 @@ public struct CheckpointRef: Hashable, Codable, Sendable {
 /// ASSIGN: run one attempt of a trial from `fromResource` to `toResource` on one free slot.
 public struct Assign: Hashable, Codable, Sendable {
     public var trial: TrialID
-    /// The attempt number this run belongs to; every message about it repeats it.
+    /// This lease's attempt number (the trial's previous one + 1); every message about it repeats it.
     public var attempt: Int
     /// The hyperparameters.
     public var config: Configuration

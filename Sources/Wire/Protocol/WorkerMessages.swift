@@ -19,8 +19,9 @@ public struct WorkerID: RawRepresentable, Hashable, Comparable, Codable, Sendabl
     }
 }
 
-/// One run of a trial: `attempt` is 1 for the first lease and grows by one each time the trial is
-/// queued again after its worker was lost.
+/// One lease of a trial: `attempt` is 1 for the first ASSIGN of the trial and grows by one with
+/// each later ASSIGN (a promotion's resume or a rerun after its worker was lost); `seq` numbers
+/// restart at 1 for each attempt.
 public struct TrialAttempt: Hashable, Codable, Sendable {
     public var trial: TrialID
     public var attempt: Int
