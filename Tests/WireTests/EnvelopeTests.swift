@@ -48,13 +48,13 @@ private func decodeError(_ f: [Data], limits: Envelope.Limits = .standard) -> Wi
 
     @Test func reportBodyIsTheDocumentedJSON() throws {
         let m = Message.report(Report(trial: TrialID(17), attempt: 2, seq: 5, resource: 3,
-                                      metrics: ["val_loss": 0.25, "val_f1": 0.875], atRung: true))
+                                      metrics: ["val_loss": 0.25], atRung: true))
         let f = Envelope.encode(m)
         #expect(String(decoding: f[2], as: UTF8.self)
-            == #"{"atRung":true,"attempt":2,"metrics":{"val_f1":0.875,"val_loss":0.25},"resource":3,"seq":5,"trial":17}"#)
+            == #"{"trial":17,"attempt":2,"seq":5,"resource":3.0,"metrics":{"val_loss":0.25},"atRung":true}"#)
         // What a Python worker writes (other key order, spaces, optional field as null) decodes too.
         let py = frames("RUNG1", "REPORT",
-                        #"{"trial": 17, "attempt": 2, "seq": 5, "resource": 3.0, "metrics": {"val_loss": 0.25, "val_f1": 0.875}, "atRung": true, "time": null}"#)
+                        #"{"metrics": {"val_loss": 25e-2}, "trial": 17, "attempt": 2, "seq": 5, "resource": 3, "atRung": true, "time": null, "extra": [1, {"x": null}]}"#)
         #expect(try Envelope.decode(py) == m)
     }
 

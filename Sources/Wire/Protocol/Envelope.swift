@@ -38,29 +38,13 @@ public enum Envelope {
     private static let typeData: [MessageType: Data] =
         Dictionary(uniqueKeysWithValues: MessageType.allCases.map { ($0, Data($0.rawValue.utf8)) })
 
-    // JSONEncoder/JSONDecoder are immutable after setup here, and Foundation documents them as
-    // safe to use from several threads at once.
-    private static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return e
-    }()
-    private static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return d
-    }()
-
     // MARK: Encode
 
     /// The frames of `message`: tag, type, JSON body, and the binary frame if the type has one.
     public static func encode(_ message: Message) -> [Data] {
         let body: Data
         do {
-            body = try encoder.encode(message.body)
+            body = Data(try BodyEncoder.encode(message.body))
         } catch {
             // Every body is plain structs of numbers, strings, arrays and dictionaries with
             // string keys, and non-finite numbers have a spelling: encoding cannot fail.
@@ -116,8 +100,7 @@ public enum Envelope {
         }
         let message: Message
         do {
-            message = try Message.decode(type, body: body.isEmpty ? Data("{}".utf8) : body,
-                                         binary: binary, with: decoder)
+            message = try Message.decode(type, body: body.isEmpty ? Data("{}".utf8) : body, binary: binary)
         } catch let e as DecodingError {
             throw WireError(.malformedBody, "\(type.rawValue) body: \(describe(e))")
         } catch {

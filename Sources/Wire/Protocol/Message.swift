@@ -122,8 +122,8 @@ public enum Message: Hashable, Sendable {
     }
 
     /// Decodes the body of a message of type `type`; `binary` is the fourth frame if any.
-    static func decode(_ type: MessageType, body: Data, binary: Data?, with d: JSONDecoder) throws -> Message {
-        func b<T: Decodable>(_: T.Type = T.self) throws -> T { try d.decode(T.self, from: body) }
+    static func decode(_ type: MessageType, body: Data, binary: Data?) throws -> Message {
+        func b<T: Decodable>(_: T.Type = T.self) throws -> T { try BodyDecoder.decode(T.self, from: body) }
         switch type {
         case .hello: return .hello(try b())
         case .ready: return .ready(try b())
