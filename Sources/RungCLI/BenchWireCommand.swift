@@ -52,6 +52,12 @@ struct BenchWireCommand: ParsableCommand {
                   + pad(fmt(mb, 1), 9) + (payload == .raw100 ? "1" : "1/" + fmt(raw / f.rate, 1)))
         }
         print("")
+        print(pad("envelope codec alone", 28) + pad("encode ns", 11) + "decode ns")
+        for payload in [BenchPayload.envelope100, .report] {
+            let c = try WireBenchmark.codec(payload, count: min(messages, 100_000))
+            print(pad(payload.rawValue, 28) + pad(fmt(c.encode, 0), 11) + fmt(c.decode, 0))
+        }
+        print("")
         print(pad("round trip", 28) + pad("p50 µs", 11) + pad("p99 µs", 14) + "mean µs")
         for payload in BenchPayload.allCases {
             let l = try WireBenchmark.roundTrip(payload, count: roundTrips)

@@ -46,6 +46,24 @@ private func failure(_ r: Result<Message, WireError>) -> WireError? {
         }
     }
 
+    @Test func decimalsParseLikeTheStandardLibrary() throws {
+        // Short decimals take the exact fast path, long ones strtod; both must equal Double(text).
+        var r = SplitMix(state: 2024)
+        for _ in 0..<3000 {
+            let digits = (0..<Int.random(in: 1...19, using: &r)).map { _ in String(Int.random(in: 0...9, using: &r)) }.joined()
+            let point = Int.random(in: 0...digits.count, using: &r)
+            var text = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
+            if text.hasPrefix(".") { text = "0" + text }
+            if text.hasSuffix(".") { text += "0" }
+            while text.hasPrefix("0"), !text.hasPrefix("0.") { text.removeFirst() }
+            if Bool.random(using: &r) { text += "e" + String(Int.random(in: -30...30, using: &r)) }
+            if Bool.random(using: &r) { text = "-" + text }
+            let m = try body("REPORT", #"{"trial":1,"attempt":1,"seq":1,"resource":\#(text),"metrics":{},"atRung":false}"#).get()
+            guard case .report(let rep) = m else { Issue.record("not a REPORT"); continue }
+            #expect(rep.resource.bitPattern == Double(text)!.bitPattern, "\(text)")
+        }
+    }
+
     @Test func intFieldsTakeOnlyIntegerLiterals() {
         for bad in ["2.0", "2e0", "9223372036854775808", "1.5"] {
             let e = failure(body("READY", #"{"freeSlots":\#(bad)}"#))

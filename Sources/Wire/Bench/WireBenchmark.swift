@@ -52,12 +52,15 @@ public enum WireBenchmark {
                                             "train_loss": 0.3312, "lr": 0.00031],
                                   atRung: true, time: 1_764_426_000.125))
         default:
-            var lines = LogLines(trial: TrialID(17), attempt: 1, seq: seq, stream: .stdout, lines: [""])
-            let base = Envelope.encode(.log(lines))[2].count
-            lines.lines = [String(repeating: "x", count: max(0, 100 - base))]
-            return .log(lines)
+            return .log(LogLines(trial: TrialID(17), attempt: 1, seq: seq, stream: .stdout, lines: [padding]))
         }
     }
+
+    /// A log line that makes the LOG body exactly 100 bytes (for a 6-digit seq).
+    private static let padding: String = {
+        let base = Envelope.encode(.log(LogLines(trial: TrialID(17), attempt: 1, seq: 100_000, stream: .stdout, lines: [""])))[2].count
+        return String(repeating: "x", count: max(0, 100 - base))
+    }()
 
     /// Sends `messages` messages one way and times the receiver from the first to the last.
     public static func oneWay(_ payload: BenchPayload, messages: Int) throws(WireError) -> ThroughputFigure {
@@ -95,18 +98,16 @@ public enum WireBenchmark {
     public static func roundTrip(_ payload: BenchPayload, count: Int) throws(WireError) -> LatencyFigure {
         let ctx = try ZMQContext()
         let dealer = try ZMQSocket(ctx, .dealer)
-        let probe = try ZMQSocket(ctx, .router)
-        try probe.bind("tcp://127.0.0.1:*")
-        let endpoint = try probe.lastEndpoint
-        probe.close()
         let ready = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
         let failure = Box()
+        let bound = Box()
         let server = Thread {
             defer { done.signal() }
             do {
                 let router = try ZMQSocket(ctx, .router)
-                try router.bind(endpoint)
+                try router.bind("tcp://127.0.0.1:*")
+                bound.set(try router.lastEndpoint)
                 ready.signal()
                 try echo(payload, count: count + 100, on: router)
             } catch {
@@ -117,7 +118,7 @@ public enum WireBenchmark {
         server.start()
         ready.wait()
         if let f = failure.get() { throw WireError(.transport, "server: \(f)") }
-        try dealer.connect(endpoint)
+        try dealer.connect(bound.get()!)
         var samples: [Double] = []
         samples.reserveCapacity(count)
         for i in 0..<(count + 100) {  // the first 100 warm the connection up
@@ -132,6 +133,20 @@ public enum WireBenchmark {
         return LatencyFigure(payload: payload, roundTrips: count, p50: samples[samples.count / 2],
                              p99: samples[min(samples.count - 1, samples.count * 99 / 100)],
                              mean: samples.reduce(0, +) / Double(samples.count))
+    }
+
+    /// Envelope codec alone, no sockets: mean nanoseconds to encode and to decode one message.
+    public static func codec(_ payload: BenchPayload, count: Int) throws(WireError) -> (encode: Double, decode: Double) {
+        var frames: [[Data]] = []
+        frames.reserveCapacity(count)
+        let t0 = ContinuousClock.now
+        for i in 0..<count { frames.append(Envelope.encode(sample(payload, seq: i + 1))) }
+        let t1 = ContinuousClock.now
+        var check = 0
+        for f in frames { if case .log = try Envelope.decode(f) { check += 1 } }
+        let t2 = ContinuousClock.now
+        precondition(check == (payload == .report ? 0 : count))
+        return (seconds(t1 - t0) * 1e9 / Double(count), seconds(t2 - t1) * 1e9 / Double(count))
     }
 
     // MARK: Loops

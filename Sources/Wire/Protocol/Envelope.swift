@@ -156,8 +156,11 @@ public enum Envelope {
             "first frame is \(printable(frame)); a Rung message starts with the frame \"\(tag)\"")
     }
 
+    private static let typesByName: [String: MessageType] =
+        Dictionary(uniqueKeysWithValues: MessageType.allCases.map { ($0.rawValue, $0) })
+
     private static func messageType(_ frame: Data) throws(WireError) -> MessageType {
-        if frame.count <= 32, let s = String(data: frame, encoding: .utf8), let t = MessageType(rawValue: s) {
+        if frame.count <= 32, let t = typesByName[String(decoding: frame, as: UTF8.self)] {
             return t
         }
         throw WireError(.unknownType,

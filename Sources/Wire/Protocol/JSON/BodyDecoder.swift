@@ -14,7 +14,7 @@ struct BodyDecoder {
         } catch {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: error.description))
         }
-        return try T(from: TreeDecoder(tree, path: []))
+        return try Scalar.decode(T.self, tree, [])
     }
 }
 
@@ -53,42 +53,43 @@ enum Scalar {
         return .typeMismatch(t, .init(codingPath: path, debugDescription: "expected \(what), found \(tree.kind)"))
     }
 
-    static func bool(_ tree: JSONTree, _ path: [any CodingKey]) throws -> Bool {
+    static func bool(_ tree: JSONTree, _ path: @autoclosure () -> [any CodingKey]) throws -> Bool {
         if case .bool(let v) = tree { return v }
-        throw mismatch(Bool.self, tree, path, "true or false")
+        throw mismatch(Bool.self, tree, path(), "true or false")
     }
 
-    static func string(_ tree: JSONTree, _ path: [any CodingKey]) throws -> String {
+    static func string(_ tree: JSONTree, _ path: @autoclosure () -> [any CodingKey]) throws -> String {
         if case .string(let v) = tree { return v }
-        throw mismatch(String.self, tree, path, "a string")
+        throw mismatch(String.self, tree, path(), "a string")
     }
 
-    static func double(_ tree: JSONTree, _ path: [any CodingKey]) throws -> Double {
+    static func double(_ tree: JSONTree, _ path: @autoclosure () -> [any CodingKey]) throws -> Double {
         switch tree {
         case .number(let d, _): return d
         case .string("NaN"): return .nan
         case .string("Infinity"): return .infinity
         case .string("-Infinity"): return -.infinity
-        default: throw mismatch(Double.self, tree, path, "a number")
+        default: throw mismatch(Double.self, tree, path(), "a number")
         }
     }
 
-    static func integer<I: FixedWidthInteger>(_ tree: JSONTree, _ path: [any CodingKey]) throws -> I {
+    static func integer<I: FixedWidthInteger>(_ tree: JSONTree, _ path: @autoclosure () -> [any CodingKey]) throws -> I {
         if case .number(_, let exact) = tree {
             if let exact, let v = I(exactly: exact) { return v }
-            throw DecodingError.dataCorrupted(.init(codingPath: path,
+            throw DecodingError.dataCorrupted(.init(codingPath: path(),
                 debugDescription: "expected an integer that fits \(I.self), found a number with a fraction, exponent or too many digits"))
         }
-        throw mismatch(I.self, tree, path, "an integer")
+        throw mismatch(I.self, tree, path(), "an integer")
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ tree: JSONTree, _ path: [any CodingKey]) throws -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ tree: JSONTree, _ path: @autoclosure () -> [any CodingKey]) throws -> T {
         // Fast paths for the scalars bodies are made of; everything else through its init(from:).
-        if T.self == String.self { return try string(tree, path) as! T }
-        if T.self == Double.self { return try double(tree, path) as! T }
-        if T.self == Int.self { return try integer(tree, path) as Int as! T }
-        if T.self == Bool.self { return try bool(tree, path) as! T }
-        return try T(from: TreeDecoder(tree, path: path))
+        if T.self == String.self { return try string(tree, path()) as! T }
+        if T.self == Double.self { return try double(tree, path()) as! T }
+        if T.self == Int.self { return try integer(tree, path()) as Int as! T }
+        if T.self == Bool.self { return try bool(tree, path()) as! T }
+        if let fast = T.self as? any FastBody.Type { return try fast.init(json: tree, path: path()) as! T }
+        return try T(from: TreeDecoder(tree, path: path()))
     }
 }
 

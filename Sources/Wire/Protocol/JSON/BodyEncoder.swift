@@ -7,64 +7,100 @@
 /// "NaN", "Infinity", "-Infinity".
 struct BodyEncoder {
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        if let fast = value as? any FastBody {
+            var w = JSONWriter()
+            fast.writeJSON(&w)
+            return w.bytes
+        }
         let out = JSONOutput()
-        out.bytes.reserveCapacity(256)
         try out.encodeValue(value, path: [])
-        return out.bytes
+        return out.w.bytes
     }
 }
 
-/// The output buffer shared by every container of one encode call.
-final class JSONOutput {
+/// JSON bytes being written. A struct passed `inout`, so appends carry no dynamic exclusivity
+/// checks (a class property would pay one per append).
+struct JSONWriter {
     var bytes: [UInt8] = []
 
-    /// Encodes one value, closing whatever container it opened (or writing `{}` if none).
-    func encodeValue<T: Encodable>(_ value: T, path: [any CodingKey]) throws {
-        switch value {
-        case let v as String: writeString(v); return
-        case let v as Double: writeDouble(v); return
-        case let v as Int: writeInt(v); return
-        case let v as Bool: bytes.append(contentsOf: v ? trueBytes : falseBytes); return
-        default: break
+    init() { bytes.reserveCapacity(256) }
+
+    mutating func writeBool(_ v: Bool) { bytes.append(contentsOf: v ? trueBytes : falseBytes) }
+    mutating func writeNull() { bytes.append(contentsOf: nullBytes) }
+
+    /// Decimal digits of `v`, without going through String.
+    mutating func writeInt<I: FixedWidthInteger>(_ v: I) {
+        if v == 0 { bytes.append(0x30); return }
+        var magnitude = v.magnitude
+        if v < 0 { bytes.append(0x2D) }
+        let start = bytes.count
+        while magnitude > 0 {
+            bytes.append(0x30 + UInt8(truncatingIfNeeded: magnitude % 10))
+            magnitude /= 10
         }
-        let frame = EncoderFrame(out: self, codingPath: path)
-        try value.encode(to: frame)
-        switch frame.opened {
-        case .none: bytes.append(contentsOf: [0x7B, 0x7D])
-        case .keyed: bytes.append(0x7D)
-        case .unkeyed: bytes.append(0x5D)
-        case .single: break
-        }
+        bytes[start...].reverse()
     }
 
-    func writeInt<I: BinaryInteger>(_ v: I) { bytes.append(contentsOf: String(v).utf8) }
-
-    func writeDouble(_ v: Double) {
+    mutating func writeDouble(_ v: Double) {
         if v.isNaN { writeString("NaN") }
         else if v == .infinity { writeString("Infinity") }
         else if v == -.infinity { writeString("-Infinity") }
         else { bytes.append(contentsOf: v.description.utf8) }  // shortest form that reads back exactly
     }
 
-    func writeString(_ s: String) {
+    mutating func writeString(_ s: String) {
         bytes.append(0x22)
         for b in s.utf8 {
             switch b {
-            case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
-            case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
+            case 0x22: bytes.append(0x5C); bytes.append(0x22)
+            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+            case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
+            case 0x0D: bytes.append(0x5C); bytes.append(0x72)
+            case 0x09: bytes.append(0x5C); bytes.append(0x74)
             case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
+                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]])
             default: bytes.append(b)
             }
         }
         bytes.append(0x22)
     }
+
+    /// `,"key":` (without the comma for the first member).
+    mutating func key(_ k: StaticString, first: Bool = false) {
+        if !first { bytes.append(0x2C) }
+        bytes.append(0x22)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+        bytes.append(0x22)
+        bytes.append(0x3A)
+    }
 }
 
+/// The output shared by every container of one Codable encode call.
+final class JSONOutput {
+    var w = JSONWriter()
+
+    /// Encodes one value, closing whatever container it opened (or writing `{}` if none).
+    func encodeValue<T: Encodable>(_ value: T, path: [any CodingKey]) throws {
+        switch value {
+        case let v as String: w.writeString(v); return
+        case let v as Double: w.writeDouble(v); return
+        case let v as Int: w.writeInt(v); return
+        case let v as Bool: w.writeBool(v); return
+        case let v as any FastBody: v.writeJSON(&w); return
+        default: break
+        }
+        let frame = EncoderFrame(out: self, codingPath: path)
+        try value.encode(to: frame)
+        switch frame.opened {
+        case .none: w.bytes.append(0x7B); w.bytes.append(0x7D)
+        case .keyed: w.bytes.append(0x7D)
+        case .unkeyed: w.bytes.append(0x5D)
+        case .single: break
+        }
+    }
+}
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 private let trueBytes = Array("true".utf8)
 private let falseBytes = Array("false".utf8)
 private let nullBytes = Array("null".utf8)
@@ -85,8 +121,8 @@ final class EncoderFrame: Encoder {
                      "a body's encode(to:) asked for two kinds of container at \(codingPath.map(\.stringValue))")
         if opened == .none {
             opened = kind
-            if kind == .keyed { out.bytes.append(0x7B) }
-            if kind == .unkeyed { out.bytes.append(0x5B) }
+            if kind == .keyed { out.w.bytes.append(0x7B) }
+            if kind == .unkeyed { out.w.bytes.append(0x5B) }
         }
     }
 
@@ -98,30 +134,30 @@ final class EncoderFrame: Encoder {
     func singleValueContainer() -> any SingleValueEncodingContainer { open(.single); return SingleWriter(frame: self) }
 
     /// Writes the separator before the next member or element.
-    func next() { if count > 0 { out.bytes.append(0x2C) }; count += 1 }
+    func next() { if count > 0 { out.w.bytes.append(0x2C) }; count += 1 }
 }
 
 struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let frame: EncoderFrame
     var codingPath: [any CodingKey] { frame.codingPath }
 
-    private func key(_ k: Key) { frame.next(); frame.out.writeString(k.stringValue); frame.out.bytes.append(0x3A) }
+    private func key(_ k: Key) { frame.next(); frame.out.w.writeString(k.stringValue); frame.out.w.bytes.append(0x3A) }
 
-    mutating func encodeNil(forKey k: Key) throws { key(k); frame.out.bytes.append(contentsOf: nullBytes) }
-    mutating func encode(_ v: Bool, forKey k: Key) throws { key(k); frame.out.bytes.append(contentsOf: v ? trueBytes : falseBytes) }
-    mutating func encode(_ v: String, forKey k: Key) throws { key(k); frame.out.writeString(v) }
-    mutating func encode(_ v: Double, forKey k: Key) throws { key(k); frame.out.writeDouble(v) }
-    mutating func encode(_ v: Float, forKey k: Key) throws { key(k); frame.out.writeDouble(Double(v)) }
-    mutating func encode(_ v: Int, forKey k: Key) throws { key(k); frame.out.writeInt(v) }
-    mutating func encode(_ v: Int8, forKey k: Key) throws { key(k); frame.out.writeInt(v) }
-    mutating func encode(_ v: Int16, forKey k: Key) throws { key(k); frame.out.writeInt(v) }
-    mutating func encode(_ v: Int32, forKey k: Key) throws { key(k); frame.out.writeInt(v) }
-    mutating func encode(_ v: Int64, forKey k: Key) throws { key(k); frame.out.writeInt(v) }
-    mutating func encode(_ v: UInt, forKey k: Key) throws { key(k); frame.out.writeInt(v) }
-    mutating func encode(_ v: UInt8, forKey k: Key) throws { key(k); frame.out.writeInt(v) }
-    mutating func encode(_ v: UInt16, forKey k: Key) throws { key(k); frame.out.writeInt(v) }
-    mutating func encode(_ v: UInt32, forKey k: Key) throws { key(k); frame.out.writeInt(v) }
-    mutating func encode(_ v: UInt64, forKey k: Key) throws { key(k); frame.out.writeInt(v) }
+    mutating func encodeNil(forKey k: Key) throws { key(k); frame.out.w.writeNull() }
+    mutating func encode(_ v: Bool, forKey k: Key) throws { key(k); frame.out.w.writeBool(v) }
+    mutating func encode(_ v: String, forKey k: Key) throws { key(k); frame.out.w.writeString(v) }
+    mutating func encode(_ v: Double, forKey k: Key) throws { key(k); frame.out.w.writeDouble(v) }
+    mutating func encode(_ v: Float, forKey k: Key) throws { key(k); frame.out.w.writeDouble(Double(v)) }
+    mutating func encode(_ v: Int, forKey k: Key) throws { key(k); frame.out.w.writeInt(v) }
+    mutating func encode(_ v: Int8, forKey k: Key) throws { key(k); frame.out.w.writeInt(v) }
+    mutating func encode(_ v: Int16, forKey k: Key) throws { key(k); frame.out.w.writeInt(v) }
+    mutating func encode(_ v: Int32, forKey k: Key) throws { key(k); frame.out.w.writeInt(v) }
+    mutating func encode(_ v: Int64, forKey k: Key) throws { key(k); frame.out.w.writeInt(v) }
+    mutating func encode(_ v: UInt, forKey k: Key) throws { key(k); frame.out.w.writeInt(v) }
+    mutating func encode(_ v: UInt8, forKey k: Key) throws { key(k); frame.out.w.writeInt(v) }
+    mutating func encode(_ v: UInt16, forKey k: Key) throws { key(k); frame.out.w.writeInt(v) }
+    mutating func encode(_ v: UInt32, forKey k: Key) throws { key(k); frame.out.w.writeInt(v) }
+    mutating func encode(_ v: UInt64, forKey k: Key) throws { key(k); frame.out.w.writeInt(v) }
     mutating func encode<T: Encodable>(_ v: T, forKey k: Key) throws {
         key(k)
         try frame.out.encodeValue(v, path: codingPath + [k])
@@ -141,7 +177,7 @@ struct UnkeyedWriter: UnkeyedEncodingContainer {
     var codingPath: [any CodingKey] { frame.codingPath }
     var count: Int { frame.count }
 
-    mutating func encodeNil() throws { frame.next(); frame.out.bytes.append(contentsOf: nullBytes) }
+    mutating func encodeNil() throws { frame.next(); frame.out.w.writeNull() }
     mutating func encode<T: Encodable>(_ v: T) throws {
         let index = frame.count
         frame.next()
@@ -159,7 +195,7 @@ struct UnkeyedWriter: UnkeyedEncodingContainer {
 struct SingleWriter: SingleValueEncodingContainer {
     let frame: EncoderFrame
     var codingPath: [any CodingKey] { frame.codingPath }
-    mutating func encodeNil() throws { frame.out.bytes.append(contentsOf: nullBytes) }
+    mutating func encodeNil() throws { frame.out.w.writeNull() }
     mutating func encode<T: Encodable>(_ v: T) throws { try frame.out.encodeValue(v, path: codingPath) }
 }
 

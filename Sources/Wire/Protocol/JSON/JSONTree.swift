@@ -207,6 +207,50 @@ struct JSONParser {
         return v
     }
 
+    /// Exact powers of ten as Doubles (10^22 is the largest one a Double holds exactly).
+    private static let powersOfTen: [Double] = (0...22).map { Double("1e\($0)")! }
+
+    /// Clinger's fast path: a decimal with at most 15 significant digits and a power of ten up to
+    /// 22 is one exactly rounded multiplication or division of two exact Doubles. Nil otherwise.
+    private static func fastDouble(_ t: UnsafeBufferPointer<UInt8>) -> Double? {
+        var k = 0
+        let negative = t[0] == 0x2D
+        if negative { k = 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var seenPoint = false
+        while k < t.count {
+            let c = t[k]
+            if c == 0x2E { seenPoint = true; k += 1; continue }
+            if c == 0x65 || c == 0x45 { break }
+            if mantissa == 0 && c == 0x30 { if seenPoint { scale -= 1 }; k += 1; continue }
+            digits += 1
+            if digits > 15 { return nil }
+            mantissa = mantissa * 10 + UInt64(c - 0x30)
+            if seenPoint { scale -= 1 }
+            k += 1
+        }
+        if k < t.count {  // exponent
+            k += 1
+            var expNegative = false
+            if t[k] == 0x2B || t[k] == 0x2D { expNegative = t[k] == 0x2D; k += 1 }
+            var e = 0
+            while k < t.count { e = e * 10 + Int(t[k] - 0x30); if e > 1000 { return nil }; k += 1 }
+            scale += expNegative ? -e : e
+        }
+        var d = Double(mantissa)
+        if mantissa == 0 { return negative ? -0.0 : 0.0 }
+        if scale < 0 {
+            guard scale >= -22 else { return nil }
+            d /= powersOfTen[-scale]
+        } else if scale > 0 {
+            guard scale <= 22 else { return nil }
+            d *= powersOfTen[scale]
+        }
+        return negative ? -d : d
+    }
+
     private mutating func number() throws(JSONSyntaxError) -> JSONTree {
         let start = i
         if b[i] == 0x2D { i += 1 }
@@ -238,6 +282,7 @@ struct JSONParser {
             if text[0] == 0x2D { v = -v }
             return .number(Double(v), v)
         }
+        if let d = Self.fastDouble(text) { return .number(d, nil) }
         // strtod on a NUL-terminated copy (at most a few dozen bytes).
         var c = [CChar](repeating: 0, count: text.count + 1)
         for k in 0..<text.count { c[k] = CChar(bitPattern: text[k]) }
