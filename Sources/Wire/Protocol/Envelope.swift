@@ -44,7 +44,7 @@ public enum Envelope {
     public static func encode(_ message: Message) -> [Data] {
         let body: Data
         do {
-            body = Data(try BodyEncoder.encode(message.body))
+            body = Data(try message.encodeBody())
         } catch {
             // Every body is plain structs of numbers, strings, arrays and dictionaries with
             // string keys, and non-finite numbers have a spelling: encoding cannot fail.

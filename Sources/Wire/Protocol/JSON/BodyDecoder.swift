@@ -8,13 +8,16 @@ import Foundation
 /// Decodes a `Decodable` body from JSON bytes.
 struct BodyDecoder {
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        let tree: JSONTree
+        try Scalar.decode(T.self, tree(data), [])
+    }
+
+    /// Parses JSON bytes; syntax errors come as `DecodingError.dataCorrupted` at the root.
+    static func tree(_ data: Data) throws -> JSONTree {
         do throws(JSONSyntaxError) {
-            tree = try JSONParser.parse(data)
+            return try JSONParser.parse(data)
         } catch {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: error.description))
         }
-        return try Scalar.decode(T.self, tree, [])
     }
 }
 
@@ -94,7 +97,7 @@ enum Scalar {
 }
 
 struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let members: [(key: String, value: JSONTree)]
+    let members: [JSONMember]
     let codingPath: [any CodingKey]
 
     var allKeys: [Key] { members.compactMap { Key(stringValue: $0.key) } }

@@ -24,7 +24,7 @@ struct FieldKey: CodingKey {
 
 /// The members of one JSON object, read by name.
 struct Fields {
-    let members: [(key: String, value: JSONTree)]
+    let members: [JSONMember]
     let path: [any CodingKey]
 
     init(_ tree: JSONTree, _ path: [any CodingKey]) throws {

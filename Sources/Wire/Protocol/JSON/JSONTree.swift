@@ -12,7 +12,7 @@ indirect enum JSONTree {
     case number(Double, Int?)
     case string(String)
     case array([JSONTree])
-    case object([(key: String, value: JSONTree)])
+    case object([JSONMember])
 
     var kind: String {
         switch self {
@@ -24,6 +24,12 @@ indirect enum JSONTree {
         case .object: "an object"
         }
     }
+}
+
+/// One member of a JSON object (a nominal struct: arrays of it need no runtime tuple metadata).
+struct JSONMember {
+    var key: String
+    var value: JSONTree
 }
 
 /// What is wrong with a JSON text and where.
@@ -94,7 +100,7 @@ struct JSONParser {
     private mutating func object(depth: Int) throws(JSONSyntaxError) -> JSONTree {
         if depth > Self.maxDepth { throw fail("nesting deeper than \(Self.maxDepth)") }
         i += 1
-        var members: [(key: String, value: JSONTree)] = []
+        var members: [JSONMember] = []
         skipSpace()
         if i < b.count, b[i] == 0x7D { i += 1; return .object(members) }
         while true {
@@ -105,7 +111,7 @@ struct JSONParser {
             guard i < b.count, b[i] == 0x3A else { throw fail("expected ':', found \(show())") }
             i += 1
             skipSpace()
-            members.append((key, try value(depth: depth)))
+            members.append(JSONMember(key: key, value: try value(depth: depth)))
             skipSpace()
             guard i < b.count else { throw fail("unexpected end of input in an object") }
             if b[i] == 0x2C { i += 1; continue }
