@@ -1,13 +1,8 @@
 // Bodies of the CLI clients' requests (STATUS, TRIALS, BEST, LOGS, STOP_STUDY) and of the
-// coordinator's replies, plus the summaries they carry. Leaves out how the coordinator computes
-// them (Runtime, Store) and how the CLI prints them.
+// coordinator's replies, plus the summaries they carry. Trial states are Search's `TrialState`.
+// Leaves out how the coordinator computes them (Runtime, Store) and how the CLI prints them.
 
 import Search
-
-/// Where a trial stands.
-public enum TrialState: String, Hashable, Codable, Sendable, CaseIterable, CodingKeyRepresentable {
-    case queued, running, paused, completed, stopped, failed
-}
 
 /// One trial as the clients see it.
 public struct TrialSummary: Hashable, Codable, Sendable {
@@ -73,6 +68,37 @@ public struct StatusReply: Hashable, Codable, Sendable {
                 workers: [WorkerSummary], best: TrialSummary?) {
         self.study = study; self.finished = finished; self.trialsByState = trialsByState
         self.rungs = rungs; self.workers = workers; self.best = best
+    }
+
+    enum CodingKeys: String, CodingKey { case study, finished, trialsByState, rungs, workers, best }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        study = try c.decode(String.self, forKey: .study)
+        finished = try c.decode(Bool.self, forKey: .finished)
+        // On the wire a JSON object keyed by state name, e.g. {"running": 2, "paused": 5}.
+        var byState: [TrialState: Int] = [:]
+        for (name, count) in try c.decode([String: Int].self, forKey: .trialsByState) {
+            guard let state = TrialState(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(forKey: .trialsByState, in: c, debugDescription:
+                    "\"\(name)\" is no trial state; known: \(TrialState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            byState[state] = count
+        }
+        trialsByState = byState
+        rungs = try c.decode([RungCount].self, forKey: .rungs)
+        workers = try c.decode([WorkerSummary].self, forKey: .workers)
+        best = try c.decodeIfPresent(TrialSummary.self, forKey: .best)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(study, forKey: .study)
+        try c.encode(finished, forKey: .finished)
+        try c.encode(Dictionary(uniqueKeysWithValues: trialsByState.map { ($0.key.rawValue, $0.value) }), forKey: .trialsByState)
+        try c.encode(rungs, forKey: .rungs)
+        try c.encode(workers, forKey: .workers)
+        try c.encodeIfPresent(best, forKey: .best)
     }
 }
 
