@@ -22,8 +22,11 @@ public enum BenchPayload: String, Sendable, CaseIterable {
 
 /// One throughput measurement.
 public struct ThroughputFigure: Sendable {
+    /// What was sent.
     public var payload: BenchPayload
+    /// Messages timed (from the first received to the last).
     public var messages: Int
+    /// Wall time of the timed span.
     public var seconds: Double
     /// Bytes of one message on the wire (all frames, without the routing id).
     public var bytesPerMessage: Int
@@ -33,10 +36,15 @@ public struct ThroughputFigure: Sendable {
 
 /// One latency measurement (microseconds).
 public struct LatencyFigure: Sendable {
+    /// What was sent.
     public var payload: BenchPayload
+    /// Round trips timed.
     public var roundTrips: Int
+    /// Median round trip.
     public var p50: Double
+    /// 99th percentile round trip.
     public var p99: Double
+    /// Mean round trip.
     public var mean: Double
 }
 

@@ -6,11 +6,15 @@ import Search
 
 /// One trial as the clients see it.
 public struct TrialSummary: Hashable, Codable, Sendable {
+    /// The trial.
     public var trial: TrialID
+    /// Where the trial stands now.
     public var state: TrialState
     /// Latest attempt number (1 unless the trial was requeued).
     public var attempt: Int
+    /// The trial's hyperparameters.
     public var config: Configuration
+    /// Hyperband bracket (0 for single-bracket schedulers).
     public var bracket: Int
     /// Highest resource reported so far (0 if none).
     public var resource: Double
@@ -18,6 +22,7 @@ public struct TrialSummary: Hashable, Codable, Sendable {
     public var value: Double?
     /// Name of the worker running it, if running.
     public var worker: String?
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(trial: TrialID, state: TrialState, attempt: Int, config: Configuration, bracket: Int = 0,
                 resource: Double, value: Double? = nil, worker: String? = nil) {
         self.trial = trial; self.state = state; self.attempt = attempt; self.config = config
@@ -27,13 +32,19 @@ public struct TrialSummary: Hashable, Codable, Sendable {
 
 /// One connected worker as the clients see it.
 public struct WorkerSummary: Hashable, Codable, Sendable {
+    /// The worker's id.
     public var worker: WorkerID
+    /// Worker name.
     public var name: String
+    /// Host name.
     public var host: String
+    /// Trials it runs at once.
     public var slots: Int
+    /// Attempts it runs now.
     public var running: [TrialAttempt]
     /// Wall time of its last message (seconds since 1970).
     public var lastSeen: Double
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(worker: WorkerID, name: String, host: String, slots: Int, running: [TrialAttempt], lastSeen: Double) {
         self.worker = worker; self.name = name; self.host = host; self.slots = slots
         self.running = running; self.lastSeen = lastSeen
@@ -42,18 +53,23 @@ public struct WorkerSummary: Hashable, Codable, Sendable {
 
 /// How many trials reached one rung.
 public struct RungCount: Hashable, Codable, Sendable {
+    /// Resource (epochs) concerned.
     public var resource: Double
+    /// Trials that reached it.
     public var trials: Int
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(resource: Double, trials: Int) { self.resource = resource; self.trials = trials }
 }
 
 /// STATUS: no fields.
 public struct StatusRequest: Hashable, Codable, Sendable {
+    /// The request (it has no fields).
     public init() {}
 }
 
 /// STATUS_REPLY: the study at a glance.
 public struct StatusReply: Hashable, Codable, Sendable {
+    /// The study's name.
     public var study: String
     /// True once the study is complete (or stopped) and nothing runs.
     public var finished: Bool
@@ -61,9 +77,11 @@ public struct StatusReply: Hashable, Codable, Sendable {
     public var trialsByState: [TrialState: Int]
     /// Trials per rung, lowest rung first.
     public var rungs: [RungCount]
+    /// Connected workers.
     public var workers: [WorkerSummary]
     /// Best trial so far (by the study's objective and direction), if any reported.
     public var best: TrialSummary?
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(study: String, finished: Bool, trialsByState: [TrialState: Int], rungs: [RungCount],
                 workers: [WorkerSummary], best: TrialSummary?) {
         self.study = study; self.finished = finished; self.trialsByState = trialsByState
@@ -104,19 +122,25 @@ public struct StatusReply: Hashable, Codable, Sendable {
 
 /// TRIALS: list trials, optionally only those in one state.
 public struct TrialsRequest: Hashable, Codable, Sendable {
+    /// Where the trial stands now.
     public var state: TrialState?
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(state: TrialState? = nil) { self.state = state }
 }
 
 /// TRIALS_REPLY (ordered by trial id) and BEST_REPLY (best first).
 public struct TrialsReply: Hashable, Codable, Sendable {
+    /// The trials.
     public var trials: [TrialSummary]
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(trials: [TrialSummary]) { self.trials = trials }
 }
 
 /// BEST: the `count` best trials.
 public struct BestRequest: Hashable, Codable, Sendable {
+    /// How many.
     public var count: Int
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(count: Int = 1) { self.count = count }
 }
 
@@ -130,6 +154,7 @@ public struct LogsRequest: Hashable, Codable, Sendable {
     public var events: Bool
     /// Upper bound on LOG batches in the reply (the coordinator may return fewer).
     public var limit: Int
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(trial: TrialID? = nil, after: Int = 0, events: Bool = false, limit: Int = 1000) {
         self.trial = trial; self.after = after; self.events = events; self.limit = limit
     }
@@ -145,6 +170,7 @@ public struct LogsReply: Hashable, Codable, Sendable {
     public var cursor: Int
     /// True when this page reaches the end of the history stored so far.
     public var complete: Bool
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(lines: [LogLines], events: [StudyEvent] = [], cursor: Int, complete: Bool) {
         self.lines = lines; self.events = events; self.cursor = cursor; self.complete = complete
     }
@@ -152,12 +178,16 @@ public struct LogsReply: Hashable, Codable, Sendable {
 
 /// STOP_STUDY: stop every running trial, start nothing new.
 public struct StopStudyRequest: Hashable, Codable, Sendable {
+    /// Why, for a person.
     public var reason: String
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(reason: String) { self.reason = reason }
 }
 
 /// STOP_STUDY_REPLY: whether the study is now stopping (false if it had already finished).
 public struct StopStudyReply: Hashable, Codable, Sendable {
+    /// Whether the study is now stopping.
     public var stopping: Bool
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(stopping: Bool) { self.stopping = stopping }
 }

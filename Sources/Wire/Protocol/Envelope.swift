@@ -6,8 +6,11 @@ import Foundation
 
 /// A ROUTER peer's routing id (the first frame of everything a ROUTER receives from it).
 public struct PeerID: Hashable, Sendable, CustomStringConvertible {
+    /// The routing id's bytes as libzmq gives them.
     public var bytes: Data
+    /// Wraps routing id bytes.
     public init(_ bytes: Data) { self.bytes = bytes }
+    /// The routing id in hex.
     public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
@@ -29,6 +32,7 @@ public enum Envelope {
         /// The ZMQ_MAXMSGSIZE to set on sockets decoding with these limits: frames above it never
         /// reach the decoder (libzmq drops the connection), frames between the limits get ERROR.
         public var socketMaxMessageSize: Int { 2 * max(maxBodyBytes, maxBinaryBytes) }
+        /// Makes the value from its fields (the JSON fields of the same names).
         public init(maxBodyBytes: Int, maxBinaryBytes: Int) {
             self.maxBodyBytes = maxBodyBytes; self.maxBinaryBytes = maxBinaryBytes
         }
