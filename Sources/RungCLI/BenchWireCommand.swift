@@ -27,6 +27,9 @@ struct BenchWireCommand: ParsableCommand {
     @Option(name: .long, help: "Repeat each one-way run this many times and keep the best.")
     var repeats: Int = 3
 
+    @Flag(name: .long, help: "Only time the envelope codec (encode and decode, no sockets).")
+    var codecOnly = false
+
     func validate() throws {
         guard messages >= 2 else { throw ValidationError("--messages is \(messages), but must be ≥ 2") }
         guard roundTrips >= 1 else { throw ValidationError("--round-trips is \(roundTrips), but must be ≥ 1") }
@@ -34,6 +37,7 @@ struct BenchWireCommand: ParsableCommand {
     }
 
     func run() throws {
+        if codecOnly { return try printCodec() }
         let v = ZMQContext.libraryVersion
         print("libzmq \(v.major).\(v.minor).\(v.patch), tcp loopback, DEALER→ROUTER, \(messages) messages × best of \(repeats)")
         print("")
@@ -52,16 +56,20 @@ struct BenchWireCommand: ParsableCommand {
                   + pad(fmt(mb, 1), 9) + (payload == .raw100 ? "1" : "1/" + fmt(raw / f.rate, 1)))
         }
         print("")
-        print(pad("envelope codec alone", 28) + pad("encode ns", 11) + "decode ns")
-        for payload in [BenchPayload.envelope100, .report] {
-            let c = try WireBenchmark.codec(payload, count: min(messages, 100_000))
-            print(pad(payload.rawValue, 28) + pad(fmt(c.encode, 0), 11) + fmt(c.decode, 0))
-        }
+        try printCodec()
         print("")
         print(pad("round trip", 28) + pad("p50 µs", 11) + pad("p99 µs", 14) + "mean µs")
         for payload in BenchPayload.allCases {
             let l = try WireBenchmark.roundTrip(payload, count: roundTrips)
             print(pad(payload.rawValue, 28) + pad(fmt(l.p50, 1), 11) + pad(fmt(l.p99, 1), 14) + fmt(l.mean, 1))
+        }
+    }
+
+    private func printCodec() throws {
+        print(pad("envelope codec alone", 28) + pad("encode ns", 11) + "decode ns")
+        for payload in [BenchPayload.envelope100, .report] {
+            let c = try WireBenchmark.codec(payload, count: min(messages, 100_000))
+            print(pad(payload.rawValue, 28) + pad(fmt(c.encode, 0), 11) + fmt(c.decode, 0))
         }
     }
 

@@ -5,7 +5,7 @@
 import Foundation
 
 /// A parsed JSON value.
-indirect enum JSONTree {
+enum JSONTree {
     case null
     case bool(Bool)
     /// A number: its Double value, and its Int value when written as an integer that fits.
