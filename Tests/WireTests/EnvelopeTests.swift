@@ -82,6 +82,24 @@ private func decodeError(_ f: [Data], limits: Envelope.Limits = .standard) -> Wi
         #expect(try Envelope.decode(f) == .checkpointPut(c))
     }
 
+    @Test func topicStrings() {
+        #expect(Topic.log(study: "s", trial: TrialID(12), stream: .stderr) == "log/s/12/stderr")
+        #expect(Topic.logs(study: "s", trial: TrialID(1)) == "log/s/1/")
+        #expect(Topic.logs(study: "s") == "log/s/")
+        #expect(Topic.event(study: "s", kind: .promoted) == "event/s/promoted")
+        #expect(Topic.events(study: "s") == "event/s/")
+        #expect(!Topic.log(study: "s", trial: TrialID(10), stream: .stdout).hasPrefix(Topic.logs(study: "s", trial: TrialID(1))))
+    }
+
+    @Test func statusReplyStatesAreNamedKeys() throws {
+        let f = frames("RUNG1", "STATUS_REPLY", #"{"study":"s","finished":false,"trialsByState":{"running":2,"lost":1},"rungs":[],"workers":[]}"#)
+        let e = decodeError(f)
+        #expect(e?.code == .malformedBody && e!.message.contains(#""lost" is no trial state; known: queued, running"#))
+        let ok = frames("RUNG1", "STATUS_REPLY", #"{"study":"s","finished":true,"trialsByState":{"running":2},"rungs":[],"workers":[]}"#)
+        #expect(try Envelope.decode(ok) == .statusReply(StatusReply(study: "s", finished: true, trialsByState: [.running: 2],
+                                                                   rungs: [], workers: [], best: nil)))
+    }
+
     // MARK: Errors, each with its code and a message naming the problem
 
     @Test func missingAndExtraFrames() {

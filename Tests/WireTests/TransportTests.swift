@@ -136,6 +136,24 @@ let deadline = Duration.seconds(10)
         #expect(try got.result.get() == .ready(Ready(freeSlots: 2)))
     }
 
+    @Test func framesAboveMaxMessageSizeDropTheConnectionNotTheProcess() throws {
+        let ctx = try ZMQContext()
+        let (router, dealer, _) = try routerAndDealer(
+            ctx, routerOptions: [.maxMessageSize(1000)], dealerOptions: [.reconnectInterval(milliseconds: 20)])
+        try dealer.send([Data(count: 5000)])
+        // libzmq drops the connection; the DEALER reconnects and later messages arrive.
+        let until = ContinuousClock.now + deadline
+        var got: [Data]?
+        var probe = 0
+        while got == nil && ContinuousClock.now < until {
+            probe += 1
+            try dealer.send([Data("probe \(probe)".utf8)])
+            got = try router.receive(timeout: .milliseconds(50))
+        }
+        #expect(got?.count == 2)
+        #expect(got.map { String(decoding: $0[1], as: UTF8.self).hasPrefix("probe ") } == true)
+    }
+
     @Test func libraryVersion() {
         let v = ZMQContext.libraryVersion
         #expect(v.major == 4 && v.minor >= 3)
