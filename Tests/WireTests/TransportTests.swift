@@ -154,6 +154,36 @@ let deadline = Duration.seconds(10)
         #expect(got.map { String(decoding: $0[1], as: UTF8.self).hasPrefix("probe ") } == true)
     }
 
+    @Test func curveAllowListAdmitsKnownKeysOnly() throws {
+        let ctx = try ZMQContext()
+        let server = try CurveKeyPair.generate()
+        let known = try CurveKeyPair.generate()
+        let stranger = try CurveKeyPair.generate()
+        let auth = try CurveAuthenticator(ctx, allowing: [known.publicKey])
+        defer { auth.stop() }
+        let router = try ZMQSocket(ctx, .router, options: [.curveServer(secretKey: server.secretKey), .zapDomain("rung")])
+        try router.bind("tcp://127.0.0.1:*")
+        func client(_ keys: CurveKeyPair, _ id: String) throws -> ZMQSocket {
+            let s = try ZMQSocket(ctx, .dealer, options: [
+                .routingID(Data(id.utf8)), .linger(milliseconds: 0),
+                .curveClient(serverKey: server.publicKey, publicKey: keys.publicKey, secretKey: keys.secretKey)])
+            try s.connect(try router.lastEndpoint)
+            return s
+        }
+        let bad = try client(stranger, "stranger")
+        try bad.send(.ready(Ready(freeSlots: 1)))
+        let good = try client(known, "known")
+        try good.send(.ready(Ready(freeSlots: 2)))
+        var peers: [PeerID] = []
+        let until = ContinuousClock.now + deadline
+        while (peers.isEmpty || !auth.denied.contains(stranger.publicKey)) && ContinuousClock.now < until {
+            if let r = try router.receiveRouted(timeout: .milliseconds(50)) { peers.append(r.peer) }
+        }
+        #expect(peers == [PeerID(Data("known".utf8))])
+        #expect(auth.denied.contains(stranger.publicKey) && !auth.denied.contains(known.publicKey))
+        #expect(try router.receive(wait: false) == nil)
+    }
+
     @Test func libraryVersion() {
         let v = ZMQContext.libraryVersion
         #expect(v.major == 4 && v.minor >= 3)

@@ -77,7 +77,7 @@ public enum WireBenchmark {
         try router.bind("tcp://127.0.0.1:*")
         let endpoint = try router.lastEndpoint
         let done = DispatchSemaphore(value: 0)
-        let failure = Box()
+        let failure = LockedText()
         let sender = Thread {
             defer { done.signal() }
             do {
@@ -108,8 +108,8 @@ public enum WireBenchmark {
         let dealer = try ZMQSocket(ctx, .dealer)
         let ready = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
-        let failure = Box()
-        let bound = Box()
+        let failure = LockedText()
+        let bound = LockedText()
         let server = Thread {
             defer { done.signal() }
             do {
@@ -237,13 +237,4 @@ public enum WireBenchmark {
     private static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
-}
-
-/// A failure text handed from a benchmark thread to the caller.
-private final class Box: @unchecked Sendable {
-    // @unchecked Sendable: every access holds `lock`.
-    private let lock = NSLock()
-    private var text: String?
-    func set(_ s: String) { lock.lock(); text = s; lock.unlock() }
-    func get() -> String? { lock.lock(); defer { lock.unlock() }; return text }
 }
