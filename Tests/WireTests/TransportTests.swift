@@ -43,6 +43,8 @@ let deadline = Duration.seconds(10)
         let ready = try ZMQSocket.poll([(dealer, .readable), (router, .readable)], timeout: deadline)
         #expect(ready == [[], .readable])
         #expect(try router.receive(wait: false) == [Data("worker-1".utf8), Data("x".utf8)])
+        #expect(try router.fileDescriptor >= 0)
+        #expect(try router.pendingEvents == .writable)
     }
 
     @Test func routerMandatoryRefusesAnUnknownPeer() throws {
