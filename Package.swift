@@ -46,7 +46,7 @@ let package = Package(
         ], exclude: ["README.md"]),
 
         // Edges: protocol over ZeroMQ, durable store.
-        .target(name: "Wire", dependencies: ["CZeroMQ", "Search"]),
+        .target(name: "Wire", dependencies: ["CZeroMQ", "Search"], exclude: ["README.md"]),
         .target(name: "Store", dependencies: ["Search", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // Long-running processes.
@@ -67,7 +67,9 @@ let package = Package(
             "Search", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Search"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Search"]),
+        .testTarget(name: "WireTests", dependencies: [
+            "Wire", "Search", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search"]),
     ]
