@@ -78,13 +78,14 @@ final class LogMirror: @unchecked Sendable {  // Safe: all state is guarded by `
         handles.removeAll()
     }
 
-    /// One file line: `<UTC time> a<attempt> <worker> <stream|== decision>: <text>` with newlines
+    /// One file line: `<UTC time> a<attempt> <worker> <stream|== decision>: <text>` (no `: ` when the
+    /// text is empty), with newlines
     /// in the text written as `\n`, so one entry is always one line.
     static func format(_ entry: JournalEntry) -> String {
         var line = TimeText.iso(entry.time)
         line += " a\(entry.attempt ?? 0) \(entry.worker ?? "-") "
         if let decision = entry.decision { line += "== \(decision.rawValue)" } else { line += entry.stream?.rawValue ?? "stdout" }
-        line += ": "
+        if !entry.text.isEmpty { line += ": " }
         for c in entry.text.unicodeScalars {
             switch c {
             case "\n": line += "\\n"
