@@ -159,7 +159,7 @@ extension StudyStore: StudyReading {
             // Seconds per epoch: the gap to the previous report of the same attempt.
             var previous: [String: Double] = [:]
             var rows: [ExportRow] = []
-            let cursor = try Row.fetchCursor(db, sql: "SELECT trial, attempt, epoch, metrics, time FROM epoch_metrics ORDER BY id")
+            let cursor = try Row.fetchCursor(db, sql: "SELECT trial, attempt, epoch, metrics, time FROM epoch_metrics ORDER BY trial, attempt, seq")
             while let row = try cursor.next() {
                 let trial: Int = row[0], attempt: Int = row[1], time: Double = row[4]
                 let key = "\(trial)/\(attempt)"

@@ -108,7 +108,13 @@ public struct StoreTransaction {
     /// an attempt that is no longer the open one, `.repeatedRung` when the rung result was
     /// already counted, `.accepted` otherwise. Only `.accepted` rung results go to the engine.
     public func recordReport(_ report: TrialReport) throws -> ReportOutcome {
-        let current = try currentAttempt(report.trial)
+        // Hot path: one integer packs the attempt, whether it is open, and whether the trial is
+        // still `leased` (-1 for an unknown trial), so no row is materialised.
+        let packed = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT attempt * 4 + attempt_open * 2 + (state = 'leased') FROM trials WHERE id = ?
+            """), arguments: [report.trial.rawValue]) ?? -1
+        let current = packed < 0 ? nil : (attempt: packed >> 2, open: packed & 2 != 0,
+                                          state: packed & 1 != 0 ? "leased" : "", worker: String?.none)
         if let refused = refusal(report.trial, attempt: report.attempt, current) {
             let seen = try Bool.fetchOne(db.cachedStatement(sql: """
                 SELECT EXISTS (SELECT 1 FROM epoch_metrics WHERE trial = ? AND attempt = ? AND seq = ?)
