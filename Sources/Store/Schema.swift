@@ -62,16 +62,17 @@ enum Schema {
                     recorded REAL NOT NULL,
                     PRIMARY KEY (trial, rung)
                 ) WITHOUT ROWID;
-                -- One row per REPORT; the key (trial, attempt, seq) makes a resent report a no-op.
+                -- One row per REPORT, appended in arrival order; (trial, attempt, seq) makes a resent report a no-op.
                 CREATE TABLE epoch_metrics (
+                    id INTEGER PRIMARY KEY,
                     trial INTEGER NOT NULL,
                     attempt INTEGER NOT NULL,
                     seq INTEGER NOT NULL,
                     epoch INTEGER NOT NULL,
                     metrics TEXT NOT NULL,
                     time REAL NOT NULL,
-                    PRIMARY KEY (trial, attempt, seq)
-                ) WITHOUT ROWID;
+                    UNIQUE (trial, attempt, seq)
+                );
                 -- Log lines and scheduler decisions in one ordered stream (the id is the cursor).
                 CREATE TABLE journal (
                     id INTEGER PRIMARY KEY,
