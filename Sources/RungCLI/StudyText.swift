@@ -43,7 +43,7 @@ enum StudyText {
             let maxRung = s.counts.compactMap(\.rung).max() ?? -1
             let header = ["state", "total", "no rung"] + (0...max(0, maxRung)).map { "rung \($0)" }
             var rows: [[String]] = []
-            for state in TrialState.allCases {
+            for state in TrialStatus.allCases {
                 let mine = s.counts.filter { $0.state == state }
                 if mine.isEmpty { continue }
                 var row = [state.rawValue, String(mine.reduce(0) { $0 + $1.count })]
@@ -73,7 +73,7 @@ enum StudyText {
     }
 
     /// `rung trials`.
-    static func trials(_ trials: [TrialRecord]) -> String {
+    static func trials(_ trials: [StoredTrial]) -> String {
         if trials.isEmpty { return "No trials yet.\n" }
         return table(["trial", "state", "bracket", "rung", "resource", "value", "attempt", "worker", "config"], trials.map { t in
             [String(t.id.rawValue), t.state.rawValue + (t.error.map { " (\($0.prefix(40)))" } ?? ""), String(t.bracket),

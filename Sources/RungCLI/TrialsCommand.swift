@@ -9,9 +9,9 @@ struct TrialsCommand: AsyncParsableCommand {
 
     @OptionGroup var source: StudySourceOptions
 
-    @Option(help: ArgumentHelp("Only trials in this state (\(TrialState.allCases.map(\.rawValue).joined(separator: ", "))).",
+    @Option(help: ArgumentHelp("Only trials in this state (\(TrialStatus.allCases.map(\.rawValue).joined(separator: ", "))).",
                                valueName: "state"))
-    var state: TrialState?
+    var state: TrialStatus?
 
     func run() async throws {
         try await StudySourceOptions.reporting {
@@ -22,4 +22,4 @@ struct TrialsCommand: AsyncParsableCommand {
     }
 }
 
-extension TrialState: ExpressibleByArgument {}
+extension TrialStatus: ExpressibleByArgument {}

@@ -10,7 +10,7 @@ public protocol StudyReading: Sendable {
     /// Trials by state and rung, workers, best so far.
     func summary() async throws -> StudySummary
     /// All trials by id.
-    func trials() async throws -> [TrialRecord]
+    func trials() async throws -> [StoredTrial]
     /// The best `limit` trials (see `LeaderboardEntry` for the order).
     func leaderboard(limit: Int) async throws -> [LeaderboardEntry]
     /// A page of the journal.
@@ -21,13 +21,13 @@ public protocol StudyReading: Sendable {
 
 /// How many trials are in one state at one rung.
 public struct StateCount: Codable, Sendable, Equatable {
-    public var state: TrialState
+    public var state: TrialStatus
     /// Highest rung with a result; nil for trials without one yet.
     public var rung: Int?
     public var count: Int
 
     /// Makes a count.
-    public init(state: TrialState, rung: Int?, count: Int) { self.state = state; self.rung = rung; self.count = count }
+    public init(state: TrialStatus, rung: Int?, count: Int) { self.state = state; self.rung = rung; self.count = count }
 }
 
 /// `rung status`.
@@ -54,7 +54,7 @@ public struct StudySummary: Codable, Sendable, Equatable {
 public struct LeaderboardEntry: Codable, Sendable, Equatable {
     public var trial: TrialID
     public var config: Configuration
-    public var state: TrialState
+    public var state: TrialStatus
     public var rung: Int
     public var resource: Double
     /// Objective value at that rung (NaN if it diverged).

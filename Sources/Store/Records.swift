@@ -3,8 +3,9 @@
 // unchanged. Leaves out how they are stored (see Schema.swift) and how they are printed (the CLI).
 import Search
 
-/// Where a trial is in its lifecycle (DESIGN.md, "Trial lifecycle").
-public enum TrialState: String, Codable, Sendable, CaseIterable {
+/// Where a trial is in its lifecycle (DESIGN.md, "Trial lifecycle"), as the store records it. Finer
+/// than the engine's `Search.TrialState`: it also knows `leased` and `promoted`.
+public enum TrialStatus: String, Codable, Sendable, CaseIterable {
     /// Waiting for a slot (new, promoted and waiting, or lost and queued again).
     case queued
     /// Handed to a worker; no report yet in this attempt.
@@ -26,10 +27,11 @@ public enum TrialState: String, Codable, Sendable, CaseIterable {
     public var isFinal: Bool { self == .completed || self == .stopped || self == .failed }
 }
 
-/// Whether the objective is to be minimised or maximised.
-public enum Direction: String, Codable, Sendable {
-    case minimize, maximize
+/// Whether the objective is to be minimised or maximised: the Search module's own type, so
+/// `Store.Direction` and `Search.Direction` are one and the same.
+public typealias Direction = Search.Direction
 
+extension Search.Direction {
     /// True when `a` is strictly better than `b` (NaN is never better).
     public func isBetter(_ a: Double, than b: Double) -> Bool {
         if a.isNaN { return false }
@@ -66,11 +68,19 @@ public struct StudyInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// One trial as the store knows it.
-public struct TrialRecord: Codable, Sendable, Equatable {
+/// Former name of `TrialStatus`.
+@available(*, deprecated, renamed: "TrialStatus")
+public typealias TrialState = TrialStatus
+
+/// Former name of `StoredTrial`.
+@available(*, deprecated, renamed: "StoredTrial")
+public typealias TrialRecord = StoredTrial
+
+/// One trial as the store knows it (the engine's own view is `Search.TrialRecord`).
+public struct StoredTrial: Codable, Sendable, Equatable {
     public var id: TrialID
     public var config: Configuration
-    public var state: TrialState
+    public var state: TrialStatus
     /// Hyperband bracket (0 for single-bracket schedulers).
     public var bracket: Int
     /// Index of the highest rung with a recorded result; nil before the first.
@@ -91,7 +101,7 @@ public struct TrialRecord: Codable, Sendable, Equatable {
     public var error: String?
 
     /// Makes a trial record.
-    public init(id: TrialID, config: Configuration, state: TrialState, bracket: Int, rung: Int?,
+    public init(id: TrialID, config: Configuration, state: TrialStatus, bracket: Int, rung: Int?,
                 resource: Double, value: Double?, attempt: Int, worker: String?, created: Double,
                 updated: Double, error: String?) {
         self.id = id; self.config = config; self.state = state; self.bracket = bracket; self.rung = rung

@@ -30,14 +30,14 @@ extension StudyStore: StudyReading {
     }
 
     /// All trials by id.
-    public func trials() throws -> [TrialRecord] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM trials ORDER BY id").map(TrialRecord.init(row:)) }
+    public func trials() throws -> [StoredTrial] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM trials ORDER BY id").map(StoredTrial.init(row:)) }
     }
 
     /// One trial, or nil.
-    public func trial(_ id: TrialID) throws -> TrialRecord? {
+    public func trial(_ id: TrialID) throws -> StoredTrial? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM trials WHERE id = ?", arguments: [id.rawValue]).map(TrialRecord.init(row:))
+            try Row.fetchOne(db, sql: "SELECT * FROM trials WHERE id = ?", arguments: [id.rawValue]).map(StoredTrial.init(row:))
         }
     }
 
@@ -82,11 +82,11 @@ extension StudyStore: StudyReading {
             let info = try Self.info(db)
             let counts = try Row.fetchAll(db, sql: "SELECT state, rung, count(*) FROM trials GROUP BY state, rung")
                 .compactMap { row -> StateCount? in
-                    guard let state = TrialState(rawValue: row[0]) else { return nil }
+                    guard let state = TrialStatus(rawValue: row[0]) else { return nil }
                     return StateCount(state: state, rung: row[1], count: row[2])
                 }
                 .sorted {
-                    let a = TrialState.allCases.firstIndex(of: $0.state)!, b = TrialState.allCases.firstIndex(of: $1.state)!
+                    let a = TrialStatus.allCases.firstIndex(of: $0.state)!, b = TrialStatus.allCases.firstIndex(of: $1.state)!
                     return a != b ? a < b : ($0.rung ?? -1) < ($1.rung ?? -1)
                 }
             func count(_ table: String, _ filter: String = "") throws -> Int {
@@ -115,7 +115,7 @@ extension StudyStore: StudyReading {
             LIMIT ?
             """, arguments: [limit]).map { row in
             LeaderboardEntry(trial: TrialID(row[0] as Int), config: try FlatJSON.decodeConfiguration(row[1]),
-                             state: TrialState(rawValue: row[2]) ?? .queued, rung: row[3], resource: row[4],
+                             state: TrialStatus(rawValue: row[2]) ?? .queued, rung: row[3], resource: row[4],
                              value: (row[5] as Double?) ?? .nan, metrics: try FlatJSON.decodeMetrics(row[8]),
                              attempt: row[6], worker: row[7])
         }
@@ -180,9 +180,9 @@ extension StudyStore: StudyReading {
     }
 }
 
-extension TrialRecord {
+extension StoredTrial {
     init(row: Row) throws {
-        guard let state = TrialState(rawValue: row["state"]) else {
+        guard let state = TrialStatus(rawValue: row["state"]) else {
             throw StoreError(.corruptRecord, "trial \(row["id"] as Int) has unknown state \(row["state"] as String)")
         }
         self.init(id: TrialID(row["id"] as Int), config: try FlatJSON.decodeConfiguration(row["config"]),

@@ -31,7 +31,7 @@ public struct StoreTransaction {
     // MARK: Trials and attempts
 
     /// Inserts a trial, or updates its configuration, bracket and state if it exists.
-    public func upsertTrial(_ trial: TrialID, config: Search.Configuration, bracket: Int, state: TrialState,
+    public func upsertTrial(_ trial: TrialID, config: Search.Configuration, bracket: Int, state: TrialStatus,
                             now: Double) throws {
         try db.execute(sql: """
             INSERT INTO trials (id, config, state, bracket, created, updated) VALUES (?, ?, ?, ?, ?, ?)
@@ -42,7 +42,7 @@ public struct StoreTransaction {
 
     /// Sets a trial's state; `error` is stored for `.failed` trials. An open attempt stays open:
     /// end it with `endAttempt`.
-    public func setTrialState(_ trial: TrialID, _ state: TrialState, error: String? = nil, now: Double) throws {
+    public func setTrialState(_ trial: TrialID, _ state: TrialStatus, error: String? = nil, now: Double) throws {
         try db.execute(sql: "UPDATE trials SET state = ?, error = coalesce(?, error), updated = ? WHERE id = ?",
                        arguments: [state.rawValue, error, now, trial.rawValue])
         guard db.changesCount == 1 else { throw unknownTrial(trial) }
@@ -127,7 +127,7 @@ public struct StoreTransaction {
             """).execute(arguments: [report.trial.rawValue, report.attempt, report.seq, report.epoch,
                                      FlatJSON.encode(report.metrics), report.time])
         if db.changesCount == 0 { return .duplicate }
-        if current!.state == TrialState.leased.rawValue {
+        if current!.state == TrialStatus.leased.rawValue {
             try db.cachedStatement(sql: "UPDATE trials SET state = 'running', updated = ? WHERE id = ?")
                 .execute(arguments: [report.time, report.trial.rawValue])
         }
