@@ -42,7 +42,7 @@ struct LogsCommand: AsyncParsableCommand {
         try await StudySourceOptions.reporting {
             let reader = try source.reader()
             let id = trial.map { TrialID($0) }
-            if let id, try await !reader.trials().contains(where: { $0.id == id }) {
+            if let id, try await reader.trial(id) == nil {
                 throw StoreError(.unknownEntity, "trial \(id.rawValue) is not in \(source.dir); `rung trials --dir \(source.dir)` lists them")
             }
             var query = LogQuery(trial: id, tail: tail, includeDecisions: !linesOnly)
@@ -63,6 +63,6 @@ struct LogsCommand: AsyncParsableCommand {
     private func finished(_ reader: any StudyReading, _ id: TrialID?) async throws -> Bool {
         if try await reader.studyInfo().state != .running { return true }
         guard let id else { return false }
-        return try await reader.trials().first { $0.id == id }?.state.isFinal ?? false
+        return try await reader.trial(id)?.state.isFinal ?? false
     }
 }

@@ -11,6 +11,8 @@ public protocol StudyReading: Sendable {
     func summary() async throws -> StudySummary
     /// All trials by id.
     func trials() async throws -> [StoredTrial]
+    /// One trial, or nil if the study has no such trial.
+    func trial(_ id: TrialID) async throws -> StoredTrial?
     /// The best `limit` trials (see `LeaderboardEntry` for the order).
     func leaderboard(limit: Int) async throws -> [LeaderboardEntry]
     /// A page of the journal.

@@ -45,12 +45,16 @@ extension StudyStore: StudyReading {
     public func attempts(_ trial: TrialID) throws -> [AttemptRecord] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE trial = ? ORDER BY attempt", arguments: [trial.rawValue])
-                .map { row in
-                    AttemptRecord(trial: TrialID(row["trial"] as Int), attempt: row["attempt"], worker: row["worker"],
-                                  fromResource: row["from_resource"], toResource: row["to_resource"],
-                                  started: row["started"], ended: row["ended"],
-                                  outcome: (row["outcome"] as String?).flatMap(AttemptOutcome.init(rawValue:)))
-                }
+                .map(AttemptRecord.init(row:))
+        }
+    }
+
+    /// Attempts that were begun and not ended, by trial: after a coordinator restart, the leases
+    /// a reconnecting worker may still hold.
+    public func openAttempts() throws -> [AttemptRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE ended IS NULL ORDER BY trial, attempt")
+                .map(AttemptRecord.init(row:))
         }
     }
 
@@ -198,5 +202,14 @@ extension JournalEntry {
         self.init(cursor: row[0], time: row[1], trial: (row[2] as Int?).map { TrialID($0) }, attempt: row[3],
                   worker: row[5], stream: (row[6] as String?).flatMap(LogStream.init(rawValue:)), seq: row[4],
                   decision: (row[7] as String?).flatMap(DecisionKind.init(rawValue:)), text: row[8])
+    }
+}
+
+extension AttemptRecord {
+    init(row: Row) {
+        self.init(trial: TrialID(row["trial"] as Int), attempt: row["attempt"], worker: row["worker"],
+                  fromResource: row["from_resource"], toResource: row["to_resource"],
+                  started: row["started"], ended: row["ended"],
+                  outcome: (row["outcome"] as String?).flatMap(AttemptOutcome.init(rawValue:)))
     }
 }
