@@ -148,15 +148,23 @@ public struct StoreTransaction {
 
     // MARK: Journal: log lines and decisions
 
-    /// Records one LOG line with the same dedupe and attempt rules as reports (never
-    /// `.repeatedRung`). Accepted lines are appended to `logs/trial-<id>.log` after the commit.
+    /// Records one LOG line. Dedupe as for reports; but a line of an attempt that has ended is
+    /// still the trial's output (a last stderr line after FAILED, a line after PAUSED) and is
+    /// accepted, unless that attempt was ended as `.lost`: then its worker is a zombie and the line
+    /// is `.superseded`. Never `.repeatedRung`. Accepted lines are appended to
+    /// `logs/trial-<id>.log` after the commit.
     public func recordLog(_ line: LogLine) throws -> ReportOutcome {
-        let current = try currentAttempt(line.trial)
+        var current = try currentAttempt(line.trial)
         if let refused = refusal(line.trial, attempt: line.attempt, current) {
             let seen = try Bool.fetchOne(db.cachedStatement(sql: """
                 SELECT EXISTS (SELECT 1 FROM journal WHERE trial = ? AND attempt = ? AND seq = ? AND decision IS NULL)
                 """), arguments: [line.trial.rawValue, line.attempt, line.seq]) ?? false
-            return seen ? .duplicate : refused
+            if seen { return .duplicate }
+            guard refused == .superseded, let ended = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT outcome, worker FROM attempts WHERE trial = ? AND attempt = ?
+                """), arguments: [line.trial.rawValue, line.attempt]),
+                (ended[0] as String?) != AttemptOutcome.lost.rawValue else { return refused }
+            current?.worker = ended[1]
         }
         try db.cachedStatement(sql: """
             INSERT INTO journal (time, trial, attempt, seq, worker, stream, text) VALUES (?, ?, ?, ?, ?, ?, ?)
