@@ -49,7 +49,9 @@ struct LogsCommand: AsyncParsableCommand {
             var page = try await reader.logs(query)
             query.tail = nil
             while true {
-                for entry in page.entries { print(StudyText.entry(entry, showTrial: id == nil)) }
+                // One write per page: fast for long histories, and a pipe sees new lines at once.
+                let text = page.entries.map { StudyText.entry($0, showTrial: id == nil) + "\n" }.joined()
+                if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
                 query.after = page.cursor
                 if !page.entries.isEmpty { page = try await reader.logs(query); continue }
                 guard follow, try await !finished(reader, id) else { return }
