@@ -9,7 +9,7 @@ struct TrialsCommand: AsyncParsableCommand {
 
     @OptionGroup var source: StudySourceOptions
 
-    @Option(help: ArgumentHelp("Only trials in this state (\(TrialStatus.allCases.map(\.rawValue).joined(separator: ", "))).",
+    @Option(help: ArgumentHelp("Only trials in this state.",
                                valueName: "state"))
     var state: TrialStatus?
 
