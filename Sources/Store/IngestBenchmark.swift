@@ -9,10 +9,13 @@ import Search
 public enum IngestBenchmark {
     /// What one run measured.
     public struct Result: Sendable, CustomStringConvertible {
+        /// Reports ingested.
         public var reports: Int
         /// Reports per transaction.
         public var batch: Int
+        /// How commits were pushed to disk.
         public var durability: StudyStore.Durability
+        /// Wall time of the ingestion.
         public var seconds: Double
         /// CPU time (user + system) of the whole process meanwhile: on a shared machine the wall
         /// time includes waiting for a core, the CPU time does not.
@@ -22,6 +25,7 @@ public enum IngestBenchmark {
         /// Reports committed per CPU second: the rate on a core of its own.
         public var perCPUSecond: Double { Double(reports) / cpuSeconds }
 
+        /// One line with both rates.
         public var description: String {
             let rate = Int(perSecond.rounded())
             return "\(reports) reports, batch \(batch), synchronous=\(durability.rawValue.uppercased()): "

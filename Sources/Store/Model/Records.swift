@@ -78,8 +78,11 @@ public typealias TrialRecord = StoredTrial
 
 /// One trial as the store knows it (the engine's own view is `Search.TrialRecord`).
 public struct StoredTrial: Codable, Sendable, Equatable {
+    /// The trial.
     public var id: TrialID
+    /// The sampled configuration.
     public var config: Configuration
+    /// Where the trial is in its lifecycle.
     public var state: TrialStatus
     /// Hyperband bracket (0 for single-bracket schedulers).
     public var bracket: Int
@@ -128,13 +131,21 @@ public enum AttemptOutcome: String, Codable, Sendable {
 
 /// One lease of a trial to a worker.
 public struct AttemptRecord: Codable, Sendable, Equatable {
+    /// The trial.
     public var trial: TrialID
+    /// Attempt number (1, 2, …) within the trial.
     public var attempt: Int
+    /// Worker id the attempt was leased to.
     public var worker: String
+    /// Resource the attempt started from (its checkpoint).
     public var fromResource: Double
+    /// Resource the attempt runs to before pausing.
     public var toResource: Double
+    /// Seconds since 1970 when it was leased.
     public var started: Double
+    /// Seconds since 1970 when it ended; nil while open.
     public var ended: Double?
+    /// How it ended; nil while open.
     public var outcome: AttemptOutcome?
 }
 
@@ -155,12 +166,15 @@ public struct RungMark: Codable, Sendable, Equatable {
 
 /// A REPORT: metrics of one epoch of one attempt, optionally also a rung result.
 public struct TrialReport: Codable, Sendable, Equatable {
+    /// The trial.
     public var trial: TrialID
+    /// Attempt number (1, 2, …) within the trial.
     public var attempt: Int
     /// The worker's sequence number within (trial, attempt); duplicates are detected on it.
     public var seq: Int
     /// Epoch (resource unit) the metrics belong to.
     public var epoch: Int
+    /// Metric name → value for this epoch.
     public var metrics: [String: Double]
     /// Seconds since 1970 when it was received.
     public var time: Double
@@ -199,12 +213,15 @@ public enum LogStream: String, Codable, Sendable {
 
 /// A LOG line from a worker.
 public struct LogLine: Codable, Sendable, Equatable {
+    /// The trial.
     public var trial: TrialID
+    /// Attempt number (1, 2, …) within the trial.
     public var attempt: Int
     /// Sequence number within (trial, attempt), shared by nothing else; duplicates detected on it.
     public var seq: Int
     /// Seconds since 1970 when the line was written (worker clock) or received.
     public var time: Double
+    /// Where the line came from.
     public var stream: LogStream
     /// The line without its terminating newline.
     public var text: String
@@ -229,10 +246,15 @@ public enum DecisionKind: String, Codable, Sendable, CaseIterable {
 
 /// A scheduler or lifecycle event for `rung logs --all`.
 public struct DecisionRecord: Codable, Sendable, Equatable {
+    /// Seconds since 1970.
     public var time: Double
+    /// What happened.
     public var kind: DecisionKind
+    /// The trial concerned; nil for study-wide entries.
     public var trial: TrialID?
+    /// The attempt concerned, if any.
     public var attempt: Int?
+    /// The worker concerned, if any.
     public var worker: String?
     /// Human-readable detail, e.g. "rung 2 (resource 9), value 0.913".
     public var detail: String
@@ -249,9 +271,13 @@ public struct DecisionRecord: Codable, Sendable, Equatable {
 public struct JournalEntry: Codable, Sendable, Equatable {
     /// Position in the journal; pass the last one seen as `LogQuery.after` to continue.
     public var cursor: Int64
+    /// Seconds since 1970.
     public var time: Double
+    /// The trial concerned; nil for study-wide entries.
     public var trial: TrialID?
+    /// The attempt concerned, if any.
     public var attempt: Int?
+    /// The worker concerned, if any.
     public var worker: String?
     /// Set for log lines.
     public var stream: LogStream?
@@ -273,12 +299,19 @@ public enum WorkerState: String, Codable, Sendable {
 
 /// A worker as the coordinator saw it last.
 public struct WorkerRecord: Codable, Sendable, Equatable {
+    /// Stable worker id (from HELLO).
     public var id: String
+    /// Human-readable name (`--name`).
     public var name: String
+    /// Host the worker runs on.
     public var host: String
+    /// Trials it runs at once.
     public var slots: Int
+    /// Seconds since 1970 of its last heartbeat.
     public var lastHeartbeat: Double
+    /// Whether it is connected.
     public var state: WorkerState
+    /// Seconds since 1970 when it first said HELLO.
     public var joined: Double
 
     /// Makes a worker record.
@@ -291,14 +324,18 @@ public struct WorkerRecord: Codable, Sendable, Equatable {
 
 /// A finished checkpoint in the artifact store.
 public struct CheckpointRecord: Codable, Sendable, Equatable {
+    /// The trial.
     public var trial: TrialID
+    /// Attempt number (1, 2, …) within the trial.
     public var attempt: Int
     /// Resource the checkpoint was written at.
     public var resource: Double
     /// Path relative to the study directory, e.g. `checkpoints/trial-3/attempt-2.safetensors`.
     public var path: String
+    /// File size in bytes.
     public var bytes: Int
     /// Lower-case hex sha256 of the file.
     public var sha256: String
+    /// Seconds since 1970 when the upload finished.
     public var created: Double
 }
