@@ -31,15 +31,6 @@ public enum TrialStatus: String, Codable, Sendable, CaseIterable {
 /// `Store.Direction` and `Search.Direction` are one and the same.
 public typealias Direction = Search.Direction
 
-extension Search.Direction {
-    /// True when `a` is strictly better than `b` (NaN is never better).
-    public func isBetter(_ a: Double, than b: Double) -> Bool {
-        if a.isNaN { return false }
-        if b.isNaN { return true }
-        return self == .minimize ? a < b : a > b
-    }
-}
-
 /// Whether the study is still going.
 public enum StudyState: String, Codable, Sendable {
     case running, completed, stopped
