@@ -154,6 +154,17 @@ public final class StudyStore: Sendable {
         }
     }
 
+    /// What the schema tests check: table names, whether every migration ran, the journal mode.
+    func schemaFacts() throws -> (tables: [String], migrated: Bool, journalMode: String?) {
+        try read { db in
+            (try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%' ORDER BY name
+                """),
+             try Schema.migrator.hasCompletedMigrations(db),
+             try String.fetchOne(db, sql: "PRAGMA journal_mode"))
+        }
+    }
+
     /// Closes the database. Later calls throw. Dropping the last reference closes it as well.
     public func close() throws {
         mirror?.closeAll()
