@@ -38,6 +38,41 @@ import Testing
         }
     }
 
+    @Test func hyperbandOverASHASharesNewTrialsByTheTable() {
+        let study = testStudy(scheduler: SchedulerSpec(kind: .hyperband, over: .asha), trials: 286, R: 81)
+        var d = TestDriver(study: study, workers: 9, curve: smoothCurve)
+        d.run()
+        #expect(d.engine.isComplete)
+        // Two full cycles of the smooth weighted round-robin: exactly 2 × n_s per bracket.
+        #expect((0...4).map { b in d.engine.trials.filter { $0.bracket == b }.count } == [162, 68, 30, 16, 10])
+        // Bracket b's trials start at rung b.
+        #expect(d.engine.trials.allSatisfy { t in t.results.first.map { $0.rung == t.bracket } ?? true })
+    }
+
+    @Test func shaBracketTrialsSetsTheFirstRung() {
+        let study = testStudy(scheduler: SchedulerSpec(kind: .sha, bracketTrials: 12), trials: 20, R: 9)
+        var d = TestDriver(study: study, workers: 5, curve: smoothCurve)
+        d.run()
+        #expect(d.engine.isComplete)
+        // Bracket 1: 12, 4, 1. Bracket 2 is cut to the 8 trials left: 8, 2, 1.
+        let first = d.engine.trials.prefix(12), second = d.engine.trials.suffix(8)
+        #expect((0...2).map { k in first.filter { $0.value(atRung: k) != nil }.count } == [12, 4, 1])
+        #expect((0...2).map { k in second.filter { $0.value(atRung: k) != nil }.count } == [8, 2, 1])
+    }
+
+    @Test func replayWithTicksAndStragglers() {
+        let study = testStudy(scheduler: SchedulerSpec(kind: .hyperband, over: .sha, stragglerTimeout: 4, maxParallelBrackets: 2), trials: 60)
+        var d = TestDriver(study: study, workers: 6, curve: smoothCurve)
+        d.cost = { $0.rawValue % 7 == 3 ? 9 : 1 }
+        d.losing = [TrialID(5): 1]
+        d.run(tickEvery: 1)
+        #expect(d.engine.isComplete)
+        #expect(d.engine.trials.contains { $0.state == .stopped && $0.results.count < 1 })
+        var fresh = SearchEngine(study: study)
+        #expect(zip(d.log, d.replies).allSatisfy { fresh.handle($0.0.0, now: $0.0.1) == $0.1 })
+        #expect(fresh == d.engine)
+    }
+
     /// 9 trials, rungs 1, 3, 9, one worker: every decision is scripted.
     @Test func shaExactDecisionSequence() {
         let v0: [Double] = [5, 3, 8, 1, 9, 2, 7, 4, 6]
@@ -104,6 +139,7 @@ import Testing
 
     /// ASHA (promotion variant): a promotion out of rung k is of a trial in the top ⌊n_k/η⌋ of
     /// the n_k results of its bracket's rung k at that moment.
+    /// And a new trial starts only when no paused trial is in such a top (promotion comes first).
     @Test(arguments: [SchedulerSpec(kind: .asha), SchedulerSpec(kind: .hyperband, over: .asha)], [1, 2, 3])
     func ashaPromotesOnlyFromTheTopFraction(spec: SchedulerSpec, seed: UInt64) {
         let study = testStudy(scheduler: spec, trials: 300, R: 81, seed: seed)
@@ -119,7 +155,20 @@ import Testing
         d.failing = [TrialID(23), TrialID(99)]
         var promotions = 0, violations = 0
         let eta = study.budget.reductionFactor
+        var missed = 0
         d.observe = { _, reply, before, _ in
+            // The other side: a new trial starts only when no paused trial is promotable.
+            if reply.contains(where: { if case .start = $0 { return true }; return false }) {
+                for k in 0..<(before.rungs.count - 1) {
+                    for b in 0...k {
+                        let peers = before.trials.filter { $0.bracket == b }
+                            .compactMap { p in p.results.first { $0.rung == k }.map { (RankedEntry(loss: $0.loss, trial: p.id.rawValue), p) } }
+                            .sorted { RankedEntry.better($0.0, $1.0) }
+                        let top = peers.prefix(peers.count / eta)
+                        if top.contains(where: { $0.1.state == .paused && $0.1.lastRung == k }) { missed += 1 }
+                    }
+                }
+            }
             for case .resume(let a) in reply {
                 let tr = before.trials[a.trial.rawValue]
                 guard tr.state == .paused, let k = before.ladder.index(of: a.fromResource) else { continue }
@@ -135,22 +184,25 @@ import Testing
         #expect(d.engine.isComplete)
         #expect(promotions > 100)
         #expect(violations == 0)
+        #expect(missed == 0)
         #expect(d.engine.trials.allSatisfy { $0.state.isFinal })
     }
 
-    /// Stopping variant: a trial stopped at rung k was outside the top max(1, ⌊n/η⌋) then.
+    /// Stopping variant: a report at rung k < top stops the trial exactly when it is outside the
+    /// top max(1, ⌊n/η⌋) of the rung's results then.
     @Test func ashaStoppingStopsOnlyOutsideTheTop() {
         let study = testStudy(scheduler: SchedulerSpec(kind: .ashaStopping), trials: 120, R: 27, seed: 9)
         var d = TestDriver(study: study, workers: 6, curve: smoothCurve)
         var stops = 0, wrong = 0
         d.observe = { ev, reply, _, after in
-            guard case .reported(let t, let r, _, _) = ev, reply.contains(.stop(t)) else { return }
-            stops += 1
-            let k = after.ladder.index(of: r)!
+            guard case .reported(let t, let r, _, _) = ev, let k = after.ladder.index(of: r), k < after.rungs.count - 1 else { return }
+            let stopped = reply.contains(.stop(t))
+            if stopped { stops += 1 }
             let peers = after.trials.compactMap { p in p.results.first { $0.rung == k }.map { RankedEntry(loss: $0.loss, trial: p.id.rawValue) } }
                 .sorted(by: RankedEntry.better)
             let rank = peers.firstIndex { $0.trial == t.rawValue }!
-            if rank < max(1, peers.count / 3) { wrong += 1 }
+            // Stopped exactly when outside the top max(1, ⌊n/η⌋).
+            if stopped == (rank < max(1, peers.count / 3)) { wrong += 1 }
         }
         d.run()
         #expect(d.engine.isComplete)
@@ -166,13 +218,18 @@ import Testing
         d.failing = Set([2, 5, 9, 30, 31].map { TrialID($0) })
         d.losing = [TrialID(0): 1, TrialID(4): 3, TrialID(12): 2, TrialID(13): 7]
         var resumedFrom: [TrialID: Double] = [:]
-        d.observe = { ev, reply, before, _ in
+        var countsAgree = true
+        d.observe = { ev, reply, before, after in
+            for state in TrialState.allCases where after.count(state) != after.trials.filter({ $0.state == state }).count {
+                countsAgree = false
+            }
             for case .resume(let a) in reply where before.trials[a.trial.rawValue].state == .queued {
                 resumedFrom[a.trial] = a.fromResource
                 #expect(a.fromResource == before.trials[a.trial.rawValue].resourceDone)
             }
         }
         d.run()
+        #expect(countsAgree)
         #expect(d.engine.isComplete)
         #expect(d.engine.trials.allSatisfy { $0.state.isFinal })
         #expect(d.engine.trials[4].state == .failed && d.engine.trials[13].state == .failed)

@@ -2,6 +2,7 @@
 // conditional parameters are present exactly when their condition holds, the grid lists every
 // point once and nothing else.
 
+import Foundation
 import PropertyBased
 import Testing
 @testable import Search
@@ -69,6 +70,18 @@ import Testing
             for p in Self.conditional.parameters {
                 #expect((c[p.name] != nil) == p.conditions.allSatisfy { $0.holds(in: c) }, "\(p.name) in \(c)")
             }
+        }
+    }
+
+    /// Configurations survive JSON (which writes 0.5 and 1.0 as numbers without a type) once
+    /// `canonical` gives each value its domain's type back.
+    @Test func configurationsSurviveJSON() async throws {
+        await propertyCheck(count: 100, input: Gen.uint64(in: 0...UInt64.max)) { seed in
+            var rng = RandomSource(seed: seed)
+            var c = Self.conditional.sample(using: &rng)
+            if c["momentum"] != nil { c["momentum"] = .double(0) }   // a whole number in a real domain
+            let back = try JSONDecoder().decode(Configuration.self, from: JSONEncoder().encode(c))
+            #expect(Self.conditional.canonical(back) == c)
         }
     }
 

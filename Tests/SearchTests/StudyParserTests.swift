@@ -115,6 +115,10 @@ import Testing
                 == "`scheduler.straggler_timeout` applies only to sha (or hyperband over sha); asynchronous schedulers never wait for stragglers")
         #expect(message(minimal("trials: 10", "trials: 10\nscheduler: {type: sha, over: asha}"))
                 == "`scheduler.over` is only for type hyperband; remove it or set type: hyperband")
+        #expect(message(minimal("trials: 10", "trials: 10\nscheduler: {type: hyperband, max_parallel_brackets: 2}"))
+                == "`scheduler.max_parallel_brackets` applies only to sha (or hyperband over sha); asynchronous brackets always run side by side")
+        #expect(message(minimal("trials: 10", "trials: 10\nscheduler: {type: hyperband, over: none}"))
+                == "`scheduler.over` is none; it must be asha, asha-stopping or sha")
         #expect(message(minimal("trials: 10", "trials: 10\nsampler: {type: tpe, gamma: 1.5}"))
                 == "`sampler.gamma` is 1.5; it must be a number in (0, 1)")
         #expect(message(minimal("trials: 10", "trials: 10\nsampler: {type: random, gamma: 0.2}"))
@@ -142,6 +146,16 @@ import Testing
                 == "`space.unfreeze.when.lr` lists 7, which `lr` can never take")
         #expect(message(minimal("high: 1e-1}", "high: 1e-1, grid: [2.0]}"))
                 == "`space.lr.grid[0]` is 2.0; it is outside the parameter's domain")
+    }
+
+    @Test func unreadableFileIsNamed() {
+        do {
+            _ = try Study.load(contentsOf: URL(fileURLWithPath: "/nonexistent/dir/missing.yaml"))
+            Issue.record("expected an error")
+        } catch let e as SearchError {
+            #expect(e.code == .unreadable && e.source == "missing.yaml")
+            #expect(e.message == "cannot read the study file /nonexistent/dir/missing.yaml")
+        } catch { Issue.record("unexpected \(error)") }
     }
 
     @Test func errorsCarryKeyPathAndLine() {

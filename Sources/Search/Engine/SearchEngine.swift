@@ -12,7 +12,8 @@
 /// A `.stop` of a running trial frees its slot: the driver sends `.slotFree` for it.
 ///
 /// Checkpoints: a worker keeps a checkpoint at every resource in its assignment's `reportAt`,
-/// so a lost trial resumes from its last reported rung.
+/// so a lost trial resumes from its last reported rung (`.resume` with `fromResource` 0 when it
+/// had none: it starts over).
 ///
 /// Cost: every event is O(log n) amortised in the number of trials n (heaps per rung, counters),
 /// except the one `.complete` that stops the remaining paused trials, and TPE suggestions, whose
@@ -34,6 +35,8 @@ public struct SearchEngine: Sendable, Equatable {
     public private(set) var runningCount = 0
     /// Lost trials waiting to be resumed.
     public private(set) var queuedCount = 0
+    /// Trials per state, indexed like `TrialState.allCases`.
+    private var stateCounts = Array(repeating: 0, count: TrialState.allCases.count)
 
     private var rng: RandomSource
     private var sampler: SamplerState
@@ -74,12 +77,17 @@ public struct SearchEngine: Sendable, Equatable {
         }
     }
 
-    /// A fresh engine fed the recorded events in order (rebuild after a restart).
+    /// A fresh engine fed the recorded events in order (rebuild after a restart). Trials still
+    /// `running` in the result were running when the log ended: a coordinator whose workers did
+    /// not come back sends `.lost` for each, and they are resumed from their last rung.
     public static func replay(study: Study, events: [(SearchEvent, Double)]) -> SearchEngine {
         var engine = SearchEngine(study: study)
         for (event, now) in events { _ = engine.handle(event, now: now) }
         return engine
     }
+
+    /// How many trials are in `state` now (O(1)).
+    public func count(_ state: TrialState) -> Int { stateCounts[TrialState.allCases.firstIndex(of: state)!] }
 
     /// The trial with this id, if it exists.
     public func trial(_ id: TrialID) -> TrialRecord? {
@@ -150,7 +158,9 @@ public struct SearchEngine: Sendable, Equatable {
             if resourceLeft, let d = promote(now) { return out + [d] }
         }
         if runningCount + queuedCount > 0 { return out + [.wait] }
-        if left > 0 && sha != nil { return out + [.wait] }  // cannot happen: a full bracket has members
+        // With nothing running or queued, an SHA bracket that refused a new trial would have to be
+        // waiting on nobody, which `SHAScheduler.decide` rules out; finish rather than wait forever.
+        assert(left == 0 || sha == nil, "SHA refused a new trial with nothing running")
         return out + finish(now)
     }
 
@@ -257,6 +267,7 @@ public struct SearchEngine: Sendable, Equatable {
                                   results: [], target: to, losses: 0, startedAt: now, assignedAt: now,
                                   updatedAt: now, failureReason: nil))
         queuedCount += 1
+        stateCounts[TrialState.allCases.firstIndex(of: .queued)!] += 1
         if let serial { sha!.started(trial: i, serial: serial) }
         return .start(assign(i, from: 0, to: to, now))
     }
@@ -301,6 +312,8 @@ public struct SearchEngine: Sendable, Equatable {
         if old == .queued { queuedCount -= 1 }
         if s == .running { runningCount += 1 }
         if s == .queued { queuedCount += 1 }
+        stateCounts[TrialState.allCases.firstIndex(of: old)!] -= 1
+        stateCounts[TrialState.allCases.firstIndex(of: s)!] += 1
         trials[i].state = s
         trials[i].updatedAt = now
     }

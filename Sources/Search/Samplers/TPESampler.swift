@@ -97,6 +97,8 @@ struct Density {
     /// Numeric: kernel centres in [0, 1].
     var centres: [Double] = []
     var bandwidth: Double = 1
+    /// Per centre: 1 / (h √(2π) · mass of its Gaussian inside [0, 1]).
+    var scales: [Double] = []
     /// Categorical: probability per choice.
     var probabilities: [Double] = []
 
@@ -131,6 +133,11 @@ struct Density {
             h = 1.06 * sd * pow(n, -0.2)
         }
         bandwidth = min(1, max(h, minBandwidth)) * o.bandwidthFactor
+        let bw = bandwidth
+        scales = centres.map { mu in
+            let mass = Density.phi((1 - mu) / bw) - Density.phi(-mu / bw)
+            return 1 / (bw * (2 * Double.pi).squareRoot() * max(mass, 1e-12))
+        }
     }
 
     /// A value drawn from the density.
@@ -155,11 +162,10 @@ struct Density {
         if !probabilities.isEmpty { return log(probabilities[Int(parameter.toUnit(v))]) }
         let u = parameter.toUnit(v)
         var sum = prior   // the flat prior has density 1 on [0, 1]
-        let h = bandwidth
-        for mu in centres {
-            let z = (u - mu) / h
-            let mass = Density.phi((1 - mu) / h) - Density.phi(-mu / h)
-            sum += exp(-0.5 * z * z) / (h * (2 * Double.pi).squareRoot() * max(mass, 1e-12))
+        let inv = 1 / bandwidth
+        for (mu, scale) in zip(centres, scales) {
+            let z = (u - mu) * inv
+            if z * z < 60 { sum += exp(-0.5 * z * z) * scale }   // beyond ~7.7 h a kernel adds < 1e-13
         }
         return log(sum / (prior + Double(centres.count)))
     }
