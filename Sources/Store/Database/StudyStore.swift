@@ -33,6 +33,7 @@ public final class StudyStore: Sendable {
     public let role: Role
     let pool: DatabasePool
     let mirror: LogMirror?
+    let uploads = UploadDigests()
 
     private init(directory: StudyDirectory, role: Role, pool: DatabasePool, mirror: LogMirror?) {
         self.directory = directory; self.role = role; self.pool = pool; self.mirror = mirror
