@@ -9,5 +9,7 @@ struct Rung: AsyncParsableCommand {
         subcommands: [
             SimulateCommand.self,
             BenchWireCommand.self,
+            StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
+            BenchStoreCommand.self,
         ])
 }
