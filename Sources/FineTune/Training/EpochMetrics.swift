@@ -2,6 +2,8 @@
 // a trial call returns, and the per-epoch decision a caller feeds back. Values only, all Codable.
 // The per-class table and confusion matrix of the final test are in `ClassificationReport`.
 
+import Foundation
+
 /// The figures of one finished epoch.
 public struct EpochMetrics: Sendable, Hashable, Codable {
     /// 1-based epoch number.
@@ -65,4 +67,43 @@ public struct TabularTrialResult: Sendable {
     public var parameterCount: Int
     /// Class names; label k is `classNames[k]`.
     public var classNames: [String]
+}
+
+/// The content of a run's `metrics.json`: configuration, per-epoch validation metrics and the
+/// final test metrics.
+public struct TabularRunReport: Sendable, Codable {
+    /// The trial's configuration.
+    public var config: TabularTrialConfig
+    /// Class names; label k is `classNames[k]`.
+    public var classNames: [String]
+    /// Trainable parameters.
+    public var parameterCount: Int
+    /// Every epoch's validation metrics.
+    public var epochs: [EpochMetrics]
+    /// True when early stopping ended the run.
+    public var stoppedEarly: Bool
+    /// Test metrics of the final model (nil when the run is not finished or has no test split).
+    public var test: ClassificationSummary?
+    /// Per-class test figures and the confusion matrix.
+    public var testReport: ClassificationReport?
+
+    /// The report of a trial result.
+    public init(_ result: TabularTrialResult, config: TabularTrialConfig) {
+        self.config = config
+        classNames = result.classNames
+        parameterCount = result.parameterCount
+        epochs = result.history
+        stoppedEarly = result.stoppedEarly
+        test = result.test
+        testReport = result.testReport
+    }
+
+    /// Pretty-printed JSON with sorted keys (non-finite numbers as strings "nan", "inf").
+    public func jsonData() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        // Numbers, strings, arrays and enums with the strategy above: encoding cannot fail.
+        return try! encoder.encode(self)
+    }
 }
