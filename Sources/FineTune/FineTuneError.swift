@@ -9,6 +9,8 @@ public struct FineTuneError: Error, CustomStringConvertible, Sendable {
     public enum Code: String, Sendable, Codable {
         /// A file could not be read (missing, unreadable, not UTF-8).
         case unreadableFile
+        /// A file could not be written.
+        case unwritableFile
         /// A file holds no data (no header, or a header and no rows).
         case emptyFile
         /// The CSV text is malformed (an unterminated quote, a stray quote).
