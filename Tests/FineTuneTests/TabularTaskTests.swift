@@ -99,3 +99,27 @@ private func smallConfig() -> TabularTrialConfig {
     invalid.data = "file.csv"
     #expect(throws: FineTuneError.self) { try invalid.validate() }
 }
+
+@Test func checkpointFileRoundTripsAndResumes() throws {
+    var config = smallConfig()
+    config.epochs = 3
+    config.earlyStoppingPatience = 5
+    let splits = try TabularTask.loadData(config)
+    let whole = try TabularTask.run(config: config, splits: splits)
+    let first = try TabularTask.run(config: config, splits: splits, toEpoch: 1)
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("rung-ckpt-\(UInt64.random(in: 0...UInt64.max)).safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try first.checkpoint.write(to: url)
+    let loaded = try TabularCheckpoint(contentsOf: url)
+    #expect(loaded.weights == first.checkpoint.weights && loaded.shapes == first.checkpoint.shapes)
+    #expect(loaded.optimizerState == first.checkpoint.optimizerState)
+    #expect(loaded.preprocessor == first.checkpoint.preprocessor && loaded.config == config)
+    #expect(loaded.earlyStopping == first.checkpoint.earlyStopping && loaded.stepCount == first.checkpoint.stepCount)
+    #expect(loaded.history == first.checkpoint.history)
+    let rest = try TabularTask.run(config: loaded.config, splits: splits, fromEpoch: loaded.epoch, checkpoint: loaded)
+    #expect(rest.history.map(\.withoutTiming) == whole.history.map(\.withoutTiming))
+    #expect(rest.test == whole.test)
+    // A safetensors file without Rung's metadata is refused with a message.
+    try SafeTensors.write(["w": TensorData(shape: [1], floats: [1])], to: url)
+    #expect(throws: FineTuneError.self) { try TabularCheckpoint(contentsOf: url) }
+}
