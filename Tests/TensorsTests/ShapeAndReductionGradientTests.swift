@@ -173,3 +173,36 @@ import Testing
         })
     }
 }
+
+@Suite struct LayerNormGradients {
+    static func reference(_ x: Ref, eps: Double) -> Ref {
+        let d = x.shape.last!
+        return x.alongAxis(x.shape.count - 1) { line in
+            let mu = line.reduce(0, +) / Double(d)
+            let v = line.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(d)
+            return line.map { ($0 - mu) / (v + eps).squareRoot() }
+        }
+    }
+
+    @Test func fusedWithAffine() {
+        gradCheck([InputSpec(shape: [2, 3, 7]), InputSpec(shape: [7]), InputSpec(shape: [7])],
+                  op: { Tensor.layerNorm($0[0], weight: $0[1], bias: $0[2], eps: 1e-5) },
+                  ref: { x in Ref.broadcast(Ref.broadcast(LayerNormGradients.reference(x[0], eps: 1e-5), x[1], *), x[2], +) })
+    }
+
+    @Test func fusedWithoutAffine() {
+        gradCheck([InputSpec(shape: [3, 5])], op: { Tensor.layerNorm($0[0], weight: nil, bias: nil, eps: 1e-3) },
+                  ref: { LayerNormGradients.reference($0[0], eps: 1e-3) })
+    }
+
+    @Test func fusedMatchesComposite() {
+        var rng = SeededRNG(seed: 11)
+        let x = Tensor.uniform([4, 9], low: -2, high: 2, using: &rng)
+        let w = Tensor.uniform([9], low: -1, high: 1, using: &rng)
+        let b = Tensor.uniform([9], low: -1, high: 1, using: &rng)
+        let xc = x - x.mean(axis: -1, keepDims: true)
+        let composite = xc / (xc.pow(2).mean(axis: -1, keepDims: true) + 1e-5).sqrt() * w + b
+        let fused = Tensor.layerNorm(x, weight: w, bias: b)
+        for (a, c) in zip(fused.scalars, composite.scalars) { #expect(abs(a - c) < 1e-5) }
+    }
+}
