@@ -146,12 +146,32 @@ public struct TabularTrialConfig: Sendable, Hashable, Codable {
             throw FineTuneError(error.code, "\(source): \(error.message)")
         } catch let DecodingError.typeMismatch(type, context), let DecodingError.valueNotFound(type, context) {
             let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw FineTuneError(.invalidOptions, "\(source): \"\(key)\" must be \(type)")
+            throw FineTuneError(.invalidOptions, "\(source): \"\(key)\" must be \(describe(type))")
         } catch let DecodingError.dataCorrupted(context) {
             let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            let accepted: [String: [String]] = [
+                "optimizer": OptimizerKind.allCases.map(\.rawValue), "schedule": ScheduleKind.allCases.map(\.rawValue),
+                "activation": ActivationKind.allCases.map(\.rawValue),
+            ]
+            if let values = accepted[key] {
+                throw FineTuneError(.invalidOptions, "\(source): \"\(key)\" must be one of \(values.joined(separator: ", "))")
+            }
             throw FineTuneError(.invalidOptions, "\(source): \(key.isEmpty ? "" : "\"\(key)\": ")\(context.debugDescription)")
         } catch {
             throw FineTuneError(.invalidOptions, "\(source): not a valid configuration (\(error))")
+        }
+    }
+
+    /// A JSON-minded name of an expected type.
+    private static func describe(_ type: Any.Type) -> String {
+        switch "\(type)" {
+        case "Int": return "an integer"
+        case "UInt64": return "a non-negative integer"
+        case "Double": return "a number"
+        case "Bool": return "true or false"
+        case "String": return "a string"
+        case let t where t.hasPrefix("Array"): return "a list (e.g. [256, 256])"
+        default: return "a \(type)"
         }
     }
 
