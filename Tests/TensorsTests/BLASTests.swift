@@ -53,6 +53,12 @@ import Testing
         #expect(!BLAS.backendDescription.isEmpty)
     }
 
+    @Test func chosenKernelIsNotLeftInTheEnvironment() {
+        _ = BLASLoader.backend
+        let callerSetIt = BLAS.loadNotes.contains { $0.contains("set by the caller") }
+        if !callerSetIt { #expect(ProcessInfoLite.environment("OPENBLAS_CORETYPE") == nil) }
+    }
+
     @Test func referenceGEMMHonoursAlphaBetaAndStrides() {
         // A is 2×3 stored with row length 4; C starts at 1 and keeps half of it (beta 0.5).
         let a: [Float] = [1, 2, 3, 99, 4, 5, 6, 99]
