@@ -103,11 +103,7 @@ extension Tensor {
                            b: x.storage.base, ldb: inF, beta: 1, c: weight.gradBuffer(), ldc: inF)
             }
             if let bias, bias.requiresGrad { // db = column sums of G
-                let db = bias.gradBuffer()
-                for row in 0..<r {
-                    let gr = g + row * o
-                    for j in 0..<o { db[j] += gr[j] }
-                }
+                Kernels.addColumnSums(into: bias.gradBuffer(), from: g, rows: r, cols: o)
             }
         }
         return out

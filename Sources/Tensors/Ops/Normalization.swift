@@ -43,8 +43,7 @@ extension Tensor {
                 for row in 0..<r { for j in 0..<d { dw[j] += g[row * d + j] * ph[row * d + j] } }
             }
             if let bias, bias.requiresGrad {
-                let db = bias.gradBuffer()
-                for row in 0..<r { for j in 0..<d { db[j] += g[row * d + j] } }
+                Kernels.addColumnSums(into: bias.gradBuffer(), from: g, rows: r, cols: d)
             }
             guard x.requiresGrad else { return }
             // dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)), ĝ = g ⊙ weight
