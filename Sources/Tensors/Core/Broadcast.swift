@@ -77,6 +77,7 @@ struct BroadcastPlan {
     /// Calls `run(offsetA, offsetB, offsetOut, length, strideA, strideB)` for every innermost run.
     @inline(__always)
     func forEachRun(_ run: (Int, Int, Int, Int, Int, Int) -> Void) {
+        if dims.contains(0) { return }   // an empty result has no runs
         let r = dims.count
         let n = dims[r - 1]
         let ia = sa[r - 1]

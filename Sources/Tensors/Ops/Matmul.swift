@@ -82,7 +82,7 @@ extension Tensor {
         precondition(weight.rank == 2 && x.rank >= 1 && x.shape.last == weight.shape[1],
                      "linear: input \(x.shape) does not match weight \(weight.shape) (need [..., I] and [O, I])")
         let o = weight.shape[0], inF = weight.shape[1]
-        let r = x.count / Swift.max(inF, 1)
+        let r = x.shape.dropLast().reduce(1, *)
         if let bias { precondition(bias.shape == [o], "linear: bias \(bias.shape) must be [\(o)] for weight \(weight.shape)") }
         let s = TensorStorage(uninitializedCount: r * o)
         if let bias {
