@@ -99,6 +99,22 @@ func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: ma
 let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 2 : 2
 print("BLAS: \(BLAS.backendDescription)")
 for note in BLAS.loadNotes { print("  note: \(note)") }
+// Fixed cost of an op: a chain of 8 tiny ops recorded for autodiff, then its backward.
+do {
+    let x = Tensor(shape: [4], scalars: [1, 2, 3, 4], requiresGrad: true)
+    let b = Tensor(shape: [4], scalars: [0.5, 0.5, 0.5, 0.5])
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let t0 = now()
+        for _ in 0..<20000 {
+            var h = x
+            for _ in 0..<4 { h = (h * b + b).relu() }
+            h.sum().backward()
+        }
+        best = min(best, (now() - t0) / 20000 / 13)
+    }
+    print("per-op overhead (tiny tensors, forward + backward): \(Int(best * 1e9)) ns")
+}
 print("model              batch  threads  steps/s")
 for (sizes, batch) in [([30, 256, 256, 2], 64), ([784, 512, 256, 10], 128)] {
     let rates = bench(sizes: sizes, batch: batch, threadCounts: [1, 2], seconds: seconds)
