@@ -11,5 +11,7 @@ struct Rung: AsyncParsableCommand {
             BenchWireCommand.self,
             StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
             BenchStoreCommand.self,
+            TrainCommand.self,
+            BenchCommand.self,
         ])
 }
