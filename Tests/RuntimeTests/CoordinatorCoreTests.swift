@@ -10,7 +10,7 @@ typealias Core = CoordinatorCore<ScriptedEngine>
 private let a = WorkerID("a"), b = WorkerID("b")
 
 private func makeCore(count: Int = 3) -> Core {
-    Core(engine: ScriptedEngine(count: count), settings: .init(objective: "acc", leaseTimeout: 10))
+    Core(engine: ScriptedEngine(count: count), settings: .init(objective: "acc", maxResource: 3, leaseTimeout: 10))
 }
 
 private func orders(_ actions: [CoordinatorAction]) -> [(WorkerID, WorkOrder)] {
@@ -60,7 +60,7 @@ private func ref(_ t: Int, _ attempt: Int = 1) -> AttemptRef { AttemptRef(trial:
     #expect(sent[0].0 == a)
     #expect(sent[0].1 == WorkOrder(
         assignment: Assignment(trial: TrialID(0), config: ["lr": .double(0)], fromResource: 1, toResource: 3, reportAt: [3]),
-        attempt: 2, checkpoint: .local))
+        attempt: 2, checkpoint: .local, isFinal: true))
     #expect(p.contains(.publish(.promoted(TrialID(0), toResource: 3))))
 }
 
@@ -131,7 +131,7 @@ private func ref(_ t: Int, _ attempt: Int = 1) -> AttemptRef { AttemptRef(trial:
 
 @Test func stopOfARunningTrialIsSentAndItsEndFreesTheSlot() {
     // Missing objective at a mid-assignment milestone fails the trial and stops the attempt.
-    var core = Core(engine: ScriptedEngine(count: 1), settings: .init(objective: "f1"))
+    var core = Core(engine: ScriptedEngine(count: 1), settings: .init(objective: "f1", maxResource: 3))
     _ = core.handle(.hello(a, slots: 1, running: []), now: 0)
     var asg = core.trials[TrialID(0)]!.assignment
     #expect(asg.reportAt == [1])

@@ -156,24 +156,25 @@ extension CoordinatorCore {
     private func placement(for a: Assignment) -> (WorkerID, WorkOrder)? {
         guard let book = trials[a.trial] else { return nil }
         let attempt = book.attempt + 1
+        let isFinal = a.toResource >= settings.maxResource - 1e-9
         let free = workers.filter { $0.value.idle > 0 }
             .sorted { ($0.value.idle, $1.key) > ($1.value.idle, $0.key) }.map(\.key)
         guard let anyFree = free.first else { return nil }
         if a.fromResource <= 0 {
-            return (anyFree, WorkOrder(assignment: a, attempt: attempt, checkpoint: .none))
+            return (anyFree, WorkOrder(assignment: a, attempt: attempt, checkpoint: .none, isFinal: isFinal))
         }
         let matches = book.checkpointResource.map { same($0, a.fromResource) } ?? false
         if matches {
             if let holder = free.first(where: { book.checkpointHolders.contains($0) }) {
-                return (holder, WorkOrder(assignment: a, attempt: attempt, checkpoint: .local))
+                return (holder, WorkOrder(assignment: a, attempt: attempt, checkpoint: .local, isFinal: isFinal))
             }
             if book.checkpointStored {
-                return (anyFree, WorkOrder(assignment: a, attempt: attempt, checkpoint: .coordinator))
+                return (anyFree, WorkOrder(assignment: a, attempt: attempt, checkpoint: .coordinator, isFinal: isFinal))
             }
             if book.checkpointHolders.contains(where: { workers[$0] != nil }) { return nil }
         }
         var fromScratch = a
         fromScratch.fromResource = 0
-        return (anyFree, WorkOrder(assignment: fromScratch, attempt: attempt, checkpoint: .none))
+        return (anyFree, WorkOrder(assignment: fromScratch, attempt: attempt, checkpoint: .none, isFinal: isFinal))
     }
 }

@@ -84,8 +84,11 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         public var leaseTimeout: Double
         /// How often (seconds) `.tick` is passed on to the engine (each is journaled).
         public var engineTickInterval: Double
-        public init(objective: String, leaseTimeout: Double = 10, engineTickInterval: Double = 30) {
-            self.objective = objective; self.leaseTimeout = leaseTimeout; self.engineTickInterval = engineTickInterval
+        /// The study's maximum resource R: an assignment up to it completes its trial.
+        public var maxResource: Double
+        public init(objective: String, maxResource: Double, leaseTimeout: Double = 10, engineTickInterval: Double = 30) {
+            self.objective = objective; self.maxResource = maxResource
+            self.leaseTimeout = leaseTimeout; self.engineTickInterval = engineTickInterval
         }
     }
 
@@ -232,6 +235,8 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             return
         }
         let a = book.assignment
+        var outcome = outcome
+        if case .paused(let r) = outcome, r >= settings.maxResource - 1e-9 { outcome = .completed }
         switch outcome {
         case .stopped:
             // Stopped without being asked (the worker is shutting down): run it again elsewhere.

@@ -45,8 +45,11 @@ public struct WorkOrder: Hashable, Codable, Sendable {
     public var attempt: Int
     /// Where the checkpoint at `assignment.fromResource` comes from.
     public var checkpoint: CheckpointSource
-    public init(assignment: Assignment, attempt: Int, checkpoint: CheckpointSource) {
-        self.assignment = assignment; self.attempt = attempt; self.checkpoint = checkpoint
+    /// True when `toResource` is the study's maximum: the attempt completes the trial and writes no
+    /// checkpoint to pause at.
+    public var isFinal: Bool
+    public init(assignment: Assignment, attempt: Int, checkpoint: CheckpointSource, isFinal: Bool = false) {
+        self.assignment = assignment; self.attempt = attempt; self.checkpoint = checkpoint; self.isFinal = isFinal
     }
     /// The attempt this order starts.
     public var ref: AttemptRef { AttemptRef(trial: assignment.trial, attempt: attempt) }
