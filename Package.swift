@@ -64,7 +64,9 @@ let package = Package(
             "Search", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Search"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Search"]),
+        .testTarget(name: "WireTests", dependencies: [
+            "Wire", "Search", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search"]),
     ]
