@@ -8,5 +8,8 @@ struct Rung: AsyncParsableCommand {
         abstract: "Distributed hyperparameter search for fine-tuning (SHA, ASHA, Hyperband over ZeroMQ).",
         subcommands: [
             TrainCommand.self,
+            CoordinatorCommand.self,
+            WorkerCommand.self,
+            RunTrialCommand.self,
         ])
 }

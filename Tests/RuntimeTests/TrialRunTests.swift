@@ -33,7 +33,7 @@ private func collect(_ run: TrialRun, stopAfterFirstReport: Bool = false) async 
 private func reports(_ events: [TrialRunEvent]) -> [EpochReport] {
     events.compactMap { if case .report(let r) = $0 { return r } else { return nil } }
 }
-private func logs(_ events: [TrialRunEvent], _ stream: LogStream) -> [String] {
+private func logs(_ events: [TrialRunEvent], _ stream: LineSource) -> [String] {
     events.compactMap { if case .log(stream, let l) = $0 { return l } else { return nil } }
 }
 

@@ -99,9 +99,7 @@ extension CoordinatorCore {
                 guard let book = trials[t], !book.state.isFinal else { continue }
                 record(.stopped(t), now: now, &out)
                 out.append(.publish(.stopped(t)))
-                if let live = book.live {
-                    out.append(.send(live.worker, .stop(AttemptRef(trial: t, attempt: live.attempt))))
-                }
+                if let live = book.live { stopLive(AttemptRef(trial: t, attempt: live.attempt), on: live.worker, now: now, &out) }
             case .wait:
                 break
             case .complete:
@@ -113,6 +111,13 @@ extension CoordinatorCore {
                 }
             }
         }
+    }
+
+    /// Sends STOP for a live attempt and frees its slot at once (PROTOCOL.md: after STOP the worker
+    /// sends nothing more about the attempt).
+    mutating func stopLive(_ ref: AttemptRef, on w: WorkerName, now: Double, _ out: inout [CoordinatorAction]) {
+        record(.ended(ref, .stopped), now: now, &out)
+        out.append(.send(w, .stop(ref)))
     }
 
     /// Free slots over all introduced workers.
@@ -153,7 +158,7 @@ extension CoordinatorCore {
     /// worker if the coordinator holds it (or none is needed); nil while the checkpoint is still on
     /// its way. If no worker that held the checkpoint is known any more and the coordinator never
     /// got it, the trial runs again from resource 0 — the only way left to reach `toResource`.
-    private func placement(for a: Assignment) -> (WorkerID, WorkOrder)? {
+    private func placement(for a: Assignment) -> (WorkerName, WorkOrder)? {
         guard let book = trials[a.trial] else { return nil }
         let attempt = book.attempt + 1
         let isFinal = a.toResource >= settings.maxResource - 1e-9

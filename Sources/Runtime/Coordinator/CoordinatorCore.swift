@@ -6,7 +6,7 @@
 import Search
 
 /// Where a trial stands, as the coordinator sees it.
-public enum TrialState: Hashable, Codable, Sendable {
+public enum TrialPhase: Hashable, Codable, Sendable {
     /// Decided by the engine, waiting for a slot (and, for a resume, its checkpoint).
     case queued
     /// An attempt is running on a worker.
@@ -34,14 +34,14 @@ public enum TrialState: Hashable, Codable, Sendable {
 /// The coordinator's bookkeeping for one trial.
 public struct TrialBook: Hashable, Sendable {
     /// Where the trial stands.
-    public var state: TrialState = .queued
+    public var state: TrialPhase = .queued
     /// The latest assignment (the one running, or the one that ran last).
     public var assignment: Assignment
     /// The last attempt number handed out (0 before the first).
     public var attempt: Int = 0
     /// The worker of the attempt occupying a slot, if any (it may be ending after STOP); that
     /// attempt is `attempt`.
-    public var liveWorker: WorkerID?
+    public var liveWorker: WorkerName?
     /// The highest report sequence number accepted from the current attempt.
     public var lastSeq: Int = 0
     /// The report at the assignment's `toResource`, held back until the attempt ends (pause or
@@ -50,12 +50,12 @@ public struct TrialBook: Hashable, Sendable {
     /// The resource of the latest checkpoint, if any.
     public var checkpointResource: Double?
     /// Workers whose caches hold that checkpoint.
-    public var checkpointHolders: Set<WorkerID> = []
+    public var checkpointHolders: Set<WorkerName> = []
     /// Whether the coordinator's artifact store holds that checkpoint.
     public var checkpointStored = false
 
     /// The attempt occupying a worker slot, if any.
-    public var live: (worker: WorkerID, attempt: Int)? { liveWorker.map { ($0, attempt) } }
+    public var live: (worker: WorkerName, attempt: Int)? { liveWorker.map { ($0, attempt) } }
 
     init(assignment: Assignment) { self.assignment = assignment }
 }
@@ -101,7 +101,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     /// Assignments waiting for a slot, in decision order.
     public internal(set) var queue: [Assignment] = []
     /// Workers known now.
-    public internal(set) var workers: [WorkerID: WorkerBook] = [:]
+    public internal(set) var workers: [WorkerName: WorkerBook] = [:]
     /// True once the engine said the study is complete.
     public internal(set) var isComplete = false
     var lastEngineTick: Double
@@ -163,7 +163,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
 
     // MARK: - Inputs
 
-    private mutating func hello(_ w: WorkerID, slots: Int, running: [AttemptRef], now: Double,
+    private mutating func hello(_ w: WorkerName, slots: Int, running: [AttemptRef], now: Double,
                                 _ out: inout [CoordinatorAction]) {
         let remembered = workers[w]?.running ?? []
         workers[w] = WorkerBook(slots: max(0, slots), running: remembered, lastSeen: now, introduced: true)
@@ -178,7 +178,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     }
 
     /// Marks `w` as heard from; refuses a worker that has not said HELLO.
-    private mutating func touch(_ w: WorkerID, now: Double, _ out: inout [CoordinatorAction]) -> Bool {
+    private mutating func touch(_ w: WorkerName, now: Double, _ out: inout [CoordinatorAction]) -> Bool {
         guard workers[w]?.introduced == true else {
             out.append(.refuse(w, .unknownWorker(w)))
             return false
@@ -187,12 +187,12 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         return true
     }
 
-    private func isLive(_ ref: AttemptRef, on w: WorkerID) -> Bool {
+    private func isLive(_ ref: AttemptRef, on w: WorkerName) -> Bool {
         guard let book = trials[ref.trial], let live = book.live else { return false }
         return live.worker == w && live.attempt == ref.attempt
     }
 
-    private mutating func accept(_ report: EpochReport, from w: WorkerID, now: Double,
+    private mutating func accept(_ report: EpochReport, from w: WorkerName, now: Double,
                                  _ out: inout [CoordinatorAction]) {
         let ref = report.ref
         guard isLive(ref, on: w), let book = trials[ref.trial] else {
@@ -209,7 +209,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         guard isMilestone, !same(report.resource, a.toResource) else { return }
         guard let value = report.metrics[settings.objective] else {
             failTrial(ref.trial, reason: missingObjective(report.resource), now: now, &out)
-            out.append(.send(w, .stop(ref)))
+            stopLive(ref, on: w, now: now, &out)
             return
         }
         let event = SearchEvent.reported(trial: ref.trial, resource: report.resource, value: value,
@@ -217,7 +217,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         decide(feed(event, now: now, &out), now: now, &out)
     }
 
-    private mutating func end(_ ref: AttemptRef, _ outcome: AttemptOutcome, from w: WorkerID, now: Double,
+    private mutating func end(_ ref: AttemptRef, _ outcome: AttemptEnd, from w: WorkerName, now: Double,
                               _ out: inout [CoordinatorAction]) {
         guard let book = trials[ref.trial] else {
             out.append(.refuse(w, .invalid("trial \(ref.trial) is not part of this study")))
@@ -280,7 +280,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     }
 
     /// Removes a worker (lease expired or goodbye): its attempts are lost.
-    private mutating func retire(_ w: WorkerID, now: Double, _ out: inout [CoordinatorAction]) {
+    private mutating func retire(_ w: WorkerName, now: Double, _ out: inout [CoordinatorAction]) {
         for ref in (workers[w]?.running ?? []).sorted(by: { $0.trial < $1.trial }) {
             lose(ref, worker: w, now: now, &out)
         }
@@ -288,7 +288,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         out.append(.publish(.workerLeft(w)))
     }
 
-    private mutating func lose(_ ref: AttemptRef, worker w: WorkerID, now: Double, _ out: inout [CoordinatorAction]) {
+    private mutating func lose(_ ref: AttemptRef, worker w: WorkerName, now: Double, _ out: inout [CoordinatorAction]) {
         let wasRunning = trials[ref.trial]?.state == .running
         record(.lost(ref, worker: w), now: now, &out)
         out.append(.publish(.lost(ref, worker: w)))

@@ -5,11 +5,11 @@ import Search
 
 /// A worker's identity: the name it gives in HELLO (unique per worker process) — stable across a
 /// reconnect and across a coordinator restart.
-public struct WorkerID: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+public struct WorkerName: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }
-    public static func < (a: WorkerID, b: WorkerID) -> Bool { a.rawValue < b.rawValue }
+    public static func < (a: WorkerName, b: WorkerName) -> Bool { a.rawValue < b.rawValue }
     public var description: String { rawValue }
     public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
     public func encode(to encoder: any Encoder) throws {
@@ -70,7 +70,7 @@ public struct EpochReport: Hashable, Codable, Sendable {
 }
 
 /// How an attempt ended, as its worker says.
-public enum AttemptOutcome: Hashable, Codable, Sendable {
+public enum AttemptEnd: Hashable, Codable, Sendable {
     /// Reached the assignment's `toResource` below the maximum and wrote a checkpoint there.
     case paused(resource: Double)
     /// Reached the maximum resource.
@@ -85,17 +85,17 @@ public enum AttemptOutcome: Hashable, Codable, Sendable {
 public enum CoordinatorInput: Hashable, Sendable {
     /// A worker introduced itself (first contact or after a reconnect) with its slot count and the
     /// attempts it is still running.
-    case hello(WorkerID, slots: Int, running: [AttemptRef])
+    case hello(WorkerName, slots: Int, running: [AttemptRef])
     /// The worker is alive; it lists the attempts it is running.
-    case heartbeat(WorkerID, running: [AttemptRef])
+    case heartbeat(WorkerName, running: [AttemptRef])
     /// One epoch's metrics.
-    case report(WorkerID, EpochReport)
+    case report(WorkerName, EpochReport)
     /// An attempt ended.
-    case ended(WorkerID, AttemptRef, AttemptOutcome)
+    case ended(WorkerName, AttemptRef, AttemptEnd)
     /// The coordinator now holds the checkpoint of `trial` at `resource` (upload finished).
     case checkpointStored(trial: TrialID, resource: Double)
     /// The worker leaves cleanly (SIGTERM): its attempts are lost and queued again.
-    case goodbye(WorkerID)
+    case goodbye(WorkerName)
     /// Time passed: expire leases.
     case tick
 }
@@ -113,7 +113,7 @@ public enum WorkerCommand: Hashable, Codable, Sendable {
 /// Why a worker's message was refused.
 public enum Refusal: Hashable, Sendable, CustomStringConvertible {
     /// The sender has not said HELLO (for instance, the coordinator restarted): say HELLO again.
-    case unknownWorker(WorkerID)
+    case unknownWorker(WorkerName)
     /// The message is about an attempt that is not the trial's current one on this worker.
     case supersededAttempt(AttemptRef, current: Int?)
     /// The message is well formed but makes no sense here.
@@ -138,19 +138,19 @@ public enum JournalRecord: Hashable, Codable, Sendable {
     /// The engine decided to run this assignment; it waits for a slot (and its checkpoint).
     case queued(Assignment)
     /// The assignment went to a worker as attempt `order.attempt`.
-    case started(WorkOrder, worker: WorkerID)
+    case started(WorkOrder, worker: WorkerName)
     /// One epoch's metrics, accepted (deduplicated by trial, attempt, seq).
     case epoch(EpochReport)
     /// The attempt ended.
-    case ended(AttemptRef, AttemptOutcome)
+    case ended(AttemptRef, AttemptEnd)
     /// The attempt's worker vanished; the trial will run again as a new attempt.
-    case lost(AttemptRef, worker: WorkerID)
+    case lost(AttemptRef, worker: WorkerName)
     /// The engine stopped the trial (it will not run again).
     case stopped(TrialID)
     /// The trial failed for good (a report lacked the objective, or its attempt failed).
     case failed(TrialID, reason: String)
     /// A worker holds the checkpoint of `trial` at `resource` in its cache.
-    case checkpointHeld(trial: TrialID, resource: Double, worker: WorkerID)
+    case checkpointHeld(trial: TrialID, resource: Double, worker: WorkerName)
     /// The coordinator's artifact store holds the checkpoint of `trial` at `resource`.
     case checkpointStored(trial: TrialID, resource: Double)
     /// The engine said the study is complete.
@@ -158,18 +158,18 @@ public enum JournalRecord: Hashable, Codable, Sendable {
 }
 
 /// A live event for subscribers (`rung logs --all`, progress displays).
-public enum StudyEvent: Hashable, Codable, Sendable {
-    case started(WorkOrder, worker: WorkerID)
+public enum CoordinatorEvent: Hashable, Codable, Sendable {
+    case started(WorkOrder, worker: WorkerName)
     case epoch(EpochReport)
     case paused(AttemptRef, resource: Double)
     case completed(AttemptRef)
     case promoted(TrialID, toResource: Double)
     case stopped(TrialID)
     case failed(TrialID, reason: String)
-    case lost(AttemptRef, worker: WorkerID)
+    case lost(AttemptRef, worker: WorkerName)
     case requeued(TrialID)
-    case workerJoined(WorkerID, slots: Int)
-    case workerLeft(WorkerID)
+    case workerJoined(WorkerName, slots: Int)
+    case workerLeft(WorkerName)
     case studyComplete
 }
 
@@ -178,11 +178,11 @@ public enum CoordinatorAction: Hashable, Sendable {
     /// Write this record durably before performing any later action.
     case persist(JournalRecord)
     /// Send a command to a worker.
-    case send(WorkerID, WorkerCommand)
+    case send(WorkerName, WorkerCommand)
     /// Answer a worker's message with an ERROR.
-    case refuse(WorkerID, Refusal)
+    case refuse(WorkerName, Refusal)
     /// Publish a live event.
-    case publish(StudyEvent)
+    case publish(CoordinatorEvent)
 }
 
 /// The engine as the coordinator drives it: one event in, decisions out. `SearchEngine` conforms.

@@ -36,7 +36,7 @@ public func resourceLabel(_ r: Double) -> String {
 }
 
 /// Which stream a trial's log line came from.
-public enum LogStream: String, Hashable, Codable, Sendable {
+public enum LineSource: String, Hashable, Codable, Sendable {
     case stdout, stderr
     /// Rung's own messages about the trial (started, paused, exit status).
     case rung
@@ -47,9 +47,9 @@ public enum TrialRunEvent: Hashable, Sendable {
     /// A metric line, numbered 1, 2, … within the attempt.
     case report(EpochReport)
     /// Any other line.
-    case log(LogStream, String)
+    case log(LineSource, String)
     /// The end (always last). For `.paused`, the checkpoint is at `TrialCache.checkpoint(_:at:)`.
-    case ended(AttemptOutcome)
+    case ended(AttemptEnd)
 }
 
 /// The input the hidden `rung run-trial` command reads: one attempt of a built-in task.
@@ -187,7 +187,7 @@ public final class TrialRun: Sendable {
 
     /// How an attempt ended, from its exit and what it reported; moves a paused checkpoint into place.
     static func outcome(exit: ChildExit, stopping: Bool, reached: Double, order: WorkOrder, stderrTail: [String],
-                        cache: TrialCache) -> AttemptOutcome {
+                        cache: TrialCache) -> AttemptEnd {
         if stopping { return .stopped }
         let a = order.assignment
         let tail = stderrTail.isEmpty ? "" : "; last stderr: " + stderrTail.joined(separator: " | ")

@@ -25,8 +25,17 @@ public enum TrialTask: Hashable, Codable, Sendable {
 
     /// Reads the study's `task` section given as JSON text.
     public static func parse(json: Data) throws -> TrialTask {
-        guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
+        guard var object = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
             throw RuntimeError(.invalidArgument, "the study's `task` must be a mapping with either `command: [program, args…]` or `builtin: tabular`")
+        }
+        // The long form `kind: command | builtin` (with `name: tabular` for a built-in task).
+        if let kind = object.removeValue(forKey: "kind") as? String {
+            switch kind {
+            case "command": break
+            case "builtin": object["builtin"] = object.removeValue(forKey: "name") ?? "tabular"
+            default:
+                throw RuntimeError(.invalidArgument, "`task.kind` is '\(kind)'; accepted: command, builtin")
+            }
         }
         if let command = object["command"] {
             guard let argv = command as? [Any], !argv.isEmpty else {
@@ -46,7 +55,10 @@ public enum TrialTask: Hashable, Codable, Sendable {
             }
             return .command(CommandTask(argv: words, environment: env, workingDirectory: object["cwd"] as? String))
         }
-        if let kind = object["builtin"] as? String {
+        if let builtin = object["builtin"] {
+            guard let kind = builtin as? String else {
+                throw RuntimeError(.invalidArgument, "`task.builtin` must be a name; accepted: \(BuiltinTask.kinds.joined(separator: ", "))")
+            }
             guard BuiltinTask.kinds.contains(kind) else {
                 throw RuntimeError(.invalidArgument, "`task.builtin` is '\(kind)'; accepted: \(BuiltinTask.kinds.joined(separator: ", "))")
             }
