@@ -11,5 +11,6 @@ struct Rung: AsyncParsableCommand {
             CoordinatorCommand.self,
             WorkerCommand.self,
             RunTrialCommand.self,
+            DemoCommand.self,
         ])
 }

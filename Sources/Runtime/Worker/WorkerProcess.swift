@@ -112,8 +112,11 @@ public final class WorkerProcess: @unchecked Sendable {
 
     private func hello(_ socket: ZMQSocket, resend: Bool) {
         lastHello = Date().timeIntervalSince1970
+        // Attempts that ended but whose end is resent below still count as running here, so a
+        // restarted coordinator waits for that end instead of presuming them lost.
+        let ended = resend ? finished.map { TrialAttempt(trial: $0.0.trial, attempt: $0.0.attempt) } : []
         let h = Hello(name: options.name, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()), slots: options.slots,
-                      running: runningList())
+                      running: runningList() + ended)
         _ = try? socket.send(.hello(h))
         guard resend else { return }
         for (_, messages) in finished { for m in messages { _ = try? socket.send(m) } }
