@@ -35,6 +35,9 @@ enum Step {
     case core(CoordinatorAction)
     case reply(PeerID, Message)
     case publish(String, Message)
+    /// A log line to store, in its place among the records (the store takes an attempt's lines
+    /// only while the attempt is open, so they must precede its end).
+    case log(LogLine)
 }
 
 /// The coordinator process. `run()` blocks until the study is complete or `requestStop()`.
@@ -136,16 +139,15 @@ public final class CoordinatorProcess: @unchecked Sendable {
                     batch.append(next)
                 }
                 let now = Date().timeIntervalSince1970
-                var logs: [LogLine] = []
-                for received in batch { handle(received, now: now, &steps, &logs) }
-                try commit(steps, logs: logs, now: now, router: router, pub: pub)
+                for received in batch { handle(received, now: now, &steps) }
+                try commit(steps, now: now, router: router, pub: pub)
                 steps = []
             }
             let now = Date().timeIntervalSince1970
             if now - lastTick >= 0.25 {
                 lastTick = now
                 steps = core.handle(.tick, now: now).map(Step.core)
-                try commit(steps, logs: [], now: now, router: router, pub: pub)
+                try commit(steps, now: now, router: router, pub: pub)
             }
             if core.isComplete, options.exitWhenComplete {
                 if completeAt == nil { completeAt = now }
@@ -156,7 +158,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
     }
 
     /// Turns one received message into steps (and log lines to store).
-    func handle(_ received: RoutedMessage, now: Double, _ steps: inout [Step], _ logs: inout [LogLine]) {
+    func handle(_ received: RoutedMessage, now: Double, _ steps: inout [Step]) {
         let peer = received.peer
         let message: Message
         switch received.result {
@@ -191,8 +193,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
                                             metrics: r.metrics)))
         case .log(let l):
             for (i, line) in l.lines.enumerated() {
-                logs.append(LogLine(trial: l.trial, attempt: l.attempt, seq: l.seq * 1000 + i, time: l.time ?? now,
-                                    stream: Store.LogStream(rawValue: l.stream.rawValue) ?? .stdout, text: line))
+                steps.append(.log(LogLine(trial: l.trial, attempt: l.attempt, seq: l.seq * 1000 + i, time: l.time ?? now,
+                                    stream: Store.LogStream(rawValue: l.stream.rawValue) ?? .stdout, text: line)))
             }
             steps.append(.publish(Topic.log(study: study.name, trial: l.trial, stream: l.stream), .log(l)))
         case .paused(let p):
@@ -275,8 +277,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
     }
 
     /// Persists the batch (journal, then one store transaction), then sends and publishes.
-    func commit(_ steps: [Step], logs: [LogLine], now: Double, router: ZMQSocket, pub: ZMQSocket) throws {
-        guard !steps.isEmpty || !logs.isEmpty else { return }
+    func commit(_ steps: [Step], now: Double, router: ZMQSocket, pub: ZMQSocket) throws {
+        guard !steps.isEmpty else { return }
         var records: [JournalRecord] = []
         var decisions: [(DecisionRecord, Wire.StudyEvent?)] = []
         for case .core(let action) in steps {
@@ -296,9 +298,15 @@ public final class CoordinatorProcess: @unchecked Sendable {
             if case .core(.publish(.workerLeft(let w))) = step { return w } else { return nil }
         }
         try store.write { tx in
-            for r in records { try projection.project(r, tx, now: now) }
-            for (d, _) in decisions { _ = try tx.recordDecision(d) }
-            for l in logs { _ = try tx.recordLog(l) }
+            for step in steps {
+                switch step {
+                case .core(.persist(let r)): try projection.project(r, tx, now: now)
+                case .core(.publish(let e)):
+                    if let (d, _) = projection.describe(e, now: now) { _ = try tx.recordDecision(d) }
+                case .log(let l): _ = try tx.recordLog(l)
+                default: break
+                }
+            }
             for w in workerRows { try tx.upsertWorker(w) }
             for w in left { try tx.setWorkerState(w.rawValue, .left) }
         }
@@ -314,7 +322,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
             case .core(.refuse(let w, let refusal)):
                 guard let peer = peerOf[w] else { continue }
                 _ = try? router.send(.error(errorReply(refusal)), to: peer, wait: false)
-            case .core(.persist), .core(.publish):
+            case .core(.persist), .core(.publish), .log:
                 break
             }
         }
