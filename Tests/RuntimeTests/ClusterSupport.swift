@@ -22,7 +22,8 @@ struct ScriptStudy {
     let directory: URL
 
     /// `sleep` is the seconds each epoch takes.
-    init(trials: Int, sleep: Double, name: String = #function) throws {
+    /// `crashTrial` exits with status 3 in its first epoch.
+    init(trials: Int, sleep: Double, crashTrial: Int? = nil, name: String = #function) throws {
         root = FileManager.default.temporaryDirectory
             .appendingPathComponent("rung-cluster-\(name.filter(\.isLetter))-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -35,6 +36,7 @@ struct ScriptStudy {
         e=$RUNG_FROM_EPOCH
         if [ "$e" -gt 0 ]; then read saved < "$RUNG_CHECKPOINT_DIR/state"; echo "resumed from $saved"; fi
         echo "attempt $RUNG_ATTEMPT of trial $RUNG_TRIAL_ID" >&2
+        if [ "$RUNG_TRIAL_ID" = "\(crashTrial ?? -1)" ]; then echo "diverged: loss is nan" >&2; exit 3; fi
         while [ "$e" -lt "$RUNG_TO_EPOCH" ]; do
           e=$((e+1))
           sleep \(sleep)

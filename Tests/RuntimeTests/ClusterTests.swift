@@ -10,11 +10,12 @@ import Wire
 
 /// Checks that the study in `directory` finished cleanly: every trial final, each rung result
 /// stored once and exactly the ones the engine was fed.
-private func checkFinished(_ directory: URL, trials: Int) throws {
+private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = []) throws {
     let store = try StudyStore.open(StudyDirectory(directory), role: .reader)
     let records = try store.trials()
     #expect(records.count == trials)
-    #expect(records.allSatisfy { $0.state == .completed || $0.state == .stopped }, "\(records.map { ($0.id, $0.state, $0.error) })")
+    #expect(records.allSatisfy { failed.contains($0.id.rawValue) ? $0.state == .failed : ($0.state == .completed || $0.state == .stopped) },
+            "\(records.map { ($0.id, $0.state, $0.error) })")
     var fed: [TrialID: [Double]] = [:]
     for (event, _) in try store.engineEvents() {
         if case .reported(let t, let r, _, _) = event { fed[t, default: []].append(r) }
@@ -25,7 +26,9 @@ private func checkFinished(_ directory: URL, trials: Int) throws {
         total += results.count
         #expect(results.map(\.resource) == (fed[t.id] ?? []), "trial \(t.id): stored \(results.map(\.resource)), engine saw \(fed[t.id] ?? [])")
         #expect(Set(results.map(\.rung)).count == results.count, "trial \(t.id) has a rung result twice")
-        #expect(results.first?.resource == 1, "trial \(t.id) has no result at the first rung")
+        if !failed.contains(t.id.rawValue) {
+            #expect(results.first?.resource == 1, "trial \(t.id) has no result at the first rung")
+        }
     }
     #expect(try store.summary().rungResultCount == total)
 }
@@ -108,6 +111,28 @@ private func checkFinished(_ directory: URL, trials: Int) throws {
         #expect(await second.waitExit(within: 90) == .exited(0), "\(second.stderr) \(second.lines.suffix(5))")
         for w in workers { #expect(await w.waitExit(within: 10) == .exited(0)) }
         try checkFinished(s.directory, trials: 12)
+    }
+
+    @Test func workerLeavingOnSIGTERMHasItsTrialQueuedAgainAndACrashingTrialFails() async throws {
+        let rung = try #require(rungBinary(), "build the rung executable first (swift build)")
+        let s = try ScriptStudy(trials: 5, sleep: 0.1, crashTrial: 2)
+        defer { s.remove() }
+        let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
+        let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory))
+        let w1 = try Watched(cluster.worker(name: "w1", cache: s.cache("w1")))
+        let started = await coordinator.line(within: 30) { $0.contains("trial 0 attempt 1 on w1") }
+        #expect(started != nil)
+        w1.process.signal(SIGTERM)
+        #expect(await w1.waitExit(within: 10) == .exited(0))
+        #expect(await coordinator.line(within: 10) { $0.contains("trial 0 attempt 1 lost with worker w1") } != nil)
+        #expect(await coordinator.line(within: 10) { $0.contains("trial 0 queued again") } != nil)
+        let w2 = try Watched(cluster.worker(name: "w2", cache: s.cache("w2")))
+        #expect(await coordinator.line(within: 30) { $0.contains("trial 0 attempt 2 on w2") } != nil)
+        let failure = await coordinator.line(within: 60) { $0.contains("trial 2 failed: exit status 3") }
+        #expect(failure?.hasSuffix("last stderr: attempt 1 of trial 2 | diverged: loss is nan") == true, "\(failure ?? "none")")
+        #expect(await coordinator.waitExit(within: 90) == .exited(0), "\(coordinator.stderr)")
+        #expect(await w2.waitExit(within: 10) == .exited(0))
+        try checkFinished(s.directory, trials: 5, failed: [2])
     }
 
     @Test func malformedAndOversizedMessagesGetAnErrorAndTheCoordinatorCarriesOn() async throws {
