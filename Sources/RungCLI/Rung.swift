@@ -12,5 +12,6 @@ struct Rung: AsyncParsableCommand {
             WorkerCommand.self,
             RunTrialCommand.self,
             DemoCommand.self,
+            BenchCoordinatorCommand.self,
         ])
 }
