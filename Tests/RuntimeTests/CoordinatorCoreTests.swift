@@ -85,7 +85,10 @@ private func ref(_ t: Int, _ attempt: Int = 1) -> AttemptRef { AttemptRef(trial:
     _ = core.handle(.checkpointStored(trial: TrialID(0), resource: 1), now: 3)
     _ = core.handle(.hello(b, slots: 1, running: []), now: 5)  // nothing to do for b: waits
     #expect(core.engine.events.last == .slotFree)
+    let asked = core.engine.events.count
     _ = core.handle(.heartbeat(b, running: []), now: 12)
+    _ = core.handle(.tick, now: 12)
+    #expect(core.engine.events.count == asked)  // the engine said wait and nothing changed since
     let out = core.handle(.tick, now: 12.5)  // a last heard at 2: silent for 10.5 s
     #expect(out.contains(.persist(.lost(ref(0, 2), worker: a))))
     #expect(out.contains(.publish(.requeued(TrialID(0)))))

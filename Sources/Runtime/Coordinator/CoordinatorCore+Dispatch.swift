@@ -129,7 +129,7 @@ extension CoordinatorCore {
         var asks = 0
         while true {
             assignQueued(now: now, &out)
-            guard !isComplete, idleSlots > queue.count, asks < 1_000 else { return }
+            guard !isComplete, !engineWaiting, idleSlots > queue.count, asks < 1_000 else { return }
             asks += 1
             let decisions = feed(.slotFree, now: now, &out)
             decide(decisions, now: now, &out)
@@ -139,7 +139,10 @@ extension CoordinatorCore {
                 default: return false
                 }
             }
-            if !startsWork { return }
+            if !startsWork {
+                engineWaiting = true
+                return
+            }
         }
     }
 

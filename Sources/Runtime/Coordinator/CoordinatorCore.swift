@@ -105,6 +105,9 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     /// True once the engine said the study is complete.
     public internal(set) var isComplete = false
     var lastEngineTick: Double
+    /// The engine's last answer to `.slotFree` started nothing and no other event has reached it
+    /// since: asking again would only add another `.slotFree` to the journal.
+    var engineWaiting = false
 
     /// A coordinator for a new study.
     public init(engine: Engine, settings: Settings, now: Double = 0) {
@@ -306,6 +309,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     /// Journals an engine event, then feeds it.
     mutating func feed(_ event: SearchEvent, now: Double, _ out: inout [CoordinatorAction]) -> [Decision] {
         out.append(.persist(.engine(event, at: now)))
+        if event != .slotFree { engineWaiting = false }
         return engine.handle(event, now: now)
     }
 
