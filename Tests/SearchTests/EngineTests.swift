@@ -4,15 +4,20 @@ import Testing
 @testable import Search
 
 @Suite struct EngineTests {
-    @Test(arguments: [SchedulerSpec.Kind.asha, .ashaStopping, .sha, .none])
-    func runCompletesWithEveryTrialFinal(kind: SchedulerSpec.Kind) {
-        var d = TestDriver(study: testStudy(scheduler: SchedulerSpec(kind: kind)), workers: 4, curve: smoothCurve)
+    @Test(arguments: [SchedulerSpec(kind: .asha), SchedulerSpec(kind: .ashaStopping), SchedulerSpec(kind: .sha),
+                      SchedulerSpec(kind: .none), SchedulerSpec(kind: .hyperband, over: .asha),
+                      SchedulerSpec(kind: .hyperband, over: .ashaStopping), SchedulerSpec(kind: .hyperband, over: .sha)])
+    func runCompletesWithEveryTrialFinal(spec: SchedulerSpec) {
+        var d = TestDriver(study: testStudy(scheduler: spec), workers: 4, curve: smoothCurve)
         d.run()
         #expect(d.done)
         #expect(d.engine.isComplete)
         #expect(d.engine.trials.count == 40)
         #expect(d.engine.trials.allSatisfy { $0.state.isFinal })
         #expect(d.engine.runningCount == 0)
+        for state in TrialState.allCases {
+            #expect(d.engine.count(state) == d.engine.trials.filter { $0.state == state }.count, "\(state)")
+        }
         #expect(d.engine.trials.contains { $0.state == .completed })
         // Best is a completed trial and no completed trial beats it.
         let best = try! #require(d.engine.best)

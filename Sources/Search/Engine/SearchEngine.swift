@@ -12,7 +12,8 @@
 /// A `.stop` of a running trial frees its slot: the driver sends `.slotFree` for it.
 ///
 /// Checkpoints: a worker keeps a checkpoint at every resource in its assignment's `reportAt`,
-/// so a lost trial resumes from its last reported rung.
+/// so a lost trial resumes from its last reported rung (`.resume` with `fromResource` 0 when it
+/// had none: it starts over).
 ///
 /// Cost: every event is O(log n) amortised in the number of trials n (heaps per rung, counters),
 /// except the one `.complete` that stops the remaining paused trials, and TPE suggestions, whose
@@ -34,6 +35,8 @@ public struct SearchEngine: Sendable, Equatable {
     public private(set) var runningCount = 0
     /// Lost trials waiting to be resumed.
     public private(set) var queuedCount = 0
+    /// Trials per state, indexed like `TrialState.allCases`.
+    private var stateCounts = Array(repeating: 0, count: TrialState.allCases.count)
 
     private var rng: RandomSource
     private var sampler: SamplerState
@@ -47,6 +50,8 @@ public struct SearchEngine: Sendable, Equatable {
     /// The best result: highest rung first, then smallest loss (ties: smaller id).
     private var bestRung = -1
     private var bestEntry: RankedEntry?
+    /// The best feasible result per rung.
+    private var bestPerRung: [RankedEntry?]
     private var intakeClosed = false
 
     /// The rung milestones (resource values), increasing; the last is R.
@@ -59,6 +64,7 @@ public struct SearchEngine: Sendable, Equatable {
         rng = RandomSource(seed: study.seed)
         sampler = SamplerState(spec: study.sampler, space: study.space)
         observations = Array(repeating: [], count: ladder.rungs.count)
+        bestPerRung = Array(repeating: nil, count: ladder.rungs.count)
         let kind = study.scheduler.bracketKind
         let hyperband = study.scheduler.kind == .hyperband
         switch kind {
@@ -71,12 +77,17 @@ public struct SearchEngine: Sendable, Equatable {
         }
     }
 
-    /// A fresh engine fed the recorded events in order (rebuild after a restart).
+    /// A fresh engine fed the recorded events in order (rebuild after a restart). Trials still
+    /// `running` in the result were running when the log ended: a coordinator whose workers did
+    /// not come back sends `.lost` for each, and they are resumed from their last rung.
     public static func replay(study: Study, events: [(SearchEvent, Double)]) -> SearchEngine {
         var engine = SearchEngine(study: study)
         for (event, now) in events { _ = engine.handle(event, now: now) }
         return engine
     }
+
+    /// How many trials are in `state` now (O(1)).
+    public func count(_ state: TrialState) -> Int { stateCounts[TrialState.allCases.firstIndex(of: state)!] }
 
     /// The trial with this id, if it exists.
     public func trial(_ id: TrialID) -> TrialRecord? {
@@ -86,6 +97,13 @@ public struct SearchEngine: Sendable, Equatable {
     /// The best trial so far: among feasible results at the highest rung any feasible result
     /// reached, the one with the best objective (ties: smaller id).
     public var best: TrialRecord? { bestEntry.map { trials[$0.trial] } }
+
+    /// The trial with the best feasible result at rung `k` (O(1)); `best(atRung: rungs.count − 1)`
+    /// is the best trial trained to the maximum resource.
+    public func best(atRung k: Int) -> TrialRecord? {
+        guard bestPerRung.indices.contains(k), let e = bestPerRung[k] else { return nil }
+        return trials[e.trial]
+    }
 
     /// The objective value of `best` at that rung.
     public var bestValue: Double? { best?.results.first { $0.rung == bestRung }?.value }
@@ -140,7 +158,9 @@ public struct SearchEngine: Sendable, Equatable {
             if resourceLeft, let d = promote(now) { return out + [d] }
         }
         if runningCount + queuedCount > 0 { return out + [.wait] }
-        if left > 0 && sha != nil { return out + [.wait] }  // cannot happen: a full bracket has members
+        // With nothing running or queued, an SHA bracket that refused a new trial would have to be
+        // waiting on nobody, which `SHAScheduler.decide` rules out; finish rather than wait forever.
+        assert(left == 0 || sha == nil, "SHA refused a new trial with nothing running")
         return out + finish(now)
     }
 
@@ -162,6 +182,7 @@ public struct SearchEngine: Sendable, Equatable {
         if loss < .infinity, k > bestRung || (k == bestRung && RankedEntry.better(entry, bestEntry!)) {
             bestRung = k; bestEntry = entry
         }
+        if loss < .infinity, bestPerRung[k] == nil || RankedEntry.better(entry, bestPerRung[k]!) { bestPerRung[k] = entry }
         let top = ladder.rungs.count - 1
         if abs(resource - record.target) <= 1e-9 * max(1, record.target) {
             setState(i, k == top ? .completed : .paused, now)
@@ -196,10 +217,14 @@ public struct SearchEngine: Sendable, Equatable {
 
     private mutating func tick(_ now: Double) -> [Decision] {
         guard !isComplete, sha != nil else { return [] }
-        let snapshot = trials
-        let cut = sha!.tick(now: now) { t in
-            let s = snapshot[t].state
-            return s == .running || s == .queued ? snapshot[t].assignedAt : nil
+        let cut: [Int]
+        do {
+            // A read-only view for the scheduler; it ends before `stop` mutates `trials`, so no copy.
+            let view = trials
+            cut = sha!.tick(now: now) { t in
+                let s = view[t].state
+                return s == .running || s == .queued ? view[t].assignedAt : nil
+            }
         }
         return stop(cut, now)
     }
@@ -242,6 +267,7 @@ public struct SearchEngine: Sendable, Equatable {
                                   results: [], target: to, losses: 0, startedAt: now, assignedAt: now,
                                   updatedAt: now, failureReason: nil))
         queuedCount += 1
+        stateCounts[TrialState.allCases.firstIndex(of: .queued)!] += 1
         if let serial { sha!.started(trial: i, serial: serial) }
         return .start(assign(i, from: 0, to: to, now))
     }
@@ -286,6 +312,8 @@ public struct SearchEngine: Sendable, Equatable {
         if old == .queued { queuedCount -= 1 }
         if s == .running { runningCount += 1 }
         if s == .queued { queuedCount += 1 }
+        stateCounts[TrialState.allCases.firstIndex(of: old)!] -= 1
+        stateCounts[TrialState.allCases.firstIndex(of: s)!] += 1
         trials[i].state = s
         trials[i].updatedAt = now
     }

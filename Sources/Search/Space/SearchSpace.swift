@@ -70,6 +70,30 @@ public struct Parameter: Sendable, Codable, Equatable {
         self.name = name; self.domain = domain; self.conditions = conditions; self.grid = grid
     }
 
+    private enum CodingKeys: String, CodingKey { case name, domain, conditions, grid }
+
+    /// Decodes, then gives grid values their domain's type back (JSON writes 0.0 as 0).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        domain = try c.decode(Domain.self, forKey: .domain)
+        conditions = try c.decode([Condition].self, forKey: .conditions)
+        grid = try c.decodeIfPresent(GridSpec.self, forKey: .grid)
+        if case .values(let vs) = grid { grid = .values(vs.map(canonical)) }
+    }
+
+    /// `value` in the type its domain samples: a whole number decoded as `.int` becomes `.double`
+    /// in a real domain and vice versa (JSON does not keep the difference). Others unchanged.
+    public func canonical(_ value: ParameterValue) -> ParameterValue {
+        switch (domain, value) {
+        case (.uniform, .int(let x)), (.logUniform, .int(let x)): return .double(Double(x))
+        case (.integer, .double(let x)) where x.rounded() == x && abs(x) < 1e15: return .int(Int(x))
+        case (.categorical(let choices), _): return choices.first { $0.matches(value) } ?? value
+        case (.fixed(let v), _): return v.matches(value) ? v : value
+        default: return value
+        }
+    }
+
     /// Whether the parameter is present in a configuration whose earlier parameters are `config`.
     public func isActive(in config: Configuration) -> Bool { conditions.allSatisfy { $0.holds(in: config) } }
 
@@ -132,8 +156,9 @@ public struct Parameter: Sendable, Codable, Equatable {
 
     /// The inverse of `toUnit` for real and integer domains (u in [0, 1], clamped; integers round
     /// to the nearest step); for categorical, u is the choice index.
-    public func fromUnit(_ u: Double) -> ParameterValue {
-        let u = min(max(u, 0), 1)
+    public func fromUnit(_ x: Double) -> ParameterValue {
+        if case .categorical(let choices) = domain { return choices[min(max(Int(x), 0), choices.count - 1)] }
+        let u = min(max(x, 0), 1)
         switch domain {
         case .uniform(let lo, let hi):
             return .double(min(max(lo + u * (hi - lo), lo), hi))
@@ -146,7 +171,7 @@ public struct Parameter: Sendable, Codable, Equatable {
             let top = (hi - lo) / step
             return .int(lo + step * min(max(Int(k), 0), top))
         case .categorical(let choices):
-            return choices[min(max(Int(u), 0), choices.count - 1)]
+            return choices[0]   // handled above
         case .fixed(let v):
             return v
         }
@@ -203,6 +228,14 @@ public struct SearchSpace: Sendable, Codable, Equatable {
             config[p.name] = p.sample(using: &rng)
         }
         return config
+    }
+
+    /// Each value in the type its domain samples (see `Parameter.canonical`): apply to a
+    /// configuration that went through JSON.
+    public func canonical(_ config: Configuration) -> Configuration {
+        var out = config
+        for p in parameters { if let v = config[p.name] { out[p.name] = p.canonical(v) } }
+        return out
     }
 
     /// Whether `config` holds exactly the active parameters, each inside its domain.

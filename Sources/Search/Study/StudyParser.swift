@@ -166,6 +166,9 @@ private struct StudyParser {
         if let t = r.optional(m, "max_parallel_brackets") {
             let v = try r.int(t, "scheduler.max_parallel_brackets", "it must be an integer ≥ 1")
             guard v >= 1 else { throw r.error("scheduler.max_parallel_brackets", t, "`scheduler.max_parallel_brackets` is \(v); it must be an integer ≥ 1") }
+            guard spec.bracketKind == .sha else {
+                throw r.error("scheduler.max_parallel_brackets", t, "`scheduler.max_parallel_brackets` applies only to sha (or hyperband over sha); asynchronous brackets always run side by side")
+            }
             spec.maxParallelBrackets = v
         }
         return spec
