@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["Search"]),
 
         // Edges: protocol over ZeroMQ, durable store.
-        .target(name: "Wire", dependencies: ["CZeroMQ", "Search"]),
+        .target(name: "Wire", dependencies: ["CZeroMQ", "Search"], exclude: ["README.md"]),
         .target(name: "Store", dependencies: ["Search", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // Long-running processes.

@@ -13,5 +13,6 @@ struct Rung: AsyncParsableCommand {
             RunTrialCommand.self,
             DemoCommand.self,
             BenchCoordinatorCommand.self,
+            BenchWireCommand.self,
         ])
 }

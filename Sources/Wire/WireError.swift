@@ -52,5 +52,6 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         self.code = code; self.message = message; self.errno = errno
     }
 
+    /// The code and the message, e.g. "MALFORMED_BODY: REPORT body: missing field `seq`".
     public var description: String { "\(code.rawValue): \(message)" }
 }

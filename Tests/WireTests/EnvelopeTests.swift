@@ -48,13 +48,13 @@ private func decodeError(_ f: [Data], limits: Envelope.Limits = .standard) -> Wi
 
     @Test func reportBodyIsTheDocumentedJSON() throws {
         let m = Message.report(Report(trial: TrialID(17), attempt: 2, seq: 5, resource: 3,
-                                      metrics: ["val_loss": 0.25, "val_f1": 0.875], atRung: true))
+                                      metrics: ["val_loss": 0.25], atRung: true))
         let f = Envelope.encode(m)
         #expect(String(decoding: f[2], as: UTF8.self)
-            == #"{"atRung":true,"attempt":2,"metrics":{"val_f1":0.875,"val_loss":0.25},"resource":3,"seq":5,"trial":17}"#)
+            == #"{"trial":17,"attempt":2,"seq":5,"resource":3.0,"metrics":{"val_loss":0.25},"atRung":true}"#)
         // What a Python worker writes (other key order, spaces, optional field as null) decodes too.
         let py = frames("RUNG1", "REPORT",
-                        #"{"trial": 17, "attempt": 2, "seq": 5, "resource": 3.0, "metrics": {"val_loss": 0.25, "val_f1": 0.875}, "atRung": true, "time": null}"#)
+                        #"{"metrics": {"val_loss": 25e-2}, "trial": 17, "attempt": 2, "seq": 5, "resource": 3, "atRung": true, "time": null, "extra": [1, {"x": null}]}"#)
         #expect(try Envelope.decode(py) == m)
     }
 
@@ -80,6 +80,24 @@ private func decodeError(_ f: [Data], limits: Envelope.Limits = .standard) -> Wi
         #expect(f[3] == bytes)
         #expect(!String(decoding: f[2], as: UTF8.self).contains("bytes"))
         #expect(try Envelope.decode(f) == .checkpointPut(c))
+    }
+
+    @Test func topicStrings() {
+        #expect(Topic.log(study: "s", trial: TrialID(12), stream: .stderr) == "log/s/12/stderr")
+        #expect(Topic.logs(study: "s", trial: TrialID(1)) == "log/s/1/")
+        #expect(Topic.logs(study: "s") == "log/s/")
+        #expect(Topic.event(study: "s", kind: .promoted) == "event/s/promoted")
+        #expect(Topic.events(study: "s") == "event/s/")
+        #expect(!Topic.log(study: "s", trial: TrialID(10), stream: .stdout).hasPrefix(Topic.logs(study: "s", trial: TrialID(1))))
+    }
+
+    @Test func statusReplyStatesAreNamedKeys() throws {
+        let f = frames("RUNG1", "STATUS_REPLY", #"{"study":"s","finished":false,"trialsByState":{"running":2,"lost":1},"rungs":[],"workers":[]}"#)
+        let e = decodeError(f)
+        #expect(e?.code == .malformedBody && e!.message.contains(#""lost" is no trial state; known: queued, running"#))
+        let ok = frames("RUNG1", "STATUS_REPLY", #"{"study":"s","finished":true,"trialsByState":{"running":2},"rungs":[],"workers":[]}"#)
+        #expect(try Envelope.decode(ok) == .statusReply(StatusReply(study: "s", finished: true, trialsByState: [.running: 2],
+                                                                   rungs: [], workers: [], best: nil)))
     }
 
     // MARK: Errors, each with its code and a message naming the problem

@@ -26,13 +26,13 @@ struct RandomMessages {
     mutating func bool() -> Bool { Bool.random(using: &r) }
     mutating func count(_ max: Int = 4) -> Int { Int.random(in: 0...max, using: &r) }
 
-    /// Finite doubles over many magnitudes, never integral (see `parameter()`).
+    /// Finite doubles over many magnitudes, integral ones included.
     mutating func double() -> Double {
         switch int(0...4) {
         case 0: return Double.random(in: -1...1, using: &r)
         case 1: return Double.random(in: -1e-300...1e-300, using: &r)
         case 2: return Double.random(in: -1e300...1e300, using: &r) + 0.5
-        case 3: return Double(int(0...1000)) + 0.25
+        case 3: return Double(int(-1000...1000))
         default: return Double.random(in: 0...100, using: &r)
         }
     }
@@ -45,8 +45,8 @@ struct RandomMessages {
     mutating func trial() -> TrialID { TrialID(int(0...100_000)) }
     mutating func optional<T>(_ make: (inout RandomMessages) -> T) -> T? { bool() ? make(&self) : nil }
 
-    /// Parameter values. Integral doubles are left out on purpose: JSON writes 2.0 as `2`, which
-    /// `ParameterValue` and `JSONValue` read back as `.int(2)` (same number, other case).
+    /// Parameter values, integral doubles included: the body encoder writes 2.0 as `2.0` and the
+    /// decoder reads an Int only from an integer literal, so `.double(2)` stays `.double(2)`.
     mutating func parameter() -> ParameterValue {
         switch int(0...3) {
         case 0: return .double(double())

@@ -43,6 +43,8 @@ let deadline = Duration.seconds(10)
         let ready = try ZMQSocket.poll([(dealer, .readable), (router, .readable)], timeout: deadline)
         #expect(ready == [[], .readable])
         #expect(try router.receive(wait: false) == [Data("worker-1".utf8), Data("x".utf8)])
+        #expect(try router.fileDescriptor >= 0)
+        #expect(try router.pendingEvents == .writable)
     }
 
     @Test func routerMandatoryRefusesAnUnknownPeer() throws {
@@ -134,6 +136,54 @@ let deadline = Duration.seconds(10)
         try dealer.send(.ready(Ready(freeSlots: 2)))
         let got = try #require(try router.receiveRouted(timeout: deadline))
         #expect(try got.result.get() == .ready(Ready(freeSlots: 2)))
+    }
+
+    @Test func framesAboveMaxMessageSizeDropTheConnectionNotTheProcess() throws {
+        let ctx = try ZMQContext()
+        let (router, dealer, _) = try routerAndDealer(
+            ctx, routerOptions: [.maxMessageSize(1000)], dealerOptions: [.reconnectInterval(milliseconds: 20)])
+        try dealer.send([Data(count: 5000)])
+        // libzmq drops the connection; the DEALER reconnects and later messages arrive.
+        let until = ContinuousClock.now + deadline
+        var got: [Data]?
+        var probe = 0
+        while got == nil && ContinuousClock.now < until {
+            probe += 1
+            try dealer.send([Data("probe \(probe)".utf8)])
+            got = try router.receive(timeout: .milliseconds(50))
+        }
+        #expect(got?.count == 2)
+        #expect(got.map { String(decoding: $0[1], as: UTF8.self).hasPrefix("probe ") } == true)
+    }
+
+    @Test func curveAllowListAdmitsKnownKeysOnly() throws {
+        let ctx = try ZMQContext()
+        let server = try CurveKeyPair.generate()
+        let known = try CurveKeyPair.generate()
+        let stranger = try CurveKeyPair.generate()
+        let auth = try CurveAuthenticator(ctx, allowing: [known.publicKey])
+        defer { auth.stop() }
+        let router = try ZMQSocket(ctx, .router, options: [.curveServer(secretKey: server.secretKey), .zapDomain("rung")])
+        try router.bind("tcp://127.0.0.1:*")
+        func client(_ keys: CurveKeyPair, _ id: String) throws -> ZMQSocket {
+            let s = try ZMQSocket(ctx, .dealer, options: [
+                .routingID(Data(id.utf8)), .linger(milliseconds: 0),
+                .curveClient(serverKey: server.publicKey, publicKey: keys.publicKey, secretKey: keys.secretKey)])
+            try s.connect(try router.lastEndpoint)
+            return s
+        }
+        let bad = try client(stranger, "stranger")
+        try bad.send(.ready(Ready(freeSlots: 1)))
+        let good = try client(known, "known")
+        try good.send(.ready(Ready(freeSlots: 2)))
+        var peers: [PeerID] = []
+        let until = ContinuousClock.now + deadline
+        while (peers.isEmpty || !auth.denied.contains(stranger.publicKey)) && ContinuousClock.now < until {
+            if let r = try router.receiveRouted(timeout: .milliseconds(50)) { peers.append(r.peer) }
+        }
+        #expect(peers == [PeerID(Data("known".utf8))])
+        #expect(auth.denied.contains(stranger.publicKey) && !auth.denied.contains(known.publicKey))
+        #expect(try router.receive(wait: false) == nil)
     }
 
     @Test func libraryVersion() {

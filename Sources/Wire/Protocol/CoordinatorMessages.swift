@@ -18,6 +18,7 @@ public struct Welcome: Hashable, Codable, Sendable {
     public var maxBodyBytes: Int
     /// Largest checkpoint chunk (binary frame) the coordinator accepts, in bytes.
     public var maxChunkBytes: Int
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(worker: WorkerID, study: String, heartbeatInterval: Double, leaseTimeout: Double,
                 maxBodyBytes: Int = Envelope.Limits.standard.maxBodyBytes,
                 maxChunkBytes: Int = Envelope.Limits.standard.maxBinaryBytes) {
@@ -36,6 +37,7 @@ public struct CheckpointRef: Hashable, Codable, Sendable {
     public var size: Int
     /// SHA-256 of the file, lowercase hex.
     public var sha256: String
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(id: String, resource: Double, size: Int, sha256: String) {
         self.id = id; self.resource = resource; self.size = size; self.sha256 = sha256
     }
@@ -43,8 +45,9 @@ public struct CheckpointRef: Hashable, Codable, Sendable {
 
 /// ASSIGN: run one attempt of a trial from `fromResource` to `toResource` on one free slot.
 public struct Assign: Hashable, Codable, Sendable {
+    /// The trial.
     public var trial: TrialID
-    /// The attempt number this run belongs to; every message about it repeats it.
+    /// This lease's attempt number (the trial's previous one + 1); every message about it repeats it.
     public var attempt: Int
     /// The hyperparameters.
     public var config: Configuration
@@ -62,6 +65,7 @@ public struct Assign: Hashable, Codable, Sendable {
     public var final: Bool
     /// The checkpoint to resume from (nil for a new trial).
     public var checkpoint: CheckpointRef?
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(trial: TrialID, attempt: Int, config: Configuration, task: JSONValue,
                 fromResource: Double, toResource: Double, reportAt: [Double], bracket: Int = 0,
                 final: Bool, checkpoint: CheckpointRef? = nil) {
@@ -73,10 +77,13 @@ public struct Assign: Hashable, Codable, Sendable {
 
 /// STOP: stop this attempt now (within one epoch), send nothing more about it, free the slot.
 public struct Stop: Hashable, Codable, Sendable {
+    /// The trial.
     public var trial: TrialID
+    /// The attempt number (from ASSIGN).
     public var attempt: Int
     /// Why (e.g. "lost its rung", "study stopped"), for the worker's log.
     public var reason: String
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(trial: TrialID, attempt: Int, reason: String) {
         self.trial = trial; self.attempt = attempt; self.reason = reason
     }
@@ -85,20 +92,27 @@ public struct Stop: Hashable, Codable, Sendable {
 /// WAIT: answer to READY when nothing can start now. The coordinator keeps the free slots in mind
 /// and sends ASSIGN later without another READY.
 public struct Wait: Hashable, Codable, Sendable {
+    /// Why, for a person.
     public var reason: String
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(reason: String) { self.reason = reason }
 }
 
 /// SHUTDOWN: the worker should stop its attempts (they are requeued) and exit.
 public struct Shutdown: Hashable, Codable, Sendable {
+    /// Why, for a person.
     public var reason: String
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(reason: String) { self.reason = reason }
 }
 
 /// CHECKPOINT_STORED: every chunk of a CHECKPOINT_PUT upload arrived and the SHA-256 matched.
 public struct CheckpointStored: Hashable, Codable, Sendable {
+    /// The checkpoint's id.
     public var checkpoint: String
+    /// Size in bytes.
     public var size: Int
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(checkpoint: String, size: Int) { self.checkpoint = checkpoint; self.size = size }
 }
 
@@ -117,6 +131,7 @@ public struct ErrorReply: Hashable, Codable, Sendable {
     public var attempt: Int?
     /// The refused message's `seq`, so the worker knows what to send again (after UNKNOWN_PEER).
     public var seq: Int?
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(code: WireError.Code, message: String, regarding: String? = nil,
                 trial: TrialID? = nil, attempt: Int? = nil, seq: Int? = nil) {
         self.code = code; self.message = message; self.regarding = regarding

@@ -6,8 +6,11 @@ import Foundation
 
 /// A ROUTER peer's routing id (the first frame of everything a ROUTER receives from it).
 public struct PeerID: Hashable, Sendable, CustomStringConvertible {
+    /// The routing id's bytes as libzmq gives them.
     public var bytes: Data
+    /// Wraps routing id bytes.
     public init(_ bytes: Data) { self.bytes = bytes }
+    /// The routing id in hex.
     public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
@@ -29,6 +32,7 @@ public enum Envelope {
         /// The ZMQ_MAXMSGSIZE to set on sockets decoding with these limits: frames above it never
         /// reach the decoder (libzmq drops the connection), frames between the limits get ERROR.
         public var socketMaxMessageSize: Int { 2 * max(maxBodyBytes, maxBinaryBytes) }
+        /// Makes the value from its fields (the JSON fields of the same names).
         public init(maxBodyBytes: Int, maxBinaryBytes: Int) {
             self.maxBodyBytes = maxBodyBytes; self.maxBinaryBytes = maxBinaryBytes
         }
@@ -38,29 +42,13 @@ public enum Envelope {
     private static let typeData: [MessageType: Data] =
         Dictionary(uniqueKeysWithValues: MessageType.allCases.map { ($0, Data($0.rawValue.utf8)) })
 
-    // JSONEncoder/JSONDecoder are immutable after setup here, and Foundation documents them as
-    // safe to use from several threads at once.
-    private static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return e
-    }()
-    private static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return d
-    }()
-
     // MARK: Encode
 
     /// The frames of `message`: tag, type, JSON body, and the binary frame if the type has one.
     public static func encode(_ message: Message) -> [Data] {
         let body: Data
         do {
-            body = try encoder.encode(message.body)
+            body = Data(try message.encodeBody())
         } catch {
             // Every body is plain structs of numbers, strings, arrays and dictionaries with
             // string keys, and non-finite numbers have a spelling: encoding cannot fail.
@@ -116,8 +104,7 @@ public enum Envelope {
         }
         let message: Message
         do {
-            message = try Message.decode(type, body: body.isEmpty ? Data("{}".utf8) : body,
-                                         binary: binary, with: decoder)
+            message = try Message.decode(type, body: body.isEmpty ? Data("{}".utf8) : body, binary: binary)
         } catch let e as DecodingError {
             throw WireError(.malformedBody, "\(type.rawValue) body: \(describe(e))")
         } catch {
@@ -173,8 +160,11 @@ public enum Envelope {
             "first frame is \(printable(frame)); a Rung message starts with the frame \"\(tag)\"")
     }
 
+    private static let typesByName: [String: MessageType] =
+        Dictionary(uniqueKeysWithValues: MessageType.allCases.map { ($0.rawValue, $0) })
+
     private static func messageType(_ frame: Data) throws(WireError) -> MessageType {
-        if frame.count <= 32, let s = String(data: frame, encoding: .utf8), let t = MessageType(rawValue: s) {
+        if frame.count <= 32, let t = typesByName[String(decoding: frame, as: UTF8.self)] {
             return t
         }
         throw WireError(.unknownType,

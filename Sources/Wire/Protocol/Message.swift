@@ -113,6 +113,19 @@ public enum Message: Hashable, Sendable {
         }
     }
 
+    /// The JSON body; the hot types skip the existential `body` and Codable.
+    func encodeBody() throws -> [UInt8] {
+        var w = JSONWriter()
+        switch self {
+        case .report(let b): b.writeJSON(&w)
+        case .log(let b): b.writeJSON(&w)
+        case .heartbeat(let b): b.writeJSON(&w)
+        case .ready(let b): b.writeJSON(&w)
+        default: return try BodyEncoder.encode(body)
+        }
+        return w.bytes
+    }
+
     /// The bytes of the binary frame, for the types that carry one.
     var binary: Data? {
         switch self {
@@ -122,14 +135,16 @@ public enum Message: Hashable, Sendable {
     }
 
     /// Decodes the body of a message of type `type`; `binary` is the fourth frame if any.
-    static func decode(_ type: MessageType, body: Data, binary: Data?, with d: JSONDecoder) throws -> Message {
-        func b<T: Decodable>(_: T.Type = T.self) throws -> T { try d.decode(T.self, from: body) }
+    static func decode(_ type: MessageType, body: Data, binary: Data?) throws -> Message {
+        let tree = try BodyDecoder.tree(body)
+        func b<T: Decodable>(_: T.Type = T.self) throws -> T { try Scalar.decode(T.self, tree, []) }
         switch type {
         case .hello: return .hello(try b())
-        case .ready: return .ready(try b())
-        case .heartbeat: return .heartbeat(try b())
-        case .report: return .report(try b())
-        case .log: return .log(try b())
+        // The hot path: hand-written readers, no Codable containers (FastBodies.swift).
+        case .ready: return .ready(try Ready(json: tree, path: []))
+        case .heartbeat: return .heartbeat(try Heartbeat(json: tree, path: []))
+        case .report: return .report(try Report(json: tree, path: []))
+        case .log: return .log(try LogLines(json: tree, path: []))
         case .paused: return .paused(try b())
         case .done: return .done(try b())
         case .failed: return .failed(try b())

@@ -12,8 +12,11 @@ public enum StudyEventKind: String, Hashable, Codable, Sendable, CaseIterable {
 
 /// One scheduler decision or trial transition, in the order the coordinator committed them.
 public struct StudyEvent: Hashable, Codable, Sendable {
+    /// What happened.
     public var kind: StudyEventKind
+    /// The trial.
     public var trial: TrialID?
+    /// The attempt number (from ASSIGN).
     public var attempt: Int?
     /// The rung resource concerned (paused at, promoted to, …), if any.
     public var resource: Double?
@@ -25,6 +28,7 @@ public struct StudyEvent: Hashable, Codable, Sendable {
     public var detail: String?
     /// Coordinator wall time (seconds since 1970).
     public var time: Double
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(kind: StudyEventKind, trial: TrialID? = nil, attempt: Int? = nil, resource: Double? = nil,
                 value: Double? = nil, worker: String? = nil, detail: String? = nil, time: Double) {
         self.kind = kind; self.trial = trial; self.attempt = attempt; self.resource = resource

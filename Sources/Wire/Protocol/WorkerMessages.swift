@@ -7,10 +7,15 @@ import Search
 
 /// A worker's identity, assigned by the coordinator in WELCOME (1, 2, 3, … per coordinator run).
 public struct WorkerID: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    /// The number.
     public let rawValue: Int
+    /// Wraps a number.
     public init(rawValue: Int) { self.rawValue = rawValue }
+    /// Wraps a number.
     public init(_ rawValue: Int) { self.rawValue = rawValue }
+    /// Orders by number.
     public static func < (a: WorkerID, b: WorkerID) -> Bool { a.rawValue < b.rawValue }
+    /// The id as `w<n>`.
     public var description: String { "w\(rawValue)" }
     public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int.self) }
     public func encode(to encoder: any Encoder) throws {
@@ -19,11 +24,15 @@ public struct WorkerID: RawRepresentable, Hashable, Comparable, Codable, Sendabl
     }
 }
 
-/// One run of a trial: `attempt` is 1 for the first lease and grows by one each time the trial is
-/// queued again after its worker was lost.
+/// One lease of a trial: `attempt` is 1 for the first ASSIGN of the trial and grows by one with
+/// each later ASSIGN (a promotion's resume or a rerun after its worker was lost); `seq` numbers
+/// restart at 1 for each attempt.
 public struct TrialAttempt: Hashable, Codable, Sendable {
+    /// The trial.
     public var trial: TrialID
+    /// The attempt number (from ASSIGN).
     public var attempt: Int
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(trial: TrialID, attempt: Int) { self.trial = trial; self.attempt = attempt }
 }
 
@@ -44,6 +53,7 @@ public struct Hello: Hashable, Codable, Sendable {
     /// Attempts already running on this worker (non-empty when it says HELLO again after the
     /// coordinator restarted or forgot it); the coordinator adopts them or answers STOP.
     public var running: [TrialAttempt]
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(name: String, host: String, pid: Int, slots: Int, protocolVersion: Int = Envelope.version,
                 cachedCheckpoints: [String] = [], running: [TrialAttempt] = []) {
         self.name = name; self.host = host; self.pid = pid; self.slots = slots
@@ -54,7 +64,9 @@ public struct Hello: Hashable, Codable, Sendable {
 
 /// READY: the worker has `freeSlots` idle slots and asks for work.
 public struct Ready: Hashable, Codable, Sendable {
+    /// Idle slots now.
     public var freeSlots: Int
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(freeSlots: Int) { self.freeSlots = freeSlots }
 }
 
@@ -64,6 +76,7 @@ public struct Heartbeat: Hashable, Codable, Sendable {
     public var running: [TrialAttempt]
     /// Idle slots now.
     public var freeSlots: Int
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(running: [TrialAttempt] = [], freeSlots: Int = 0) {
         self.running = running; self.freeSlots = freeSlots
     }
@@ -71,7 +84,9 @@ public struct Heartbeat: Hashable, Codable, Sendable {
 
 /// REPORT: metrics of one attempt at one resource (epoch).
 public struct Report: Hashable, Codable, Sendable {
+    /// The trial.
     public var trial: TrialID
+    /// The attempt number (from ASSIGN).
     public var attempt: Int
     /// Sequence number within (trial, attempt), shared by REPORT, LOG, PAUSED, DONE, FAILED; from 1.
     public var seq: Int
@@ -84,6 +99,7 @@ public struct Report: Hashable, Codable, Sendable {
     public var atRung: Bool
     /// Worker's wall time when measured (seconds since 1970), if known.
     public var time: Double?
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(trial: TrialID, attempt: Int, seq: Int, resource: Double, metrics: [String: Double],
                 atRung: Bool, time: Double? = nil) {
         self.trial = trial; self.attempt = attempt; self.seq = seq; self.resource = resource
@@ -103,15 +119,19 @@ public enum LogStream: String, Hashable, Codable, Sendable, CaseIterable {
 
 /// LOG: lines a trial wrote (also the body of a PUB log event and of LOGS_REPLY entries).
 public struct LogLines: Hashable, Codable, Sendable {
+    /// The trial.
     public var trial: TrialID
+    /// The attempt number (from ASSIGN).
     public var attempt: Int
     /// Sequence number within (trial, attempt); see `Report.seq`.
     public var seq: Int
+    /// Where the lines came from.
     public var stream: LogStream
     /// Lines without their line terminators.
     public var lines: [String]
     /// Worker's wall time of the first line (seconds since 1970), if known.
     public var time: Double?
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(trial: TrialID, attempt: Int, seq: Int, stream: LogStream, lines: [String], time: Double? = nil) {
         self.trial = trial; self.attempt = attempt; self.seq = seq; self.stream = stream
         self.lines = lines; self.time = time
@@ -121,12 +141,17 @@ public struct LogLines: Hashable, Codable, Sendable {
 /// PAUSED: the attempt reached its `toResource`, saved checkpoint `checkpoint` (already uploaded
 /// with CHECKPOINT_PUT) and freed its slot.
 public struct Paused: Hashable, Codable, Sendable {
+    /// The trial.
     public var trial: TrialID
+    /// The attempt number (from ASSIGN).
     public var attempt: Int
+    /// Sequence number within (trial, attempt); see `Report.seq`.
     public var seq: Int
+    /// Resource (epochs) concerned.
     public var resource: Double
     /// The checkpoint's id (as in its CHECKPOINT_PUT chunks).
     public var checkpoint: String
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(trial: TrialID, attempt: Int, seq: Int, resource: Double, checkpoint: String) {
         self.trial = trial; self.attempt = attempt; self.seq = seq; self.resource = resource
         self.checkpoint = checkpoint
@@ -135,10 +160,15 @@ public struct Paused: Hashable, Codable, Sendable {
 
 /// DONE: the attempt ran to the study's maximum resource; the trial is complete.
 public struct Done: Hashable, Codable, Sendable {
+    /// The trial.
     public var trial: TrialID
+    /// The attempt number (from ASSIGN).
     public var attempt: Int
+    /// Sequence number within (trial, attempt); see `Report.seq`.
     public var seq: Int
+    /// Resource (epochs) concerned.
     public var resource: Double
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(trial: TrialID, attempt: Int, seq: Int, resource: Double) {
         self.trial = trial; self.attempt = attempt; self.seq = seq; self.resource = resource
     }
@@ -146,11 +176,15 @@ public struct Done: Hashable, Codable, Sendable {
 
 /// FAILED: the attempt crashed or raised; the trial will not be retried.
 public struct Failed: Hashable, Codable, Sendable {
+    /// The trial.
     public var trial: TrialID
+    /// The attempt number (from ASSIGN).
     public var attempt: Int
+    /// Sequence number within (trial, attempt); see `Report.seq`.
     public var seq: Int
     /// What went wrong (exception text, exit status, signal).
     public var error: String
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(trial: TrialID, attempt: Int, seq: Int, error: String) {
         self.trial = trial; self.attempt = attempt; self.seq = seq; self.error = error
     }
@@ -159,7 +193,9 @@ public struct Failed: Hashable, Codable, Sendable {
 /// BYE: the worker leaves (SIGTERM, end of `--max-trials`); its running attempts are requeued at
 /// once (attempt + 1) instead of after the lease timeout.
 public struct Bye: Hashable, Codable, Sendable {
+    /// Why, for a person.
     public var reason: String
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(reason: String) { self.reason = reason }
 }
 
@@ -168,6 +204,7 @@ public struct Bye: Hashable, Codable, Sendable {
 public struct CheckpointChunk: Hashable, Codable, Sendable {
     /// The checkpoint's id: `t<trial>-a<attempt>-r<resource>` by convention, unique per study.
     public var checkpoint: String
+    /// The trial.
     public var trial: TrialID
     /// The attempt that wrote the checkpoint.
     public var attempt: Int
@@ -188,6 +225,7 @@ public struct CheckpointChunk: Hashable, Codable, Sendable {
         case checkpoint, trial, attempt, resource, index, count, size, sha256
     }
 
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(checkpoint: String, trial: TrialID, attempt: Int, resource: Double, index: Int,
                 count: Int, size: Int, sha256: String, bytes: Data) {
         self.checkpoint = checkpoint; self.trial = trial; self.attempt = attempt
@@ -212,6 +250,8 @@ public struct CheckpointChunk: Hashable, Codable, Sendable {
 /// CHECKPOINT_GET: a worker asks for a stored checkpoint; the coordinator answers with CHECKPOINT
 /// chunks (or ERROR BAD_CHECKPOINT).
 public struct CheckpointRequest: Hashable, Codable, Sendable {
+    /// The checkpoint's id.
     public var checkpoint: String
+    /// Makes the value from its fields (the JSON fields of the same names).
     public init(checkpoint: String) { self.checkpoint = checkpoint }
 }

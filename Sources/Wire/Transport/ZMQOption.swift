@@ -113,6 +113,30 @@ extension ZMQSocket {
         }
     }
 
+    /// The file descriptor that becomes readable when the socket's events may have changed
+    /// (edge-triggered: read `pendingEvents` after it fires, and drain before waiting again).
+    /// For driving a socket from an event loop instead of `poll`.
+    public var fileDescriptor: Int32 {
+        get throws(WireError) {
+            let h = try live("fileDescriptor")
+            var fd: Int32 = -1
+            var size = MemoryLayout<Int32>.size
+            if zmq_getsockopt(h, ZMQ_FD, &fd, &size) != 0 { throw WireError.zmq("zmq_getsockopt(ZMQ_FD)") }
+            return fd
+        }
+    }
+
+    /// Whether a message can be received (`.readable`) or sent (`.writable`) now without blocking.
+    public var pendingEvents: ZMQPollEvents {
+        get throws(WireError) {
+            let h = try live("pendingEvents")
+            var events: Int32 = 0
+            var size = MemoryLayout<Int32>.size
+            if zmq_getsockopt(h, ZMQ_EVENTS, &events, &size) != 0 { throw WireError.zmq("zmq_getsockopt(ZMQ_EVENTS)") }
+            return ZMQPollEvents(rawValue: Int16(truncatingIfNeeded: events))
+        }
+    }
+
     /// Applies several options in order.
     public func set(_ options: [ZMQOption]) throws(WireError) {
         for o in options { try set(o) }

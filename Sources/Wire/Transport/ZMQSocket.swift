@@ -197,7 +197,9 @@ public final class ZMQSocket {
 
 /// Readiness conditions for `ZMQSocket.poll`.
 public struct ZMQPollEvents: OptionSet, Sendable, Hashable {
+    /// The number.
     public let rawValue: Int16
+    /// Wraps a number.
     public init(rawValue: Int16) { self.rawValue = rawValue }
     /// At least one message can be received without blocking.
     public static let readable = ZMQPollEvents(rawValue: Int16(ZMQ_POLLIN))
