@@ -14,5 +14,7 @@ struct Rung: AsyncParsableCommand {
             DemoCommand.self,
             BenchCoordinatorCommand.self,
             BenchWireCommand.self,
+            StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
+            BenchStoreCommand.self,
         ])
 }

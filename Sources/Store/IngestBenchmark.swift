@@ -9,18 +9,28 @@ import Search
 public enum IngestBenchmark {
     /// What one run measured.
     public struct Result: Sendable, CustomStringConvertible {
+        /// Reports ingested.
         public var reports: Int
         /// Reports per transaction.
         public var batch: Int
+        /// How commits were pushed to disk.
         public var durability: StudyStore.Durability
+        /// Wall time of the ingestion.
         public var seconds: Double
-        /// Reports committed per second.
+        /// CPU time (user + system) of the whole process meanwhile: on a shared machine the wall
+        /// time includes waiting for a core, the CPU time does not.
+        public var cpuSeconds: Double
+        /// Reports committed per second of wall time.
         public var perSecond: Double { Double(reports) / seconds }
+        /// Reports committed per CPU second: the rate on a core of its own.
+        public var perCPUSecond: Double { Double(reports) / cpuSeconds }
 
+        /// One line with both rates.
         public var description: String {
             let rate = Int(perSecond.rounded())
             return "\(reports) reports, batch \(batch), synchronous=\(durability.rawValue.uppercased()): "
-                + "\(String(format: "%.3f", seconds)) s, \(rate) reports/s"
+                + "\(String(format: "%.3f", seconds)) s wall, \(rate) reports/s; "
+                + "\(String(format: "%.3f", cpuSeconds)) s CPU, \(Int(perCPUSecond.rounded())) reports per CPU-second"
         }
     }
 
@@ -42,6 +52,7 @@ public enum IngestBenchmark {
         var pending: [TrialReport] = []
         pending.reserveCapacity(batch)
         let clock = ContinuousClock()
+        let cpuStart = cpuTime()
         let start = clock.now
         for i in 0..<reports {
             let trial = i % trials, epoch = i / trials + 1
@@ -57,7 +68,20 @@ public enum IngestBenchmark {
             }
         }
         let elapsed = clock.now - start
+        let cpu = cpuTime() - cpuStart
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return Result(reports: reports, batch: batch, durability: durability, seconds: seconds)
+        return Result(reports: reports, batch: batch, durability: durability, seconds: seconds, cpuSeconds: cpu)
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func cpuTime() -> Double {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 }

@@ -37,6 +37,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         self.cause = cause
     }
 
+    /// One line: the message and its cause.
     public var description: String {
         if let cause { return "\(message) (\(cause))" }
         return message

@@ -46,3 +46,14 @@ import Search
         #expect(try store.logs(LogQuery(trial: TrialID(t))).entries.map(\.text) == (1...perTrial).map(String.init))
     }
 }
+
+@Test func aSeparateReaderSeesEachCommit() throws {
+    let writer = try makeStore()
+    let reader = try StudyStore.open(writer.directory, role: .reader)
+    try lease(writer, 0)
+    for seq in 1...5 {
+        _ = try writer.recordLog(LogLine(trial: TrialID(0), attempt: 1, seq: seq, time: 0, text: "line \(seq)"))
+        #expect(try reader.logs(LogQuery(trial: TrialID(0), includeDecisions: false)).entries.count == seq)
+    }
+    #expect(try reader.trial(TrialID(0))?.state == .leased)
+}

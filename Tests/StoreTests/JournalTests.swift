@@ -85,3 +85,19 @@ private func scriptedJournal() throws -> StudyStore {
     #expect(TimeText.iso(0.9996) == "1970-01-01T00:00:01.000Z")
     #expect(TimeText.iso(86_400 * 366 + 0.25) == "1971-01-02T00:00:00.250Z")
 }
+
+@Test func lateLinesOfAnEndedAttemptAreKept() throws {
+    let store = try makeStore()
+    try lease(store, 0, worker: "a")
+    try store.endAttempt(TrialID(0), attempt: 1, outcome: .failed, now: 5)
+    #expect(try store.recordLog(line(0, 1, 1, "Traceback (last stderr line)", stream: .stderr)) == .accepted)
+    #expect(try store.recordLog(line(0, 1, 1, "Traceback (last stderr line)", stream: .stderr)) == .duplicate)
+    try lease(store, 0, worker: "b")
+    try lease(store, 0, worker: "c")  // attempt 2 is ended as lost: its worker is a zombie
+    #expect(try store.recordLog(line(0, 2, 1, "zombie")) == .superseded)
+    #expect(try store.recordLog(line(0, 1, 2, "late but honest")) == .accepted)
+    #expect(try store.recordLog(line(0, 4, 1, "never begun")) == .unknown)
+    let lines = try store.logs(LogQuery(trial: TrialID(0))).entries
+    #expect(lines.map(\.text) == ["Traceback (last stderr line)", "late but honest"])
+    #expect(lines.map { $0.worker! } == ["a", "a"])
+}

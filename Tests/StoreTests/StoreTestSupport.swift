@@ -4,12 +4,23 @@ import Foundation
 import Search
 @testable import Store
 
+/// The folder of this run's temporary study directories. Folders of earlier runs older than an
+/// hour are removed first; the latest ones stay for a look after a failure.
+let testRoot: URL = {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("rung-store-tests", isDirectory: true)
+    let old = Date().addingTimeInterval(-3600)
+    for url in (try? FileManager.default.contentsOfDirectory(at: base, includingPropertiesForKeys: [.contentModificationDateKey])) ?? [] {
+        if let date = try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, date < old {
+            try? FileManager.default.removeItem(at: url)
+        }
+    }
+    return base.appendingPathComponent("run-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
+}()
+
 /// A new empty temporary directory, unique per call.
 func temporaryDirectory(_ name: String = #function) -> URL {
     let safe = name.filter { $0.isLetter || $0.isNumber }
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("rung-store-tests", isDirectory: true)
-        .appendingPathComponent("\(safe)-\(UUID().uuidString)", isDirectory: true)
+    let url = testRoot.appendingPathComponent("\(safe)-\(UUID().uuidString)", isDirectory: true)
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }

@@ -69,6 +69,8 @@ import Search
     // The lease expired: attempt 1 is lost, attempt 2 goes to worker b.
     #expect(try lease(store, 0, worker: "b") == 2)
     #expect(try store.attempts(TrialID(0)).map(\.outcome) == [.lost, nil])
+    #expect(try store.openAttempts().map { [$0.trial.rawValue, $0.attempt] } == [[0, 2]])
+    #expect(try store.openAttempts().first?.worker == "b")
     #expect(try store.recordReport(report(0, attempt: 1, seq: 2, loss: 0.8)) == .superseded)
     #expect(try store.recordReport(report(0, attempt: 1, seq: 1, loss: 0.9)) == .duplicate)
     #expect(try store.recordReport(report(0, attempt: 2, seq: 1, loss: 0.7)) == .accepted)

@@ -3,8 +3,9 @@
 // unchanged. Leaves out how they are stored (see Schema.swift) and how they are printed (the CLI).
 import Search
 
-/// Where a trial is in its lifecycle (DESIGN.md, "Trial lifecycle").
-public enum TrialState: String, Codable, Sendable, CaseIterable {
+/// Where a trial is in its lifecycle (DESIGN.md, "Trial lifecycle"), as the store records it. Finer
+/// than the engine's `Search.TrialState`: it also knows `leased` and `promoted`.
+public enum TrialStatus: String, Codable, Sendable, CaseIterable {
     /// Waiting for a slot (new, promoted and waiting, or lost and queued again).
     case queued
     /// Handed to a worker; no report yet in this attempt.
@@ -26,17 +27,9 @@ public enum TrialState: String, Codable, Sendable, CaseIterable {
     public var isFinal: Bool { self == .completed || self == .stopped || self == .failed }
 }
 
-/// Whether the objective is to be minimised or maximised.
-public enum Direction: String, Codable, Sendable {
-    case minimize, maximize
-
-    /// True when `a` is strictly better than `b` (NaN is never better).
-    public func isBetter(_ a: Double, than b: Double) -> Bool {
-        if a.isNaN { return false }
-        if b.isNaN { return true }
-        return self == .minimize ? a < b : a > b
-    }
-}
+/// Whether the objective is to be minimised or maximised: the Search module's own type, so
+/// `Store.Direction` and `Search.Direction` are one and the same.
+public typealias Direction = Search.Direction
 
 /// Whether the study is still going.
 public enum StudyState: String, Codable, Sendable {
@@ -66,11 +59,22 @@ public struct StudyInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// One trial as the store knows it.
-public struct TrialRecord: Codable, Sendable, Equatable {
+/// Former name of `TrialStatus`.
+@available(*, deprecated, renamed: "TrialStatus")
+public typealias TrialState = TrialStatus
+
+/// Former name of `StoredTrial`.
+@available(*, deprecated, renamed: "StoredTrial")
+public typealias TrialRecord = StoredTrial
+
+/// One trial as the store knows it (the engine's own view is `Search.TrialRecord`).
+public struct StoredTrial: Codable, Sendable, Equatable {
+    /// The trial.
     public var id: TrialID
+    /// The sampled configuration.
     public var config: Configuration
-    public var state: TrialState
+    /// Where the trial is in its lifecycle.
+    public var state: TrialStatus
     /// Hyperband bracket (0 for single-bracket schedulers).
     public var bracket: Int
     /// Index of the highest rung with a recorded result; nil before the first.
@@ -91,7 +95,7 @@ public struct TrialRecord: Codable, Sendable, Equatable {
     public var error: String?
 
     /// Makes a trial record.
-    public init(id: TrialID, config: Configuration, state: TrialState, bracket: Int, rung: Int?,
+    public init(id: TrialID, config: Configuration, state: TrialStatus, bracket: Int, rung: Int?,
                 resource: Double, value: Double?, attempt: Int, worker: String?, created: Double,
                 updated: Double, error: String?) {
         self.id = id; self.config = config; self.state = state; self.bracket = bracket; self.rung = rung
@@ -118,13 +122,21 @@ public enum AttemptOutcome: String, Codable, Sendable {
 
 /// One lease of a trial to a worker.
 public struct AttemptRecord: Codable, Sendable, Equatable {
+    /// The trial.
     public var trial: TrialID
+    /// Attempt number (1, 2, …) within the trial.
     public var attempt: Int
+    /// Worker id the attempt was leased to.
     public var worker: String
+    /// Resource the attempt started from (its checkpoint).
     public var fromResource: Double
+    /// Resource the attempt runs to before pausing.
     public var toResource: Double
+    /// Seconds since 1970 when it was leased.
     public var started: Double
+    /// Seconds since 1970 when it ended; nil while open.
     public var ended: Double?
+    /// How it ended; nil while open.
     public var outcome: AttemptOutcome?
 }
 
@@ -145,12 +157,15 @@ public struct RungMark: Codable, Sendable, Equatable {
 
 /// A REPORT: metrics of one epoch of one attempt, optionally also a rung result.
 public struct TrialReport: Codable, Sendable, Equatable {
+    /// The trial.
     public var trial: TrialID
+    /// Attempt number (1, 2, …) within the trial.
     public var attempt: Int
     /// The worker's sequence number within (trial, attempt); duplicates are detected on it.
     public var seq: Int
     /// Epoch (resource unit) the metrics belong to.
     public var epoch: Int
+    /// Metric name → value for this epoch.
     public var metrics: [String: Double]
     /// Seconds since 1970 when it was received.
     public var time: Double
@@ -189,12 +204,15 @@ public enum LogStream: String, Codable, Sendable {
 
 /// A LOG line from a worker.
 public struct LogLine: Codable, Sendable, Equatable {
+    /// The trial.
     public var trial: TrialID
+    /// Attempt number (1, 2, …) within the trial.
     public var attempt: Int
     /// Sequence number within (trial, attempt), shared by nothing else; duplicates detected on it.
     public var seq: Int
     /// Seconds since 1970 when the line was written (worker clock) or received.
     public var time: Double
+    /// Where the line came from.
     public var stream: LogStream
     /// The line without its terminating newline.
     public var text: String
@@ -219,10 +237,15 @@ public enum DecisionKind: String, Codable, Sendable, CaseIterable {
 
 /// A scheduler or lifecycle event for `rung logs --all`.
 public struct DecisionRecord: Codable, Sendable, Equatable {
+    /// Seconds since 1970.
     public var time: Double
+    /// What happened.
     public var kind: DecisionKind
+    /// The trial concerned; nil for study-wide entries.
     public var trial: TrialID?
+    /// The attempt concerned, if any.
     public var attempt: Int?
+    /// The worker concerned, if any.
     public var worker: String?
     /// Human-readable detail, e.g. "rung 2 (resource 9), value 0.913".
     public var detail: String
@@ -239,9 +262,13 @@ public struct DecisionRecord: Codable, Sendable, Equatable {
 public struct JournalEntry: Codable, Sendable, Equatable {
     /// Position in the journal; pass the last one seen as `LogQuery.after` to continue.
     public var cursor: Int64
+    /// Seconds since 1970.
     public var time: Double
+    /// The trial concerned; nil for study-wide entries.
     public var trial: TrialID?
+    /// The attempt concerned, if any.
     public var attempt: Int?
+    /// The worker concerned, if any.
     public var worker: String?
     /// Set for log lines.
     public var stream: LogStream?
@@ -263,12 +290,19 @@ public enum WorkerState: String, Codable, Sendable {
 
 /// A worker as the coordinator saw it last.
 public struct WorkerRecord: Codable, Sendable, Equatable {
+    /// Stable worker id (from HELLO).
     public var id: String
+    /// Human-readable name (`--name`).
     public var name: String
+    /// Host the worker runs on.
     public var host: String
+    /// Trials it runs at once.
     public var slots: Int
+    /// Seconds since 1970 of its last heartbeat.
     public var lastHeartbeat: Double
+    /// Whether it is connected.
     public var state: WorkerState
+    /// Seconds since 1970 when it first said HELLO.
     public var joined: Double
 
     /// Makes a worker record.
@@ -281,14 +315,18 @@ public struct WorkerRecord: Codable, Sendable, Equatable {
 
 /// A finished checkpoint in the artifact store.
 public struct CheckpointRecord: Codable, Sendable, Equatable {
+    /// The trial.
     public var trial: TrialID
+    /// Attempt number (1, 2, …) within the trial.
     public var attempt: Int
     /// Resource the checkpoint was written at.
     public var resource: Double
     /// Path relative to the study directory, e.g. `checkpoints/trial-3/attempt-2.safetensors`.
     public var path: String
+    /// File size in bytes.
     public var bytes: Int
     /// Lower-case hex sha256 of the file.
     public var sha256: String
+    /// Seconds since 1970 when the upload finished.
     public var created: Double
 }

@@ -30,14 +30,14 @@ extension StudyStore: StudyReading {
     }
 
     /// All trials by id.
-    public func trials() throws -> [TrialRecord] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM trials ORDER BY id").map(TrialRecord.init(row:)) }
+    public func trials() throws -> [StoredTrial] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM trials ORDER BY id").map(StoredTrial.init(row:)) }
     }
 
     /// One trial, or nil.
-    public func trial(_ id: TrialID) throws -> TrialRecord? {
+    public func trial(_ id: TrialID) throws -> StoredTrial? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM trials WHERE id = ?", arguments: [id.rawValue]).map(TrialRecord.init(row:))
+            try Row.fetchOne(db, sql: "SELECT * FROM trials WHERE id = ?", arguments: [id.rawValue]).map(StoredTrial.init(row:))
         }
     }
 
@@ -45,12 +45,16 @@ extension StudyStore: StudyReading {
     public func attempts(_ trial: TrialID) throws -> [AttemptRecord] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE trial = ? ORDER BY attempt", arguments: [trial.rawValue])
-                .map { row in
-                    AttemptRecord(trial: TrialID(row["trial"] as Int), attempt: row["attempt"], worker: row["worker"],
-                                  fromResource: row["from_resource"], toResource: row["to_resource"],
-                                  started: row["started"], ended: row["ended"],
-                                  outcome: (row["outcome"] as String?).flatMap(AttemptOutcome.init(rawValue:)))
-                }
+                .map(AttemptRecord.init(row:))
+        }
+    }
+
+    /// Attempts that were begun and not ended, by trial: after a coordinator restart, the leases
+    /// a reconnecting worker may still hold.
+    public func openAttempts() throws -> [AttemptRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE ended IS NULL ORDER BY trial, attempt")
+                .map(AttemptRecord.init(row:))
         }
     }
 
@@ -82,11 +86,11 @@ extension StudyStore: StudyReading {
             let info = try Self.info(db)
             let counts = try Row.fetchAll(db, sql: "SELECT state, rung, count(*) FROM trials GROUP BY state, rung")
                 .compactMap { row -> StateCount? in
-                    guard let state = TrialState(rawValue: row[0]) else { return nil }
+                    guard let state = TrialStatus(rawValue: row[0]) else { return nil }
                     return StateCount(state: state, rung: row[1], count: row[2])
                 }
                 .sorted {
-                    let a = TrialState.allCases.firstIndex(of: $0.state)!, b = TrialState.allCases.firstIndex(of: $1.state)!
+                    let a = TrialStatus.allCases.firstIndex(of: $0.state)!, b = TrialStatus.allCases.firstIndex(of: $1.state)!
                     return a != b ? a < b : ($0.rung ?? -1) < ($1.rung ?? -1)
                 }
             func count(_ table: String, _ filter: String = "") throws -> Int {
@@ -115,7 +119,7 @@ extension StudyStore: StudyReading {
             LIMIT ?
             """, arguments: [limit]).map { row in
             LeaderboardEntry(trial: TrialID(row[0] as Int), config: try FlatJSON.decodeConfiguration(row[1]),
-                             state: TrialState(rawValue: row[2]) ?? .queued, rung: row[3], resource: row[4],
+                             state: TrialStatus(rawValue: row[2]) ?? .queued, rung: row[3], resource: row[4],
                              value: (row[5] as Double?) ?? .nan, metrics: try FlatJSON.decodeMetrics(row[8]),
                              attempt: row[6], worker: row[7])
         }
@@ -159,7 +163,7 @@ extension StudyStore: StudyReading {
             // Seconds per epoch: the gap to the previous report of the same attempt.
             var previous: [String: Double] = [:]
             var rows: [ExportRow] = []
-            let cursor = try Row.fetchCursor(db, sql: "SELECT trial, attempt, epoch, metrics, time FROM epoch_metrics ORDER BY id")
+            let cursor = try Row.fetchCursor(db, sql: "SELECT trial, attempt, epoch, metrics, time FROM epoch_metrics ORDER BY trial, attempt, seq")
             while let row = try cursor.next() {
                 let trial: Int = row[0], attempt: Int = row[1], time: Double = row[4]
                 let key = "\(trial)/\(attempt)"
@@ -180,9 +184,9 @@ extension StudyStore: StudyReading {
     }
 }
 
-extension TrialRecord {
+extension StoredTrial {
     init(row: Row) throws {
-        guard let state = TrialState(rawValue: row["state"]) else {
+        guard let state = TrialStatus(rawValue: row["state"]) else {
             throw StoreError(.corruptRecord, "trial \(row["id"] as Int) has unknown state \(row["state"] as String)")
         }
         self.init(id: TrialID(row["id"] as Int), config: try FlatJSON.decodeConfiguration(row["config"]),
@@ -198,5 +202,14 @@ extension JournalEntry {
         self.init(cursor: row[0], time: row[1], trial: (row[2] as Int?).map { TrialID($0) }, attempt: row[3],
                   worker: row[5], stream: (row[6] as String?).flatMap(LogStream.init(rawValue:)), seq: row[4],
                   decision: (row[7] as String?).flatMap(DecisionKind.init(rawValue:)), text: row[8])
+    }
+}
+
+extension AttemptRecord {
+    init(row: Row) {
+        self.init(trial: TrialID(row["trial"] as Int), attempt: row["attempt"], worker: row["worker"],
+                  fromResource: row["from_resource"], toResource: row["to_resource"],
+                  started: row["started"], ended: row["ended"],
+                  outcome: (row["outcome"] as String?).flatMap(AttemptOutcome.init(rawValue:)))
     }
 }

@@ -10,7 +10,9 @@ public protocol StudyReading: Sendable {
     /// Trials by state and rung, workers, best so far.
     func summary() async throws -> StudySummary
     /// All trials by id.
-    func trials() async throws -> [TrialRecord]
+    func trials() async throws -> [StoredTrial]
+    /// One trial, or nil if the study has no such trial.
+    func trial(_ id: TrialID) async throws -> StoredTrial?
     /// The best `limit` trials (see `LeaderboardEntry` for the order).
     func leaderboard(limit: Int) async throws -> [LeaderboardEntry]
     /// A page of the journal.
@@ -21,23 +23,28 @@ public protocol StudyReading: Sendable {
 
 /// How many trials are in one state at one rung.
 public struct StateCount: Codable, Sendable, Equatable {
-    public var state: TrialState
+    /// The trials' state.
+    public var state: TrialStatus
     /// Highest rung with a result; nil for trials without one yet.
     public var rung: Int?
+    /// How many trials.
     public var count: Int
 
     /// Makes a count.
-    public init(state: TrialState, rung: Int?, count: Int) { self.state = state; self.rung = rung; self.count = count }
+    public init(state: TrialStatus, rung: Int?, count: Int) { self.state = state; self.rung = rung; self.count = count }
 }
 
 /// `rung status`.
 public struct StudySummary: Codable, Sendable, Equatable {
+    /// The study row.
     public var info: StudyInfo
     /// Counts by (state, rung), ordered by state then rung.
     public var counts: [StateCount]
+    /// Every worker seen, by id.
     public var workers: [WorkerRecord]
     /// The leaderboard's first entry.
     public var best: LeaderboardEntry?
+    /// Trials in the store.
     public var trialCount: Int
     /// Accepted REPORT messages.
     public var reportCount: Int
@@ -52,16 +59,23 @@ public struct StudySummary: Codable, Sendable, Equatable {
 /// A trial on the leaderboard. Order: highest resource reached first (a result at a higher rung
 /// is more trustworthy), then the objective value in the study's direction, then trial id.
 public struct LeaderboardEntry: Codable, Sendable, Equatable {
+    /// The trial.
     public var trial: TrialID
+    /// Its configuration.
     public var config: Configuration
-    public var state: TrialState
+    /// Its lifecycle state.
+    public var state: TrialStatus
+    /// Highest rung with a result.
     public var rung: Int
+    /// Resource at that rung.
     public var resource: Double
     /// Objective value at that rung (NaN if it diverged).
     public var value: Double
     /// All metrics reported with that rung result.
     public var metrics: [String: Double]
+    /// Attempt number.
     public var attempt: Int
+    /// Worker of the current or last attempt.
     public var worker: String?
 }
 
@@ -88,6 +102,7 @@ public struct LogQuery: Codable, Sendable, Equatable {
 
 /// A page of journal entries in commit order.
 public struct LogPage: Codable, Sendable, Equatable {
+    /// Entries in commit order.
     public var entries: [JournalEntry]
     /// Pass as `LogQuery.after` to read on (the last entry's cursor, or the query's own).
     public var cursor: Int64
@@ -95,12 +110,17 @@ public struct LogPage: Codable, Sendable, Equatable {
 
 /// One row of `rung export`: one trial at one epoch.
 public struct ExportRow: Codable, Sendable, Equatable {
+    /// The trial.
     public var trial: TrialID
+    /// Attempt number.
     public var attempt: Int
+    /// Epoch (resource unit).
     public var epoch: Int
     /// Seconds the epoch took (since the previous report of the attempt, or since the attempt
     /// started); nil if unknown.
     public var seconds: Double?
+    /// Metric name → value at that epoch.
     public var metrics: [String: Double]
+    /// Its configuration.
     public var config: Configuration
 }

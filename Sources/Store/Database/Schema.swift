@@ -62,7 +62,7 @@ enum Schema {
                     recorded REAL NOT NULL,
                     PRIMARY KEY (trial, rung)
                 ) WITHOUT ROWID;
-                -- One row per REPORT; (trial, attempt, seq) makes a resent report a no-op.
+                -- One row per REPORT, appended in arrival order; (trial, attempt, seq) makes a resent report a no-op.
                 CREATE TABLE epoch_metrics (
                     id INTEGER PRIMARY KEY,
                     trial INTEGER NOT NULL,

@@ -37,12 +37,12 @@ extension StudyStore {
     }
 
     /// Inserts or updates a trial; see `StoreTransaction.upsertTrial`.
-    public func upsertTrial(_ trial: TrialID, config: Configuration, bracket: Int, state: TrialState, now: Double) throws {
+    public func upsertTrial(_ trial: TrialID, config: Configuration, bracket: Int, state: TrialStatus, now: Double) throws {
         try write { try $0.upsertTrial(trial, config: config, bracket: bracket, state: state, now: now) }
     }
 
     /// Sets a trial's state; see `StoreTransaction.setTrialState`.
-    public func setTrialState(_ trial: TrialID, _ state: TrialState, error: String? = nil, now: Double) throws {
+    public func setTrialState(_ trial: TrialID, _ state: TrialStatus, error: String? = nil, now: Double) throws {
         try write { try $0.setTrialState(trial, state, error: error, now: now) }
     }
 

@@ -31,7 +31,7 @@ public struct StoreTransaction {
     // MARK: Trials and attempts
 
     /// Inserts a trial, or updates its configuration, bracket and state if it exists.
-    public func upsertTrial(_ trial: TrialID, config: Search.Configuration, bracket: Int, state: TrialState,
+    public func upsertTrial(_ trial: TrialID, config: Search.Configuration, bracket: Int, state: TrialStatus,
                             now: Double) throws {
         try db.execute(sql: """
             INSERT INTO trials (id, config, state, bracket, created, updated) VALUES (?, ?, ?, ?, ?, ?)
@@ -42,7 +42,7 @@ public struct StoreTransaction {
 
     /// Sets a trial's state; `error` is stored for `.failed` trials. An open attempt stays open:
     /// end it with `endAttempt`.
-    public func setTrialState(_ trial: TrialID, _ state: TrialState, error: String? = nil, now: Double) throws {
+    public func setTrialState(_ trial: TrialID, _ state: TrialStatus, error: String? = nil, now: Double) throws {
         try db.execute(sql: "UPDATE trials SET state = ?, error = coalesce(?, error), updated = ? WHERE id = ?",
                        arguments: [state.rawValue, error, now, trial.rawValue])
         guard db.changesCount == 1 else { throw unknownTrial(trial) }
@@ -108,7 +108,13 @@ public struct StoreTransaction {
     /// an attempt that is no longer the open one, `.repeatedRung` when the rung result was
     /// already counted, `.accepted` otherwise. Only `.accepted` rung results go to the engine.
     public func recordReport(_ report: TrialReport) throws -> ReportOutcome {
-        let current = try currentAttempt(report.trial)
+        // Hot path: one integer packs the attempt, whether it is open, and whether the trial is
+        // still `leased` (-1 for an unknown trial), so no row is materialised.
+        let packed = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT attempt * 4 + attempt_open * 2 + (state = 'leased') FROM trials WHERE id = ?
+            """), arguments: [report.trial.rawValue]) ?? -1
+        let current = packed < 0 ? nil : (attempt: packed >> 2, open: packed & 2 != 0,
+                                          state: packed & 1 != 0 ? "leased" : "", worker: String?.none)
         if let refused = refusal(report.trial, attempt: report.attempt, current) {
             let seen = try Bool.fetchOne(db.cachedStatement(sql: """
                 SELECT EXISTS (SELECT 1 FROM epoch_metrics WHERE trial = ? AND attempt = ? AND seq = ?)
@@ -121,7 +127,7 @@ public struct StoreTransaction {
             """).execute(arguments: [report.trial.rawValue, report.attempt, report.seq, report.epoch,
                                      FlatJSON.encode(report.metrics), report.time])
         if db.changesCount == 0 { return .duplicate }
-        if current!.state == TrialState.leased.rawValue {
+        if current!.state == TrialStatus.leased.rawValue {
             try db.cachedStatement(sql: "UPDATE trials SET state = 'running', updated = ? WHERE id = ?")
                 .execute(arguments: [report.time, report.trial.rawValue])
         }
@@ -142,15 +148,23 @@ public struct StoreTransaction {
 
     // MARK: Journal: log lines and decisions
 
-    /// Records one LOG line with the same dedupe and attempt rules as reports (never
-    /// `.repeatedRung`). Accepted lines are appended to `logs/trial-<id>.log` after the commit.
+    /// Records one LOG line. Dedupe as for reports; but a line of an attempt that has ended is
+    /// still the trial's output (a last stderr line after FAILED, a line after PAUSED) and is
+    /// accepted, unless that attempt was ended as `.lost`: then its worker is a zombie and the line
+    /// is `.superseded`. Never `.repeatedRung`. Accepted lines are appended to
+    /// `logs/trial-<id>.log` after the commit.
     public func recordLog(_ line: LogLine) throws -> ReportOutcome {
-        let current = try currentAttempt(line.trial)
+        var current = try currentAttempt(line.trial)
         if let refused = refusal(line.trial, attempt: line.attempt, current) {
             let seen = try Bool.fetchOne(db.cachedStatement(sql: """
                 SELECT EXISTS (SELECT 1 FROM journal WHERE trial = ? AND attempt = ? AND seq = ? AND decision IS NULL)
                 """), arguments: [line.trial.rawValue, line.attempt, line.seq]) ?? false
-            return seen ? .duplicate : refused
+            if seen { return .duplicate }
+            guard refused == .superseded, let ended = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT outcome, worker FROM attempts WHERE trial = ? AND attempt = ?
+                """), arguments: [line.trial.rawValue, line.attempt]),
+                (ended[0] as String?) != AttemptOutcome.lost.rawValue else { return refused }
+            current?.worker = ended[1]
         }
         try db.cachedStatement(sql: """
             INSERT INTO journal (time, trial, attempt, seq, worker, stream, text) VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -13,6 +13,9 @@ final class LogMirror: @unchecked Sendable {  // Safe: all state is guarded by `
     private let lock = NSLock()
     private var pending: [JournalEntry] = []
     private var handles: [TrialID: FileHandle] = [:]
+    /// Trials whose file missed an append: no more appends this run, so the file stays a prefix of
+    /// the journal and the next writer open completes it.
+    private var broken: Set<TrialID> = []
     /// The last I/O failure; the next writer open repairs the files.
     private(set) var lastError: String?
 
@@ -48,6 +51,7 @@ final class LogMirror: @unchecked Sendable {  // Safe: all state is guarded by `
     }
 
     private func append(_ data: Data, to trial: TrialID) {
+        guard !broken.contains(trial) else { return }
         do {
             let handle: FileHandle
             if let open = handles[trial] {
@@ -64,6 +68,7 @@ final class LogMirror: @unchecked Sendable {  // Safe: all state is guarded by `
             }
             try handle.write(contentsOf: data)
         } catch {
+            broken.insert(trial)
             lastError = "cannot append to \(directory.logFile(trial).path): \(error.localizedDescription)"
             try? handles.removeValue(forKey: trial)?.close()
         }
@@ -101,16 +106,23 @@ extension StudyStore {
     /// Brings every trial's log file up to date with the journal: drops a torn last line, then
     /// appends the entries the file lacks (file line k is the trial's k-th journal entry).
     func repairLogMirror() throws {
-        let counts = try read { db in
-            try Row.fetchAll(db, sql: "SELECT trial, count(*) FROM journal WHERE trial IS NOT NULL GROUP BY trial")
-                .map { (TrialID($0[0] as Int), $0[1] as Int) }
+        let lasts = try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, time, trial, attempt, seq, worker, stream, decision, text, n FROM journal
+                JOIN (SELECT max(id) AS last, count(*) AS n FROM journal WHERE trial IS NOT NULL GROUP BY trial)
+                ON id = last
+                """).map { (JournalEntry(row: $0), $0[9] as Int) }
         }
-        for (trial, total) in counts {
+        for (last, total) in lasts {
+            let trial = last.trial!
             let url = directory.logFile(trial)
+            // A file is always a prefix of its trial's journal (appends go in commit order and stop
+            // after a failure), so a file ending with the last entry's line is complete.
+            if try endsWith(url, LogMirror.format(last)) { continue }
             let original = (try? Data(contentsOf: url)) ?? Data()
             var data = original
             // Keep whole lines only: a crash may have torn the last one.
-            if let last = data.lastIndex(of: 0x0A) { data = data.prefix(through: last) } else { data = Data() }
+            if let end = data.lastIndex(of: 0x0A) { data = data.prefix(through: end) } else { data = Data() }
             let have = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             guard have < total else {
                 if data.count != original.count { try rewrite(url, data) }
@@ -125,6 +137,17 @@ extension StudyStore {
             for entry in missing { data.append(contentsOf: Array(LogMirror.format(entry).utf8)) }
             try rewrite(url, data)
         }
+    }
+
+    /// True when the file at `url` exists and its last bytes are `suffix`.
+    private func endsWith(_ url: URL, _ suffix: String) throws -> Bool {
+        let tail = Data(suffix.utf8)
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        let size = try handle.seekToEnd()
+        guard size >= UInt64(tail.count) else { return false }
+        try handle.seek(toOffset: size - UInt64(tail.count))
+        return try handle.readToEnd() == tail
     }
 
     private func rewrite(_ url: URL, _ data: Data) throws {

@@ -23,16 +23,21 @@ enum FlatJSON {
         return out + "}"
     }
 
-    /// `{"loss":0.5,"acc":0.9}` with keys sorted.
+    /// `{"loss":0.5,"acc":0.9}` with keys sorted. On the report hot path: one sort of the pairs,
+    /// no second lookup, one buffer.
     static func encode(_ metrics: [String: Double]) -> String {
         var out = "{"
-        for (i, key) in metrics.keys.sorted().enumerated() {
-            if i > 0 { out += "," }
+        out.reserveCapacity(2 + 28 * metrics.count)
+        var first = true
+        for (key, value) in metrics.sorted(by: { $0.key < $1.key }) {
+            if !first { out += "," }
+            first = false
             appendString(key, to: &out)
             out += ":"
-            out += number(metrics[key]!)
+            out += number(value)
         }
-        return out + "}"
+        out += "}"
+        return out
     }
 
     /// A double as JSON text: shortest round-trip digits, always with '.' or 'e'; non-finite
@@ -45,6 +50,11 @@ enum FlatJSON {
 
     static func appendString(_ s: String, to out: inout String) {
         out += "\""
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
