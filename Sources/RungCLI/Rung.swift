@@ -16,5 +16,6 @@ struct Rung: AsyncParsableCommand {
             BenchWireCommand.self,
             StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
             BenchStoreCommand.self,
+            BenchCommand.self,
         ])
 }

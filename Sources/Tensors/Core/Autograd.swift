@@ -99,12 +99,16 @@ extension Tensor {
         return g.base
     }
 
-    /// Whether an op on `inputs` must record a node.
+    /// Whether an op on `x` must record a node.
     @inline(__always)
-    static func needsGrad(_ inputs: Tensor...) -> Bool {
-        var any = false
-        for t in inputs where t.requiresGrad { any = true }
-        return any && Autograd.isEnabled
+    static func needsGrad(_ x: Tensor) -> Bool {
+        x.requiresGrad && Autograd.isEnabled
+    }
+
+    /// Whether an op on `a` and `b` must record a node (no array built: this runs on every op).
+    @inline(__always)
+    static func needsGrad(_ a: Tensor, _ b: Tensor) -> Bool {
+        (a.requiresGrad || b.requiresGrad) && Autograd.isEnabled
     }
 
     /// Marks self as computed from `inputs` by a rule; call only when `needsGrad` said so.
