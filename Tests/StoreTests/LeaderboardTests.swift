@@ -4,7 +4,7 @@ import Testing
 import Search
 @testable import Store
 
-private func race(_ direction: Store.Direction) throws -> StudyStore {
+private func race(_ direction: Direction) throws -> StudyStore {
     let store = try makeStore(direction: direction)
     // Trial 0: rung 0 value 0.2. Trial 1: rung 1 value 0.5. Trial 2: rung 1 value 0.3.
     // Trial 3: rung 1 diverged (NaN). Trial 4: no result yet.

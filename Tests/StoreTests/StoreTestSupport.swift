@@ -29,7 +29,7 @@ let testInfo = StudyInfo(name: "demo", yaml: "name: demo\nobjective: val_loss\n"
                          direction: .minimize, created: 1_000)
 
 /// A new study in a temporary directory.
-func makeStore(_ name: String = #function, direction: Store.Direction = .minimize) throws -> StudyStore {
+func makeStore(_ name: String = #function, direction: Direction = .minimize) throws -> StudyStore {
     var info = testInfo
     info.direction = direction
     return try StudyStore.create(StudyDirectory(temporaryDirectory(name).appendingPathComponent("study")), info: info)

@@ -144,8 +144,8 @@ struct RandomMessages {
                                      seq: optional { $0.int(1...99) }))
         case .status: return .status(StatusRequest())
         case .statusReply:
-            var byState: [Wire.TrialState: Int] = [:]
-            for s in Wire.TrialState.allCases where bool() { byState[s] = int(0...500) }
+            var byState: [TrialState: Int] = [:]
+            for s in TrialState.allCases where bool() { byState[s] = int(0...500) }
             return .statusReply(StatusReply(
                 study: string(), finished: bool(), trialsByState: byState,
                 rungs: (0..<count()).map { _ in RungCount(resource: double(), trials: int(0...500)) },

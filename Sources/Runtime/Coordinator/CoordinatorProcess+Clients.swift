@@ -33,7 +33,7 @@ extension CoordinatorProcess {
 
     private func status() throws -> StatusReply {
         let s = try store.summary()
-        var byState: [Wire.TrialState: Int] = [:]
+        var byState: [Search.TrialState: Int] = [:]
         var byRung: [Double: Int] = [:]
         let rungs = projection.rungs
         for c in s.counts {
@@ -83,7 +83,7 @@ extension CoordinatorProcess {
                      resource: e.resource, value: e.value, worker: e.worker)
     }
 
-    private func wireState(_ s: Store.TrialState) -> Wire.TrialState? {
+    private func wireState(_ s: Store.TrialState) -> Search.TrialState? {
         switch s {
         case .queued, .promoted: return .queued
         case .leased, .running: return .running
