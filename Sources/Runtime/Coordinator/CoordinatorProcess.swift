@@ -35,6 +35,8 @@ enum Step {
     case core(CoordinatorAction)
     case reply(PeerID, Message)
     case publish(String, Message)
+    /// A worker was heard from (its `last heartbeat` in the store).
+    case seen(WorkerName)
     /// A log line to store, in its place among the records (the store takes an attempt's lines
     /// only while the attempt is open, so they must precede its end).
     case log(LogLine)
@@ -183,6 +185,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
             return
         }
         func input(_ i: CoordinatorInput) { steps += core.handle(i, now: now).map(Step.core) }
+        if case .heartbeat = message { steps.append(.seen(name)) }
         switch message {
         case .ready:
             input(.heartbeat(name, running: []))
@@ -304,6 +307,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 case .core(.publish(let e)):
                     if let (d, _) = projection.describe(e, now: now) { _ = try tx.recordDecision(d) }
                 case .log(let l): _ = try tx.recordLog(l)
+                case .seen(let w): try tx.heartbeat(worker: w.rawValue, now: now)
                 default: break
                 }
             }
@@ -322,7 +326,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
             case .core(.refuse(let w, let refusal)):
                 guard let peer = peerOf[w] else { continue }
                 _ = try? router.send(.error(errorReply(refusal)), to: peer, wait: false)
-            case .core(.persist), .core(.publish), .log:
+            case .core(.persist), .core(.publish), .log, .seen:
                 break
             }
         }

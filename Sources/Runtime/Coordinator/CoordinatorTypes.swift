@@ -70,7 +70,7 @@ public struct EpochReport: Hashable, Codable, Sendable {
 }
 
 /// How an attempt ended, as its worker says.
-public enum AttemptEnd: Hashable, Codable, Sendable {
+public enum AttemptEnd: Hashable, Codable, Sendable, CustomStringConvertible {
     /// Reached the assignment's `toResource` below the maximum and wrote a checkpoint there.
     case paused(resource: Double)
     /// Reached the maximum resource.
@@ -79,6 +79,15 @@ public enum AttemptEnd: Hashable, Codable, Sendable {
     case failed(reason: String)
     /// Ended because the coordinator sent STOP.
     case stopped
+
+    public var description: String {
+        switch self {
+        case .paused(let r): return "paused at \(resourceLabel(r))"
+        case .completed: return "completed"
+        case .failed(let reason): return "failed: \(reason)"
+        case .stopped: return "stopped"
+        }
+    }
 }
 
 /// Something the coordinator state machine reacts to. `now` comes beside it.
