@@ -176,3 +176,18 @@ private func ref(_ t: Int, _ attempt: Int = 1) -> AttemptRef { AttemptRef(trial:
     #expect(back.trials[TrialID(0)]?.attempt == 3)
     #expect(orders(hello).map(\.1.checkpoint) == [.local])
 }
+
+@Test func stopStudyStopsEveryTrialAndStartsNothingMore() {
+    var core = makeCore(count: 5)
+    _ = core.handle(.hello(a, slots: 2, running: []), now: 0)
+    _ = core.handle(.report(a, report(0, seq: 1, at: 1, acc: 0.9)), now: 1)
+    _ = core.handle(.ended(a, ref(0), .paused(resource: 1)), now: 2)  // trial 0 promoted: attempt 2
+    let out = core.handle(.stopStudy, now: 3)
+    #expect(out.contains(.send(a, .stop(ref(0, 2)))))
+    #expect(out.contains(.send(a, .stop(ref(1)))))
+    #expect(out.contains(.persist(.complete)))
+    #expect(out.last == .send(a, .shutdown))
+    #expect(core.trials.values.allSatisfy { $0.state == .stopped })
+    #expect(core.workers[a]?.idle == 2)
+    #expect(orders(core.handle(.tick, now: 100)).isEmpty)
+}

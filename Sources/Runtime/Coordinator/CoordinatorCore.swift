@@ -152,6 +152,10 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             record(.checkpointStored(trial: trial, resource: resource), now: now, &out)
         case .goodbye(let w):
             if workers[w] != nil { retire(w, now: now, &out) }
+        case .stopStudy:
+            guard !isComplete else { break }
+            for t in trials.keys.sorted() where !(trials[t]!.state.isFinal) { decide([.stop(t)], now: now, &out) }
+            decide([.complete], now: now, &out)
         case .tick:
             let dead = workers.filter { now - $0.value.lastSeen > settings.leaseTimeout }.keys.sorted()
             for w in dead { retire(w, now: now, &out) }
@@ -296,8 +300,13 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         record(.lost(ref, worker: w), now: now, &out)
         out.append(.publish(.lost(ref, worker: w)))
         guard wasRunning else { return }
-        out.append(.publish(.requeued(ref.trial)))
         decide(feed(.lost(trial: ref.trial), now: now, &out), now: now, &out)
+        if let reason = engine.failure(of: ref.trial) {
+            record(.failed(ref.trial, reason: reason), now: now, &out)
+            out.append(.publish(.failed(ref.trial, reason: reason)))
+        } else {
+            out.append(.publish(.requeued(ref.trial)))
+        }
     }
 
     private mutating func failTrial(_ t: TrialID, reason: String, now: Double, _ out: inout [CoordinatorAction]) {

@@ -20,8 +20,7 @@ extension CoordinatorProcess {
             case .logs(let r):
                 return .logsReply(try logs(r))
             case .stopStudy:
-                requestStop()
-                return .stopStudyReply(StopStudyReply(stopping: !core.isComplete))
+                return nil  // a state machine input (CoordinatorProcess.handle)
             default:
                 return nil
             }

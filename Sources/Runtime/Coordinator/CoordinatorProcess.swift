@@ -174,6 +174,13 @@ public final class CoordinatorProcess: @unchecked Sendable {
             hello(h, peer: peer, now: now, &steps)
             return
         }
+        if case .stopStudy(let request) = message {
+            let stopping = !core.isComplete
+            onEvent?("stop requested by a client: \(request.reason)")
+            steps += core.handle(.stopStudy, now: now).map(Step.core)
+            steps.append(.reply(peer, .stopStudyReply(StopStudyReply(stopping: stopping))))
+            return
+        }
         if let answer = clientAnswer(message) {
             steps.append(.reply(peer, answer))
             return
@@ -393,4 +400,10 @@ public enum CheckpointName {
     }
 }
 
-extension SearchEngine: SearchDriving {}
+extension SearchEngine: SearchDriving {
+    /// The engine's reason when it gave up on a trial (lost `max_attempts` times).
+    public func failure(of trial: TrialID) -> String? {
+        guard let t = self.trial(trial), t.state == .failed else { return nil }
+        return t.failureReason ?? "lost \(t.losses) times"
+    }
+}

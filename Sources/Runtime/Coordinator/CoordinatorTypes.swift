@@ -105,6 +105,8 @@ public enum CoordinatorInput: Hashable, Sendable {
     case checkpointStored(trial: TrialID, resource: Double)
     /// The worker leaves cleanly (SIGTERM): its attempts are lost and queued again.
     case goodbye(WorkerName)
+    /// A client asked to stop the study: stop every trial, start nothing new.
+    case stopStudy
     /// Time passed: expire leases.
     case tick
 }
@@ -198,4 +200,11 @@ public enum CoordinatorAction: Hashable, Sendable {
 public protocol SearchDriving {
     /// Feeds one event at time `now` and returns the decisions that follow.
     mutating func handle(_ event: SearchEvent, now: Double) -> [Decision]
+    /// Why the engine gave up on `trial` by itself (lost too many times), or nil.
+    func failure(of trial: TrialID) -> String?
+}
+
+extension SearchDriving {
+    /// Engines that never give up on a trial by themselves.
+    public func failure(of trial: TrialID) -> String? { nil }
 }
