@@ -84,7 +84,8 @@ public final class WorkerProcess: @unchecked Sendable {
         var shuttingDown = false
         while true {
             if stopFlag.withLock({ $0 }) || shuttingDown {
-                leave(socket, reason: shuttingDown ? "shutdown by the coordinator" : "worker stopped (signal)")
+                leave(socket, reason: shuttingDown ? "shutdown by the coordinator" : "worker stopped (signal)",
+                      bye: !shuttingDown)
                 return
             }
             do {
@@ -123,9 +124,9 @@ public final class WorkerProcess: @unchecked Sendable {
         for a in attempts.values { for m in a.sent { _ = try? socket.send(m) } }
     }
 
-    private func leave(_ socket: ZMQSocket, reason: String) {
+    private func leave(_ socket: ZMQSocket, reason: String, bye: Bool) {
         for a in attempts.values { a.run?.stop() }
-        _ = try? socket.send(.bye(Bye(reason: reason)))
+        if bye { _ = try? socket.send(.bye(Bye(reason: reason))) }  // not after SHUTDOWN (§5.8)
         log("\(options.name): \(reason); left the coordinator")
     }
 
@@ -251,6 +252,7 @@ public final class WorkerProcess: @unchecked Sendable {
             send(ref, socket) { .report(Report(trial: t, attempt: n, seq: $0, resource: r.resource, metrics: r.metrics,
                                                atRung: atRung, time: now)) }
         case .log(let source, let line):
+            guard !a.stopRequested else { return }  // PROTOCOL.md §5.3: nothing more after STOP
             let stream = Wire.LogStream(rawValue: source.rawValue) ?? .stdout
             send(ref, socket) { .log(LogLines(trial: t, attempt: n, seq: $0, stream: stream, lines: [line], time: now)) }
         case .ended(let outcome):
