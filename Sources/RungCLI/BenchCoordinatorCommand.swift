@@ -94,6 +94,7 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
         options.publish = endpoints.publishURL
         options.fsync = fsync
         options.leaseTimeout = 600
+        options.lingerAfterComplete = 0  // the clock stops when the study is complete
         let coordinator = try CoordinatorProcess(options: options)
         let started = Date()
         let serving = Task { try await runOnThread { try coordinator.run() } }

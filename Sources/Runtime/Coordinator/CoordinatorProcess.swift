@@ -27,6 +27,9 @@ public struct CoordinatorOptions: Sendable {
     public var exitWhenComplete = true
     /// Sync the journal to disk on every batch (survives a machine crash, slower).
     public var fsync = false
+    /// Seconds to keep serving once the study is complete (SHUTDOWN reaches the workers, resent
+    /// ends are answered) before `run()` returns.
+    public var lingerAfterComplete = 1.0
     public init(studyFile: URL? = nil, directory: URL? = nil) { self.studyFile = studyFile; self.directory = directory }
 }
 
@@ -154,7 +157,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
             if core.isComplete, options.exitWhenComplete {
                 if completeAt == nil { completeAt = now }
                 // Linger a moment so that workers receive SHUTDOWN and resent ends are answered.
-                if now - completeAt! > 1.0 { break }
+                if now - completeAt! >= options.lingerAfterComplete { break }
             }
         }
     }
