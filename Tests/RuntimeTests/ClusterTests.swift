@@ -135,6 +135,52 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         try checkFinished(s.directory, trials: 5, failed: [2])
     }
 
+    @Test func clientsReadTrialsBestAndLogsFromALiveCoordinator() async throws {
+        let rung = try #require(rungBinary(), "build the rung executable first (swift build)")
+        let s = try ScriptStudy(trials: 6, sleep: 0)
+        defer { s.remove() }
+        let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
+        let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory, extra: ["--keep-running"]))
+        let worker = try Watched(cluster.worker(name: "w1", cache: s.cache("w1"), slots: 2))
+        #expect(await coordinator.line(within: 60) { $0.contains("study complete") } != nil)
+        #expect(await worker.waitExit(within: 10) == .exited(0))
+
+        let context = try ZMQContext()
+        let client = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 0)])
+        defer { client.close() }
+        try client.connect(cluster.endpoints.routerURL)
+        func ask(_ m: Message) throws -> Message? {
+            try client.send(m)
+            return try client.receiveMessage(timeout: .seconds(10))
+        }
+        let store = try StudyStore.open(StudyDirectory(s.directory), role: .reader)
+        guard case .trialsReply(let trials)? = try ask(.trials(TrialsRequest())) else {
+            Issue.record("no TRIALS_REPLY")
+            return
+        }
+        #expect(trials.trials.map(\.trial) == (0..<6).map { TrialID($0) })
+        #expect(trials.trials.filter { $0.state == .completed }.count == (try store.trials()).filter { $0.state == .completed }.count)
+        guard case .bestReply(let best)? = try ask(.best(BestRequest(count: 2))) else {
+            Issue.record("no BEST_REPLY")
+            return
+        }
+        #expect(best.trials.map(\.trial) == (try store.leaderboard(limit: 2)).map(\.trial))
+        guard case .logsReply(let logs)? = try ask(.logs(LogsRequest(trial: TrialID(0), events: true))) else {
+            Issue.record("no LOGS_REPLY")
+            return
+        }
+        #expect(logs.lines.filter { $0.stream == .stdout }.flatMap(\.lines).first == "trial 0 epoch 1")
+        #expect(logs.events.first?.kind == .started)
+        #expect(logs.complete)
+        guard case .stopStudyReply(let stop)? = try ask(.stopStudy(StopStudyRequest(reason: "test"))) else {
+            Issue.record("no STOP_STUDY_REPLY")
+            return
+        }
+        #expect(stop.stopping == false)  // already complete
+        coordinator.process.signal(SIGTERM)
+        #expect(await coordinator.waitExit(within: 10) == .exited(0))
+    }
+
     @Test func malformedAndOversizedMessagesGetAnErrorAndTheCoordinatorCarriesOn() async throws {
         let s = try ScriptStudy(trials: 1, sleep: 0)
         defer { s.remove() }
