@@ -68,6 +68,7 @@ struct BenchMLPCommand: ParsableCommand {
         let model = MLP(inputs: c.widths[0], hidden: Array(c.widths.dropFirst().dropLast()), outputs: c.widths.last!,
                         dropout: 0, generator: &rng)
         var optimizer = Optimizer(settings: .adamW(), learningRate: 1e-3)
+        optimizer.threads = threads
         let x = Tensor.normal([c.batch, c.widths[0]], using: &rng)
         let labels = (0..<c.batch).map { _ in rng.uniform(below: c.widths.last!) }
         let params = model.namedParameters()

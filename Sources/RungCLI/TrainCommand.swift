@@ -14,7 +14,7 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Without --data, trains on the built-in synthetic 3-class table (600 rows, missing values, \
             a categorical column). With --config FILE.json, the file gives the settings (keys as in \
-            TabularTrialConfig, e.g. {"hidden": [256, 256], "learningRate": 0.001}); flags given on the \
+            TabularTrialConfig, e.g. {"hidden": [256, 256], "learningRate": 0.0003}); flags given on the \
             command line override it. Writes DIR/checkpoint.safetensors (weights, optimizer state, \
             preprocessing in the metadata) and DIR/metrics.json.
             """)
@@ -25,9 +25,9 @@ struct TrainCommand: ParsableCommand {
     var target: String?
     @Option(help: "Hidden layer sizes, comma-separated (default 256,256).")
     var hidden: String?
-    @Option(help: "Learning rate (default 0.001).")
+    @Option(help: "Learning rate (default 0.0003).")
     var lr: Double?
-    @Option(help: "Number of epochs (default 30).")
+    @Option(help: "Number of epochs (default 20).")
     var epochs: Int?
     @Option(help: "Mini-batch size (default 64).")
     var batchSize: Int?
@@ -35,9 +35,9 @@ struct TrainCommand: ParsableCommand {
     var optimizer: String?
     @Option(help: "Weight decay: decoupled for adamw, L2 for adam and sgd (default 0.01).")
     var weightDecay: Double?
-    @Option(help: "Dropout probability after each hidden layer (default 0.1).")
+    @Option(help: "Dropout probability after each hidden layer (default 0.2).")
     var dropout: Double?
-    @Option(help: "Learning-rate schedule: constant, cosine or step (default constant).")
+    @Option(help: "Learning-rate schedule: constant, cosine or step (default cosine).")
     var schedule: String?
     @Option(help: "Linear warmup epochs before the schedule (default 0).")
     var warmupEpochs: Int?

@@ -164,3 +164,25 @@ func optimizerTrajectoryMatchesPyTorch(name: String) throws {
     #expect(flags == [true, true, false, true, false])
     #expect(!m.shouldStop && m.wait == 1 && m.best == 0.8)
 }
+
+@Test(arguments: [OptimizerSettings.adamW(weightDecay: 0.1), .adam(weightDecay: 0.05),
+                  .sgd(momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01), .sgd()])
+func threadedUpdateIsBitIdentical(rule: OptimizerSettings) {
+    let n = UpdateKernels.parallelThreshold * 2 + 13
+    var rng = SplitMix64(seed: 3)
+    let p0 = (0..<n).map { _ in Float(rng.normal()) }
+    let grads = (0..<3).map { _ in (0..<n).map { _ in Float(rng.normal()) } }
+    var results: [[Float]] = []
+    for threads in [1, 2, 3] {
+        var p = p0
+        var state = ParameterState()
+        for g in grads {
+            p.withUnsafeMutableBufferPointer { pp in
+                g.withUnsafeBufferPointer { rule.update(parameter: pp, gradient: $0, state: &state, learningRate: 0.01, threads: threads) }
+            }
+        }
+        results.append(p)
+    }
+    #expect(results[0] == results[1] && results[0] == results[2])
+    #expect(results[0] != p0)
+}

@@ -29,8 +29,8 @@ private func smallConfig() -> TabularTrialConfig {
     #expect(a.epochs.map(\.withoutTiming) == b.epochs.map(\.withoutTiming))
     #expect(a.test == b.test && a.test != nil)
     #expect(a.checkpoint.weights == b.checkpoint.weights)
-    // The model learns something on the synthetic table (3 classes: chance is about 1/3).
-    #expect(a.epochs.last!.accuracy > 0.5)
+    // Training lowers the loss.
+    #expect(a.epochs.last!.trainLoss < a.epochs.first!.trainLoss - 0.03)
     var other = config
     other.seed = 12
     let c = try TabularTask.run(config: other, splits: splits)

@@ -1,6 +1,9 @@
 // The BLAS path: the loaded library's matmul against a naive triple loop element by element on
 // odd shapes and every transpose combination, the kernel choice from CPU flags, thread control.
 
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import Tensors
 
@@ -51,6 +54,22 @@ import Testing
     @Test func loadedLibraryPassesItsSelfCheck() {
         #expect(BLASLoader.selfCheck(BLASLoader.backend))
         #expect(!BLAS.backendDescription.isEmpty)
+    }
+
+    @Test func openBLASIsUsedWhereInstalled() throws {
+        try #require(access("/usr/lib/x86_64-linux-gnu/libopenblas.so.0", R_OK) == 0
+                     || access("/usr/lib/aarch64-linux-gnu/libopenblas.so.0", R_OK) == 0,
+                     "OpenBLAS is not installed here; the fallback is covered by the self-check test")
+        #expect(BLASLoader.backend.kind == .openBLAS, "loaded \(BLAS.backendDescription); notes: \(BLAS.loadNotes)")
+        if BLASLoader.cpuFlags().isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]) {
+            #expect(!BLAS.backendDescription.contains("Prescott"), "\(BLAS.backendDescription)")
+        }
+    }
+
+    @Test func chosenKernelIsNotLeftInTheEnvironment() {
+        _ = BLASLoader.backend
+        let callerSetIt = BLAS.loadNotes.contains { $0.contains("set by the caller") }
+        if !callerSetIt { #expect(ProcessInfoLite.environment("OPENBLAS_CORETYPE") == nil) }
     }
 
     @Test func referenceGEMMHonoursAlphaBetaAndStrides() {

@@ -55,3 +55,14 @@ import Testing
         _ = Tensor.zeros([2, 3]) + Tensor.zeros([4])
     }
 }
+
+@Test func emptyTensorsFlowThroughBroadcastingAndReductions() {
+    let a = Tensor.zeros([0, 4], requiresGrad: true)
+    let b = Tensor(shape: [4], scalars: [1, 2, 3, 4], requiresGrad: true)
+    let c = a * b + b
+    #expect(c.shape == [0, 4])
+    let s = c.sum(axis: 0)
+    #expect(s.scalars == [0, 0, 0, 0])
+    s.sum().backward()
+    #expect(b.grad?.scalars == [0, 0, 0, 0])
+}

@@ -1,6 +1,6 @@
 // Micro-benchmark of the tensor core: forward + backward + an AdamW update of the two MLPs the
 // project benchmarks against PyTorch (30→256→256→2 at batch 64, 784→512→256→10 at batch 128),
-// at 1 and 2 BLAS threads. Prints steps/s. Built and run by scripts/bench-tensors.sh.
+// at 1 and 2 BLAS threads (taking turns). Prints steps/s. Built and run by scripts/bench-tensors.sh.
 // The AdamW here is a minimal inline loop, not FineTune's optimizer.
 
 import Tensors
@@ -40,8 +40,9 @@ func adamW(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: Uns
     }
 }
 
-func bench(sizes: [Int], batch: Int, threads: Int, seconds: Double) -> Double {
-    BLAS.setThreads(threads)
+/// Steps/s for each thread count, best of five rounds; the thread counts take turns round by
+/// round so that a busy, shared machine slows them alike.
+func bench(sizes: [Int], batch: Int, threadCounts: [Int], seconds: Double) -> [Double] {
     var rng = SplitMix(state: 7)
     var params: [Tensor] = []
     for i in 0..<(sizes.count - 1) {
@@ -80,13 +81,15 @@ func bench(sizes: [Int], batch: Int, threads: Int, seconds: Double) -> Double {
         }
     }
     for _ in 0..<20 { trainStep() }
-    // Best of five rounds: the machine may be shared.
-    var best = 0.0
+    var best = [Double](repeating: 0, count: threadCounts.count)
     for _ in 0..<5 {
-        let t0 = now()
-        var n = 0
-        while now() - t0 < seconds / 5 { trainStep(); n += 1 }
-        best = max(best, Double(n) / (now() - t0))
+        for (i, threads) in threadCounts.enumerated() {
+            BLAS.setThreads(threads)
+            let t0 = now()
+            var n = 0
+            while now() - t0 < seconds / 5 { trainStep(); n += 1 }
+            best[i] = max(best[i], Double(n) / (now() - t0))
+        }
     }
     return best
 }
@@ -96,10 +99,26 @@ func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: ma
 let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 2 : 2
 print("BLAS: \(BLAS.backendDescription)")
 for note in BLAS.loadNotes { print("  note: \(note)") }
+// Fixed cost of an op: a chain of 8 tiny ops recorded for autodiff, then its backward.
+do {
+    let x = Tensor(shape: [4], scalars: [1, 2, 3, 4], requiresGrad: true)
+    let b = Tensor(shape: [4], scalars: [0.5, 0.5, 0.5, 0.5])
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let t0 = now()
+        for _ in 0..<20000 {
+            var h = x
+            for _ in 0..<4 { h = (h * b + b).relu() }
+            h.sum().backward()
+        }
+        best = min(best, (now() - t0) / 20000 / 13)
+    }
+    print("per-op overhead (tiny tensors, forward + backward): \(Int(best * 1e9)) ns")
+}
 print("model              batch  threads  steps/s")
 for (sizes, batch) in [([30, 256, 256, 2], 64), ([784, 512, 256, 10], 128)] {
-    for threads in [1, 2] {
-        let rate = bench(sizes: sizes, batch: batch, threads: threads, seconds: seconds)
+    let rates = bench(sizes: sizes, batch: batch, threadCounts: [1, 2], seconds: seconds)
+    for (threads, rate) in zip([1, 2], rates) {
         let name = sizes.map(String.init).joined(separator: "→")
         print(pad(name, 18), pad(String(batch), 6), pad(String(threads), 8), Int(rate))
     }

@@ -53,6 +53,8 @@ public struct Optimizer: Sendable {
     public private(set) var stepCount: Int = 0
     /// State per parameter name.
     public var states: [String: ParameterState] = [:]
+    /// Threads that may share the update of one large parameter (results do not depend on it).
+    public var threads: Int = 1
 
     /// A new optimizer with no state.
     public init(settings: OptimizerSettings, learningRate: Double, schedule: LearningRateSchedule = .constant,
@@ -89,7 +91,7 @@ public struct Optimizer: Sendable {
         var rule = settings
         if let wd = g.weightDecay { rule = rule.replacingWeightDecay(wd) }
         var state = states.removeValue(forKey: name) ?? ParameterState()
-        rule.update(parameter: parameter, gradient: gradient, state: &state, learningRate: learningRate(for: g))
+        rule.update(parameter: parameter, gradient: gradient, state: &state, learningRate: learningRate(for: g), threads: threads)
         states[name] = state
     }
 

@@ -97,8 +97,10 @@ extension OptimizerSettings {
     ///   - gradient: its gradient [n].
     ///   - state: the parameter's state, created on the first call.
     ///   - learningRate: this step's learning rate (group multiplier and schedule applied).
+    ///   - threads: how many threads may share the element loop of a large parameter (the
+    ///     result is the same for any count: every element's arithmetic is independent).
     public func update(parameter: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>,
-                       state: inout ParameterState, learningRate: Double) {
+                       state: inout ParameterState, learningRate: Double, threads: Int = 1) {
         precondition(parameter.count == gradient.count,
                      "optimizer update: parameter has \(parameter.count) elements, gradient \(gradient.count)")
         let n = parameter.count
@@ -108,15 +110,18 @@ extension OptimizerSettings {
         case let .sgd(momentum, dampening, nesterov, weightDecay):
             let lr = Float(learningRate), wd = Float(weightDecay)
             if momentum == 0 {
-                UpdateKernels.sgd(n: n, p: p, g: g, lr: lr, wd: wd)
+                UpdateKernels.chunked(n: n, threads: threads) { o, c in UpdateKernels.sgd(n: c, p: p + o, g: g + o, lr: lr, wd: wd) }
             } else {
                 // First step: the buffer is a copy of the gradient (no dampening), as in PyTorch.
                 let first = state.buffers.isEmpty
                 if first { state.buffers = [[Float](repeating: 0, count: n)] }
                 precondition(state.buffers[0].count == n, "optimizer state has \(state.buffers[0].count) elements, parameter \(n)")
                 state.buffers[0].withUnsafeMutableBufferPointer { bufp in
-                    UpdateKernels.sgdMomentum(n: n, p: p, g: g, b: bufp.baseAddress!, lr: lr, wd: wd,
-                                              mu: Float(momentum), keep: Float(1 - dampening), first: first, nesterov: nesterov)
+                    let b = bufp.baseAddress!, mu = Float(momentum), keep = Float(1 - dampening)
+                    UpdateKernels.chunked(n: n, threads: threads) { o, c in
+                        UpdateKernels.sgdMomentum(n: c, p: p + o, g: g + o, b: b + o, lr: lr, wd: wd,
+                                                  mu: mu, keep: keep, first: first, nesterov: nesterov)
+                    }
                 }
             }
             state.step += 1
@@ -139,9 +144,13 @@ extension OptimizerSettings {
             defer { state.buffers = [first, second] }
             first.withUnsafeMutableBufferPointer { mp in
                 second.withUnsafeMutableBufferPointer { vp in
-                    UpdateKernels.adam(n: n, p: p, g: g, m: mp.baseAddress!, v: vp.baseAddress!, l2: l2, shrink: shrink,
-                                       w1: Float(1 - beta1), b2: Float(beta2), w2: Float(1 - beta2),
-                                       bc2Sqrt: Float(bc2.squareRoot()), eps: Float(eps), stepSize: Float(learningRate / bc1))
+                    let m = mp.baseAddress!, v = vp.baseAddress!
+                    let w1 = Float(1 - beta1), b2 = Float(beta2), w2 = Float(1 - beta2)
+                    let c2 = Float(bc2.squareRoot()), e = Float(eps), stepSize = Float(learningRate / bc1)
+                    UpdateKernels.chunked(n: n, threads: threads) { o, c in
+                        UpdateKernels.adam(n: c, p: p + o, g: g + o, m: m + o, v: v + o, l2: l2, shrink: shrink,
+                                           w1: w1, b2: b2, w2: w2, bc2Sqrt: c2, eps: e, stepSize: stepSize)
+                    }
                 }
             }
         }

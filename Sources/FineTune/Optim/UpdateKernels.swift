@@ -3,6 +3,7 @@
 // scalar formulas (and to PyTorch's single-tensor code path up to its own rounding).
 // Legend: n elements; p parameter, g gradient, m/v Adam moments, b momentum buffer, all [n].
 
+import Dispatch
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
 #endif
@@ -27,7 +28,32 @@ typealias Lanes = SIMD8<Float>
     UnsafeMutableRawPointer(x + i).storeBytes(of: value, as: Lanes.self)
 }
 
+/// Carries a chunk function into `concurrentPerform`.
+// @unchecked Sendable: the chunks write disjoint element ranges of buffers that the caller keeps
+// alive and does not touch until concurrentPerform returns, so sharing the function is safe.
+private struct ChunkBody: @unchecked Sendable {
+    let body: (Int, Int) -> Void
+}
+
 enum UpdateKernels {
+    /// Parameters smaller than this run on one thread (a thread hand-off costs more).
+    static let parallelThreshold = 1 << 16
+
+    /// Calls `body(offset, count)` over `0..<n` in `threads` chunks of whole 8-lane blocks,
+    /// concurrently when n is large enough and threads > 1, else once on the calling thread.
+    static func chunked(n: Int, threads: Int, _ body: (Int, Int) -> Void) {
+        guard threads > 1, n >= parallelThreshold else { body(0, n); return }
+        let blocks = (n + Lanes.scalarCount - 1) / Lanes.scalarCount
+        let per = (blocks + threads - 1) / threads * Lanes.scalarCount
+        withoutActuallyEscaping(body) { body in
+            let work = ChunkBody(body: body)
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let start = t * per
+                if start < n { work.body(start, min(per, n - start)) }
+            }
+        }
+    }
+
     /// Adam / AdamW on n elements. `l2` is added to the gradient times the parameter (Adam's
     /// weight decay, 0 for AdamW); `shrink` multiplies the parameter first (AdamW's 1 − lr·λ,
     /// 1 for Adam). Then m ← m + (1−β₁)(g − m), v ← β₂v + (1−β₂)g², p ← p − s·m / (√v / c₂ + ε).

@@ -58,6 +58,7 @@ public enum TabularTask {
         let stepsPerEpoch = (train.count + config.batchSize - 1) / config.batchSize
         var optimizer = Optimizer(settings: config.optimizerSettings, learningRate: config.learningRate,
                                   schedule: config.learningRateSchedule(stepsPerEpoch: stepsPerEpoch))
+        optimizer.threads = BLAS.threads
         var stopper = config.earlyStoppingPatience.map { EarlyStopping(patience: $0, mode: .min) }
         var history: [EpochMetrics] = []
 

@@ -75,8 +75,11 @@ enum BLASLoader {
             setenv("OPENBLAS_CORETYPE", core, 1)
             forced = core
         }
-        guard let h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL) ?? dlopen("libopenblas.so", RTLD_NOW | RTLD_LOCAL),
-              let gemm = dlsym(h, "cblas_sgemm") else {
+        let handle = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL) ?? dlopen("libopenblas.so", RTLD_NOW | RTLD_LOCAL)
+        // Read only while loading: unset it again so child processes (external trial commands,
+        // possibly with another OpenBLAS build) do their own detection.
+        if forced != nil { unsetenv("OPENBLAS_CORETYPE") }
+        guard let h = handle, let gemm = dlsym(h, "cblas_sgemm") else {
             notes.append("libopenblas.so.0 not loadable (apt install libopenblas0)")
             return nil
         }

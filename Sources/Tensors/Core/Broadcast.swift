@@ -77,6 +77,7 @@ struct BroadcastPlan {
     /// Calls `run(offsetA, offsetB, offsetOut, length, strideA, strideB)` for every innermost run.
     @inline(__always)
     func forEachRun(_ run: (Int, Int, Int, Int, Int, Int) -> Void) {
+        if dims.contains(0) { return }   // an empty result has no runs
         let r = dims.count
         let n = dims[r - 1]
         let ia = sa[r - 1]
@@ -112,14 +113,13 @@ enum BroadcastKernels {
     static func accumulateReduced(_ src: UnsafePointer<Float>, srcShape: [Int],
                                   into dst: UnsafeMutablePointer<Float>, dstShape: [Int]) {
         if srcShape == dstShape || Tensor.elementCount(srcShape) == Tensor.elementCount(dstShape) {
-            let n = Tensor.elementCount(srcShape)
-            for i in 0..<n { dst[i] += src[i] }
+            Kernels.add(into: dst, from: src, count: Tensor.elementCount(srcShape))
             return
         }
         let plan = BroadcastPlan(out: srcShape, a: dstShape, b: srcShape)
         plan.forEachRun { od, os, _, n, sd, ss in
             if sd == 1 && ss == 1 {
-                for j in 0..<n { dst[od + j] += src[os + j] }
+                Kernels.add(into: dst + od, from: src + os, count: n)
             } else if sd == 0 {
                 var acc: Float = 0
                 for j in 0..<n { acc += src[os + j * ss] }

@@ -82,7 +82,7 @@ extension Tensor {
         precondition(weight.rank == 2 && x.rank >= 1 && x.shape.last == weight.shape[1],
                      "linear: input \(x.shape) does not match weight \(weight.shape) (need [..., I] and [O, I])")
         let o = weight.shape[0], inF = weight.shape[1]
-        let r = x.count / Swift.max(inF, 1)
+        let r = x.shape.dropLast().reduce(1, *)
         if let bias { precondition(bias.shape == [o], "linear: bias \(bias.shape) must be [\(o)] for weight \(weight.shape)") }
         let s = TensorStorage(uninitializedCount: r * o)
         if let bias {
@@ -103,11 +103,7 @@ extension Tensor {
                            b: x.storage.base, ldb: inF, beta: 1, c: weight.gradBuffer(), ldc: inF)
             }
             if let bias, bias.requiresGrad { // db = column sums of G
-                let db = bias.gradBuffer()
-                for row in 0..<r {
-                    let gr = g + row * o
-                    for j in 0..<o { db[j] += gr[j] }
-                }
+                Kernels.addColumnSums(into: bias.gradBuffer(), from: g, rows: r, cols: o)
             }
         }
         return out

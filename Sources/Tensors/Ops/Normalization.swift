@@ -8,7 +8,7 @@ extension Tensor {
     public static func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
         precondition(x.rank >= 1, "layerNorm: needs at least one axis, got a scalar")
         let d = x.shape[x.rank - 1]
-        let r = d == 0 ? 0 : x.count / d
+        let r = x.shape.dropLast().reduce(1, *)
         if let weight { precondition(weight.shape == [d], "layerNorm: weight \(weight.shape) must be [\(d)] for input \(x.shape)") }
         if let bias { precondition(bias.shape == [d], "layerNorm: bias \(bias.shape) must be [\(d)] for input \(x.shape)") }
         let s = TensorStorage(uninitializedCount: x.count)
@@ -43,8 +43,7 @@ extension Tensor {
                 for row in 0..<r { for j in 0..<d { dw[j] += g[row * d + j] * ph[row * d + j] } }
             }
             if let bias, bias.requiresGrad {
-                let db = bias.gradBuffer()
-                for row in 0..<r { for j in 0..<d { db[j] += g[row * d + j] } }
+                Kernels.addColumnSums(into: bias.gradBuffer(), from: g, rows: r, cols: d)
             }
             guard x.requiresGrad else { return }
             // dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)), ĝ = g ⊙ weight

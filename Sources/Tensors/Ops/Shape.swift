@@ -15,8 +15,7 @@ extension Tensor {
         let out = Tensor(shape: s, storage: storage)
         if Tensor.needsGrad(self) {
             out.record([self]) { [x = self] g in
-                let dx = x.gradBuffer()
-                for i in 0..<x.count { dx[i] += g[i] }
+                Kernels.add(into: x.gradBuffer(), from: g, count: x.count)
             }
         }
         return out
@@ -99,8 +98,7 @@ extension Tensor {
             out.record([self]) { [x = self] g in
                 let dx = x.gradBuffer()
                 for i in 0..<o {
-                    let d = dx + (i * l + range.lowerBound) * inner, gi = g + i * len * inner
-                    for j in 0..<(len * inner) { d[j] += gi[j] }
+                    Kernels.add(into: dx + (i * l + range.lowerBound) * inner, from: g + i * len * inner, count: len * inner)
                 }
             }
         }
@@ -137,8 +135,7 @@ extension Tensor {
                     if p.requiresGrad {
                         let dp = p.gradBuffer()
                         for i in 0..<o {
-                            let gi = g + (i * total + start) * inner, d = dp + i * len * inner
-                            for j in 0..<(len * inner) { d[j] += gi[j] }
+                            Kernels.add(into: dp + i * len * inner, from: g + (i * total + start) * inner, count: len * inner)
                         }
                     }
                     start += len
@@ -168,8 +165,7 @@ extension Tensor {
             out.record([self]) { [x = self] g in
                 let dx = x.gradBuffer()
                 for (r, idx) in indices.enumerated() {
-                    let dr = dx + idx * d, gr = g + r * d
-                    for j in 0..<d { dr[j] += gr[j] }
+                    Kernels.add(into: dx + idx * d, from: g + r * d, count: d)
                 }
             }
         }
