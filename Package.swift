@@ -44,7 +44,8 @@ let package = Package(
 
         // Edges: protocol over ZeroMQ, durable store.
         .target(name: "Wire", dependencies: ["CZeroMQ", "Search"], exclude: ["README.md"]),
-        .target(name: "Store", dependencies: ["Search", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["Search", .product(name: "GRDB", package: "GRDB.swift")],
+                exclude: ["README.md"]),
 
         // Long-running processes.
         .target(name: "Runtime", dependencies: [

@@ -20,3 +20,11 @@ import Testing
         #expect(digest.hexDigest() == SHA256.hex(bytes), "split at \(split)")
     }
 }
+
+@Test func sha256OfNonContiguousBytes() {
+    let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0) }
+    var digest = SHA256()
+    digest.update(bytes.lazy.map { $0 })  // no contiguous storage: the copying path
+    #expect(digest.hexDigest() == SHA256.hex(bytes))
+    #expect(SHA256.hex(bytes) == "7728ae2f2c36e2aaafbe79ca14c87ae2f89e7c88c4390ecbbf82dce88706958d")
+}

@@ -1,7 +1,6 @@
 // Opening and creating study directories, the migration, report dedupe and attempt rules, and the
 // engine input log's exact round trip.
 import Foundation
-import GRDB
 import Testing
 import Search
 @testable import Store
@@ -13,13 +12,11 @@ import Search
         #expect(FileManager.default.fileExists(atPath: url.path), "\(url.path)")
     }
     #expect(try String(contentsOf: dir.studyFile, encoding: .utf8) == testInfo.yaml)
-    let tables = try store.pool.read { db in
-        try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%' ORDER BY name")
-    }
-    #expect(tables == ["attempts", "checkpoints", "engine_events", "epoch_metrics", "journal", "rung_results",
-                       "study", "trials", "workers"])
-    #expect(try store.pool.read { try Schema.migrator.hasCompletedMigrations($0) })
-    #expect(try store.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+    let facts = try store.schemaFacts()
+    #expect(facts.tables == ["attempts", "checkpoints", "engine_events", "epoch_metrics", "journal", "rung_results",
+                             "study", "trials", "workers"])
+    #expect(facts.migrated)
+    #expect(facts.journalMode == "wal")
     #expect(try store.studyInfo() == testInfo)
     #expect(throws: StoreError.self) { try StudyStore.create(dir, info: testInfo) }
 }

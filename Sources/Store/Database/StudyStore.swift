@@ -33,6 +33,7 @@ public final class StudyStore: Sendable {
     public let role: Role
     let pool: DatabasePool
     let mirror: LogMirror?
+    let uploads = UploadDigests()
 
     private init(directory: StudyDirectory, role: Role, pool: DatabasePool, mirror: LogMirror?) {
         self.directory = directory; self.role = role; self.pool = pool; self.mirror = mirror
@@ -151,6 +152,17 @@ public final class StudyStore: Sendable {
             throw error
         } catch {
             throw StoreError(.database, "read from \(directory.database.path) failed: \(error)", cause: error)
+        }
+    }
+
+    /// What the schema tests check: table names, whether every migration ran, the journal mode.
+    func schemaFacts() throws -> (tables: [String], migrated: Bool, journalMode: String?) {
+        try read { db in
+            (try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%' ORDER BY name
+                """),
+             try Schema.migrator.hasCompletedMigrations(db),
+             try String.fetchOne(db, sql: "PRAGMA journal_mode"))
         }
     }
 

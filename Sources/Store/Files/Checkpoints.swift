@@ -34,22 +34,27 @@ extension StudyStore {
     }
 
     /// Writes one uploaded chunk at byte `offset` of (trial, attempt)'s checkpoint in progress.
-    /// Chunks may come in any order and a resent chunk simply overwrites the same bytes.
+    /// The chunk at offset 0 starts the upload (over): whatever an earlier, abandoned upload left
+    /// is dropped. Later chunks may come in any order and a resent chunk overwrites the same
+    /// bytes. Chunks in order are hashed as they arrive, so `finishCheckpoint` need not read the
+    /// file again.
     public func putCheckpointChunk(trial: TrialID, attempt: Int, offset: Int, data: Data) throws {
         guard offset >= 0 else { throw StoreError(.invalidArgument, "checkpoint chunk offset is \(offset), but must be ≥ 0") }
         let url = partialURL(trial, attempt)
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if !FileManager.default.fileExists(atPath: url.path) {
-                _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+            if offset == 0 || !FileManager.default.fileExists(atPath: url.path) {
+                _ = FileManager.default.createFile(atPath: url.path, contents: nil)  // creates or truncates
             }
             let handle = try FileHandle(forWritingTo: url)
             defer { try? handle.close() }
             try handle.seek(toOffset: UInt64(offset))
             try handle.write(contentsOf: data)
         } catch {
+            uploads.forget(trial, attempt)
             throw StoreError(.io, "cannot write checkpoint chunk to \(url.path): \(error.localizedDescription)")
         }
+        uploads.add(trial, attempt, offset: offset, data: data)
     }
 
     /// Completes an upload: checks that the `.partial` file has `bytes` bytes and digest `sha256`
@@ -61,7 +66,7 @@ extension StudyStore {
         let partial = partialURL(trial, attempt)
         let relative = directory.checkpointRelativePath(trial, attempt: attempt)
         let final = directory.root.appendingPathComponent(relative)
-        let (size, digest) = try Self.digest(of: partial)
+        let (size, digest) = try uploads.take(trial, attempt, fileSize: Self.size(of: partial)) ?? Self.digest(of: partial)
         guard size == bytes, digest == sha256.lowercased() else {
             try? FileManager.default.removeItem(at: partial)
             throw StoreError(.checksumMismatch,
@@ -112,6 +117,11 @@ extension StudyStore {
         }
     }
 
+    /// Size of a file, or -1 if it cannot be read.
+    static func size(of url: URL) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? -1
+    }
+
     /// Size and sha256 of a file, read in 1 MiB pieces.
     static func digest(of url: URL) throws -> (Int, String) {
         do {
@@ -134,5 +144,48 @@ extension CheckpointRecord {
     init(row: Row) {
         self.init(trial: TrialID(row["trial"] as Int), attempt: row["attempt"], resource: row["resource"],
                   path: row["path"], bytes: row["bytes"], sha256: row["sha256"], created: row["created"])
+    }
+}
+
+/// Running digests of uploads whose chunks arrive in order (the usual case), so finishing an
+/// upload does not read the whole file again.
+final class UploadDigests: @unchecked Sendable {  // Safe: all state is guarded by `lock`.
+    private struct Upload {
+        var next: Int
+        var hash: SHA256
+    }
+    private let lock = NSLock()
+    private var uploads: [String: Upload] = [:]
+
+    private func key(_ trial: TrialID, _ attempt: Int) -> String { "\(trial.rawValue)/\(attempt)" }
+
+    /// Hashes a chunk that continues the upload in order; any other chunk (a gap, a resend)
+    /// drops the running digest, and the file is read again at the end.
+    func add(_ trial: TrialID, _ attempt: Int, offset: Int, data: Data) {
+        lock.lock(); defer { lock.unlock() }
+        let k = key(trial, attempt)
+        if offset == 0 {
+            var hash = SHA256()
+            hash.update(data)
+            uploads[k] = Upload(next: data.count, hash: hash)
+        } else if var upload = uploads[k], upload.next == offset {
+            upload.hash.update(data)
+            upload.next += data.count
+            uploads[k] = upload
+        } else {
+            uploads[k] = nil
+        }
+    }
+
+    func forget(_ trial: TrialID, _ attempt: Int) {
+        lock.lock(); uploads[key(trial, attempt)] = nil; lock.unlock()
+    }
+
+    /// The (size, hex digest) of a complete in-order upload whose file has `fileSize` bytes, or
+    /// nil; forgets the upload either way.
+    func take(_ trial: TrialID, _ attempt: Int, fileSize: Int) -> (Int, String)? {
+        lock.lock(); defer { lock.unlock() }
+        guard let upload = uploads.removeValue(forKey: key(trial, attempt)), upload.next == fileSize else { return nil }
+        return (fileSize, upload.hash.hexDigest())
     }
 }
