@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "Runtime", dependencies: [
             "Search", "Wire", "Store", "FineTune",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
 
         .executableTarget(name: "RungCLI", dependencies: [
             "Tensors", "FineTune", "Search", "Simulator", "Wire", "Store", "Runtime",

@@ -12,6 +12,11 @@ struct Rung: AsyncParsableCommand {
             StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
             BenchStoreCommand.self,
             TrainCommand.self,
+            CoordinatorCommand.self,
+            WorkerCommand.self,
+            RunTrialCommand.self,
+            DemoCommand.self,
+            BenchCoordinatorCommand.self,
             BenchCommand.self,
         ])
 }
