@@ -1,0 +1,37 @@
+// Exact-value checks of forward results and of a small backward pass (closed forms).
+// Finite-difference gradient checks live in GradientCheckTests.swift.
+
+import Testing
+@testable import Tensors
+
+@Test func broadcastAddGivesOuterSum() {
+    let a = Tensor(shape: [3, 1], scalars: [1, 2, 3])
+    let b = Tensor(shape: [1, 4], scalars: [10, 20, 30, 40])
+    let c = a + b
+    #expect(c.shape == [3, 4])
+    #expect(c.scalars == [11, 21, 31, 41, 12, 22, 32, 42, 13, 23, 33, 43])
+}
+
+@Test func backwardOfProductSumIsOtherOperand() {
+    let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6], requiresGrad: true)
+    let b = Tensor(shape: [3], scalars: [7, 8, 9], requiresGrad: true)
+    (a * b).sum().backward()
+    #expect(a.grad?.scalars == [7, 8, 9, 7, 8, 9])
+    #expect(b.grad?.scalars == [5, 7, 9])
+}
+
+@Test func matmulSmallExact() {
+    let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+    let b = Tensor(shape: [3, 2], scalars: [7, 8, 9, 10, 11, 12])
+    #expect(Tensor.matmul(a, b).scalars == [58, 64, 139, 154])
+}
+
+@Test func crossEntropyOfUniformLogitsIsLogC() {
+    let logits = Tensor.zeros([4, 5], requiresGrad: true)
+    let loss = Tensor.crossEntropy(logits: logits, labels: [0, 1, 2, 3])
+    #expect(abs(loss.item - Float(1.6094379)) < 1e-6)
+    loss.backward()
+    // (softmax − onehot) / N = (0.2 − [label]) / 4
+    #expect(abs(logits.grad![0, 0] - (0.2 - 1) / 4) < 1e-7)
+    #expect(abs(logits.grad![0, 1] - 0.2 / 4) < 1e-7)
+}

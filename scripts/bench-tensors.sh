@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Release-build micro-benchmark of the tensor core: MLP training steps/s (forward, backward,
+# AdamW) at 1 and 2 BLAS threads. Usage: scripts/bench-tensors.sh [SECONDS_PER_CASE] (default 2).
+# The comparison against PyTorch in the same run is the project's `rung bench`; this one only
+# times the core.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+swift build -c release --target Tensors 2>&1 | grep -E "error" || true
+out="$(mktemp -d)"
+swiftc -O -module-name TensorBench scripts/tensorbench/MLPStep.swift \
+  -I .build/release/Modules -I Sources/CBLAS .build/release/Tensors.build/*.o -o "$out/tensorbench"
+"$out/tensorbench" "${1:-2}"
