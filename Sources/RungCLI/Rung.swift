@@ -7,5 +7,6 @@ struct Rung: AsyncParsableCommand {
         commandName: "rung",
         abstract: "Distributed hyperparameter search for fine-tuning (SHA, ASHA, Hyperband over ZeroMQ).",
         subcommands: [
+            TrainCommand.self,
         ])
 }
