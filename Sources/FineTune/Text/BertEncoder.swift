@@ -210,6 +210,11 @@ public final class BertEncoder: Module {
 
     /// Final hidden states [B, T, H] of a padded batch (`attentionMask` 1 for real tokens).
     public func hiddenStates(ids: [[Int]], attentionMask: [[Int]]) -> Tensor {
+        run(layers: 0..<layers.count, on: embed(ids: ids, attentionMask: attentionMask), attentionMask: attentionMask)
+    }
+
+    /// Embedding output [B, T, H] (word + position + token type 0, then LayerNorm).
+    public func embed(ids: [[Int]], attentionMask: [[Int]]) -> Tensor {
         let b = ids.count, t = ids.first?.count ?? 0
         precondition(b > 0 && t > 0 && t <= config.maxPositionEmbeddings, "BertEncoder: batch of \(b)×\(t) tokens; at most \(config.maxPositionEmbeddings) positions")
         precondition(ids.allSatisfy { $0.count == t } && attentionMask.count == b && attentionMask.allSatisfy { $0.count == t },
@@ -217,16 +222,26 @@ public final class BertEncoder: Module {
         let words = wordEmbeddings.lookup(ids.flatMap { $0 }, shape: [b, t])
         let positions = positionEmbeddings.lookup(Array(0..<t), shape: [1, t])
         let types = tokenTypeEmbeddings.lookup([0], shape: [1, 1])
-        var x = embeddingNorm(words + positions + types)
-        let bias = Tensor(shape: [b, 1, t], scalars: attentionMask.flatMap { $0.map { $0 == 0 ? -1e9 as Float : 0 } })
-        for layer in layers { x = layer.forward(x, attentionBias: bias) }
+        return embeddingNorm(words + positions + types)
+    }
+
+    /// Runs the blocks in `range` on hidden states [B, T, H].
+    public func run(layers range: Range<Int>, on states: Tensor, attentionMask: [[Int]]) -> Tensor {
+        let bias = Self.attentionBias(attentionMask)
+        var x = states
+        for i in range { x = layers[i].forward(x, attentionBias: bias) }
         return x
     }
 
-    /// Pooled sentence vectors [B, H].
-    public func pooled(ids: [[Int]], attentionMask: [[Int]], pooling: TextPooling) -> Tensor {
-        let states = hiddenStates(ids: ids, attentionMask: attentionMask)
-        let b = ids.count, t = ids[0].count, h = config.hiddenSize
+    /// [B, 1, T]: 0 for real tokens, −10⁹ for padding.
+    public static func attentionBias(_ attentionMask: [[Int]]) -> Tensor {
+        Tensor(shape: [attentionMask.count, 1, attentionMask.first?.count ?? 0],
+               scalars: attentionMask.flatMap { $0.map { $0 == 0 ? -1e9 as Float : 0 } })
+    }
+
+    /// Pools hidden states [B, T, H] into [B, H].
+    public static func pool(_ states: Tensor, attentionMask: [[Int]], pooling: TextPooling) -> Tensor {
+        let b = states.shape[0], t = states.shape[1], h = states.shape[2]
         switch pooling {
         case .cls:
             return states.slice(axis: 1, 0..<1).reshape([b, h])
@@ -235,6 +250,11 @@ public final class BertEncoder: Module {
             let counts = Tensor(shape: [b, 1], scalars: attentionMask.map { Float(max(1, $0.reduce(0, +))) })
             return (states * mask).sum(axis: 1) / counts
         }
+    }
+
+    /// Pooled sentence vectors [B, H].
+    public func pooled(ids: [[Int]], attentionMask: [[Int]], pooling: TextPooling) -> Tensor {
+        Self.pool(hiddenStates(ids: ids, attentionMask: attentionMask), attentionMask: attentionMask, pooling: pooling)
     }
 
     /// The input holds token ids as floats [B, T]; padding is id 0. Returns hidden states.
