@@ -8,5 +8,6 @@ struct Rung: AsyncParsableCommand {
         abstract: "Distributed hyperparameter search for fine-tuning (SHA, ASHA, Hyperband over ZeroMQ).",
         subcommands: [
             TrainCommand.self,
+            TrainTextCommand.self,
         ])
 }
