@@ -9,5 +9,6 @@ struct Rung: AsyncParsableCommand {
         subcommands: [
             TrainCommand.self,
             TrainTextCommand.self,
+            BenchCommand.self,
         ])
 }

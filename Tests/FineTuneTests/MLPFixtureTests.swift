@@ -109,3 +109,32 @@ func mlpMatchesPyTorch(name: String) throws {
     state["layers.3.bias"] = nil
     #expect(throws: FineTuneError.self) { try model.loadStateDict(state) }
 }
+
+@Test func frozenGroupsGetNoGradientAndStayUnchanged() {
+    var rng = SplitMix64(seed: 5)
+    let model = MLP(inputs: 3, hidden: [4], outputs: 2, generator: &rng)
+    var opt = Optimizer(settings: .adamW(), learningRate: 0.1, groups: [
+        ParameterGroup(name: "backbone", prefixes: ["layers.0."], frozen: true),
+        ParameterGroup(name: "head", prefixes: ["layers.3."], learningRateMultiplier: 0.5),
+    ])
+    opt.applyFreezing(to: model)
+    let before = model.stateDict()
+    let x = Tensor(shape: [2, 3], scalars: [1, -2, 0.5, 0.3, 0.1, -1])
+    func trainStep() {
+        model.zeroGrad()
+        Tensor.crossEntropy(logits: model(x), labels: [0, 1]).backward()
+        opt.step(model)
+    }
+    trainStep()
+    var after = model.stateDict()
+    #expect(model.layers.layers[0].localParameters.allSatisfy { $0.tensor.grad == nil })
+    #expect(after["layers.0.weight"] == before["layers.0.weight"] && after["layers.0.bias"] == before["layers.0.bias"])
+    #expect(after["layers.3.weight"] != before["layers.3.weight"])
+    // AdamW's first step moves every element by about lr·multiplier (plus the tiny decay).
+    for (a, b) in zip(after["layers.3.bias"]!, before["layers.3.bias"]!) { #expect(abs(abs(a - b) - 0.05) < 1e-3) }
+    opt.groups[0].frozen = false          // gradual unfreezing: thaw the backbone
+    opt.applyFreezing(to: model)
+    trainStep()
+    after = model.stateDict()
+    #expect(after["layers.0.weight"] != before["layers.0.weight"])
+}

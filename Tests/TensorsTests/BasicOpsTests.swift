@@ -35,3 +35,23 @@ import Testing
     #expect(abs(logits.grad![0, 0] - (0.2 - 1) / 4) < 1e-7)
     #expect(abs(logits.grad![0, 1] - 0.2 / 4) < 1e-7)
 }
+
+@Test func randomInitialisersHaveTheirMoments() {
+    var rng = SeededRNG(seed: 5)
+    let u = Tensor.uniform([20000], low: -2, high: 4, using: &rng).scalars
+    #expect(u.allSatisfy { $0 >= -2 && $0 < 4 })
+    let uMean = u.reduce(0, +) / Float(u.count)
+    #expect(abs(uMean - 1) < 0.05)
+    let n = Tensor.normal([20001], std: 3, using: &rng).scalars
+    #expect(n.allSatisfy { $0.isFinite })
+    let nMean = n.reduce(0, +) / Float(n.count)
+    let nVar = n.map { ($0 - nMean) * ($0 - nMean) }.reduce(0, +) / Float(n.count)
+    #expect(abs(nMean) < 0.1)
+    #expect(abs(nVar.squareRoot() - 3) < 0.1)
+}
+
+@Test func shapeMismatchStopsTheProcess() async throws {
+    try await #require(processExitsWith: .failure) {
+        _ = Tensor.zeros([2, 3]) + Tensor.zeros([4])
+    }
+}

@@ -15,8 +15,10 @@ import Foundation
 ///   medium = 1.4 − 1.5a² + 0.4c + r₁,
 ///   high   = 1.0a + 1.2bc + r₂
 /// (r a per-region offset) plus 0.45 × Gumbel noise: a curved, interacting boundary. The
-/// noise-free argmax agrees with the label on about 85% of rows; logistic regression on the
-/// standardised features reaches about 75% and a small MLP about 80%. Each numeric value is
+/// noise-free argmax agrees with the label on about 85% of rows. With the missing values below,
+/// scikit-learn 1.9.1 (5-fold CV on the 600 rows of seed 0, mean imputation, standardisation,
+/// one-hot region) reaches 0.735 with logistic regression, 0.75 with a 64-64 MLP and 0.775 with
+/// gradient boosting: learnable, not trivial. Each numeric value is
 /// missing with probability 0.06 (written as an empty field, `NA` or `?`), each region with
 /// probability 0.03 (empty). Classes are roughly balanced (about a third each).
 public enum SyntheticTabular {

@@ -1,5 +1,5 @@
 // Layer normalisation over the last axis (Ba, Kiros & Hinton, 2016), as torch.nn.LayerNorm with
-// elementwise affine weight (ones) and bias (zeros). Built from the core's primitives; normalising
+// elementwise affine weight (ones) and bias (zeros), through the core's fused op. Normalising
 // over several trailing axes is left out.
 
 import Tensors
@@ -33,9 +33,6 @@ public final class LayerNorm: Module {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.shape.last == weight.count,
                      "LayerNorm: input \(input.shape) does not end in \(weight.count) features")
-        let last = input.rank - 1
-        let centred = input - input.mean(axis: last, keepDims: true)
-        let variance = (centred * centred).mean(axis: last, keepDims: true)
-        return centred / (variance + eps).sqrt() * weight + bias
+        return Tensor.layerNorm(input, weight: weight, bias: bias, eps: eps)
     }
 }

@@ -107,25 +107,16 @@ extension OptimizerSettings {
         switch self {
         case let .sgd(momentum, dampening, nesterov, weightDecay):
             let lr = Float(learningRate), wd = Float(weightDecay)
-            let mu = Float(momentum), keep = Float(1 - dampening)
             if momentum == 0 {
-                for i in 0..<n {
-                    let gi = wd != 0 ? g[i] + wd * p[i] : g[i]
-                    p[i] = p[i] + (-lr) * gi
-                }
+                UpdateKernels.sgd(n: n, p: p, g: g, lr: lr, wd: wd)
             } else {
+                // First step: the buffer is a copy of the gradient (no dampening), as in PyTorch.
                 let first = state.buffers.isEmpty
                 if first { state.buffers = [[Float](repeating: 0, count: n)] }
                 precondition(state.buffers[0].count == n, "optimizer state has \(state.buffers[0].count) elements, parameter \(n)")
                 state.buffers[0].withUnsafeMutableBufferPointer { bufp in
-                    let b = bufp.baseAddress!
-                    for i in 0..<n {
-                        let gi = wd != 0 ? g[i] + wd * p[i] : g[i]
-                        // First step: the buffer is a copy of the gradient (no dampening), as in PyTorch.
-                        b[i] = first ? gi : b[i] * mu + keep * gi
-                        let d = nesterov ? gi + mu * b[i] : b[i]
-                        p[i] = p[i] + (-lr) * d
-                    }
+                    UpdateKernels.sgdMomentum(n: n, p: p, g: g, b: bufp.baseAddress!, lr: lr, wd: wd,
+                                              mu: Float(momentum), keep: Float(1 - dampening), first: first, nesterov: nesterov)
                 }
             }
             state.step += 1
@@ -139,28 +130,18 @@ extension OptimizerSettings {
             let t = Double(state.step)
             // Bias corrections are scalars, computed in Double as PyTorch does in Python.
             let bc1 = 1 - pow(beta1, t), bc2 = 1 - pow(beta2, t)
-            let stepSize = Float(learningRate / bc1)
-            let bc2Sqrt = Float(bc2.squareRoot())
-            let w1 = Float(1 - beta1), b2 = Float(beta2), w2 = Float(1 - beta2)
-            let epsF = Float(eps), wd = Float(weightDecay)
-            let shrink = Float(1 - learningRate * weightDecay)
+            // Adam: L2 term on the gradient; AdamW: the parameter shrinks by lr·λ before the step.
+            let l2 = decoupled ? 0 : Float(weightDecay)
+            let shrink = decoupled ? Float(1 - learningRate * weightDecay) : 1
             // Move the moments out of the state so each buffer stays uniquely referenced.
             var first = state.buffers[0], second = state.buffers[1]
             state.buffers = []
             defer { state.buffers = [first, second] }
             first.withUnsafeMutableBufferPointer { mp in
                 second.withUnsafeMutableBufferPointer { vp in
-                    let m = mp.baseAddress!, v = vp.baseAddress!
-                    for i in 0..<n {
-                        var gi = g[i]
-                        if weightDecay != 0 {
-                            if decoupled { p[i] = p[i] * shrink } else { gi = gi + wd * p[i] }
-                        }
-                        m[i] = m[i] + w1 * (gi - m[i])            // exp_avg.lerp_(grad, 1 - β1)
-                        v[i] = v[i] * b2 + w2 * (gi * gi)         // exp_avg_sq.mul_(β2).addcmul_(g, g, 1 - β2)
-                        let denom = v[i].squareRoot() / bc2Sqrt + epsF
-                        p[i] = p[i] + (-stepSize) * (m[i] / denom)
-                    }
+                    UpdateKernels.adam(n: n, p: p, g: g, m: mp.baseAddress!, v: vp.baseAddress!, l2: l2, shrink: shrink,
+                                       w1: Float(1 - beta1), b2: Float(beta2), w2: Float(1 - beta2),
+                                       bc2Sqrt: Float(bc2.squareRoot()), eps: Float(eps), stepSize: Float(learningRate / bc1))
                 }
             }
         }

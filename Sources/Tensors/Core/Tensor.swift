@@ -78,14 +78,22 @@ public final class Tensor {
         Tensor(shape: shape, repeating: 1, requiresGrad: requiresGrad)
     }
 
-    /// Uniform samples in `low..<high` drawn from `generator`.
+    /// Uniform samples in `low..<high` drawn from `generator` (24 random bits per value).
     public static func uniform<G: RandomNumberGenerator>(
         _ shape: [Int], low: Float, high: Float, using generator: inout G, requiresGrad: Bool = false
     ) -> Tensor {
         let n = elementCount(shape)
         let s = TensorStorage(uninitializedCount: n)
-        for i in 0..<n { s.base[i] = Float.random(in: low..<high, using: &generator) }
+        let width = high - low
+        for i in 0..<n { s.base[i] = low + width * unitFloat(generator.next()) }
         return Tensor(shape: shape, storage: s, requiresGrad: requiresGrad)
+    }
+
+    /// A uniform value in [0, 1) from the top 24 bits of a random word (one generator call per
+    /// value: the generic `Float.random(in:using:)` is several times slower across modules).
+    @inline(__always)
+    static func unitFloat(_ bits: UInt64) -> Float {
+        Float(bits >> 40) * 0x1p-24
     }
 
     /// Standard-normal samples (Box–Muller) times `std`, drawn from `generator`.
@@ -96,8 +104,8 @@ public final class Tensor {
         let s = TensorStorage(uninitializedCount: n)
         var i = 0
         while i < n {
-            let u1 = Float.random(in: Float.ulpOfOne..<1, using: &generator)
-            let u2 = Float.random(in: 0..<1, using: &generator)
+            let u1 = 1 - unitFloat(generator.next())   // in (0, 1]: log stays finite
+            let u2 = unitFloat(generator.next())
             let r = (-2 * logf(u1)).squareRoot() * std
             s.base[i] = r * cosf(2 * .pi * u2)
             if i + 1 < n { s.base[i + 1] = r * sinf(2 * .pi * u2) }
