@@ -43,14 +43,14 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["Search"]),
 
         // Edges: protocol over ZeroMQ, durable store.
-        .target(name: "Wire", dependencies: ["CZeroMQ", "Search"]),
+        .target(name: "Wire", dependencies: ["CZeroMQ", "Search"], exclude: ["README.md"]),
         .target(name: "Store", dependencies: ["Search", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // Long-running processes.
         .target(name: "Runtime", dependencies: [
             "Search", "Wire", "Store", "FineTune",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
 
         .executableTarget(name: "RungCLI", dependencies: [
             "Tensors", "FineTune", "Search", "Simulator", "Wire", "Store", "Runtime",
@@ -64,7 +64,9 @@ let package = Package(
             "Search", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Search"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Search"]),
+        .testTarget(name: "WireTests", dependencies: [
+            "Wire", "Search", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search"]),
     ]

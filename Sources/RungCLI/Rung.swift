@@ -9,6 +9,14 @@ struct Rung: AsyncParsableCommand {
         subcommands: [
             TrainCommand.self,
             TrainTextCommand.self,
+            CoordinatorCommand.self,
+            WorkerCommand.self,
+            RunTrialCommand.self,
+            DemoCommand.self,
+            BenchCoordinatorCommand.self,
+            BenchWireCommand.self,
+            StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
+            BenchStoreCommand.self,
             BenchCommand.self,
         ])
 }

@@ -1,0 +1,168 @@
+// `rung bench-coordinator`: REPORT ingestion over real ZeroMQ with durability on. A coordinator
+// (in this process, its own thread) and K workers (DEALER sockets on their own threads) on loopback;
+// each worker says HELLO, takes its ASSIGN and sends its share of REPORTs, then a STATUS whose reply
+// marks that every REPORT before it was journaled and committed to SQLite. Prints messages/s.
+import ArgumentParser
+import Foundation
+import Runtime
+import Search
+import Store
+import Wire
+
+struct BenchCoordinatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-coordinator",
+        abstract: "Measure REPORT ingestion of a coordinator over ZeroMQ with the journal and SQLite store on.")
+
+    @Option(help: "REPORT messages in total.")
+    var reports = 200_000
+
+    @Option(help: "Worker connections sending them.")
+    var workers = 4
+
+    @Flag(help: "Sync the journal on every batch as well (machine-crash durability).")
+    var fsync = false
+
+    @Option(help: "Instead: run this many no-op trials (ASSIGN → REPORT → DONE, no child process) and print trials/s.")
+    var noopTrials: Int?
+
+    func run() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("rung-bench-coordinator-\(getpid())")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let studyFile = root.appendingPathComponent("study.yaml")
+        if let n = noopTrials {
+            try await noop(trials: n, root: root, studyFile: studyFile)
+            return
+        }
+        try """
+        name: bench
+        trials: \(workers)
+        objective: {metric: acc, direction: maximize}
+        budget: {resource: epochs, min_resource: 1, max_resource: 9, reduction_factor: 3}
+        space: {lr: {type: loguniform, low: 1e-4, high: 1e-1}}
+        task: {command: ["/bin/true"]}
+        """.write(to: studyFile, atomically: true, encoding: .utf8)
+        let endpoints = try LoopbackEndpoints()
+        var options = CoordinatorOptions(studyFile: studyFile, directory: root.appendingPathComponent("run"))
+        options.bind = endpoints.routerURL
+        options.publish = endpoints.publishURL
+        options.exitWhenComplete = false
+        options.fsync = fsync
+        options.leaseTimeout = 600
+        let coordinator = try CoordinatorProcess(options: options)
+        let serving = Task { try await runOnThread { try coordinator.run() } }
+        let perWorker = reports / workers
+        let started = Date()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<workers {
+                group.addTask {
+                    try await runOnThread { try Self.sendReports(to: endpoints.routerURL, name: "bench-\(w)", count: perWorker) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seconds = Date().timeIntervalSince(started)
+        coordinator.requestStop()
+        try await serving.value
+        let store = try StudyStore.open(coordinator.directory, role: .reader)
+        let stored = try store.summary().reportCount
+        print(String(format: "REPORT ingestion: %d messages from %d workers in %.2f s = %.0f messages/s (journal%@ + SQLite WAL, one transaction per batch); %d epoch rows stored",
+                     perWorker * workers, workers, seconds, Double(perWorker * workers) / seconds,
+                     fsync ? " fsync" : "", stored))
+        guard stored == perWorker * workers else {
+            throw ValidationError("expected \(perWorker * workers) stored reports, found \(stored)")
+        }
+    }
+
+    /// No-op trials: a one-rung study (every trial runs 0 → 1) whose workers answer each ASSIGN at
+    /// once with its REPORT and DONE. Measures the coordinator's whole per-trial path: engine
+    /// decision, journal, SQLite, sockets.
+    func noop(trials: Int, root: URL, studyFile: URL) async throws {
+        try """
+        name: noop
+        trials: \(trials)
+        objective: {metric: value, direction: minimize}
+        budget: {resource: epochs, min_resource: 1, max_resource: 1, reduction_factor: 3}
+        scheduler: none
+        space: {x: {type: uniform, low: -5, high: 5}}
+        task: {command: ["/bin/true"]}
+        """.write(to: studyFile, atomically: true, encoding: .utf8)
+        let endpoints = try LoopbackEndpoints()
+        var options = CoordinatorOptions(studyFile: studyFile, directory: root.appendingPathComponent("run"))
+        options.bind = endpoints.routerURL
+        options.publish = endpoints.publishURL
+        options.fsync = fsync
+        options.leaseTimeout = 600
+        let coordinator = try CoordinatorProcess(options: options)
+        let started = Date()
+        let serving = Task { try await runOnThread { try coordinator.run() } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<workers {
+                group.addTask { try await runOnThread { try Self.answerAssignments(endpoints.routerURL, name: "noop-\(w)") } }
+            }
+            try await group.waitForAll()
+        }
+        try await serving.value
+        let seconds = Date().timeIntervalSince(started)
+        let done = try StudyStore.open(coordinator.directory, role: .reader).trials().filter { $0.state == .completed }.count
+        print(String(format: "no-op trials: %d completed by %d workers in %.2f s = %.1f trials/s (journal%@ + SQLite WAL)",
+                     done, workers, seconds, Double(done) / seconds, fsync ? " fsync" : ""))
+    }
+
+    /// A worker that completes every assignment at once, until SHUTDOWN.
+    static func answerAssignments(_ endpoint: String, name: String) throws {
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 1000), .routingID(Data(name.utf8))])
+        defer { socket.close() }
+        try socket.connect(endpoint)
+        try socket.send(.hello(Hello(name: name, host: "bench", pid: Int(getpid()), slots: 1)))
+        while true {
+            guard let m = try socket.receiveMessage(timeout: .seconds(30)) else {
+                throw ValidationError("\(name): nothing from the coordinator for 30 s")
+            }
+            switch m {
+            case .assign(let a):
+                let x = a.config["x"]?.numeric ?? 0
+                try socket.send(.report(Report(trial: a.trial, attempt: a.attempt, seq: 1, resource: a.toResource,
+                                               metrics: ["value": x * x], atRung: true)))
+                try socket.send(.done(Done(trial: a.trial, attempt: a.attempt, seq: 2, resource: a.toResource)))
+            case .shutdown:
+                return
+            default:
+                break
+            }
+        }
+    }
+
+    /// One worker: HELLO, wait for its ASSIGN, send `count` REPORTs, then STATUS and wait for the reply.
+    static func sendReports(to endpoint: String, name: String, count: Int) throws {
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 1000), .sendHighWaterMark(0),
+                                                               .routingID(Data(name.utf8))])
+        defer { socket.close() }
+        try socket.connect(endpoint)
+        try socket.send(.hello(Hello(name: name, host: "bench", pid: Int(getpid()), slots: 1)))
+        var assign: Assign?
+        while assign == nil {
+            guard let m = try socket.receiveMessage(timeout: .seconds(10)) else {
+                throw ValidationError("\(name): no ASSIGN within 10 s")
+            }
+            if case .assign(let a) = m { assign = a }
+        }
+        let a = assign!
+        for i in 1...count {
+            // Between the assignment's start and its first milestone: journaled and stored, no engine event.
+            let resource = a.fromResource + 0.5 * Double(i) / Double(count + 1)
+            try socket.send(.report(Report(trial: a.trial, attempt: a.attempt, seq: i, resource: resource,
+                                           metrics: ["acc": 0.5, "loss": 0.7], atRung: false)))
+        }
+        try socket.send(.status(StatusRequest()))
+        while true {
+            guard let m = try socket.receiveMessage(timeout: .seconds(120)) else {
+                throw ValidationError("\(name): no STATUS_REPLY within 120 s")
+            }
+            if case .statusReply = m { return }
+        }
+    }
+}

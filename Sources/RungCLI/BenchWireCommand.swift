@@ -1,0 +1,86 @@
+// `rung bench-wire`: the transport's figures — one-way throughput and round-trip latency of Rung's
+// envelope over real tcp loopback — beside libzmq's own raw figure from the same run, as ratios.
+// Leaves out durability (the coordinator's REPORT ingestion benchmark measures that).
+
+import ArgumentParser
+import Foundation
+import Wire
+
+struct BenchWireCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-wire",
+        abstract: "Measure ZeroMQ transport throughput and latency: Rung's envelope against raw libzmq.",
+        discussion: """
+            Runs DEALER→ROUTER over tcp://127.0.0.1 on a free port, in one process with a sender \
+            thread and a receiver thread. One-way: messages per second counted by the receiver from \
+            the first message to the last; envelope figures include JSON encoding on the sender and \
+            decoding on the receiver. Round trip: a DEALER sends, the ROUTER decodes and answers \
+            (STOP for envelope payloads, an echo for raw), p50/p99 over all round trips.
+            """)
+
+    @Option(name: .long, help: "Messages per one-way run.")
+    var messages: Int = 200_000
+
+    @Option(name: .long, help: "Round trips per latency run.")
+    var roundTrips: Int = 20_000
+
+    @Option(name: .long, help: "Repeat each one-way run this many times and keep the best.")
+    var repeats: Int = 3
+
+    @Flag(name: .long, help: "Only time the envelope codec (encode and decode, no sockets).")
+    var codecOnly = false
+
+    func validate() throws {
+        guard messages >= 2 else { throw ValidationError("--messages is \(messages), but must be ≥ 2") }
+        guard roundTrips >= 1 else { throw ValidationError("--round-trips is \(roundTrips), but must be ≥ 1") }
+        guard repeats >= 1 else { throw ValidationError("--repeats is \(repeats), but must be ≥ 1") }
+    }
+
+    func run() throws {
+        if codecOnly { return try printCodec() }
+        let v = ZMQContext.libraryVersion
+        print("libzmq \(v.major).\(v.minor).\(v.patch), tcp loopback, DEALER→ROUTER, \(messages) messages × best of \(repeats)")
+        print("")
+        print(pad("one-way throughput", 28) + pad("bytes/msg", 11) + pad("msg/s", 14) + pad("MB/s", 9) + "vs raw")
+        var raw = 0.0
+        for payload in BenchPayload.allCases {
+            var best: ThroughputFigure?
+            for _ in 0..<repeats {
+                let f = try WireBenchmark.oneWay(payload, messages: messages)
+                if best == nil || f.rate > best!.rate { best = f }
+            }
+            let f = best!
+            if payload == .raw100 { raw = f.rate }
+            let mb = f.rate * Double(f.bytesPerMessage) / 1e6
+            print(pad(payload.rawValue, 28) + pad("\(f.bytesPerMessage)", 11) + pad(fmt(f.rate, 0), 14)
+                  + pad(fmt(mb, 1), 9) + (payload == .raw100 ? "1" : "1/" + fmt(raw / f.rate, 1)))
+        }
+        print("")
+        try printCodec()
+        print("")
+        print(pad("round trip", 28) + pad("p50 µs", 11) + pad("p99 µs", 14) + "mean µs")
+        for payload in BenchPayload.allCases {
+            let l = try WireBenchmark.roundTrip(payload, count: roundTrips)
+            print(pad(payload.rawValue, 28) + pad(fmt(l.p50, 1), 11) + pad(fmt(l.p99, 1), 14) + fmt(l.mean, 1))
+        }
+    }
+
+    private func printCodec() throws {
+        print(pad("envelope codec alone", 28) + pad("encode ns", 11) + "decode ns")
+        for payload in [BenchPayload.envelope100, .report] {
+            let c = try WireBenchmark.codec(payload, count: min(messages, 100_000))
+            print(pad(payload.rawValue, 28) + pad(fmt(c.encode, 0), 11) + fmt(c.decode, 0))
+        }
+    }
+
+    private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+    private func fmt(_ x: Double, _ digits: Int) -> String {
+        var s = String(format: "%.\(digits)f", x)
+        if digits == 0 {  // thousands separators for rates
+            var out = ""
+            for (i, c) in s.reversed().enumerated() { if i > 0 && i % 3 == 0 { out.append(",") }; out.append(c) }
+            s = String(out.reversed())
+        }
+        return s
+    }
+}

@@ -1,0 +1,48 @@
+// `rung worker`: connects to a coordinator and runs the trials it hands out, each in a child process.
+import ArgumentParser
+import Foundation
+import Runtime
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run trials for a coordinator, each in a child process.",
+        discussion: """
+            The worker streams each trial's metrics and log lines, keeps checkpoints in --cache and uploads \
+            them to the coordinator at every pause. It reconnects when the coordinator restarts. On SIGTERM \
+            or Ctrl-C it stops its trials and leaves; the coordinator queues them again.
+            """)
+
+    @Option(help: "The coordinator's ROUTER endpoint.")
+    var connect = "tcp://127.0.0.1:5555"
+
+    @Option(help: "Trials to run at once.")
+    var slots = 1
+
+    @Option(help: "Worker name, unique per study (default: host-pid).")
+    var name: String?
+
+    @Option(help: "Checkpoint cache directory (default: a folder in the temporary directory).")
+    var cache: String?
+
+    @Option(help: "Seconds between SIGTERM and SIGKILL when a trial is stopped.")
+    var stopGrace = 5.0
+
+    func validate() throws {
+        guard slots >= 1 else { throw ValidationError("--slots is \(slots); it must be at least 1") }
+    }
+
+    func run() async throws {
+        let name = self.name ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+        let cacheURL = cache.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("rung-worker-\(name)", isDirectory: true)
+        var options = WorkerOptions(connect: connect, slots: slots, name: name, cache: cacheURL,
+                                    rungExecutable: currentExecutablePath())
+        options.stopGrace = stopGrace
+        let worker = WorkerProcess(options: options)
+        FileHandle.standardError.write(Data("rung worker \(name): \(slots) slot(s), coordinator \(connect), cache \(cacheURL.path)\n".utf8))
+        let signals = onTerminationSignals { _ in worker.requestStop() }
+        try await runOnThread { try worker.run() }
+        _ = signals
+    }
+}

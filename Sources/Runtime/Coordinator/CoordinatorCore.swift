@@ -1,0 +1,324 @@
+// The coordinator as a pure state machine: workers, slots, leases, attempts, dedupe and checkpoint
+// holders around the search engine. `handle(_:now:)` returns actions (persist, send, publish) in the
+// order the process must perform them: every record is persisted before the replies that follow it.
+// Leaves out sockets, the store and clocks (the process injects `now`); dispatching lives in
+// CoordinatorCore+Dispatch.swift.
+import Search
+
+/// Where a trial stands, as the coordinator sees it.
+public enum TrialPhase: Hashable, Codable, Sendable {
+    /// Decided by the engine, waiting for a slot (and, for a resume, its checkpoint).
+    case queued
+    /// An attempt is running on a worker.
+    case running
+    /// Paused at a rung with a checkpoint; the engine may promote it.
+    case paused(resource: Double)
+    /// Its worker vanished; the engine will resume it as a new attempt.
+    case lost
+    /// Reached the maximum resource.
+    case completed
+    /// Stopped by the engine (lost its rung).
+    case stopped
+    /// Failed for good.
+    case failed(reason: String)
+
+    /// True once the trial will never run again.
+    public var isFinal: Bool {
+        switch self {
+        case .completed, .stopped, .failed: return true
+        default: return false
+        }
+    }
+}
+
+/// The coordinator's bookkeeping for one trial.
+public struct TrialBook: Hashable, Sendable {
+    /// Where the trial stands.
+    public var state: TrialPhase = .queued
+    /// The latest assignment (the one running, or the one that ran last).
+    public var assignment: Assignment
+    /// The last attempt number handed out (0 before the first).
+    public var attempt: Int = 0
+    /// The worker of the attempt occupying a slot, if any (it may be ending after STOP); that
+    /// attempt is `attempt`.
+    public var liveWorker: WorkerName?
+    /// The highest report sequence number accepted from the current attempt.
+    public var lastSeq: Int = 0
+    /// The report at the assignment's `toResource`, held back until the attempt ends (pause or
+    /// completion), so the engine learns of a pause only once its checkpoint exists.
+    public var pendingMilestone: EpochReport?
+    /// The resource of the latest checkpoint, if any.
+    public var checkpointResource: Double?
+    /// Workers whose caches hold that checkpoint.
+    public var checkpointHolders: Set<WorkerName> = []
+    /// Whether the coordinator's artifact store holds that checkpoint.
+    public var checkpointStored = false
+
+    /// The attempt occupying a worker slot, if any.
+    public var live: (worker: WorkerName, attempt: Int)? { liveWorker.map { ($0, attempt) } }
+
+    init(assignment: Assignment) { self.assignment = assignment }
+}
+
+/// A connected (or, after a restart, remembered) worker.
+public struct WorkerBook: Hashable, Sendable {
+    /// Slots it offered in HELLO (0 until it says HELLO).
+    public var slots: Int
+    /// Attempts it is running.
+    public var running: Set<AttemptRef>
+    /// When it was last heard from.
+    public var lastSeen: Double
+    /// False for a worker remembered from the journal that has not said HELLO since the restart.
+    public var introduced: Bool
+    /// Free slots.
+    public var idle: Int { introduced ? max(0, slots - running.count) : 0 }
+}
+
+/// The coordinator's state machine (STYLE.md: value type, `mutating handle -> [Action]`).
+public struct CoordinatorCore<Engine: SearchDriving> {
+    /// Settings fixed for a study.
+    public struct Settings: Hashable, Sendable {
+        /// The metric whose value goes to the engine (the study's objective, as measured).
+        public var objective: String
+        /// A worker silent for longer than this (seconds) is dead; its attempts are lost.
+        public var leaseTimeout: Double
+        /// How often (seconds) `.tick` is passed on to the engine (each is journaled).
+        public var engineTickInterval: Double
+        /// The study's maximum resource R: an assignment up to it completes its trial.
+        public var maxResource: Double
+        public init(objective: String, maxResource: Double, leaseTimeout: Double = 10, engineTickInterval: Double = 30) {
+            self.objective = objective; self.maxResource = maxResource
+            self.leaseTimeout = leaseTimeout; self.engineTickInterval = engineTickInterval
+        }
+    }
+
+    /// The search engine being driven.
+    public private(set) var engine: Engine
+    /// The study's settings.
+    public let settings: Settings
+    /// Every trial the engine has decided on.
+    public internal(set) var trials: [TrialID: TrialBook] = [:]
+    /// Assignments waiting for a slot, in decision order.
+    public internal(set) var queue: [Assignment] = []
+    /// Workers known now.
+    public internal(set) var workers: [WorkerName: WorkerBook] = [:]
+    /// True once the engine said the study is complete.
+    public internal(set) var isComplete = false
+    var lastEngineTick: Double
+    /// The engine's last answer to `.slotFree` started nothing and no other event has reached it
+    /// since: asking again would only add another `.slotFree` to the journal.
+    var engineWaiting = false
+
+    /// A coordinator for a new study.
+    public init(engine: Engine, settings: Settings, now: Double = 0) {
+        self.engine = engine; self.settings = settings; self.lastEngineTick = now
+    }
+
+    /// Rebuilds the coordinator from its journal: the engine replays the `.engine` records (its
+    /// decisions are already in the journal as later records) and the bookkeeping folds the rest.
+    /// Workers that were running attempts are remembered until they say HELLO again or their lease
+    /// runs out (counted from `now`).
+    public static func restore(engine: Engine, settings: Settings, journal: some Sequence<JournalRecord>,
+                               now: Double) -> CoordinatorCore {
+        var core = CoordinatorCore(engine: engine, settings: settings, now: now)
+        for record in journal {
+            if case .engine(let event, let at) = record {
+                _ = core.engine.handle(event, now: at)
+            } else {
+                core.apply(record, now: now)
+            }
+        }
+        return core
+    }
+
+    /// Handles one input at time `now` and returns what to do, in order.
+    public mutating func handle(_ input: CoordinatorInput, now: Double) -> [CoordinatorAction] {
+        var out: [CoordinatorAction] = []
+        switch input {
+        case .hello(let w, let slots, let running):
+            hello(w, slots: slots, running: running, now: now, &out)
+        case .heartbeat(let w, let running):
+            guard touch(w, now: now, &out) else { break }
+            for ref in running where !isLive(ref, on: w) {
+                out.append(.send(w, .stop(ref)))
+            }
+        case .report(let w, let report):
+            guard touch(w, now: now, &out) else { break }
+            accept(report, from: w, now: now, &out)
+        case .ended(let w, let ref, let outcome):
+            guard touch(w, now: now, &out) else { break }
+            end(ref, outcome, from: w, now: now, &out)
+        case .checkpointStored(let trial, let resource):
+            record(.checkpointStored(trial: trial, resource: resource), now: now, &out)
+        case .goodbye(let w):
+            if workers[w] != nil { retire(w, now: now, &out) }
+        case .tick:
+            let dead = workers.filter { now - $0.value.lastSeen > settings.leaseTimeout }.keys.sorted()
+            for w in dead { retire(w, now: now, &out) }
+            if now - lastEngineTick >= settings.engineTickInterval, !isComplete {
+                lastEngineTick = now
+                decide(feed(.tick, now: now, &out), now: now, &out)
+            }
+        }
+        dispatch(now: now, &out)
+        return out
+    }
+
+    // MARK: - Inputs
+
+    private mutating func hello(_ w: WorkerName, slots: Int, running: [AttemptRef], now: Double,
+                                _ out: inout [CoordinatorAction]) {
+        let remembered = workers[w]?.running ?? []
+        workers[w] = WorkerBook(slots: max(0, slots), running: remembered, lastSeen: now, introduced: true)
+        out.append(.publish(.workerJoined(w, slots: slots)))
+        let claimed = Set(running)
+        for ref in remembered.sorted(by: { $0.trial < $1.trial }) where !claimed.contains(ref) {
+            lose(ref, worker: w, now: now, &out)
+        }
+        for ref in running where !isLive(ref, on: w) {
+            out.append(.send(w, .stop(ref)))
+        }
+    }
+
+    /// Marks `w` as heard from; refuses a worker that has not said HELLO.
+    private mutating func touch(_ w: WorkerName, now: Double, _ out: inout [CoordinatorAction]) -> Bool {
+        guard workers[w]?.introduced == true else {
+            out.append(.refuse(w, .unknownWorker(w)))
+            return false
+        }
+        workers[w]!.lastSeen = now
+        return true
+    }
+
+    private func isLive(_ ref: AttemptRef, on w: WorkerName) -> Bool {
+        guard let book = trials[ref.trial], let live = book.live else { return false }
+        return live.worker == w && live.attempt == ref.attempt
+    }
+
+    private mutating func accept(_ report: EpochReport, from w: WorkerName, now: Double,
+                                 _ out: inout [CoordinatorAction]) {
+        let ref = report.ref
+        guard isLive(ref, on: w), let book = trials[ref.trial] else {
+            out.append(.refuse(w, .supersededAttempt(ref, current: trials[ref.trial]?.live?.attempt)))
+            out.append(.send(w, .stop(ref)))
+            return
+        }
+        guard report.seq > book.lastSeq else { return }  // a duplicate: already recorded
+        record(.epoch(report), now: now, &out)
+        out.append(.publish(.epoch(report)))
+        guard book.state == .running else { return }  // stopping or failing: data only
+        let a = book.assignment
+        let isMilestone = a.reportAt.contains { same($0, report.resource) }
+        guard isMilestone, !same(report.resource, a.toResource) else { return }
+        guard let value = report.metrics[settings.objective] else {
+            failTrial(ref.trial, reason: missingObjective(report.resource), now: now, &out)
+            stopLive(ref, on: w, now: now, &out)
+            return
+        }
+        let event = SearchEvent.reported(trial: ref.trial, resource: report.resource, value: value,
+                                         metrics: report.metrics)
+        decide(feed(event, now: now, &out), now: now, &out)
+    }
+
+    private mutating func end(_ ref: AttemptRef, _ outcome: AttemptEnd, from w: WorkerName, now: Double,
+                              _ out: inout [CoordinatorAction]) {
+        guard let book = trials[ref.trial] else {
+            out.append(.refuse(w, .invalid("trial \(ref.trial) is not part of this study")))
+            return
+        }
+        guard isLive(ref, on: w) else {
+            // A resend of an end already recorded (after a reconnect) or a stale attempt: no effect.
+            if ref.attempt > book.attempt {
+                out.append(.refuse(w, .supersededAttempt(ref, current: book.live?.attempt)))
+            }
+            return
+        }
+        guard book.state == .running else {
+            record(.ended(ref, outcome), now: now, &out)  // it was stopping or failing: slot freed
+            return
+        }
+        let a = book.assignment
+        var outcome = outcome
+        if case .paused(let r) = outcome, r >= settings.maxResource - 1e-9 { outcome = .completed }
+        switch outcome {
+        case .stopped:
+            // Stopped without being asked (the worker is shutting down): run it again elsewhere.
+            lose(ref, worker: w, now: now, &out)
+        case .failed(let reason):
+            record(.ended(ref, outcome), now: now, &out)
+            failTrial(ref.trial, reason: reason, now: now, &out)
+        case .paused, .completed:
+            let needsMilestone = a.reportAt.contains { same($0, a.toResource) }
+            let milestone = book.pendingMilestone
+            if case .paused(let r) = outcome, !same(r, a.toResource) {
+                record(.ended(ref, .failed(reason: "paused at \(r), expected \(a.toResource)")), now: now, &out)
+                failTrial(ref.trial, reason: "paused at resource \(r) but was assigned up to \(a.toResource)", now: now, &out)
+                return
+            }
+            if needsMilestone, milestone?.metrics[settings.objective] == nil {
+                let reason = missingObjective(a.toResource)
+                record(.ended(ref, .failed(reason: reason)), now: now, &out)
+                failTrial(ref.trial, reason: reason, now: now, &out)
+                return
+            }
+            record(.ended(ref, outcome), now: now, &out)
+            if case .paused(let r) = outcome {
+                record(.checkpointHeld(trial: ref.trial, resource: r, worker: w), now: now, &out)
+                out.append(.publish(.paused(ref, resource: r)))
+            } else {
+                out.append(.publish(.completed(ref)))
+            }
+            if let m = milestone, let value = m.metrics[settings.objective] {
+                let event = SearchEvent.reported(trial: ref.trial, resource: a.toResource, value: value,
+                                                 metrics: m.metrics)
+                decide(feed(event, now: now, &out), now: now, &out)
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func missingObjective(_ resource: Double) -> String {
+        "the report at resource \(resource) has no value for the objective '\(settings.objective)'"
+    }
+
+    /// Removes a worker (lease expired or goodbye): its attempts are lost.
+    private mutating func retire(_ w: WorkerName, now: Double, _ out: inout [CoordinatorAction]) {
+        for ref in (workers[w]?.running ?? []).sorted(by: { $0.trial < $1.trial }) {
+            lose(ref, worker: w, now: now, &out)
+        }
+        workers[w] = nil
+        out.append(.publish(.workerLeft(w)))
+    }
+
+    private mutating func lose(_ ref: AttemptRef, worker w: WorkerName, now: Double, _ out: inout [CoordinatorAction]) {
+        let wasRunning = trials[ref.trial]?.state == .running
+        record(.lost(ref, worker: w), now: now, &out)
+        out.append(.publish(.lost(ref, worker: w)))
+        guard wasRunning else { return }
+        out.append(.publish(.requeued(ref.trial)))
+        decide(feed(.lost(trial: ref.trial), now: now, &out), now: now, &out)
+    }
+
+    private mutating func failTrial(_ t: TrialID, reason: String, now: Double, _ out: inout [CoordinatorAction]) {
+        record(.failed(t, reason: reason), now: now, &out)
+        out.append(.publish(.failed(t, reason: reason)))
+        decide(feed(.failed(trial: t, reason: reason), now: now, &out), now: now, &out)
+    }
+
+    /// Journals an engine event, then feeds it.
+    mutating func feed(_ event: SearchEvent, now: Double, _ out: inout [CoordinatorAction]) -> [Decision] {
+        out.append(.persist(.engine(event, at: now)))
+        if event != .slotFree { engineWaiting = false }
+        return engine.handle(event, now: now)
+    }
+
+    /// Journals a record and applies it to the bookkeeping.
+    mutating func record(_ r: JournalRecord, now: Double, _ out: inout [CoordinatorAction]) {
+        out.append(.persist(r))
+        apply(r, now: now)
+    }
+}
+
+/// Resources are epochs counted as Doubles: equal within a small tolerance.
+func same(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-9 * max(1, abs(a), abs(b)) }

@@ -1,0 +1,396 @@
+// The coordinator process: a ROUTER for workers and clients, a PUB for live events, the study
+// store and the journal around the pure `CoordinatorCore`. One thread owns the sockets: it drains
+// messages in batches, feeds the state machine, commits the batch (journal, then one store
+// transaction), and only then sends replies and publishes. Leaves out client queries
+// (CoordinatorProcess+Clients.swift) and the CLI (RungCLI).
+import Foundation
+import Search
+import Store
+import Synchronization
+import Wire
+
+/// How to run a coordinator.
+public struct CoordinatorOptions: Sendable {
+    /// The study file (nil: the copy in `directory`, when restarting).
+    public var studyFile: URL?
+    /// The study directory (`runs/<name>`); nil: `runs/<study name>`.
+    public var directory: URL?
+    /// ROUTER endpoint for workers and clients.
+    public var bind = "tcp://*:5555"
+    /// PUB endpoint for live events.
+    public var publish = "tcp://*:5556"
+    /// Seconds between a worker's heartbeats (told in WELCOME).
+    public var heartbeatInterval = 1.0
+    /// Seconds of silence after which a worker's attempts are lost and queued again.
+    public var leaseTimeout = 6.0
+    /// Leave `run()` once the study is complete (after telling the workers).
+    public var exitWhenComplete = true
+    /// Sync the journal to disk on every batch (survives a machine crash, slower).
+    public var fsync = false
+    public init(studyFile: URL? = nil, directory: URL? = nil) { self.studyFile = studyFile; self.directory = directory }
+}
+
+/// One step of a batch: a state machine action, or a reply that needs no persistence.
+enum Step {
+    case core(CoordinatorAction)
+    case reply(PeerID, Message)
+    case publish(String, Message)
+    /// A worker was heard from (its `last heartbeat` in the store).
+    case seen(WorkerName)
+    /// A log line to store, in its place among the records (the store takes an attempt's lines
+    /// only while the attempt is open, so they must precede its end).
+    case log(LogLine)
+}
+
+/// The coordinator process. `run()` blocks until the study is complete or `requestStop()`.
+public final class CoordinatorProcess: @unchecked Sendable {
+    // @unchecked: every mutable field is touched only by the thread inside `run()`, except
+    // `stopFlag`, which is a Mutex.
+    let options: CoordinatorOptions
+    /// The study being run.
+    public let study: Study
+    /// Its directory.
+    public let directory: StudyDirectory
+    let store: StudyStore
+    let journal: Journal
+    /// The study's task as workers receive it (a built-in task gets `epochs: R` unless it sets it).
+    let workerTask: JSONValue
+    let projection: StoreProjection
+    var core: CoordinatorCore<SearchEngine>
+    let stopFlag = Mutex(false)
+    var peers: [PeerID: WorkerName] = [:]
+    var peerOf: [WorkerName: PeerID] = [:]
+    var hosts: [WorkerName: (host: String, joined: Double, id: Int)] = [:]
+    var uploads: [String: Int] = [:]
+    var nextWorkerNumber = 1
+    /// Called with a line for every scheduler decision (progress display); set before `run()`.
+    public var onEvent: (@Sendable (String) -> Void)?
+    /// How many journal records were read back at start (0 for a new study).
+    public let restoredRecords: Int
+
+    /// Opens or creates the study directory and rebuilds the state from its journal.
+    public init(options: CoordinatorOptions) throws {
+        self.options = options
+        let givenDir = options.directory.map { StudyDirectory($0) }
+        var yaml: String
+        if let file = options.studyFile {
+            do { yaml = try String(contentsOf: file, encoding: .utf8) } catch {
+                throw RuntimeError(.io, "cannot read the study file \(file.path): \(error.localizedDescription)")
+            }
+        } else if let dir = givenDir, dir.isStudyDirectory {
+            yaml = try String(contentsOf: dir.studyFile, encoding: .utf8)
+        } else {
+            throw RuntimeError(.invalidArgument, "give --study FILE (or --dir of an existing study to carry on)")
+        }
+        let parsed = try Study.parse(yaml: yaml, source: options.studyFile?.lastPathComponent ?? "study.yaml")
+        let dir = givenDir ?? StudyDirectory(URL(fileURLWithPath: "runs/\(parsed.name)", isDirectory: true))
+        if dir.isStudyDirectory, let stored = try? String(contentsOf: dir.studyFile, encoding: .utf8), stored != yaml {
+            throw RuntimeError(.invalidArgument, "\(dir.root.path) already holds a study made from a different study file; carry it on with the same file (or only --dir), or choose another --dir")
+        }
+        study = parsed
+        directory = dir
+        var task = parsed.task
+        if case .object(var o) = task, o["builtin"] != nil || o["kind"] == .string("builtin"), o["epochs"] == nil {
+            o["epochs"] = .int(Int(parsed.budget.maxResource.rounded(.up)))
+            task = .object(o)
+        }
+        workerTask = task
+        _ = try TrialTask.parse(json: JSONEncoder().encode(task))  // fail early on a bad task
+        let now = Date().timeIntervalSince1970
+        let info = StudyInfo(name: parsed.name, yaml: yaml, objective: parsed.objective.metric,
+                             direction: parsed.objective.direction == .maximize ? .maximize : .minimize,
+                             created: now, state: .running)
+        store = try StudyStore.openOrCreate(dir, info: info)
+        let journalURL = dir.root.appendingPathComponent("coordinator.journal")
+        let records = try Journal.read(journalURL)
+        restoredRecords = records.count
+        journal = try Journal(url: journalURL, fsync: options.fsync)
+        let settings = CoordinatorCore<SearchEngine>.Settings(
+            objective: parsed.objective.metric, maxResource: parsed.budget.maxResource,
+            leaseTimeout: options.leaseTimeout, engineTickInterval: 10)
+        let engine = SearchEngine(study: parsed)
+        projection = StoreProjection(objective: parsed.objective.metric, rungs: engine.rungs)
+        core = .restore(engine: engine, settings: settings, journal: records, now: now)
+    }
+
+    /// Asks `run()` to return (thread-safe; used on SIGINT/SIGTERM).
+    public func requestStop() { stopFlag.withLock { $0 = true } }
+
+    /// True once the engine said the study is complete.
+    public var isComplete: Bool { core.isComplete }
+
+    /// Serves until the study is complete (with `exitWhenComplete`) or a stop is requested.
+    public func run() throws {
+        let context = try ZMQContext()
+        let limits = Envelope.Limits.standard
+        let router = try ZMQSocket(context, .router, options: [
+            .linger(milliseconds: 500), .maxMessageSize(limits.socketMaxMessageSize),
+            .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000),
+        ])
+        let pub = try ZMQSocket(context, .pub, options: [.linger(milliseconds: 200), .sendHighWaterMark(100_000)])
+        defer { router.close(); pub.close() }
+        try router.bind(options.bind)
+        try pub.bind(options.publish)
+        var lastTick = 0.0
+        var completeAt: Double?
+        while !stopFlag.withLock({ $0 }) {
+            var steps: [Step] = []
+            if let first = try router.receiveRouted(timeout: .milliseconds(50), limits: limits) {
+                var batch = [first]
+                while batch.count < 1024, let next = try router.receiveRouted(wait: false, limits: limits) {
+                    batch.append(next)
+                }
+                let now = Date().timeIntervalSince1970
+                for received in batch { handle(received, now: now, &steps) }
+                try commit(steps, now: now, router: router, pub: pub)
+                steps = []
+            }
+            let now = Date().timeIntervalSince1970
+            if now - lastTick >= 0.25 {
+                lastTick = now
+                steps = core.handle(.tick, now: now).map(Step.core)
+                try commit(steps, now: now, router: router, pub: pub)
+            }
+            if core.isComplete, options.exitWhenComplete {
+                if completeAt == nil { completeAt = now }
+                // Linger a moment so that workers receive SHUTDOWN and resent ends are answered.
+                if now - completeAt! > 1.0 { break }
+            }
+        }
+    }
+
+    /// Turns one received message into steps (and log lines to store).
+    func handle(_ received: RoutedMessage, now: Double, _ steps: inout [Step]) {
+        let peer = received.peer
+        let message: Message
+        switch received.result {
+        case .failure(let error):
+            steps.append(.reply(peer, Envelope.errorReply(for: error, frames: received.frames)))
+            return
+        case .success(let m):
+            message = m
+        }
+        if case .hello(let h) = message {
+            hello(h, peer: peer, now: now, &steps)
+            return
+        }
+        if let answer = clientAnswer(message) {
+            steps.append(.reply(peer, answer))
+            return
+        }
+        guard let name = peers[peer] else {
+            steps.append(.reply(peer, .error(ErrorReply(code: .unknownPeer,
+                message: "this coordinator does not know you (it may have restarted): send HELLO, then resend",
+                regarding: message.type.rawValue))))
+            return
+        }
+        func input(_ i: CoordinatorInput) { steps += core.handle(i, now: now).map(Step.core) }
+        if case .heartbeat = message { steps.append(.seen(name)) }
+        switch message {
+        case .ready:
+            input(.heartbeat(name, running: []))
+        case .heartbeat(let hb):
+            input(.heartbeat(name, running: hb.running.map { AttemptRef(trial: $0.trial, attempt: $0.attempt) }))
+        case .report(let r):
+            input(.report(name, EpochReport(trial: r.trial, attempt: r.attempt, seq: r.seq, resource: r.resource,
+                                            metrics: r.metrics)))
+        case .log(let l):
+            for (i, line) in l.lines.enumerated() {
+                steps.append(.log(LogLine(trial: l.trial, attempt: l.attempt, seq: l.seq * 1000 + i, time: l.time ?? now,
+                                    stream: Store.LogStream(rawValue: l.stream.rawValue) ?? .stdout, text: line)))
+            }
+            steps.append(.publish(Topic.log(study: study.name, trial: l.trial, stream: l.stream), .log(l)))
+        case .paused(let p):
+            input(.ended(name, AttemptRef(trial: p.trial, attempt: p.attempt), .paused(resource: p.resource)))
+        case .done(let d):
+            input(.ended(name, AttemptRef(trial: d.trial, attempt: d.attempt), .completed))
+        case .failed(let f):
+            input(.ended(name, AttemptRef(trial: f.trial, attempt: f.attempt), .failed(reason: f.error)))
+        case .checkpointPut(let chunk):
+            upload(chunk, peer: peer, now: now, &steps)
+        case .checkpointGet(let request):
+            download(request, peer: peer, &steps)
+        case .bye:
+            input(.goodbye(name))
+            peers[peer] = nil
+            peerOf[name] = nil
+        default:
+            steps.append(.reply(peer, .error(ErrorReply(code: .unexpectedMessage,
+                message: "\(message.type.rawValue) is not something a coordinator accepts",
+                regarding: message.type.rawValue))))
+        }
+    }
+
+    private func hello(_ h: Hello, peer: PeerID, now: Double, _ steps: inout [Step]) {
+        guard h.slots >= 1, !h.name.isEmpty else {
+            steps.append(.reply(peer, .error(ErrorReply(code: .malformedBody,
+                message: "HELLO needs a non-empty name and slots ≥ 1; got name '\(h.name)', slots \(h.slots)",
+                regarding: "HELLO"))))
+            return
+        }
+        let name = WorkerName(h.name)
+        if let old = peerOf[name], old != peer { peers[old] = nil }
+        peers[peer] = name
+        peerOf[name] = peer
+        let id = hosts[name]?.id ?? { defer { nextWorkerNumber += 1 }; return nextWorkerNumber }()
+        hosts[name] = (h.host, hosts[name]?.joined ?? now, id)
+        steps.append(.reply(peer, .welcome(Welcome(worker: Wire.WorkerID(id), study: study.name,
+                                                   heartbeatInterval: options.heartbeatInterval,
+                                                   leaseTimeout: options.leaseTimeout))))
+        let running = h.running.map { AttemptRef(trial: $0.trial, attempt: $0.attempt) }
+        steps += core.handle(.hello(name, slots: h.slots, running: running), now: now).map(Step.core)
+    }
+
+    private func upload(_ chunk: CheckpointChunk, peer: PeerID, now: Double, _ steps: inout [Step]) {
+        let key = "\(chunk.trial)/\(chunk.attempt)"
+        let offset = chunk.index == 0 ? 0 : (uploads[key] ?? 0)
+        do {
+            try store.putCheckpointChunk(trial: chunk.trial, attempt: chunk.attempt, offset: offset, data: chunk.bytes)
+            uploads[key] = offset + chunk.bytes.count
+            guard chunk.index == chunk.count - 1 else { return }
+            uploads[key] = nil
+            try store.finishCheckpoint(trial: chunk.trial, attempt: chunk.attempt, resource: chunk.resource,
+                                       bytes: chunk.size, sha256: chunk.sha256, now: now)
+            steps.append(.reply(peer, .checkpointStored(CheckpointStored(checkpoint: chunk.checkpoint, size: chunk.size))))
+            steps += core.handle(.checkpointStored(trial: chunk.trial, resource: chunk.resource), now: now).map(Step.core)
+        } catch {
+            uploads[key] = nil
+            steps.append(.reply(peer, .error(ErrorReply(code: .badCheckpoint, message: "\(error)", regarding: "CHECKPOINT_PUT",
+                                                        trial: chunk.trial, attempt: chunk.attempt))))
+        }
+    }
+
+    private func download(_ request: CheckpointRequest, peer: PeerID, _ steps: inout [Step]) {
+        do {
+            guard let (trial, attempt) = CheckpointName.parse(request.checkpoint),
+                  let record = try store.checkpoint(trial: trial, attempt: attempt) else {
+                throw RuntimeError(.invalidArgument, "checkpoint '\(request.checkpoint)' is not stored here")
+            }
+            let chunk = CheckpointName.chunkBytes
+            let count = max(1, (record.bytes + chunk - 1) / chunk)
+            for index in 0..<count {
+                let bytes = try store.readCheckpointChunk(trial: trial, attempt: attempt, offset: index * chunk, length: chunk)
+                steps.append(.reply(peer, .checkpoint(CheckpointChunk(
+                    checkpoint: request.checkpoint, trial: trial, attempt: attempt, resource: record.resource,
+                    index: index, count: count, size: record.bytes, sha256: record.sha256, bytes: bytes))))
+            }
+        } catch {
+            steps.append(.reply(peer, .error(ErrorReply(code: .badCheckpoint, message: "\(error)", regarding: "CHECKPOINT_GET"))))
+        }
+    }
+
+    /// Persists the batch (journal, then one store transaction), then sends and publishes.
+    func commit(_ steps: [Step], now: Double, router: ZMQSocket, pub: ZMQSocket) throws {
+        guard !steps.isEmpty else { return }
+        var records: [JournalRecord] = []
+        var decisions: [(DecisionRecord, Wire.StudyEvent?)] = []
+        for case .core(let action) in steps {
+            switch action {
+            case .persist(let r): records.append(r)
+            case .publish(let e): if let d = projection.describe(e, now: now) { decisions.append(d) }
+            default: break
+            }
+        }
+        try journal.append(records)
+        let workerRows = steps.compactMap { step -> WorkerRecord? in
+            guard case .core(.publish(.workerJoined(let w, let slots))) = step, let h = hosts[w] else { return nil }
+            return WorkerRecord(id: w.rawValue, name: w.rawValue, host: h.host, slots: slots, lastHeartbeat: now,
+                                state: .active, joined: h.joined)
+        }
+        let left = steps.compactMap { step -> WorkerName? in
+            if case .core(.publish(.workerLeft(let w))) = step { return w } else { return nil }
+        }
+        try store.write { tx in
+            for step in steps {
+                switch step {
+                case .core(.persist(let r)): try projection.project(r, tx, now: now)
+                case .core(.publish(let e)):
+                    if let (d, _) = projection.describe(e, now: now) { _ = try tx.recordDecision(d) }
+                case .log(let l): _ = try tx.recordLog(l)
+                case .seen(let w): try tx.heartbeat(worker: w.rawValue, now: now)
+                default: break
+                }
+            }
+            for w in workerRows { try tx.upsertWorker(w) }
+            for w in left { try tx.setWorkerState(w.rawValue, .left) }
+        }
+        for step in steps {
+            switch step {
+            case .reply(let peer, let m):
+                _ = try? router.send(m, to: peer, wait: false)
+            case .publish(let topic, let m):
+                _ = try? pub.publish(m, topic: topic, wait: false)
+            case .core(.send(let w, let command)):
+                guard let peer = peerOf[w] else { continue }
+                _ = try? router.send(message(for: command), to: peer, wait: false)
+            case .core(.refuse(let w, let refusal)):
+                guard let peer = peerOf[w] else { continue }
+                _ = try? router.send(.error(errorReply(refusal)), to: peer, wait: false)
+            case .core(.persist), .core(.publish), .log, .seen:
+                break
+            }
+        }
+        if let onEvent {
+            for (d, _) in decisions {
+                let who = d.trial.map { "trial \($0.rawValue) " } ?? ""
+                onEvent("\(TimeText.iso(d.time).suffix(12)) \(who)\(d.detail)")
+            }
+        }
+        for (_, event) in decisions {
+            if let e = event { _ = try? pub.publish(.event(e), topic: Topic.event(study: study.name, kind: e.kind), wait: false) }
+        }
+    }
+
+    private func message(for command: WorkerCommand) -> Message {
+        switch command {
+        case .assign(let order):
+            let a = order.assignment
+            var ref: CheckpointRef?
+            if a.fromResource > 0 {
+                if let stored = try? store.latestCheckpoint(a.trial), same(stored.resource, a.fromResource) {
+                    ref = CheckpointRef(id: CheckpointName.id(trial: a.trial, attempt: stored.attempt, resource: stored.resource),
+                                        resource: stored.resource, size: stored.bytes, sha256: stored.sha256)
+                } else {
+                    ref = CheckpointRef(id: "local", resource: a.fromResource, size: 0, sha256: "")
+                }
+            }
+            return .assign(Assign(trial: a.trial, attempt: order.attempt, config: a.config, task: workerTask,
+                                  fromResource: a.fromResource, toResource: a.toResource, reportAt: a.reportAt,
+                                  bracket: a.bracket, final: order.isFinal, checkpoint: ref))
+        case .stop(let ref):
+            return .stop(Stop(trial: ref.trial, attempt: ref.attempt, reason: "stopped by the scheduler"))
+        case .shutdown:
+            return .shutdown(Shutdown(reason: "the study is complete"))
+        }
+    }
+
+    private func errorReply(_ refusal: Refusal) -> ErrorReply {
+        switch refusal {
+        case .unknownWorker:
+            return ErrorReply(code: .unknownPeer, message: refusal.description)
+        case .supersededAttempt(let ref, _):
+            return ErrorReply(code: .staleAttempt, message: refusal.description, trial: ref.trial, attempt: ref.attempt)
+        case .invalid:
+            return ErrorReply(code: .unexpectedMessage, message: refusal.description)
+        }
+    }
+}
+
+/// Checkpoint ids on the wire: `t<trial>-a<attempt>-r<resource>`; chunk size for transfers.
+public enum CheckpointName {
+    /// Bytes per CHECKPOINT_PUT / CHECKPOINT chunk.
+    public static let chunkBytes = 1 << 20
+    /// The id of the checkpoint `attempt` of `trial` wrote at `resource`.
+    public static func id(trial: TrialID, attempt: Int, resource: Double) -> String {
+        "t\(trial.rawValue)-a\(attempt)-r\(resourceLabel(resource))"
+    }
+    /// Trial and attempt of an id, or nil if it is not one.
+    public static func parse(_ id: String) -> (TrialID, Int)? {
+        let parts = id.split(separator: "-")
+        guard parts.count == 3, parts[0].first == "t", parts[1].first == "a",
+              let t = Int(parts[0].dropFirst()), let a = Int(parts[1].dropFirst()) else { return nil }
+        return (TrialID(t), a)
+    }
+}
+
+extension SearchEngine: SearchDriving {}

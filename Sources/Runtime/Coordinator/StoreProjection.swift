@@ -1,0 +1,115 @@
+// How the coordinator's journal records and events become rows of the study store (trials,
+// attempts, rung results, engine events, decisions) and PUB events — the form `rung status`,
+// `rung logs --all` and `rung export` read. Leaves out the journal itself and the sockets.
+import Foundation
+import Search
+import Store
+import Wire
+
+/// Writes journal records and coordinator events into the study store.
+struct StoreProjection {
+    /// The study's objective metric.
+    var objective: String
+    /// The rung milestones (resources), increasing.
+    var rungs: [Double]
+
+    /// Writes one record inside a store transaction at time `now` (wall seconds since 1970).
+    func project(_ record: JournalRecord, _ tx: StoreTransaction, now: Double) throws {
+        switch record {
+        case .engine(let event, let at):
+            try tx.appendEngineEvent(event, now: at)
+        case .queued(let a):
+            try tx.upsertTrial(a.trial, config: a.config, bracket: a.bracket,
+                               state: a.fromResource > 0 ? .promoted : .queued, now: now)
+        case .started(let order, let worker):
+            let a = order.assignment
+            try tx.beginAttempt(a.trial, worker: worker.rawValue, fromResource: a.fromResource,
+                                toResource: a.toResource, now: now)
+        case .epoch(let e):
+            var mark: RungMark?
+            if let index = rungs.firstIndex(where: { same($0, e.resource) }), let value = e.metrics[objective] {
+                mark = RungMark(rung: index, resource: e.resource, value: value)
+            }
+            _ = try tx.recordReport(TrialReport(trial: e.trial, attempt: e.attempt, seq: e.seq,
+                                                epoch: Int(e.resource.rounded()), metrics: e.metrics,
+                                                time: now, rung: mark))
+        case .ended(let ref, let end):
+            switch end {
+            case .paused:
+                try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .paused, now: now)
+                try tx.setTrialState(ref.trial, .paused, now: now)
+            case .completed:
+                try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .completed, now: now)
+                try tx.setTrialState(ref.trial, .completed, now: now)
+            case .failed(let reason):
+                try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .failed, now: now)
+                try tx.setTrialState(ref.trial, .failed, error: reason, now: now)
+            case .stopped:
+                try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .stopped, now: now)
+            }
+        case .lost(let ref, _):
+            try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .lost, now: now)
+            try tx.setTrialState(ref.trial, .queued, now: now)
+        case .stopped(let t):
+            try tx.setTrialState(t, .stopped, now: now)
+        case .failed(let t, let reason):
+            try tx.setTrialState(t, .failed, error: reason, now: now)
+        case .checkpointHeld, .checkpointStored:
+            break
+        case .complete:
+            try tx.setStudyState(.completed)
+        }
+    }
+
+    /// The decision row and the PUB event for a coordinator event, if it has them.
+    func describe(_ event: CoordinatorEvent, now: Double) -> (DecisionRecord, Wire.StudyEvent?)? {
+        func pair(_ kind: DecisionKind, _ wireKind: StudyEventKind?, trial: TrialID? = nil, attempt: Int? = nil,
+                  worker: WorkerName? = nil, resource: Double? = nil, detail: String) -> (DecisionRecord, Wire.StudyEvent?)? {
+            let d = DecisionRecord(time: now, kind: kind, trial: trial, attempt: attempt, worker: worker?.rawValue,
+                                   detail: detail)
+            let e = wireKind.map {
+                Wire.StudyEvent(kind: $0, trial: trial, attempt: attempt, resource: resource,
+                                worker: worker?.rawValue, detail: detail, time: now)
+            }
+            return (d, e)
+        }
+        switch event {
+        case .started(let order, let w):
+            let a = order.assignment
+            let resumed = a.fromResource > 0
+            let from = resumed ? " from its checkpoint at \(resourceLabel(a.fromResource))" : ""
+            return pair(resumed ? .resumed : .started, resumed ? .resumed : .started, trial: a.trial,
+                        attempt: order.attempt, worker: w, resource: a.toResource,
+                        detail: "attempt \(order.attempt) on \(w)\(from), up to \(resourceLabel(a.toResource)) \(configText(a.config))")
+        case .epoch:
+            return nil
+        case .paused(let ref, let r):
+            return pair(.paused, .paused, trial: ref.trial, attempt: ref.attempt, resource: r,
+                        detail: "paused at \(resourceLabel(r)) with a checkpoint")
+        case .completed(let ref):
+            return pair(.completed, .completed, trial: ref.trial, attempt: ref.attempt, detail: "completed")
+        case .promoted(let t, let to):
+            return pair(.promoted, .promoted, trial: t, resource: to, detail: "promoted, to run up to \(resourceLabel(to))")
+        case .stopped(let t):
+            return pair(.stopped, .stopped, trial: t, detail: "stopped: lost its rung")
+        case .failed(let t, let reason):
+            return pair(.failed, .failed, trial: t, detail: "failed: \(reason)")
+        case .lost(let ref, let w):
+            return pair(.lost, .lost, trial: ref.trial, attempt: ref.attempt, worker: w,
+                        detail: "attempt \(ref.attempt) lost with worker \(w)")
+        case .requeued(let t):
+            return pair(.requeued, .requeued, trial: t, detail: "queued again from its last checkpoint")
+        case .workerJoined(let w, let slots):
+            return pair(.workerJoined, nil, worker: w, detail: "worker \(w) joined with \(slots) slot(s)")
+        case .workerLeft(let w):
+            return pair(.workerLeft, nil, worker: w, detail: "worker \(w) left")
+        case .studyComplete:
+            return pair(.studyCompleted, .finished, detail: "study complete")
+        }
+    }
+}
+
+/// `{lr=0.01, layers=3}` in key order.
+func configText(_ c: Configuration) -> String {
+    "{" + c.keys.sorted().map { "\($0)=\(c[$0]!)" }.joined(separator: ", ") + "}"
+}

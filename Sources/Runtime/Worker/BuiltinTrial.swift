@@ -1,0 +1,102 @@
+// The built-in tabular task as one attempt, run inside the `rung run-trial` child: the study's task
+// options plus the trial's parameters make a `TabularTrialConfig`; it trains from its checkpoint
+// (if any) to `toEpoch`, printing one JSON metric line per epoch, and saves the checkpoint as
+// safetensors. Leaves out image and text tasks.
+import FineTune
+import Foundation
+import Search
+
+/// Runs built-in trials.
+public enum BuiltinTrial {
+    /// The checkpoint file inside an attempt's checkpoint directory.
+    public static let checkpointFile = "checkpoint.safetensors"
+
+    /// The trial's configuration: the task options overlaid with its parameters. Parameter names
+    /// may be snake_case (`learning_rate` → `learningRate`); `hidden_units` with an optional
+    /// `layers` (default 1) sets `hidden` to `layers` × `hidden_units`.
+    public static func config(_ spec: BuiltinTrialSpec) throws -> TabularTrialConfig {
+        var object = (try? JSONSerialization.jsonObject(with: Data(spec.task.optionsJSON.utf8)) as? [String: Any]) ?? [:]
+        object = Dictionary(uniqueKeysWithValues: object.map { (camel($0.key), $0.value) })
+        var params = spec.config
+        if let units = params.removeValue(forKey: "hidden_units")?.numeric {
+            let layers = params.removeValue(forKey: "layers")?.numeric ?? 1
+            object["hidden"] = Array(repeating: Int(units), count: max(1, Int(layers)))
+        }
+        for (key, value) in params {
+            switch value {
+            case .double(let v): object[camel(key)] = v
+            case .int(let v): object[camel(key)] = v
+            case .bool(let v): object[camel(key)] = v
+            case .string(let v): object[camel(key)] = v
+            }
+        }
+        if object["epochs"] == nil { object["epochs"] = max(spec.toEpoch, 1) }
+        let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        do {
+            return try TabularTrialConfig.decode(json: json, source: "trial \(spec.trial)'s task and parameters")
+        } catch {
+            throw RuntimeError(.invalidArgument, "\(error)")
+        }
+    }
+
+    /// Runs the attempt; `emit` receives each metric line (JSON text).
+    public static func run(_ spec: BuiltinTrialSpec, emit: (String) -> Void) throws {
+        guard spec.task.kind == "tabular" else {
+            throw RuntimeError(.invalidArgument, "built-in task '\(spec.task.kind)' is not known; accepted: tabular")
+        }
+        let config = try config(spec)
+        let dir = URL(fileURLWithPath: spec.checkpointDirectory, isDirectory: true)
+        let file = dir.appendingPathComponent(checkpointFile)
+        var checkpoint: TabularCheckpoint?
+        if spec.fromEpoch > 0 {
+            do { checkpoint = try TabularCheckpoint(contentsOf: file) } catch {
+                throw RuntimeError(.io, "cannot resume trial \(spec.trial) from \(file.path): \(error)")
+            }
+        }
+        var last: EpochMetrics?
+        let result: TabularTrialResult
+        do {
+            result = try TabularTask.run(config: config, fromEpoch: spec.fromEpoch, toEpoch: spec.toEpoch,
+                                         checkpoint: checkpoint) { m in
+                last = m
+                emit(line(m, epoch: m.epoch))
+                return .proceed
+            }
+        } catch {
+            throw RuntimeError(.invalidArgument, "\(error)")
+        }
+        // Early stopping ended training before `toEpoch`: the model no longer changes, so its last
+        // metrics stand for the remaining epochs (the scheduler needs a value at every rung).
+        if let last, result.completedEpochs < spec.toEpoch {
+            for e in (result.completedEpochs + 1)...spec.toEpoch { emit(line(last, epoch: e)) }
+        }
+        if spec.saveCheckpoint {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            do { try result.checkpoint.write(to: file) } catch {
+                throw RuntimeError(.io, "cannot save the checkpoint \(file.path): \(error)")
+            }
+        }
+    }
+
+    /// One metric line: `{"epoch": 3, "val_loss": …, "accuracy": …, "macro_f1": …, …}`.
+    static func line(_ m: EpochMetrics, epoch: Int) -> String {
+        var fields: [String: Double] = [
+            "train_loss": m.trainLoss, "val_loss": m.validationLoss, "accuracy": m.accuracy,
+            "macro_f1": m.macroF1, "weighted_f1": m.weightedF1, "precision": m.macroPrecision,
+            "recall": m.macroRecall, "lr": m.learningRate, "seconds": m.seconds,
+        ]
+        if let auc = m.rocAUC { fields["roc_auc"] = auc }
+        let body = fields.keys.sorted().map { key -> String in
+            let v = fields[key]!
+            return "\"\(key)\": " + (v.isFinite ? "\(v)" : "\"\(v)\"")
+        }
+        return "{\"epoch\": \(epoch), " + body.joined(separator: ", ") + "}"
+    }
+
+    /// `learning_rate` → `learningRate`.
+    static func camel(_ s: String) -> String {
+        let parts = s.split(separator: "_")
+        guard parts.count > 1 else { return s }
+        return String(parts[0]) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+}

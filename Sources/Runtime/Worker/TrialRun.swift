@@ -1,0 +1,230 @@
+// One attempt of a trial running in a child process on a worker: prepares its checkpoint directory
+// in the cache, starts the child (external command or `rung run-trial`), turns its stdout metric
+// lines into numbered reports and other lines into log lines, honours a stop (SIGTERM, then SIGKILL
+// after a grace period) and tells how it ended. Leaves out the wire (the worker process does that).
+import Foundation
+import Search
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a worker keeps trial checkpoints: `<root>/trial-<id>/r-<resource>/` holds the checkpoint
+/// at a resource; `<root>/trial-<id>/attempt-<n>/` is a running attempt's working copy.
+public struct TrialCache: Hashable, Sendable {
+    /// The cache's root directory.
+    public var root: URL
+    public init(root: URL) { self.root = root }
+
+    /// The checkpoint directory of `trial` at `resource`.
+    public func checkpoint(_ trial: TrialID, at resource: Double) -> URL {
+        root.appendingPathComponent("trial-\(trial)/r-\(resourceLabel(resource))", isDirectory: true)
+    }
+    /// The working directory of an attempt.
+    public func workspace(_ ref: AttemptRef) -> URL {
+        root.appendingPathComponent("trial-\(ref.trial)/attempt-\(ref.attempt)", isDirectory: true)
+    }
+    /// True if the checkpoint of `trial` at `resource` is here.
+    public func holds(_ trial: TrialID, at resource: Double) -> Bool {
+        FileManager.default.fileExists(atPath: checkpoint(trial, at: resource).path)
+    }
+}
+
+/// A resource as a short label: `3` for 3.0, `2.5` otherwise.
+public func resourceLabel(_ r: Double) -> String {
+    r == r.rounded() && abs(r) < 1e15 ? String(Int(r)) : String(r)
+}
+
+/// Which stream a trial's log line came from.
+public enum LineSource: String, Hashable, Codable, Sendable {
+    case stdout, stderr
+    /// Rung's own messages about the trial (started, paused, exit status).
+    case rung
+}
+
+/// What a running attempt produces.
+public enum TrialRunEvent: Hashable, Sendable {
+    /// A metric line, numbered 1, 2, … within the attempt.
+    case report(EpochReport)
+    /// Any other line.
+    case log(LineSource, String)
+    /// The end (always last). For `.paused`, the checkpoint is at `TrialCache.checkpoint(_:at:)`.
+    case ended(AttemptEnd)
+}
+
+/// The input the hidden `rung run-trial` command reads: one attempt of a built-in task.
+public struct BuiltinTrialSpec: Hashable, Codable, Sendable {
+    public var task: BuiltinTask
+    public var trial: TrialID
+    public var attempt: Int
+    public var config: Configuration
+    /// Epochs already done; the checkpoint in `checkpointDirectory` is at this epoch when > 0.
+    public var fromEpoch: Int
+    /// Last epoch to run.
+    public var toEpoch: Int
+    /// Where to read the checkpoint from and write it to.
+    public var checkpointDirectory: String
+    /// Whether to write a checkpoint at `toEpoch` (false when it completes the trial).
+    public var saveCheckpoint: Bool
+    public init(task: BuiltinTask, trial: TrialID, attempt: Int, config: Configuration, fromEpoch: Int, toEpoch: Int,
+                checkpointDirectory: String, saveCheckpoint: Bool) {
+        self.task = task; self.trial = trial; self.attempt = attempt; self.config = config
+        self.fromEpoch = fromEpoch; self.toEpoch = toEpoch
+        self.checkpointDirectory = checkpointDirectory; self.saveCheckpoint = saveCheckpoint
+    }
+}
+
+/// One attempt running in a child process.
+public final class TrialRun: Sendable {
+    /// What it runs.
+    public let order: WorkOrder
+    /// Reports and log lines as they come, then the end.
+    public let events: AsyncStream<TrialRunEvent>
+    private let child: ChildProcess
+    private let state = RunFlags()
+    private let grace: Double
+
+    /// Starts an attempt. `rungExecutable` is the program re-invoked for built-in tasks;
+    /// `environment` is the child's base environment. The checkpoint the order resumes from must
+    /// already be in `cache`. Throws if the child cannot start (the worker reports it as failed).
+    public init(order: WorkOrder, task: TrialTask, cache: TrialCache, rungExecutable: String,
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                stopGrace: Double = 5) throws {
+        self.order = order
+        self.grace = stopGrace
+        let a = order.assignment
+        let fm = FileManager.default
+        let workspace = cache.workspace(order.ref)
+        try? fm.removeItem(at: workspace)
+        try fm.createDirectory(at: workspace.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if a.fromResource > 0 {
+            let source = cache.checkpoint(a.trial, at: a.fromResource)
+            guard fm.fileExists(atPath: source.path) else {
+                throw RuntimeError(.io, "the checkpoint of trial \(a.trial) at \(resourceLabel(a.fromResource)) is not in the cache (\(source.path))")
+            }
+            try fm.copyItem(at: source, to: workspace)
+        } else {
+            try fm.createDirectory(at: workspace, withIntermediateDirectories: true)
+        }
+        let configJSON = String(decoding: try JSONEncoder.sorted.encode(a.config), as: UTF8.self)
+        var env = environment
+        env[TrialEnvironment.checkpointDirectory] = workspace.path
+        env[TrialEnvironment.trialID] = String(a.trial.rawValue)
+        env[TrialEnvironment.attempt] = String(order.attempt)
+        env[TrialEnvironment.fromEpoch] = resourceLabel(a.fromResource)
+        env[TrialEnvironment.toEpoch] = resourceLabel(a.toResource)
+        env[TrialEnvironment.config] = configJSON
+        let launch: ChildLaunch
+        switch task {
+        case .command(let c):
+            let extra = ["trial": String(a.trial.rawValue), "attempt": String(order.attempt),
+                         "from_epoch": resourceLabel(a.fromResource), "to_epoch": resourceLabel(a.toResource),
+                         "checkpoint_dir": workspace.path]
+            let words = try c.arguments(config: a.config, extra: extra)
+            env.merge(c.environment) { _, new in new }
+            launch = ChildLaunch(executable: words[0], arguments: Array(words.dropFirst()), environment: env,
+                                 workingDirectory: c.workingDirectory)
+        case .builtin(let b):
+            let spec = BuiltinTrialSpec(task: b, trial: a.trial, attempt: order.attempt, config: a.config,
+                                        fromEpoch: Int(a.fromResource.rounded()), toEpoch: Int(a.toResource.rounded()),
+                                        checkpointDirectory: workspace.path, saveCheckpoint: !order.isFinal)
+            let specURL = workspace.deletingLastPathComponent().appendingPathComponent("attempt-\(order.attempt).json")
+            try JSONEncoder.sorted.encode(spec).write(to: specURL)
+            launch = ChildLaunch(executable: rungExecutable, arguments: ["run-trial", "--spec", specURL.path],
+                                 environment: env)
+        }
+        child = try ChildProcess.spawn(launch)
+        let (stream, continuation) = AsyncStream<TrialRunEvent>.makeStream(bufferingPolicy: .unbounded)
+        events = stream
+        let source = child.events
+        let state = self.state
+        Task {
+            var seq = 0
+            var reached = a.fromResource
+            var tail: [String] = []
+            for await event in source {
+                switch event {
+                case .stdout(let line):
+                    if let m = MetricLine(line) {
+                        seq += 1
+                        reached = max(reached, m.epoch)
+                        continuation.yield(.report(EpochReport(trial: a.trial, attempt: order.attempt, seq: seq,
+                                                               resource: m.epoch, metrics: m.metrics)))
+                    } else {
+                        continuation.yield(.log(.stdout, line))
+                    }
+                case .stderr(let line):
+                    tail.append(line)
+                    if tail.count > 3 { tail.removeFirst() }
+                    continuation.yield(.log(.stderr, line))
+                case .exit(let exit):
+                    let stopping = state.lock.withLock { s in s.exited = true; return s.stopping }
+                    let outcome = TrialRun.outcome(exit: exit, stopping: stopping, reached: reached, order: order,
+                                                   stderrTail: tail, cache: cache)
+                    continuation.yield(.log(.rung, "attempt \(order.attempt) ended: \(exit) → \(outcome)"))
+                    continuation.yield(.ended(outcome))
+                }
+            }
+            continuation.finish()
+        }
+    }
+
+    /// Stops the attempt: SIGTERM to its process group now, SIGKILL if it still runs after the
+    /// grace period. Its end is then `.stopped`.
+    public func stop() {
+        let already = state.lock.withLock { s -> Bool in
+            defer { s.stopping = true }
+            return s.stopping || s.exited
+        }
+        guard !already else { return }
+        child.signal(SIGTERM)
+        let grace = self.grace, child = self.child, state = self.state
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int(grace * 1000)))
+            if !state.lock.withLock({ $0.exited }) { child.signal(SIGKILL) }
+        }
+    }
+
+    /// How an attempt ended, from its exit and what it reported; moves a paused checkpoint into place.
+    static func outcome(exit: ChildExit, stopping: Bool, reached: Double, order: WorkOrder, stderrTail: [String],
+                        cache: TrialCache) -> AttemptEnd {
+        if stopping { return .stopped }
+        let a = order.assignment
+        let tail = stderrTail.isEmpty ? "" : "; last stderr: " + stderrTail.joined(separator: " | ")
+        switch exit {
+        case .signaled(let s):
+            let hint = s == SIGKILL ? " (out of memory, or killed from outside)" : ""
+            return .failed(reason: "\(exit)\(hint)\(tail)")
+        case .exited(let status) where status != 0:
+            return .failed(reason: "\(exit)\(tail)")
+        case .exited:
+            guard reached >= a.toResource - 1e-9 else {
+                return .failed(reason: "exited normally after epoch \(resourceLabel(reached)) without reaching epoch \(resourceLabel(a.toResource))\(tail)")
+            }
+            if order.isFinal { return .completed }
+            let fm = FileManager.default
+            let target = cache.checkpoint(a.trial, at: a.toResource)
+            do {
+                try? fm.removeItem(at: target)
+                try fm.moveItem(at: cache.workspace(order.ref), to: target)
+            } catch {
+                return .failed(reason: "cannot keep the checkpoint at \(target.path): \(error)")
+            }
+            return .paused(resource: a.toResource)
+        }
+    }
+}
+
+/// Whether a stop was asked for and whether the child has exited, shared by the run and its tasks.
+final class RunFlags: Sendable {
+    let lock = Mutex<(stopping: Bool, exited: Bool)>((false, false))
+}
+
+extension JSONEncoder {
+    /// An encoder with sorted keys (stable files and messages).
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+}

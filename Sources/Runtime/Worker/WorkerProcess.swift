@@ -1,0 +1,292 @@
+// The worker process: a DEALER connected to the coordinator; says HELLO, heartbeats, runs each
+// assigned attempt as a `TrialRun` child process, streams REPORT and LOG messages, uploads the
+// checkpoint before PAUSED, downloads one it lacks, and after a coordinator restart says HELLO
+// again and resends what its current attempts sent (the coordinator drops duplicates). One thread
+// owns the socket; trial events reach it through a locked inbox. Leaves out the CLI (RungCLI).
+import Foundation
+import Search
+import Store
+import Synchronization
+import Wire
+
+/// How to run a worker.
+public struct WorkerOptions: Sendable {
+    /// The coordinator's ROUTER endpoint.
+    public var connect: String
+    /// Attempts run at once.
+    public var slots: Int
+    /// The worker's name, unique among the study's workers (stable across reconnects).
+    public var name: String
+    /// Where checkpoints are kept.
+    public var cache: URL
+    /// The `rung` executable re-invoked for built-in tasks.
+    public var rungExecutable: String
+    /// Seconds between SIGTERM and SIGKILL when an attempt is stopped.
+    public var stopGrace = 5.0
+    public init(connect: String, slots: Int, name: String, cache: URL, rungExecutable: String) {
+        self.connect = connect; self.slots = slots; self.name = name; self.cache = cache
+        self.rungExecutable = rungExecutable
+    }
+}
+
+/// Trial events on their way from the trial tasks to the socket thread.
+final class Inbox: Sendable {
+    let lock = Mutex<[(AttemptRef, TrialRunEvent)]>([])
+}
+
+/// One assigned attempt on this worker.
+struct ActiveAttempt {
+    var order: WorkOrder
+    var task: TrialTask?
+    var run: TrialRun?
+    var seq = 0
+    /// Every message sent about it (resent after the coordinator restarts).
+    var sent: [Message] = []
+    var stopRequested = false
+}
+
+/// The worker process. `run()` blocks until SHUTDOWN or `requestStop()` (then it says BYE).
+public final class WorkerProcess: @unchecked Sendable {
+    // @unchecked: the mutable state below is touched only by the thread inside `run()`; `inbox`
+    // and `stopFlag` are Mutexes written from trial tasks and signal handlers.
+    let options: WorkerOptions
+    let cache: TrialCache
+    let inbox = Inbox()
+    let stopFlag = Mutex(false)
+    var attempts: [AttemptRef: ActiveAttempt] = [:]
+    var finished: [(AttemptRef, [Message])] = []
+    var downloads: [String: (ref: AttemptRef, data: Data)] = [:]
+    var heartbeatInterval = 1.0
+    var lastHello = 0.0
+    /// Lines for the worker's own log (stderr by default).
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init(options: WorkerOptions) {
+        self.options = options
+        cache = TrialCache(root: options.cache)
+    }
+
+    /// Asks `run()` to leave cleanly: stop the attempts, say BYE (thread-safe; for SIGTERM).
+    public func requestStop() { stopFlag.withLock { $0 = true } }
+
+    /// Serves the coordinator until SHUTDOWN or a stop request.
+    public func run() throws {
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context, .dealer, options: [
+            .linger(milliseconds: 2000), .routingID(Data(options.name.utf8)),
+            .reconnectInterval(milliseconds: 200), .reconnectIntervalMax(milliseconds: 1000),
+            .maxMessageSize(Envelope.Limits.standard.socketMaxMessageSize), .sendHighWaterMark(100_000),
+        ])
+        defer { socket.close() }
+        try socket.connect(options.connect)
+        hello(socket, resend: false)
+        var lastBeat = Date().timeIntervalSince1970
+        var shuttingDown = false
+        while true {
+            if stopFlag.withLock({ $0 }) || shuttingDown {
+                leave(socket, reason: shuttingDown ? "shutdown by the coordinator" : "worker stopped (signal)")
+                return
+            }
+            do {
+                if let message = try socket.receiveMessage(timeout: .milliseconds(20)) {
+                    if case .shutdown = message { shuttingDown = true; continue }
+                    try handle(message, socket)
+                }
+            } catch let e as WireError where e.code != .transport {
+                log("ignored a message from the coordinator: \(e)")
+            }
+            let events = inbox.lock.withLock { box -> [(AttemptRef, TrialRunEvent)] in defer { box.removeAll() }; return box }
+            for (ref, event) in events { try runEvent(ref, event, socket) }
+            let now = Date().timeIntervalSince1970
+            if now - lastBeat >= heartbeatInterval {
+                lastBeat = now
+                try socket.send(.heartbeat(Heartbeat(running: runningList(), freeSlots: max(0, options.slots - attempts.count))))
+            }
+        }
+    }
+
+    private func runningList() -> [TrialAttempt] {
+        attempts.keys.sorted { ($0.trial, $0.attempt) < ($1.trial, $1.attempt) }
+            .map { TrialAttempt(trial: $0.trial, attempt: $0.attempt) }
+    }
+
+    private func hello(_ socket: ZMQSocket, resend: Bool) {
+        lastHello = Date().timeIntervalSince1970
+        // Attempts that ended but whose end is resent below still count as running here, so a
+        // restarted coordinator waits for that end instead of presuming them lost.
+        let ended = resend ? finished.map { TrialAttempt(trial: $0.0.trial, attempt: $0.0.attempt) } : []
+        let h = Hello(name: options.name, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()), slots: options.slots,
+                      running: runningList() + ended)
+        _ = try? socket.send(.hello(h))
+        guard resend else { return }
+        for (_, messages) in finished { for m in messages { _ = try? socket.send(m) } }
+        for a in attempts.values { for m in a.sent { _ = try? socket.send(m) } }
+    }
+
+    private func leave(_ socket: ZMQSocket, reason: String) {
+        for a in attempts.values { a.run?.stop() }
+        _ = try? socket.send(.bye(Bye(reason: reason)))
+        log("\(options.name): \(reason); left the coordinator")
+    }
+
+    private func handle(_ message: Message, _ socket: ZMQSocket) throws {
+        switch message {
+        case .welcome(let w):
+            heartbeatInterval = max(0.05, w.heartbeatInterval)
+        case .assign(let a):
+            start(a, socket)
+        case .stop(let s):
+            let ref = AttemptRef(trial: s.trial, attempt: s.attempt)
+            guard var a = attempts[ref] else { return }
+            a.stopRequested = true
+            attempts[ref] = a
+            if let run = a.run { run.stop() } else { attempts[ref] = nil }
+        case .checkpoint(let chunk):
+            try received(chunk, socket)
+        case .error(let e):
+            if e.code == .unknownPeer {
+                if Date().timeIntervalSince1970 - lastHello > 1 { hello(socket, resend: true) }
+            } else if e.code == .staleAttempt, let t = e.trial, let n = e.attempt {
+                attempts[AttemptRef(trial: t, attempt: n)]?.run?.stop()
+            } else {
+                log("coordinator: \(e.code.rawValue): \(e.message)")
+            }
+        default:
+            break
+        }
+    }
+
+    private func start(_ assign: Assign, _ socket: ZMQSocket) {
+        let ref = AttemptRef(trial: assign.trial, attempt: assign.attempt)
+        let order = WorkOrder(
+            assignment: Assignment(trial: assign.trial, config: assign.config, fromResource: assign.fromResource,
+                                   toResource: assign.toResource, reportAt: assign.reportAt, bracket: assign.bracket),
+            attempt: assign.attempt, checkpoint: assign.checkpoint == nil ? .none : .local, isFinal: assign.final)
+        var active = ActiveAttempt(order: order)
+        do {
+            active.task = try TrialTask.parse(json: JSONEncoder().encode(assign.task))
+        } catch {
+            attempts[ref] = active
+            fail(ref, "\(error)", socket)
+            return
+        }
+        attempts[ref] = active
+        if assign.fromResource > 0, !cache.holds(assign.trial, at: assign.fromResource) {
+            guard let c = assign.checkpoint, c.id != "local" else {
+                fail(ref, "the checkpoint at \(resourceLabel(assign.fromResource)) is neither in this worker's cache nor stored by the coordinator", socket)
+                return
+            }
+            downloads[c.id] = (ref, Data())
+            _ = try? socket.send(.checkpointGet(CheckpointRequest(checkpoint: c.id)))
+            return
+        }
+        launch(ref, socket)
+    }
+
+    private func launch(_ ref: AttemptRef, _ socket: ZMQSocket) {
+        guard let a = attempts[ref], let task = a.task else { return }
+        do {
+            let run = try TrialRun(order: a.order, task: task, cache: cache, rungExecutable: options.rungExecutable,
+                                   stopGrace: options.stopGrace)
+            attempts[ref]!.run = run
+            let inbox = self.inbox
+            Task.detached {
+                for await event in run.events { inbox.lock.withLock { $0.append((ref, event)) } }
+            }
+        } catch {
+            fail(ref, "cannot start the trial: \(error)", socket)
+        }
+    }
+
+    private func received(_ chunk: CheckpointChunk, _ socket: ZMQSocket) throws {
+        guard var d = downloads[chunk.checkpoint] else { return }
+        if chunk.index == 0 { d.data = Data() }
+        d.data.append(chunk.bytes)
+        downloads[chunk.checkpoint] = d
+        guard chunk.index == chunk.count - 1 else { return }
+        downloads[chunk.checkpoint] = nil
+        guard let a = attempts[d.ref] else { return }
+        guard d.data.count == chunk.size, Store.SHA256.hex(d.data) == chunk.sha256 else {
+            fail(d.ref, "checkpoint \(chunk.checkpoint) arrived damaged (\(d.data.count) of \(chunk.size) bytes, or a sha256 mismatch)", socket)
+            return
+        }
+        do {
+            try CheckpointArchive.unpack(d.data, into: cache.checkpoint(a.order.assignment.trial, at: a.order.assignment.fromResource))
+        } catch {
+            fail(d.ref, "cannot unpack checkpoint \(chunk.checkpoint): \(error)", socket)
+            return
+        }
+        launch(d.ref, socket)
+    }
+
+    private func send(_ ref: AttemptRef, _ socket: ZMQSocket, _ make: (Int) -> Message) {
+        guard var a = attempts[ref] else { return }
+        a.seq += 1
+        let m = make(a.seq)
+        a.sent.append(m)
+        attempts[ref] = a
+        _ = try? socket.send(m)
+    }
+
+    private func fail(_ ref: AttemptRef, _ reason: String, _ socket: ZMQSocket) {
+        log("trial \(ref.trial) attempt \(ref.attempt) failed: \(reason)")
+        send(ref, socket) { .failed(Failed(trial: ref.trial, attempt: ref.attempt, seq: $0, error: reason)) }
+        finish(ref)
+    }
+
+    private func finish(_ ref: AttemptRef) {
+        guard let a = attempts.removeValue(forKey: ref) else { return }
+        finished.append((ref, a.sent))
+        if finished.count > 8 { finished.removeFirst() }
+    }
+
+    private func runEvent(_ ref: AttemptRef, _ event: TrialRunEvent, _ socket: ZMQSocket) throws {
+        guard let a = attempts[ref] else { return }
+        let now = Date().timeIntervalSince1970
+        let t = ref.trial, n = ref.attempt
+        switch event {
+        case .report(let r):
+            guard !a.stopRequested else { return }
+            let atRung = a.order.assignment.reportAt.contains { same($0, r.resource) }
+            send(ref, socket) { .report(Report(trial: t, attempt: n, seq: $0, resource: r.resource, metrics: r.metrics,
+                                               atRung: atRung, time: now)) }
+        case .log(let source, let line):
+            let stream = Wire.LogStream(rawValue: source.rawValue) ?? .stdout
+            send(ref, socket) { .log(LogLines(trial: t, attempt: n, seq: $0, stream: stream, lines: [line], time: now)) }
+        case .ended(let outcome):
+            if a.stopRequested || stopFlag.withLock({ $0 }) {
+                attempts[ref] = nil
+                return
+            }
+            switch outcome {
+            case .paused(let r):
+                do {
+                    let data = try CheckpointArchive.pack(cache.checkpoint(t, at: r))
+                    let id = CheckpointName.id(trial: t, attempt: n, resource: r)
+                    let sha = Store.SHA256.hex(data)
+                    let size = CheckpointName.chunkBytes
+                    let count = max(1, (data.count + size - 1) / size)
+                    for i in 0..<count {
+                        let bytes = data.subdata(in: (i * size)..<min(data.count, (i + 1) * size))
+                        let chunk = CheckpointChunk(checkpoint: id, trial: t, attempt: n, resource: r, index: i, count: count,
+                                                    size: data.count, sha256: sha, bytes: bytes)
+                        attempts[ref]!.sent.append(.checkpointPut(chunk))
+                        _ = try? socket.send(.checkpointPut(chunk))
+                    }
+                    send(ref, socket) { .paused(Paused(trial: t, attempt: n, seq: $0, resource: r, checkpoint: id)) }
+                } catch {
+                    fail(ref, "cannot pack the checkpoint at \(resourceLabel(r)): \(error)", socket)
+                    return
+                }
+            case .completed:
+                send(ref, socket) { .done(Done(trial: t, attempt: n, seq: $0, resource: a.order.assignment.toResource)) }
+            case .failed(let reason):
+                send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason)) }
+            case .stopped:
+                attempts[ref] = nil
+                return
+            }
+            finish(ref)
+        }
+    }
+}

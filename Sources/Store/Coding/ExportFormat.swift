@@ -1,0 +1,98 @@
+// `rung export` text: one row per trial per epoch, as CSV or JSON Lines, in the per-epoch format
+// `rung simulate --benchmark replay:FILE` reads. Columns: trial, attempt, epoch, seconds (if known),
+// the metrics (sorted), then `param.<name>` (sorted). Leaves out reading it back (the Simulator).
+import Foundation
+import Search
+
+/// The two export formats.
+public enum ExportFormat: String, Sendable, CaseIterable {
+    /// Header line, then one comma-separated row per trial per epoch. Missing values are empty
+    /// cells; non-finite numbers are `nan`, `inf`, `-inf`; text with `,` `"` or a newline is quoted.
+    case csv
+    /// One flat JSON object per line with the same keys; non-finite numbers are `null`.
+    case jsonl
+
+    /// The column names for `rows`, in order.
+    public static func columns(_ rows: [ExportRow]) -> [String] {
+        var metrics = Set<String>(), params = Set<String>()
+        var anySeconds = false
+        for row in rows {
+            metrics.formUnion(row.metrics.keys)
+            params.formUnion(row.config.keys)
+            anySeconds = anySeconds || row.seconds != nil
+        }
+        var columns = ["trial", "attempt", "epoch"]
+        if anySeconds, !metrics.contains("seconds") { columns.append("seconds") }
+        columns += metrics.subtracting(["trial", "attempt", "epoch"]).sorted()
+        columns += params.sorted().map { "param." + $0 }
+        return columns
+    }
+
+    /// Writes the whole export through `sink`, one line (with its newline) per call.
+    public func write(_ rows: [ExportRow], to sink: (String) throws -> Void) rethrows {
+        let columns = Self.columns(rows)
+        if self == .csv { try sink(columns.map(Self.csvField).joined(separator: ",") + "\n") }
+        for row in rows {
+            let values = columns.map { Self.value(of: $0, in: row) }
+            switch self {
+            case .csv:
+                try sink(values.map { $0.map(Self.csvText) ?? "" }.joined(separator: ",") + "\n")
+            case .jsonl:
+                var line = "{"
+                var first = true
+                for (name, value) in zip(columns, values) {
+                    guard let value else { continue }
+                    if !first { line += "," }
+                    first = false
+                    FlatJSON.appendString(name, to: &line)
+                    line += ":" + Self.jsonText(value)
+                }
+                try sink(line + "}\n")
+            }
+        }
+    }
+
+    /// The whole export as one string.
+    public func render(_ rows: [ExportRow]) -> String {
+        var out = ""
+        write(rows) { out += $0 }
+        return out
+    }
+
+    private static func value(of column: String, in row: ExportRow) -> ParameterValue? {
+        switch column {
+        case "trial": return .int(row.trial.rawValue)
+        case "attempt": return .int(row.attempt)
+        case "epoch": return .int(row.epoch)
+        case "seconds" where row.metrics["seconds"] == nil: return row.seconds.map { .double($0) }
+        case _ where column.hasPrefix("param."): return row.config[String(column.dropFirst(6))]
+        default: return row.metrics[column].map { .double($0) }
+        }
+    }
+
+    private static func csvText(_ value: ParameterValue) -> String {
+        switch value {
+        case .double(let v): return v.isNaN ? "nan" : v.isInfinite ? (v < 0 ? "-inf" : "inf") : v.description
+        case .int(let v): return String(v)
+        case .bool(let v): return v ? "true" : "false"
+        case .string(let v): return csvField(v)
+        }
+    }
+
+    private static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.isEmpty else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    private static func jsonText(_ value: ParameterValue) -> String {
+        switch value {
+        case .double(let v): return v.isFinite ? v.description : "null"
+        case .int(let v): return String(v)
+        case .bool(let v): return v ? "true" : "false"
+        case .string(let v):
+            var out = ""
+            FlatJSON.appendString(v, to: &out)
+            return out
+        }
+    }
+}

@@ -1,0 +1,240 @@
+// Transport benchmark kernels behind `rung bench-wire`: one-way throughput and round-trip latency
+// over real tcp loopback, for Rung's envelope (JSON encode/decode included) and, as the peer
+// figure, raw zmq_send/zmq_recv of the same sizes. Lives in Wire so only Wire touches libzmq's C
+// API. Leaves out durability (the coordinator's store) and printing (RungCLI).
+
+import CZeroMQ
+import Dispatch
+import Foundation
+import Search
+
+/// What travels in a benchmark run.
+public enum BenchPayload: String, Sendable, CaseIterable {
+    /// 100-byte messages through raw `zmq_send`/`zmq_recv` (libzmq's own figure).
+    case raw100 = "raw libzmq, 100 B"
+    /// 100-byte single frames through `ZMQSocket.send/receive` ([Data], no envelope).
+    case frames100 = "ZMQSocket [Data], 100 B"
+    /// A LOG message whose JSON body is 100 bytes, encoded and decoded with `Envelope`.
+    case envelope100 = "Rung envelope, 100 B body"
+    /// A REPORT with five metrics, encoded and decoded with `Envelope`.
+    case report = "Rung envelope, REPORT"
+}
+
+/// One throughput measurement.
+public struct ThroughputFigure: Sendable {
+    /// What was sent.
+    public var payload: BenchPayload
+    /// Messages timed (from the first received to the last).
+    public var messages: Int
+    /// Wall time of the timed span.
+    public var seconds: Double
+    /// Bytes of one message on the wire (all frames, without the routing id).
+    public var bytesPerMessage: Int
+    /// Messages per second.
+    public var rate: Double { Double(messages) / seconds }
+}
+
+/// One latency measurement (microseconds).
+public struct LatencyFigure: Sendable {
+    /// What was sent.
+    public var payload: BenchPayload
+    /// Round trips timed.
+    public var roundTrips: Int
+    /// Median round trip.
+    public var p50: Double
+    /// 99th percentile round trip.
+    public var p99: Double
+    /// Mean round trip.
+    public var mean: Double
+}
+
+/// DEALER→ROUTER benchmarks on tcp loopback; the receiver runs on the calling thread, the sender on
+/// a second thread with its own socket (sockets never cross threads).
+public enum WireBenchmark {
+    /// The 100-byte-body LOG message and the REPORT message used by the envelope payloads.
+    public static func sample(_ payload: BenchPayload, seq: Int) -> Message {
+        switch payload {
+        case .report:
+            return .report(Report(trial: TrialID(17), attempt: 1, seq: seq, resource: 3,
+                                  metrics: ["val_loss": 0.41234, "val_acc": 0.8731, "val_f1": 0.86412,
+                                            "train_loss": 0.3312, "lr": 0.00031],
+                                  atRung: true, time: 1_764_426_000.125))
+        default:
+            return .log(LogLines(trial: TrialID(17), attempt: 1, seq: seq, stream: .stdout, lines: [padding]))
+        }
+    }
+
+    /// A log line that makes the LOG body exactly 100 bytes (for a 6-digit seq).
+    private static let padding: String = {
+        let base = Envelope.encode(.log(LogLines(trial: TrialID(17), attempt: 1, seq: 100_000, stream: .stdout, lines: [""])))[2].count
+        return String(repeating: "x", count: max(0, 100 - base))
+    }()
+
+    /// Sends `messages` messages one way and times the receiver from the first to the last.
+    public static func oneWay(_ payload: BenchPayload, messages: Int) throws(WireError) -> ThroughputFigure {
+        let ctx = try ZMQContext()
+        let router = try ZMQSocket(ctx, .router, options: [.receiveHighWaterMark(10_000)])
+        try router.bind("tcp://127.0.0.1:*")
+        let endpoint = try router.lastEndpoint
+        let done = DispatchSemaphore(value: 0)
+        let failure = LockedText()
+        let sender = Thread {
+            defer { done.signal() }
+            do {
+                let dealer = try ZMQSocket(ctx, .dealer, options: [.sendHighWaterMark(10_000)])
+                try dealer.connect(endpoint)
+                try send(payload, count: messages, on: dealer)
+            } catch {
+                failure.set("\(error)")
+            }
+        }
+        sender.start()
+        var bytes = 0
+        var start = ContinuousClock.now
+        for i in 0..<messages {
+            let n = try receiveOne(payload, on: router)
+            if i == 0 { start = .now; bytes = n }
+        }
+        let elapsed = ContinuousClock.now - start
+        done.wait()
+        if let f = failure.get() { throw WireError(.transport, "sender: \(f)") }
+        return ThroughputFigure(payload: payload, messages: messages - 1, seconds: seconds(elapsed), bytesPerMessage: bytes)
+    }
+
+    /// Times `count` request/reply round trips: the DEALER sends, the ROUTER receives, decodes and
+    /// answers (a STOP for the envelope payloads, an echo for raw), the DEALER receives.
+    public static func roundTrip(_ payload: BenchPayload, count: Int) throws(WireError) -> LatencyFigure {
+        let ctx = try ZMQContext()
+        let dealer = try ZMQSocket(ctx, .dealer)
+        let ready = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        let failure = LockedText()
+        let bound = LockedText()
+        let server = Thread {
+            defer { done.signal() }
+            do {
+                let router = try ZMQSocket(ctx, .router)
+                try router.bind("tcp://127.0.0.1:*")
+                bound.set(try router.lastEndpoint)
+                ready.signal()
+                try echo(payload, count: count + 100, on: router)
+            } catch {
+                failure.set("\(error)")
+                ready.signal()
+            }
+        }
+        server.start()
+        ready.wait()
+        if let f = failure.get() { throw WireError(.transport, "server: \(f)") }
+        try dealer.connect(bound.get()!)
+        var samples: [Double] = []
+        samples.reserveCapacity(count)
+        for i in 0..<(count + 100) {  // the first 100 warm the connection up
+            let t0 = ContinuousClock.now
+            try send(payload, count: 1, on: dealer, seq: i + 1)
+            _ = try receiveReply(payload, on: dealer)
+            if i >= 100 { samples.append(seconds(ContinuousClock.now - t0) * 1e6) }
+        }
+        done.wait()
+        if let f = failure.get() { throw WireError(.transport, "server: \(f)") }
+        samples.sort()
+        return LatencyFigure(payload: payload, roundTrips: count, p50: samples[samples.count / 2],
+                             p99: samples[min(samples.count - 1, samples.count * 99 / 100)],
+                             mean: samples.reduce(0, +) / Double(samples.count))
+    }
+
+    /// Envelope codec alone, no sockets: mean nanoseconds to encode and to decode one message.
+    public static func codec(_ payload: BenchPayload, count: Int) throws(WireError) -> (encode: Double, decode: Double) {
+        var frames: [[Data]] = []
+        frames.reserveCapacity(count)
+        let t0 = ContinuousClock.now
+        for i in 0..<count { frames.append(Envelope.encode(sample(payload, seq: i + 1))) }
+        let t1 = ContinuousClock.now
+        var check = 0
+        for f in frames { if case .log = try Envelope.decode(f) { check += 1 } }
+        let t2 = ContinuousClock.now
+        precondition(check == (payload == .report ? 0 : count))
+        return (seconds(t1 - t0) * 1e9 / Double(count), seconds(t2 - t1) * 1e9 / Double(count))
+    }
+
+    // MARK: Loops
+
+    private static func send(_ payload: BenchPayload, count: Int, on s: ZMQSocket, seq: Int = 1) throws(WireError) {
+        switch payload {
+        case .raw100:
+            let h = try s.live("bench send")
+            var buf = [UInt8](repeating: 7, count: 100)
+            for _ in 0..<count where zmq_send(h, &buf, 100, 0) < 0 { throw WireError.zmq("zmq_send") }
+        case .frames100:
+            let frame = [Data(repeating: 7, count: 100)]
+            for _ in 0..<count { try s.send(frame) }
+        case .envelope100, .report:
+            for i in 0..<count { try s.send(sample(payload, seq: seq + i)) }
+        }
+    }
+
+    /// Receives one message on the ROUTER; returns its size without the routing id.
+    private static func receiveOne(_ payload: BenchPayload, on r: ZMQSocket) throws(WireError) -> Int {
+        switch payload {
+        case .raw100:
+            let h = try r.live("bench receive")
+            var id = [UInt8](repeating: 0, count: 256)
+            var buf = [UInt8](repeating: 0, count: 256)
+            if zmq_recv(h, &id, 256, 0) < 0 { throw WireError.zmq("zmq_recv") }
+            let n = zmq_recv(h, &buf, 256, 0)
+            if n < 0 { throw WireError.zmq("zmq_recv") }
+            return Int(n)
+        case .frames100:
+            guard let f = try r.receive() else { throw WireError(.transport, "receive timed out") }
+            return f.dropFirst().reduce(0) { $0 + $1.count }
+        case .envelope100, .report:
+            guard let m = try r.receiveRouted() else { throw WireError(.transport, "receive timed out") }
+            _ = try m.result.get()
+            return m.frames.reduce(0) { $0 + $1.count }
+        }
+    }
+
+    private static func echo(_ payload: BenchPayload, count: Int, on r: ZMQSocket) throws(WireError) {
+        for i in 0..<count {
+            switch payload {
+            case .raw100:
+                let h = try r.live("bench echo")
+                var id = [UInt8](repeating: 0, count: 256)
+                var buf = [UInt8](repeating: 0, count: 256)
+                let k = zmq_recv(h, &id, 256, 0)
+                let n = zmq_recv(h, &buf, 256, 0)
+                if k < 0 || n < 0 { throw WireError.zmq("zmq_recv") }
+                if zmq_send(h, &id, Int(k), ZMQ_SNDMORE) < 0 || zmq_send(h, &buf, Int(n), 0) < 0 {
+                    throw WireError.zmq("zmq_send")
+                }
+            case .frames100:
+                guard let f = try r.receive() else { throw WireError(.transport, "receive timed out") }
+                try r.send(f)
+            case .envelope100, .report:
+                guard let m = try r.receiveRouted() else { throw WireError(.transport, "receive timed out") }
+                _ = try m.result.get()
+                try r.send(.stop(Stop(trial: TrialID(17), attempt: 1, reason: "bench \(i)")), to: m.peer)
+            }
+        }
+    }
+
+    private static func receiveReply(_ payload: BenchPayload, on d: ZMQSocket) throws(WireError) -> Int {
+        switch payload {
+        case .raw100:
+            let h = try d.live("bench receive")
+            var buf = [UInt8](repeating: 0, count: 256)
+            let n = zmq_recv(h, &buf, 256, 0)
+            if n < 0 { throw WireError.zmq("zmq_recv") }
+            return Int(n)
+        case .frames100:
+            return try d.receive()?.count ?? 0
+        case .envelope100, .report:
+            _ = try d.receiveMessage()
+            return 1
+        }
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}

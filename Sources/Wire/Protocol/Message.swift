@@ -1,0 +1,177 @@
+// Every message of Rung's protocol as one enum: its type, its body, and its binary frame.
+// The coordinator and workers switch over it; nothing in code names a type by string.
+// Leaves out the framing (Envelope) and the sockets (Transport).
+
+import Foundation
+
+/// One protocol message: the type frame and the decoded body (and binary frame) together.
+public enum Message: Hashable, Sendable {
+    // Worker → coordinator.
+    case hello(Hello)
+    case ready(Ready)
+    case heartbeat(Heartbeat)
+    case report(Report)
+    case log(LogLines)
+    case paused(Paused)
+    case done(Done)
+    case failed(Failed)
+    case checkpointPut(CheckpointChunk)
+    case checkpointGet(CheckpointRequest)
+    case bye(Bye)
+    // Coordinator → worker.
+    case welcome(Welcome)
+    case assign(Assign)
+    case stop(Stop)
+    case wait(Wait)
+    case shutdown(Shutdown)
+    case checkpoint(CheckpointChunk)
+    case checkpointStored(CheckpointStored)
+    case error(ErrorReply)
+    // Clients ↔ coordinator.
+    case status(StatusRequest)
+    case statusReply(StatusReply)
+    case trials(TrialsRequest)
+    case trialsReply(TrialsReply)
+    case best(BestRequest)
+    case bestReply(TrialsReply)
+    case logs(LogsRequest)
+    case logsReply(LogsReply)
+    case stopStudy(StopStudyRequest)
+    case stopStudyReply(StopStudyReply)
+    // PUB only.
+    case event(StudyEvent)
+
+    /// The message's type frame.
+    public var type: MessageType {
+        switch self {
+        case .hello: .hello
+        case .ready: .ready
+        case .heartbeat: .heartbeat
+        case .report: .report
+        case .log: .log
+        case .paused: .paused
+        case .done: .done
+        case .failed: .failed
+        case .checkpointPut: .checkpointPut
+        case .checkpointGet: .checkpointGet
+        case .bye: .bye
+        case .welcome: .welcome
+        case .assign: .assign
+        case .stop: .stop
+        case .wait: .wait
+        case .shutdown: .shutdown
+        case .checkpoint: .checkpoint
+        case .checkpointStored: .checkpointStored
+        case .error: .error
+        case .status: .status
+        case .statusReply: .statusReply
+        case .trials: .trials
+        case .trialsReply: .trialsReply
+        case .best: .best
+        case .bestReply: .bestReply
+        case .logs: .logs
+        case .logsReply: .logsReply
+        case .stopStudy: .stopStudy
+        case .stopStudyReply: .stopStudyReply
+        case .event: .event
+        }
+    }
+
+    /// The body to encode as JSON.
+    var body: any Encodable {
+        switch self {
+        case .hello(let b): b
+        case .ready(let b): b
+        case .heartbeat(let b): b
+        case .report(let b): b
+        case .log(let b): b
+        case .paused(let b): b
+        case .done(let b): b
+        case .failed(let b): b
+        case .checkpointPut(let b): b
+        case .checkpointGet(let b): b
+        case .bye(let b): b
+        case .welcome(let b): b
+        case .assign(let b): b
+        case .stop(let b): b
+        case .wait(let b): b
+        case .shutdown(let b): b
+        case .checkpoint(let b): b
+        case .checkpointStored(let b): b
+        case .error(let b): b
+        case .status(let b): b
+        case .statusReply(let b): b
+        case .trials(let b): b
+        case .trialsReply(let b): b
+        case .best(let b): b
+        case .bestReply(let b): b
+        case .logs(let b): b
+        case .logsReply(let b): b
+        case .stopStudy(let b): b
+        case .stopStudyReply(let b): b
+        case .event(let b): b
+        }
+    }
+
+    /// The JSON body; the hot types skip the existential `body` and Codable.
+    func encodeBody() throws -> [UInt8] {
+        var w = JSONWriter()
+        switch self {
+        case .report(let b): b.writeJSON(&w)
+        case .log(let b): b.writeJSON(&w)
+        case .heartbeat(let b): b.writeJSON(&w)
+        case .ready(let b): b.writeJSON(&w)
+        default: return try BodyEncoder.encode(body)
+        }
+        return w.bytes
+    }
+
+    /// The bytes of the binary frame, for the types that carry one.
+    var binary: Data? {
+        switch self {
+        case .checkpointPut(let c), .checkpoint(let c): c.bytes
+        default: nil
+        }
+    }
+
+    /// Decodes the body of a message of type `type`; `binary` is the fourth frame if any.
+    static func decode(_ type: MessageType, body: Data, binary: Data?) throws -> Message {
+        let tree = try BodyDecoder.tree(body)
+        func b<T: Decodable>(_: T.Type = T.self) throws -> T { try Scalar.decode(T.self, tree, []) }
+        switch type {
+        case .hello: return .hello(try b())
+        // The hot path: hand-written readers, no Codable containers (FastBodies.swift).
+        case .ready: return .ready(try Ready(json: tree, path: []))
+        case .heartbeat: return .heartbeat(try Heartbeat(json: tree, path: []))
+        case .report: return .report(try Report(json: tree, path: []))
+        case .log: return .log(try LogLines(json: tree, path: []))
+        case .paused: return .paused(try b())
+        case .done: return .done(try b())
+        case .failed: return .failed(try b())
+        case .checkpointPut, .checkpoint:
+            var chunk: CheckpointChunk = try b()
+            chunk.bytes = binary ?? Data()
+            return type == .checkpoint ? .checkpoint(chunk) : .checkpointPut(chunk)
+        case .checkpointGet: return .checkpointGet(try b())
+        case .bye: return .bye(try b())
+        case .welcome: return .welcome(try b())
+        case .assign: return .assign(try b())
+        case .stop: return .stop(try b())
+        case .wait: return .wait(try b())
+        case .shutdown: return .shutdown(try b())
+        case .checkpointStored: return .checkpointStored(try b())
+        case .error: return .error(try b())
+        case .status: return .status(try b())
+        case .statusReply: return .statusReply(try b())
+        case .trials: return .trials(try b())
+        case .trialsReply: return .trialsReply(try b())
+        case .best: return .best(try b())
+        case .bestReply: return .bestReply(try b())
+        case .logs: return .logs(try b())
+        case .logsReply: return .logsReply(try b())
+        case .stopStudy: return .stopStudy(try b())
+        case .stopStudyReply: return .stopStudyReply(try b())
+        case .event: return .event(try b())
+        }
+    }
+}

@@ -1,0 +1,44 @@
+// The message types of Rung's protocol: their names on the wire, who sends them, and which carry
+// a binary frame. Leaves out the bodies (see the *Messages.swift files) and the framing (Envelope).
+
+/// A message's type, the second frame of every message (ASCII, e.g. `REPORT`).
+public enum MessageType: String, Sendable, Hashable, CaseIterable, Codable {
+    // Worker → coordinator.
+    case hello = "HELLO"
+    case ready = "READY"
+    case heartbeat = "HEARTBEAT"
+    case report = "REPORT"
+    case log = "LOG"
+    case paused = "PAUSED"
+    case done = "DONE"
+    case failed = "FAILED"
+    case checkpointPut = "CHECKPOINT_PUT"
+    case checkpointGet = "CHECKPOINT_GET"
+    case bye = "BYE"
+    // Coordinator → worker.
+    case welcome = "WELCOME"
+    case assign = "ASSIGN"
+    case stop = "STOP"
+    case wait = "WAIT"
+    case shutdown = "SHUTDOWN"
+    case checkpoint = "CHECKPOINT"
+    case checkpointStored = "CHECKPOINT_STORED"
+    // Coordinator → anyone.
+    case error = "ERROR"
+    // Client → coordinator, and the replies.
+    case status = "STATUS"
+    case statusReply = "STATUS_REPLY"
+    case trials = "TRIALS"
+    case trialsReply = "TRIALS_REPLY"
+    case best = "BEST"
+    case bestReply = "BEST_REPLY"
+    case logs = "LOGS"
+    case logsReply = "LOGS_REPLY"
+    case stopStudy = "STOP_STUDY"
+    case stopStudyReply = "STOP_STUDY_REPLY"
+    // Coordinator PUB socket only.
+    case event = "EVENT"
+
+    /// Whether a message of this type has a fourth frame with raw bytes (checkpoint chunks).
+    public var carriesBinaryFrame: Bool { self == .checkpointPut || self == .checkpoint }
+}

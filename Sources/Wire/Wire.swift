@@ -1,1 +1,0 @@
-// Wire — placeholder until its first file lands.

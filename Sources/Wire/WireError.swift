@@ -1,0 +1,57 @@
+// The Wire module's one error type: transport failures (libzmq calls) and protocol violations
+// (frames that do not decode). Its `code` doubles as the ERROR reply's `code` on the wire, so a
+// peer learns exactly what was wrong. Leaves out what the coordinator does about it.
+
+/// What went wrong in Wire: a failed libzmq call or a message that does not follow PROTOCOL.md.
+public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The kind of failure. The raw value is the `code` string of an ERROR reply (PROTOCOL.md §7).
+    public enum Code: String, Codable, Sendable, CaseIterable {
+        // Transport (local only; never sent to a peer).
+        /// A libzmq call failed; `errno` holds the system error number.
+        case transport = "TRANSPORT"
+        // Framing and decoding (the coordinator answers these with an ERROR reply).
+        /// Fewer frames than the envelope needs (tag, type, body).
+        case missingFrames = "MISSING_FRAMES"
+        /// Frames after the body where the message type carries none, or one too many.
+        case unexpectedFrames = "UNEXPECTED_FRAMES"
+        /// The first frame is not a Rung protocol tag (`RUNG<version>`).
+        case notRung = "NOT_RUNG"
+        /// A Rung protocol tag whose version this side does not speak.
+        case unsupportedVersion = "UNSUPPORTED_VERSION"
+        /// The type frame names no known message type.
+        case unknownType = "UNKNOWN_TYPE"
+        /// The JSON body is not valid JSON or lacks a required field or has a wrong type.
+        case malformedBody = "MALFORMED_BODY"
+        /// A frame is larger than the limit for its place in the message.
+        case oversize = "OVERSIZE"
+        // Conversation (raised by the coordinator or a worker; defined here so both sides agree).
+        /// A valid message that the receiver does not accept in its role or state (e.g. REPORT before HELLO).
+        case unexpectedMessage = "UNEXPECTED_MESSAGE"
+        /// A message other than HELLO from a peer the coordinator does not know (it restarted, or
+        /// presumed the worker lost): send HELLO again, then resend from the refused `seq`.
+        case unknownPeer = "UNKNOWN_PEER"
+        /// A message about an attempt that the coordinator has superseded (lease expired, requeued).
+        case staleAttempt = "STALE_ATTEMPT"
+        /// A message names a trial the study does not have.
+        case unknownTrial = "UNKNOWN_TRIAL"
+        /// A checkpoint that is not stored, or whose chunks do not add up (size or SHA-256).
+        case badCheckpoint = "BAD_CHECKPOINT"
+        /// The receiver failed for a reason of its own; the message may be sent again later.
+        case `internal` = "INTERNAL"
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// What was wrong, where, and what is accepted — meant for a person.
+    public var message: String
+    /// The system error number of a failed libzmq call, else nil.
+    public var errno: Int32?
+
+    /// Makes an error of kind `code` with a message a person can act on.
+    public init(_ code: Code, _ message: String, errno: Int32? = nil) {
+        self.code = code; self.message = message; self.errno = errno
+    }
+
+    /// The code and the message, e.g. "MALFORMED_BODY: REPORT body: missing field `seq`".
+    public var description: String { "\(code.rawValue): \(message)" }
+}

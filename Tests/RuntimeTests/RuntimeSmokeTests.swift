@@ -1,4 +1,0 @@
-import Testing
-@testable import Runtime
-
-@Test func RuntimeModuleLinks() { #expect(Bool(true)) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import Search
-
-@Test func SearchModuleLinks() { #expect(Bool(true)) }

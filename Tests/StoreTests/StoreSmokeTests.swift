@@ -1,4 +1,0 @@
-import Testing
-@testable import Store
-
-@Test func StoreModuleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,193 @@
+// The libzmq layer on real sockets over loopback: multipart frames, non-blocking receive, poll,
+// ROUTER_MANDATORY, PUB/SUB topic filtering, CURVE, and libzmq's error texts. Waits are polls
+// with deadlines, never sleeps. Leaves out the protocol conversation (ConversationTests).
+
+import Foundation
+import Search
+import Testing
+@testable import Wire
+
+/// A ROUTER bound to a free loopback port and a DEALER connected to it.
+func routerAndDealer(_ ctx: ZMQContext, dealerID: String = "worker-1",
+                     routerOptions: [ZMQOption] = [], dealerOptions: [ZMQOption] = [])
+    throws -> (router: ZMQSocket, dealer: ZMQSocket, endpoint: String)
+{
+    let router = try ZMQSocket(ctx, .router, options: [.routerMandatory(true)] + routerOptions)
+    try router.bind("tcp://127.0.0.1:*")
+    let endpoint = try router.lastEndpoint
+    let dealer = try ZMQSocket(ctx, .dealer, options: [.routingID(Data(dealerID.utf8))] + dealerOptions)
+    try dealer.connect(endpoint)
+    return (router, dealer, endpoint)
+}
+
+let deadline = Duration.seconds(10)
+
+@Suite struct TransportTests {
+    @Test func multipartFramesArriveExactly() throws {
+        let ctx = try ZMQContext()
+        let (router, dealer, _) = try routerAndDealer(ctx)
+        let frames = [Data("a".utf8), Data(), Data((0...255).map { UInt8($0) }), Data(count: 100_000)]
+        #expect(try dealer.send(frames))
+        let got = try #require(try router.receive(timeout: deadline))
+        #expect(got == [Data("worker-1".utf8)] + frames)
+        #expect(try router.send([Data("worker-1".utf8), Data("back".utf8)]))
+        #expect(try dealer.receive(timeout: deadline) == [Data("back".utf8)])
+    }
+
+    @Test func nonBlockingReceiveAndPollOnAnEmptySocket() throws {
+        let ctx = try ZMQContext()
+        let (router, dealer, _) = try routerAndDealer(ctx)
+        #expect(try router.receive(wait: false) == nil)
+        #expect(try ZMQSocket.poll([(router, .readable), (dealer, .readable)], timeout: .milliseconds(20)) == [[], []])
+        try dealer.send([Data("x".utf8)])
+        let ready = try ZMQSocket.poll([(dealer, .readable), (router, .readable)], timeout: deadline)
+        #expect(ready == [[], .readable])
+        #expect(try router.receive(wait: false) == [Data("worker-1".utf8), Data("x".utf8)])
+        #expect(try router.fileDescriptor >= 0)
+        #expect(try router.pendingEvents == .writable)
+    }
+
+    @Test func routerMandatoryRefusesAnUnknownPeer() throws {
+        let ctx = try ZMQContext()
+        let router = try ZMQSocket(ctx, .router, options: [.routerMandatory(true)])
+        try router.bind("tcp://127.0.0.1:*")
+        let error = #expect(throws: WireError.self) {
+            try router.send(.wait(Wait(reason: "none")), to: PeerID(Data("nobody".utf8)))
+        }
+        #expect(error?.code == .transport)
+        #expect(error?.errno == EHOSTUNREACH)
+        #expect(error?.message.contains("Host unreachable") == true)
+    }
+
+    @Test func libzmqErrorTextsReachTheCaller() throws {
+        let ctx = try ZMQContext()
+        let a = try ZMQSocket(ctx, .router)
+        try a.bind("tcp://127.0.0.1:*")
+        let b = try ZMQSocket(ctx, .router)
+        let taken = #expect(throws: WireError.self) { try b.bind(try a.lastEndpoint) }
+        #expect(taken?.message.contains("Address already in use") == true)
+        let bad = #expect(throws: WireError.self) { try b.bind("carrier-pigeon://x") }
+        #expect(bad?.message.hasPrefix("zmq_bind(router, \"carrier-pigeon://x\") failed: Protocol not supported") == true)
+        a.close()
+        let closed = #expect(throws: WireError.self) { try a.send([Data()]) }
+        #expect(closed?.message == "send on a closed router socket")
+        let key = #expect(throws: WireError.self) { try b.set(.curveServer(secretKey: "short")) }
+        #expect(key?.message == "ZMQ_CURVE_SECRETKEY must be a 40-character Z85 key; got 5 characters")
+    }
+
+    @Test func optionsApplyAndReadBack() throws {
+        let ctx = try ZMQContext()
+        let s = try ZMQSocket(ctx, .dealer, options: [
+            .linger(milliseconds: 0), .sendHighWaterMark(5000), .receiveHighWaterMark(5000),
+            .maxMessageSize(Envelope.Limits.standard.socketMaxMessageSize),
+            .heartbeatInterval(milliseconds: 1000), .heartbeatTimeout(milliseconds: 3000), .heartbeatTTL(milliseconds: 5000),
+            .reconnectInterval(milliseconds: 100), .reconnectIntervalMax(milliseconds: 2000),
+            .sendTimeout(milliseconds: 1000), .receiveTimeout(milliseconds: 1000), .immediate(false),
+            .handshakeInterval(milliseconds: 5000), .routingID(Data("w-7".utf8)),
+        ])
+        #expect(try s.routingID == Data("w-7".utf8))
+        try s.bind("tcp://127.0.0.1:*")
+        #expect(try s.lastEndpoint.hasPrefix("tcp://127.0.0.1:"))
+        // A receive timeout turns a blocking receive into nil.
+        try s.set(.receiveTimeout(milliseconds: 1))
+        #expect(try s.receive() == nil)
+    }
+
+    @Test func subscribersGetOnlyTheirTrialsLogs() throws {
+        let ctx = try ZMQContext()
+        let pub = try ZMQSocket(ctx, .pub)
+        try pub.bind("tcp://127.0.0.1:*")
+        let sub = try ZMQSocket(ctx, .sub, options: [.subscribe(Data(Topic.logs(study: "s", trial: TrialID(1)).utf8))])
+        try sub.connect(try pub.lastEndpoint)
+
+        func lines(_ trial: Int, _ seq: Int, _ text: String) -> Message {
+            .log(LogLines(trial: TrialID(trial), attempt: 1, seq: seq, stream: .stdout, lines: [text]))
+        }
+        // A subscription reaches the publisher asynchronously: publish probes until one arrives.
+        let until = ContinuousClock.now + deadline
+        var joined = false
+        while !joined && ContinuousClock.now < until {
+            try pub.publish(lines(1, 0, "probe"), topic: Topic.log(study: "s", trial: TrialID(1), stream: .stdout))
+            joined = try sub.receivePublished(timeout: .milliseconds(50)) != nil
+        }
+        #expect(joined)
+        try pub.publish(lines(10, 1, "ten"), topic: Topic.log(study: "s", trial: TrialID(10), stream: .stdout))
+        try pub.publish(lines(1, 1, "one"), topic: Topic.log(study: "s", trial: TrialID(1), stream: .stderr))
+        var got: (topic: String, message: Message)?
+        repeat {
+            got = try sub.receivePublished(timeout: deadline)
+        } while got?.message == lines(1, 0, "probe")
+        #expect(got?.topic == "log/s/1/stderr")
+        #expect(got?.message == lines(1, 1, "one"))
+        #expect(try sub.receive(wait: false) == nil)
+    }
+
+    @Test func curveKeysAndAnEncryptedConversation() throws {
+        #expect(ZMQContext.has("curve"))
+        let server = try CurveKeyPair.generate()
+        let client = try CurveKeyPair.generate()
+        #expect(server.publicKey.utf8.count == 40 && server.secretKey.utf8.count == 40)
+        #expect(server != client)
+        #expect(try CurveKeyPair.derivePublicKey(secretKey: server.secretKey) == server.publicKey)
+        let ctx = try ZMQContext()
+        let (router, dealer, _) = try routerAndDealer(
+            ctx, routerOptions: [.curveServer(secretKey: server.secretKey)],
+            dealerOptions: [.curveClient(serverKey: server.publicKey, publicKey: client.publicKey, secretKey: client.secretKey)])
+        try dealer.send(.ready(Ready(freeSlots: 2)))
+        let got = try #require(try router.receiveRouted(timeout: deadline))
+        #expect(try got.result.get() == .ready(Ready(freeSlots: 2)))
+    }
+
+    @Test func framesAboveMaxMessageSizeDropTheConnectionNotTheProcess() throws {
+        let ctx = try ZMQContext()
+        let (router, dealer, _) = try routerAndDealer(
+            ctx, routerOptions: [.maxMessageSize(1000)], dealerOptions: [.reconnectInterval(milliseconds: 20)])
+        try dealer.send([Data(count: 5000)])
+        // libzmq drops the connection; the DEALER reconnects and later messages arrive.
+        let until = ContinuousClock.now + deadline
+        var got: [Data]?
+        var probe = 0
+        while got == nil && ContinuousClock.now < until {
+            probe += 1
+            try dealer.send([Data("probe \(probe)".utf8)])
+            got = try router.receive(timeout: .milliseconds(50))
+        }
+        #expect(got?.count == 2)
+        #expect(got.map { String(decoding: $0[1], as: UTF8.self).hasPrefix("probe ") } == true)
+    }
+
+    @Test func curveAllowListAdmitsKnownKeysOnly() throws {
+        let ctx = try ZMQContext()
+        let server = try CurveKeyPair.generate()
+        let known = try CurveKeyPair.generate()
+        let stranger = try CurveKeyPair.generate()
+        let auth = try CurveAuthenticator(ctx, allowing: [known.publicKey])
+        defer { auth.stop() }
+        let router = try ZMQSocket(ctx, .router, options: [.curveServer(secretKey: server.secretKey), .zapDomain("rung")])
+        try router.bind("tcp://127.0.0.1:*")
+        func client(_ keys: CurveKeyPair, _ id: String) throws -> ZMQSocket {
+            let s = try ZMQSocket(ctx, .dealer, options: [
+                .routingID(Data(id.utf8)), .linger(milliseconds: 0),
+                .curveClient(serverKey: server.publicKey, publicKey: keys.publicKey, secretKey: keys.secretKey)])
+            try s.connect(try router.lastEndpoint)
+            return s
+        }
+        let bad = try client(stranger, "stranger")
+        try bad.send(.ready(Ready(freeSlots: 1)))
+        let good = try client(known, "known")
+        try good.send(.ready(Ready(freeSlots: 2)))
+        var peers: [PeerID] = []
+        let until = ContinuousClock.now + deadline
+        while (peers.isEmpty || !auth.denied.contains(stranger.publicKey)) && ContinuousClock.now < until {
+            if let r = try router.receiveRouted(timeout: .milliseconds(50)) { peers.append(r.peer) }
+        }
+        #expect(peers == [PeerID(Data("known".utf8))])
+        #expect(auth.denied.contains(stranger.publicKey) && !auth.denied.contains(known.publicKey))
+        #expect(try router.receive(wait: false) == nil)
+    }
+
+    @Test func libraryVersion() {
+        let v = ZMQContext.libraryVersion
+        #expect(v.major == 4 && v.minor >= 3)
+    }
+}
