@@ -89,6 +89,12 @@ public struct TextTrialConfig: Sendable, Hashable, Codable {
         }
     }
 
+    /// The JSON keys a configuration may hold.
+    public static let keys: [String] = ["data", "textColumn", "labelColumn", "model", "trainSize", "testSize", "testFraction",
+                                        "validationFraction", "maxLength", "pooling", "unfreezeLayers", "learningRate",
+                                        "encoderLearningRate", "layerDecay", "weightDecay", "dropout", "warmupFraction",
+                                        "schedule", "labelSmoothing", "epochs", "batchSize", "seed", "splitSeed"]
+
     enum CodingKeys: String, CodingKey {
         case data, textColumn, labelColumn, model, trainSize, testSize, testFraction, validationFraction
         case maxLength, pooling, unfreezeLayers, learningRate, encoderLearningRate, layerDecay, weightDecay
