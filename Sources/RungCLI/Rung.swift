@@ -12,6 +12,7 @@ struct Rung: AsyncParsableCommand {
             StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
             BenchStoreCommand.self,
             TrainCommand.self,
+            TrainTextCommand.self,
             CoordinatorCommand.self,
             WorkerCommand.self,
             RunTrialCommand.self,

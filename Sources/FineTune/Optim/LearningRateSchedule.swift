@@ -19,6 +19,9 @@ public indirect enum LearningRateSchedule: Sendable, Hashable, Codable {
     /// with `eta_min = minFactor × base rate`. Deviation: after `totalSteps` the factor stays at
     /// `minFactor` where PyTorch's closed form would rise again.
     case cosine(totalSteps: Int, minFactor: Double = 0)
+    /// Linear decay from 1 to `minFactor` over `totalSteps` steps, then `minFactor` (the schedule
+    /// BERT fine-tuning uses after warmup; torch's `LinearLR` with `end_factor = minFactor`).
+    case linear(totalSteps: Int, minFactor: Double = 0)
     /// Linear warmup from `startFactor` to 1 over `steps` steps (torch's `LinearLR` with
     /// `end_factor` 1), then `then` restarted at its own step 0 (torch's `SequentialLR` with one
     /// milestone at `steps`).
@@ -36,6 +39,9 @@ public indirect enum LearningRateSchedule: Sendable, Hashable, Codable {
             guard totalSteps > 0 else { return 1 }
             let tt = Double(min(t, totalSteps))
             return minFactor + (1 - minFactor) * (1 + cos(Double.pi * tt / Double(totalSteps))) / 2
+        case let .linear(totalSteps, minFactor):
+            guard totalSteps > 0 else { return 1 }
+            return 1 - (1 - minFactor) * Double(min(t, totalSteps)) / Double(totalSteps)
         case let .warmup(steps, startFactor, then):
             if t < steps {
                 return startFactor + (1 - startFactor) * Double(t) / Double(steps)
@@ -55,6 +61,10 @@ public indirect enum LearningRateSchedule: Sendable, Hashable, Codable {
         case let .cosine(totalSteps, minFactor):
             if totalSteps < 1 { return "cosine schedule: totalSteps is \(totalSteps), but must be ≥ 1" }
             if !(0 <= minFactor && minFactor <= 1) { return "cosine schedule: minFactor is \(minFactor), but must be in [0, 1]" }
+            return nil
+        case let .linear(totalSteps, minFactor):
+            if totalSteps < 1 { return "linear schedule: totalSteps is \(totalSteps), but must be ≥ 1" }
+            if !(0 <= minFactor && minFactor <= 1) { return "linear schedule: minFactor is \(minFactor), but must be in [0, 1]" }
             return nil
         case let .warmup(steps, startFactor, then):
             if steps < 0 { return "warmup: steps is \(steps), but must be ≥ 0" }

@@ -1,0 +1,227 @@
+// A BERT encoder with a linear head, trained on cached features: the frozen bottom layers run once
+// per data set (`frozenFeatures`), each step runs only the trained top layers and the head, with
+// batches padded to their longest example. Leaves out token-level tasks.
+import Foundation
+import Tensors
+
+/// Output of the frozen part for each example: pooled [H] when no layer trains, else the token
+/// states [length, H] after the last frozen layer.
+public struct TextFeatures {
+    public var values: [[Float]]
+    public var lengths: [Int]
+    public var count: Int { values.count }
+}
+
+/// Encoder + dropout + linear head, parameters named `encoder.…` and `head.…`.
+public final class TextClassifier: Module {
+    public let encoder: BertEncoder
+    public let head: Linear
+    /// Encoder layers trained, from the top.
+    public let trainedLayers: Int
+    public let pooling: TextPooling
+    public let dropout: Float
+    public var isTraining = true
+    var dropoutGenerator: SplitMix64
+
+    public init(encoder: BertEncoder, classes: Int, trainedLayers: Int, pooling: TextPooling, dropout: Float, seed: UInt64) {
+        var g = SplitMix64(seed: seed)
+        self.encoder = encoder
+        head = Linear(inFeatures: encoder.config.hiddenSize, outFeatures: classes, generator: &g)
+        self.trainedLayers = trainedLayers
+        self.pooling = pooling
+        self.dropout = dropout
+        dropoutGenerator = SplitMix64(seed: g.next())
+        let firstTrained = encoder.layers.count - trainedLayers
+        for (name, t) in encoder.namedParameters() {
+            t.requiresGrad = encoder.layers.indices.contains { i in i >= firstTrained && name.hasPrefix("encoder.layer.\(i).") }
+        }
+        for (i, layer) in encoder.layers.enumerated() { layer.dropout = i >= firstTrained ? dropout : 0 }
+    }
+
+    public var localParameters: [(name: String, tensor: Tensor)] { [] }
+    public var children: [(name: String, module: any Module)] { [("encoder", encoder), ("head", head)] }
+
+    /// Token ids as floats [B, T] (padding is id 0) → logits [B, classes]. Training and
+    /// evaluation go through cached features instead.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        let t = input.shape[1], flat = input.scalars.map { Int($0) }
+        let ids = stride(from: 0, to: flat.count, by: t).map { Array(flat[$0..<$0 + t]) }
+        return head(encoder.pooled(ids: ids, attentionMask: ids.map { $0.map { $0 == 0 ? 0 : 1 } }, pooling: pooling))
+    }
+
+    /// The parameters that train: the top layers and the head.
+    public func trainableParameters() -> [(name: String, tensor: Tensor)] {
+        namedParameters().filter { $0.tensor.requiresGrad }
+    }
+
+    /// Loads trained parameters saved from `trainableParameters()`; each must be present.
+    public func loadTrainable(_ weights: [String: [Float]]) throws(FineTuneError) {
+        for (name, tensor) in trainableParameters() {
+            guard let v = weights[name], v.count == tensor.count else {
+                throw FineTuneError(.invalidSafeTensors, "the checkpoint lacks \"\(name)\" (\(tensor.count) values) or holds another size")
+            }
+            tensor.assign(v)
+        }
+    }
+
+    /// Runs embeddings and the frozen layers on every example once (no gradient), in batches of
+    /// similar length.
+    public func frozenFeatures(_ ids: [[Int]], batchSize: Int = 32) -> TextFeatures {
+        let frozen = encoder.layers.count - trainedLayers
+        let h = encoder.config.hiddenSize
+        var values = [[Float]](repeating: [], count: ids.count)
+        let order = ids.indices.sorted { ids[$0].count < ids[$1].count }
+        Autograd.withoutGrad {
+            var start = 0
+            while start < order.count {
+                let rows = Array(order[start..<min(start + batchSize, order.count)])
+                start += rows.count
+                let (padded, mask) = Self.pad(rows.map { ids[$0] })
+                var states = encoder.run(layers: 0..<frozen, on: encoder.embed(ids: padded, attentionMask: mask), attentionMask: mask)
+                if trainedLayers == 0 { states = BertEncoder.pool(states, attentionMask: mask, pooling: pooling) }
+                let flat = states.scalars, t = padded[0].count
+                for (j, row) in rows.enumerated() {
+                    if trainedLayers == 0 {
+                        values[row] = Array(flat[(j * h)..<((j + 1) * h)])
+                    } else {
+                        let len = ids[row].count
+                        values[row] = Array(flat[(j * t * h)..<((j * t + len) * h)])
+                    }
+                }
+            }
+        }
+        return TextFeatures(values: values, lengths: ids.map(\.count))
+    }
+
+    /// Logits [B, classes] for the examples `rows` of `features`.
+    func logits(_ features: TextFeatures, rows: [Int]) -> Tensor {
+        let h = encoder.config.hiddenSize
+        var pooled: Tensor
+        if trainedLayers == 0 {
+            pooled = Tensor(shape: [rows.count, h], scalars: rows.flatMap { features.values[$0] })
+        } else {
+            let t = rows.map { features.lengths[$0] }.max()!
+            var scalars = [Float](repeating: 0, count: rows.count * t * h)
+            var mask: [[Int]] = []
+            for (j, row) in rows.enumerated() {
+                let len = features.lengths[row]
+                scalars.replaceSubrange((j * t * h)..<((j * t + len) * h), with: features.values[row])
+                mask.append([Int](repeating: 1, count: len) + [Int](repeating: 0, count: t - len))
+            }
+            let states = encoder.run(layers: (encoder.layers.count - trainedLayers)..<encoder.layers.count,
+                                     on: Tensor(shape: [rows.count, t, h], scalars: scalars), attentionMask: mask)
+            pooled = BertEncoder.pool(states, attentionMask: mask, pooling: pooling)
+        }
+        if isTraining && dropout > 0 {
+            let keep = 1 - dropout
+            let m = Tensor(shape: pooled.shape) { _ in Float.random(in: 0..<1, using: &self.dropoutGenerator) < keep ? 1 / keep : 0 }
+            pooled = pooled * m
+        }
+        return head(pooled)
+    }
+
+    /// One shuffled pass; returns the mean training loss.
+    func trainEpoch(_ features: TextFeatures, labels: [Int], optimizer: inout Optimizer, batchSize: Int,
+                    labelSmoothing: Float, seed: UInt64) -> Double {
+        train()
+        var g = SplitMix64(seed: seed)
+        dropoutGenerator = SplitMix64(seed: g.next())
+        for layer in encoder.layers { layer.dropoutGenerator = SplitMix64(seed: g.next()) }
+        var order = Array(0..<features.count)
+        g.shuffle(&order)
+        let params = trainableParameters()
+        var total = 0.0, start = 0
+        while start < order.count {
+            let rows = Array(order[start..<min(start + batchSize, order.count)])
+            start += rows.count
+            for (_, t) in params { t.zeroGrad() }
+            let loss = Tensor.crossEntropy(logits: logits(features, rows: rows), labels: rows.map { labels[$0] },
+                                           labelSmoothing: labelSmoothing)
+            loss.backward()
+            optimizer.step(params)
+            total += Double(loss.item) * Double(rows.count)
+        }
+        return total / Double(max(1, features.count))
+    }
+
+    /// Mean cross-entropy and softmax probabilities [count × classes], in evaluation mode.
+    func evaluate(_ features: TextFeatures, labels: [Int], batchSize: Int = 64) -> (loss: Double, probabilities: [Float]) {
+        eval()
+        defer { train() }
+        return Autograd.withoutGrad {
+            var probabilities: [Float] = [], total = 0.0, start = 0
+            while start < features.count {
+                let rows = Array(start..<min(start + batchSize, features.count))
+                start += rows.count
+                let z = logits(features, rows: rows)
+                total += Double(Tensor.crossEntropy(logits: z, labels: rows.map { labels[$0] }).item) * Double(rows.count)
+                probabilities += z.softmax(axis: -1).scalars
+            }
+            return (total / Double(max(1, features.count)), probabilities)
+        }
+    }
+
+    /// Pads id rows to the longest with 0 ([PAD]) and returns the attention mask.
+    static func pad(_ rows: [[Int]]) -> ([[Int]], [[Int]]) {
+        let t = rows.map(\.count).max() ?? 0
+        return (rows.map { $0 + [Int](repeating: 0, count: t - $0.count) },
+                rows.map { [Int](repeating: 1, count: $0.count) + [Int](repeating: 0, count: t - $0.count) })
+    }
+}
+
+/// A text trial's state: trained weights (top layers and head), optimizer state, progress.
+public struct TextCheckpoint: Sendable {
+    public var epoch: Int
+    public var stepCount: Int
+    public var weights: [String: [Float]]
+    public var shapes: [String: [Int]]
+    public var optimizerState: [String: [Float]]
+    public var config: TextTrialConfig
+    public var history: [EpochMetrics]
+
+    public static let formatKey = "rung.format", formatValue = "rung-text-checkpoint-1"
+
+    struct Progress: Codable { var epoch: Int; var stepCount: Int; var history: [EpochMetrics] }
+
+    /// Writes one safetensors file: weights under their names, optimizer state under `optimizer.…`,
+    /// config and progress as JSON in the metadata.
+    public func write(to url: URL) throws(FineTuneError) {
+        var tensors: [String: TensorData] = [:]
+        for (name, v) in weights { tensors[name] = TensorData(shape: shapes[name] ?? [v.count], floats: v) }
+        for (name, v) in optimizerState { tensors[name] = TensorData(shape: [v.count], floats: v) }
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let config = (try? encoder.encode(self.config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let progress = (try? encoder.encode(Progress(epoch: epoch, stepCount: stepCount, history: history)))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        try SafeTensors.write(tensors, metadata: [Self.formatKey: Self.formatValue, "rung.config": config, "rung.progress": progress], to: url)
+    }
+
+    /// Reads a file written by `write(to:)`.
+    public init(contentsOf url: URL) throws(FineTuneError) {
+        let file = try SafeTensors.readFile(url)
+        guard file.metadata[Self.formatKey] == Self.formatValue, let c = file.metadata["rung.config"], let p = file.metadata["rung.progress"] else {
+            throw FineTuneError(.invalidSafeTensors, "\(url.lastPathComponent) is not a Rung text checkpoint (metadata \"\(Self.formatKey)\" must be \"\(Self.formatValue)\")")
+        }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let progress: Progress
+        do {
+            config = try decoder.decode(TextTrialConfig.self, from: Data(c.utf8))
+            progress = try decoder.decode(Progress.self, from: Data(p.utf8))
+        } catch {
+            throw FineTuneError(.invalidSafeTensors, "\(url.lastPathComponent): unreadable metadata (\(error))")
+        }
+        epoch = progress.epoch; stepCount = progress.stepCount; history = progress.history
+        weights = [:]; shapes = [:]; optimizerState = [:]
+        for (name, t) in file.tensors {
+            if name.hasPrefix("optimizer.") { optimizerState[name] = t.floats } else { weights[name] = t.floats; shapes[name] = t.shape }
+        }
+    }
+
+    public init(epoch: Int, stepCount: Int, weights: [String: [Float]], shapes: [String: [Int]],
+                optimizerState: [String: [Float]], config: TextTrialConfig, history: [EpochMetrics]) {
+        self.epoch = epoch; self.stepCount = stepCount; self.weights = weights; self.shapes = shapes
+        self.optimizerState = optimizerState; self.config = config; self.history = history
+    }
+}

@@ -1,0 +1,60 @@
+// The built-in text task as one attempt inside the `rung run-trial` child: the study's task
+// options overlaid with the trial's parameters make a `TextTrialConfig` (snake_case accepted);
+// it trains from its checkpoint to `toEpoch`, printing one JSON metric line per epoch.
+import FineTune
+import Foundation
+import Search
+
+/// Runs built-in text trials.
+enum BuiltinTextTrial {
+    /// The trial's configuration: task options overlaid with its parameters.
+    static func config(_ spec: BuiltinTrialSpec) throws -> TextTrialConfig {
+        var object = (try? JSONSerialization.jsonObject(with: Data(spec.task.optionsJSON.utf8)) as? [String: Any]) ?? [:]
+        object = Dictionary(uniqueKeysWithValues: object.map { (BuiltinTrial.camel($0.key), $0.value) })
+        for (key, value) in spec.config {
+            switch value {
+            case .double(let v): object[BuiltinTrial.camel(key)] = v
+            case .int(let v): object[BuiltinTrial.camel(key)] = v
+            case .bool(let v): object[BuiltinTrial.camel(key)] = v
+            case .string(let v): object[BuiltinTrial.camel(key)] = v
+            }
+        }
+        if let unknown = object.keys.sorted().first(where: { !TextTrialConfig.keys.contains($0) }) {
+            throw RuntimeError(.invalidArgument, "trial \(spec.trial): the text task has no setting '\(unknown)'; accepted: \(TextTrialConfig.keys.joined(separator: ", "))")
+        }
+        if object["epochs"] == nil { object["epochs"] = max(spec.toEpoch, 1) }
+        let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        do {
+            return try TextTrialConfig.decode(json: json, source: "trial \(spec.trial)'s task and parameters")
+        } catch {
+            throw RuntimeError(.invalidArgument, "\(error)")
+        }
+    }
+
+    static func run(_ spec: BuiltinTrialSpec, emit: (String) -> Void) throws {
+        let config = try config(spec)
+        let dir = URL(fileURLWithPath: spec.checkpointDirectory, isDirectory: true)
+        let file = dir.appendingPathComponent(BuiltinTrial.checkpointFile)
+        var checkpoint: TextCheckpoint?
+        if spec.fromEpoch > 0 {
+            do { checkpoint = try TextCheckpoint(contentsOf: file) } catch {
+                throw RuntimeError(.io, "cannot resume trial \(spec.trial) from \(file.path): \(error)")
+            }
+        }
+        let result: TextTrialResult
+        do {
+            result = try TextTask.run(config: config, fromEpoch: spec.fromEpoch, toEpoch: spec.toEpoch, checkpoint: checkpoint) { m in
+                emit(BuiltinTrial.line(m, epoch: m.epoch))
+                return .proceed
+            }
+        } catch {
+            throw RuntimeError(.invalidArgument, "\(error)")
+        }
+        if spec.saveCheckpoint {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            do { try result.checkpoint.write(to: file) } catch {
+                throw RuntimeError(.io, "cannot save the checkpoint \(file.path): \(error)")
+            }
+        }
+    }
+}
