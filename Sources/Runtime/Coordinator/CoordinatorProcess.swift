@@ -343,7 +343,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
         if let onEvent {
             for (d, _) in decisions {
                 let who = d.trial.map { "trial \($0.rawValue) " } ?? ""
-                onEvent("\(TimeText.iso(d.time).suffix(12)) \(who)\(d.detail)")
+                onEvent("\(TimeText.iso(d.time).suffix(13)) \(who)\(d.detail)")
             }
         }
         for (_, event) in decisions {
