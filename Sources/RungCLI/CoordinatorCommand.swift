@@ -31,7 +31,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     var heartbeat = 1.0
 
     @Option(help: "Seconds of worker silence after which its trials are queued again.")
-    var leaseTimeout = 6.0
+    var leaseTimeout = 30.0
 
     @Flag(help: "Keep serving after the study is complete (for clients).")
     var keepRunning = false

@@ -100,13 +100,13 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         let s = try ScriptStudy(trials: 12, sleep: 0.05)
         defer { s.remove() }
         let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
-        let first = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory, extra: ["--heartbeat", "0.3"]))
+        let first = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory, extra: ["--heartbeat", "0.3", "--lease-timeout", "6"]))
         let workers = try (1...2).map { try Watched(cluster.worker(name: "w\($0)", cache: s.cache("w\($0)"))) }
         let fifthPause = await first.line(within: 60) { _ in first.lines.filter { $0.contains(" paused at ") }.count >= 5 }
         #expect(fifthPause != nil, "\(first.lines.suffix(5))")
         first.process.signal(SIGKILL)
         #expect(await first.waitExit(within: 10) == .signaled(SIGKILL))
-        let second = try Watched(cluster.coordinator(study: nil, directory: s.directory, extra: ["--heartbeat", "0.3"]))
+        let second = try Watched(cluster.coordinator(study: nil, directory: s.directory, extra: ["--heartbeat", "0.3", "--lease-timeout", "6"]))
         #expect(await second.line(within: 10) { $0.contains("carrying on") } != nil)
         #expect(await second.waitExit(within: 90) == .exited(0), "\(second.stderr) \(second.lines.suffix(5))")
         for w in workers { #expect(await w.waitExit(within: 10) == .exited(0)) }

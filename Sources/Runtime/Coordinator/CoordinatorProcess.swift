@@ -22,7 +22,7 @@ public struct CoordinatorOptions: Sendable {
     /// Seconds between a worker's heartbeats (told in WELCOME).
     public var heartbeatInterval = 1.0
     /// Seconds of silence after which a worker's attempts are lost and queued again.
-    public var leaseTimeout = 6.0
+    public var leaseTimeout = 30.0
     /// Leave `run()` once the study is complete (after telling the workers).
     public var exitWhenComplete = true
     /// Sync the journal to disk on every batch (survives a machine crash, slower).
