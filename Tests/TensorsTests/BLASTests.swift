@@ -78,6 +78,17 @@ import Testing
         }
     }
 
+    @Test func oneDNNFallbackLoadsAndIsCorrect() async throws {
+        try #require(access("/usr/lib/x86_64-linux-gnu/libdnnl.so.2", R_OK) == 0, "oneDNN is not installed here")
+        try await #require(processExitsWith: .success) {
+            setenv("RUNG_BLAS", "onednn", 1)
+            let b = BLASLoader.backend
+            BLAS.setThreads(1)
+            guard b.kind == .oneDNN, BLAS.threads == 1, BLASLoader.selfCheck(b) else { exit(1) }
+            exit(0)
+        }
+    }
+
     @Test func blisFallbackLoadsAndIsCorrect() async throws {
         try #require(access("/usr/lib/x86_64-linux-gnu/libblis.so.4", R_OK) == 0, "BLIS is not installed here")
         try await #require(processExitsWith: .success) {

@@ -1,6 +1,6 @@
 // Picks and loads the GEMM library once per process, each candidate checked against the naive
-// GEMM before it is accepted: oneDNN's sgemm; else OpenBLAS with its kernel chosen from the CPU's
-// flags (set through OPENBLAS_CORETYPE before dlopen, since OpenBLAS reads it while loading);
+// GEMM before it is accepted: OpenBLAS with its kernel chosen from the CPU's flags (set through
+// OPENBLAS_CORETYPE before dlopen, since OpenBLAS reads it while loading); else oneDNN's sgemm;
 // else BLIS; else the naive GEMM.
 // Leaves out: Windows and macOS library names (Linux sonames only; elsewhere the naive GEMM).
 
@@ -16,7 +16,9 @@ struct GEMMBackend: @unchecked Sendable {
     // @unchecked: the C function pointers are plain code addresses of a library that stays
     // loaded for the life of the process; the struct is never mutated after `load()`.
     enum Kind: String, Sendable, CaseIterable {
-        case oneDNN = "oneDNN", openBLAS = "OpenBLAS", blis = "BLIS", reference = "reference"
+        // In order of preference (see README: OpenBLAS keeps its speed at 2 threads in a real
+        // training loop on a busy machine; the OpenMP-based libraries do not).
+        case openBLAS = "OpenBLAS", oneDNN = "oneDNN", blis = "BLIS", reference = "reference"
     }
     let kind: Kind
     /// Human-readable description, e.g. "OpenBLAS (Cooperlake kernels, chosen from CPU flags)".
