@@ -13,7 +13,7 @@ public enum BLAS {
     /// The number of threads the GEMM uses.
     public static var threads: Int { BLASLoader.backend.getThreads?() ?? 1 }
 
-    /// Which library computes GEMMs, e.g. "oneDNN sgemm (OpenMP)".
+    /// Which library computes GEMMs, e.g. "OpenBLAS (Cooperlake kernels, chosen from CPU flags)".
     public static var backendDescription: String { BLASLoader.backend.description }
 
     /// What loading tried and rejected, one line each (empty when the first choice loaded).
