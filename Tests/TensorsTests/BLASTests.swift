@@ -56,20 +56,64 @@ import Testing
         #expect(!BLAS.backendDescription.isEmpty)
     }
 
-    @Test func openBLASIsUsedWhereInstalled() throws {
-        try #require(access("/usr/lib/x86_64-linux-gnu/libopenblas.so.0", R_OK) == 0
-                     || access("/usr/lib/aarch64-linux-gnu/libopenblas.so.0", R_OK) == 0,
-                     "OpenBLAS is not installed here; the fallback is covered by the self-check test")
-        #expect(BLASLoader.backend.kind == .openBLAS, "loaded \(BLAS.backendDescription); notes: \(BLAS.loadNotes)")
-        if BLASLoader.cpuFlags().isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]) {
-            #expect(!BLAS.backendDescription.contains("Prescott"), "\(BLAS.backendDescription)")
+    @Test func anOptimisedLibraryIsUsedWhereInstalled() throws {
+        try #require(access("/usr/lib/x86_64-linux-gnu/libdnnl.so.2", R_OK) == 0
+                     || access("/usr/lib/x86_64-linux-gnu/libopenblas.so.0", R_OK) == 0,
+                     "neither oneDNN nor OpenBLAS is installed here; the fallback is covered by the self-check test")
+        #expect(BLASLoader.backend.kind != .reference, "loaded \(BLAS.backendDescription); notes: \(BLAS.loadNotes)")
+        #expect(!BLAS.backendDescription.contains("Prescott"), "\(BLAS.backendDescription)")
+    }
+
+    // Each fallback library in a fresh process (the choice is made once per process): it must
+    // load when asked for first and agree with the naive GEMM.
+    @Test func openBLASFallbackLoadsWithAnAVXKernelAndIsCorrect() async throws {
+        try #require(access("/usr/lib/x86_64-linux-gnu/libopenblas.so.0", R_OK) == 0, "OpenBLAS is not installed here")
+        try await #require(processExitsWith: .success) {
+            setenv("RUNG_BLAS", "openblas", 1)
+            let b = BLASLoader.backend
+            let flags = BLASLoader.cpuFlags()
+            guard b.kind == .openBLAS, BLASLoader.selfCheck(b) else { exit(1) }
+            if flags.contains("avx2") && b.description.contains("Prescott") { exit(2) }
+            exit(0)
         }
     }
 
-    @Test func chosenKernelIsNotLeftInTheEnvironment() {
-        _ = BLASLoader.backend
-        let callerSetIt = BLAS.loadNotes.contains { $0.contains("set by the caller") }
-        if !callerSetIt { #expect(ProcessInfoLite.environment("OPENBLAS_CORETYPE") == nil) }
+    @Test func oneDNNFallbackLoadsAndIsCorrect() async throws {
+        try #require(access("/usr/lib/x86_64-linux-gnu/libdnnl.so.2", R_OK) == 0, "oneDNN is not installed here")
+        try await #require(processExitsWith: .success) {
+            setenv("RUNG_BLAS", "onednn", 1)
+            let b = BLASLoader.backend
+            BLAS.setThreads(1)
+            guard b.kind == .oneDNN, BLAS.threads == 1, BLASLoader.selfCheck(b) else { exit(1) }
+            exit(0)
+        }
+    }
+
+    @Test func blisFallbackLoadsAndIsCorrect() async throws {
+        try #require(access("/usr/lib/x86_64-linux-gnu/libblis.so.4", R_OK) == 0, "BLIS is not installed here")
+        try await #require(processExitsWith: .success) {
+            setenv("RUNG_BLAS", "blis", 1)
+            let b = BLASLoader.backend
+            exit(b.kind == .blis && BLASLoader.selfCheck(b) ? 0 : 1)
+        }
+    }
+
+    @Test func chosenKernelIsNotLeftInTheEnvironment() async throws {
+        try #require(access("/usr/lib/x86_64-linux-gnu/libopenblas.so.0", R_OK) == 0, "OpenBLAS is not installed here")
+        try await #require(processExitsWith: .success) {
+            unsetenv("OPENBLAS_CORETYPE")
+            setenv("RUNG_BLAS", "openblas", 1)
+            _ = BLASLoader.backend
+            exit(getenv("OPENBLAS_CORETYPE") == nil ? 0 : 1)
+        }
+    }
+
+    @Test func referenceGEMMIsTheLastResort() async throws {
+        try await #require(processExitsWith: .success) {
+            setenv("RUNG_BLAS", "reference", 1)
+            let c = Tensor.matmul(Tensor(shape: [1, 2], scalars: [1, 2]), Tensor(shape: [2, 1], scalars: [3, 4]))
+            exit(BLASLoader.backend.kind == .reference && c.scalars == [11] ? 0 : 1)
+        }
     }
 
     @Test func referenceGEMMHonoursAlphaBetaAndStrides() {

@@ -4,7 +4,7 @@
 
 /// The BLAS library behind matmul: loaded automatically on first use, no setup needed.
 public enum BLAS {
-    /// Sets the number of threads the GEMM may use (benchmarks compare 1 and 2).
+    /// Sets the number of threads the GEMM may use, process-wide (benchmarks compare 1 and 2).
     public static func setThreads(_ n: Int) {
         precondition(n >= 1, "BLAS.setThreads: \(n) threads requested, need at least 1")
         BLASLoader.backend.setThreads?(n)
@@ -13,7 +13,7 @@ public enum BLAS {
     /// The number of threads the GEMM uses.
     public static var threads: Int { BLASLoader.backend.getThreads?() ?? 1 }
 
-    /// Which library and kernel family computes GEMMs, e.g. "OpenBLAS (Cooperlake kernels, …)".
+    /// Which library computes GEMMs, e.g. "OpenBLAS (Cooperlake kernels, chosen from CPU flags)".
     public static var backendDescription: String { BLASLoader.backend.description }
 
     /// What loading tried and rejected, one line each (empty when the first choice loaded).
@@ -33,12 +33,7 @@ public enum BLAS {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
-        if let gemm = BLASLoader.backend.sgemm {
-            gemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(m), Int32(n), Int32(k), alpha,
-                 a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-        } else {
-            ReferenceGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+        BLASLoader.backend.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                                 b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        }
     }
 }

@@ -1,6 +1,7 @@
-// Picks and loads the GEMM library once per process: OpenBLAS with its kernel chosen from the
-// CPU's flags (set through OPENBLAS_CORETYPE before dlopen, since OpenBLAS reads it while
-// loading), then a self-check against the naive GEMM; BLIS, then the naive GEMM, as fallbacks.
+// Picks and loads the GEMM library once per process, each candidate checked against the naive
+// GEMM before it is accepted: OpenBLAS with its kernel chosen from the CPU's flags (set through
+// OPENBLAS_CORETYPE before dlopen, since OpenBLAS reads it while loading); else oneDNN's sgemm;
+// else BLIS; else the naive GEMM.
 // Leaves out: Windows and macOS library names (Linux sonames only; elsewhere the naive GEMM).
 
 import CBLAS
@@ -14,13 +15,43 @@ import Darwin
 struct GEMMBackend: @unchecked Sendable {
     // @unchecked: the C function pointers are plain code addresses of a library that stays
     // loaded for the life of the process; the struct is never mutated after `load()`.
-    enum Kind: String, Sendable { case openBLAS = "OpenBLAS", blis = "BLIS", reference = "reference" }
+    enum Kind: String, Sendable, CaseIterable {
+        // In order of preference (see README: OpenBLAS keeps its speed at 2 threads in a real
+        // training loop on a busy machine; the OpenMP-based libraries do not).
+        case openBLAS = "OpenBLAS", oneDNN = "oneDNN", blis = "BLIS", reference = "reference"
+    }
     let kind: Kind
-    /// Human-readable description, e.g. "OpenBLAS (Cooperlake kernels, forced)".
+    /// Human-readable description, e.g. "OpenBLAS (Cooperlake kernels, chosen from CPU flags)".
     let description: String
-    let sgemm: rung_cblas_sgemm_fn?
+    /// A CBLAS sgemm (OpenBLAS, BLIS), or nil.
+    var sgemm: rung_cblas_sgemm_fn? = nil
+    /// oneDNN's sgemm, or nil.
+    var dnnl: rung_dnnl_sgemm_fn? = nil
+    /// oneDNN only: libgomp's omp_set_num_threads, applied before every call because OpenMP
+    /// keeps the thread count per calling thread and Swift tasks move between threads.
+    var ompSetThreads: rung_set_threads_fn? = nil
     let setThreads: ((Int) -> Void)?
     let getThreads: (() -> Int)?
+    /// Desired thread count where the library has no process-wide setting (oneDNN, BLIS).
+    var threadCount: ThreadCount? = nil
+
+    /// C = alpha · op(A) · op(B) + beta · C, row-major, through whichever library this is.
+    @inline(__always)
+    func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if let dnnl {
+            if let ompSetThreads, let threadCount { ompSetThreads(Int32(threadCount.value)) }
+            _ = dnnl(transA ? 84 : 78, transB ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda),
+                     b, Int64(ldb), beta, c, Int64(ldc))   // 84 = 'T', 78 = 'N'
+        } else if let sgemm {
+            sgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(m), Int32(n), Int32(k), alpha,
+                  a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        } else {
+            ReferenceGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                                b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
 }
 
 enum BLASLoader {
@@ -34,8 +65,8 @@ enum BLASLoader {
 
     static func load() -> GEMMBackend {
         let env = ProcessInfoLite.environment("RUNG_BLAS")
-        var order: [GEMMBackend.Kind] = [.openBLAS, .blis, .reference]
-        if let env, let kind = GEMMBackend.Kind(rawValue: env) ?? [.openBLAS, .blis, .reference].first(where: { $0.rawValue.lowercased() == env.lowercased() }) {
+        var order = GEMMBackend.Kind.allCases
+        if let env, let kind = order.first(where: { $0.rawValue.lowercased() == env.lowercased() }) {
             order.removeAll { $0 == kind }
             order.insert(kind, at: 0)
             notes.append("RUNG_BLAS=\(env): trying \(kind.rawValue) first")
@@ -43,10 +74,11 @@ enum BLASLoader {
         for kind in order {
             let candidate: GEMMBackend?
             switch kind {
+            case .oneDNN: candidate = loadOneDNN()
             case .openBLAS: candidate = loadOpenBLAS()
             case .blis: candidate = loadBLIS()
             case .reference: candidate = GEMMBackend(kind: .reference, description: "naive reference GEMM",
-                                                     sgemm: nil, setThreads: nil, getThreads: nil)
+                                                     setThreads: nil, getThreads: nil)
             }
             guard let candidate else { continue }
             if kind == .reference || selfCheck(candidate) { return candidate }
@@ -95,6 +127,25 @@ enum BLASLoader {
             getThreads: get.map { f in { Int(f()) } })
     }
 
+    static func loadOneDNN() -> GEMMBackend? {
+        guard let h = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL), let gemm = dlsym(h, "dnnl_sgemm") else {
+            notes.append("libdnnl.so.2 not loadable (apt install libdnnl2)")
+            return nil
+        }
+        // libgomp is one of oneDNN's dependencies, so its symbols resolve through this handle.
+        guard let set = dlsym(h, "omp_set_num_threads").map({ unsafeBitCast($0, to: rung_set_threads_fn.self) }),
+              let get = dlsym(h, "omp_get_max_threads").map({ unsafeBitCast($0, to: rung_get_threads_fn.self) }) else {
+            notes.append("libdnnl.so.2 loaded but its OpenMP runtime was not found; thread count not settable")
+            return nil
+        }
+        let threads = ThreadCount()
+        threads.value = Int(get())
+        return GEMMBackend(
+            kind: .oneDNN, description: "oneDNN sgemm (OpenMP)",
+            dnnl: unsafeBitCast(gemm, to: rung_dnnl_sgemm_fn.self), ompSetThreads: set,
+            setThreads: { threads.value = $0 }, getThreads: { threads.value }, threadCount: threads)
+    }
+
     static func loadBLIS() -> GEMMBackend? {
         guard let h = dlopen("libblis.so.4", RTLD_NOW | RTLD_LOCAL), let gemm = dlsym(h, "cblas_sgemm") else {
             notes.append("libblis.so.4 not loadable (apt install libblis4)")
@@ -112,7 +163,7 @@ enum BLASLoader {
     /// Runs the backend on odd shapes in all four transpose combinations (and with beta = 1)
     /// and compares element by element with the naive GEMM.
     static func selfCheck(_ backend: GEMMBackend) -> Bool {
-        guard let gemm = backend.sgemm else { return true }
+        if backend.kind == .reference { return true }
         let shapes = [(37, 29, 41), (67, 45, 130), (1, 17, 5), (64, 33, 30)]
         var seed: UInt32 = 12345
         func next() -> Float {
@@ -128,8 +179,8 @@ enum BLASLoader {
                 let lda = tA ? m : k, ldb = tB ? k : n
                 var got = c0, want = c0
                 got.withUnsafeMutableBufferPointer { c in
-                    gemm(101, tA ? 112 : 111, tB ? 112 : 111, Int32(m), Int32(n), Int32(k), 0.5,
-                         a, Int32(lda), b, Int32(ldb), beta, c.baseAddress, Int32(n))
+                    backend.gemm(transA: tA, transB: tB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda,
+                                 b: b, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: n)
                 }
                 want.withUnsafeMutableBufferPointer { c in
                     ReferenceGEMM.sgemm(transA: tA, transB: tB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda,
