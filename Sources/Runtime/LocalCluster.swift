@@ -57,13 +57,13 @@ public struct LocalCluster: Sendable {
     public func coordinator(study: URL?, directory: URL, extra: [String] = []) -> ChildLaunch {
         var args = ["coordinator", "--dir", directory.path, "--bind", endpoints.routerURL, "--publish", endpoints.publishURL]
         if let study { args += ["--study", study.path] }
-        return ChildLaunch(executable: rung, arguments: args + extra, environment: ProcessInfo.processInfo.environment)
+        return ChildLaunch(executable: rung, arguments: args + extra, environment: ParentWatch.childEnvironment())
     }
 
     /// `rung worker` named `name` with its own cache.
     public func worker(name: String, cache: URL, slots: Int = 1, extra: [String] = []) -> ChildLaunch {
         ChildLaunch(executable: rung, arguments: ["worker", "--connect", endpoints.routerURL, "--name", name,
                                                  "--slots", String(slots), "--cache", cache.path] + extra,
-                    environment: ProcessInfo.processInfo.environment)
+                    environment: ParentWatch.childEnvironment())
     }
 }

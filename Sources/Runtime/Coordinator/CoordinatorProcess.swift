@@ -136,7 +136,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
         try pub.bind(options.publish)
         var lastTick = 0.0
         var completeAt: Double?
-        while !stopFlag.withLock({ $0 }) {
+        while !stopFlag.withLock({ $0 }) && !ParentWatch.parentGone {
             var steps: [Step] = []
             if let first = try router.receiveRouted(timeout: .milliseconds(50), limits: limits) {
                 var batch = [first]

@@ -83,7 +83,7 @@ public final class WorkerProcess: @unchecked Sendable {
         var lastBeat = Date().timeIntervalSince1970
         var shuttingDown = false
         while true {
-            if stopFlag.withLock({ $0 }) || shuttingDown {
+            if stopFlag.withLock({ $0 }) || shuttingDown || ParentWatch.parentGone {
                 leave(socket, reason: shuttingDown ? "shutdown by the coordinator" : "worker stopped (signal)",
                       bye: !shuttingDown)
                 return
