@@ -35,7 +35,7 @@ let package = Package(
             providers: [.apt(["libzmq3-dev"])]),
 
         // Pure logic.
-        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "Tensors", dependencies: ["CBLAS"], exclude: ["README.md"]),
         .target(name: "Search", dependencies: [.product(name: "Yams", package: "Yams")]),
 
         // Models, data, training; virtual-time driver of the search engine.

@@ -1,0 +1,184 @@
+// Picks and loads the GEMM library once per process: OpenBLAS with its kernel chosen from the
+// CPU's flags (set through OPENBLAS_CORETYPE before dlopen, since OpenBLAS reads it while
+// loading), then a self-check against the naive GEMM; BLIS, then the naive GEMM, as fallbacks.
+// Leaves out: Windows and macOS library names (Linux sonames only; elsewhere the naive GEMM).
+
+import CBLAS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A loaded GEMM implementation. Immutable after loading.
+struct GEMMBackend: @unchecked Sendable {
+    // @unchecked: the C function pointers are plain code addresses of a library that stays
+    // loaded for the life of the process; the struct is never mutated after `load()`.
+    enum Kind: String, Sendable { case openBLAS = "OpenBLAS", blis = "BLIS", reference = "reference" }
+    let kind: Kind
+    /// Human-readable description, e.g. "OpenBLAS (Cooperlake kernels, forced)".
+    let description: String
+    let sgemm: rung_cblas_sgemm_fn?
+    let setThreads: ((Int) -> Void)?
+    let getThreads: (() -> Int)?
+}
+
+enum BLASLoader {
+    /// The backend, loaded on first use (Swift initialises globals exactly once, thread-safely).
+    static let backend: GEMMBackend = load()
+
+    /// Notes from loading (what was tried, why something was rejected), for `BLAS.report`.
+    nonisolated(unsafe) static var notes: [String] = []
+    // nonisolated(unsafe): written only inside `load()`, which runs once under Swift's global
+    // initialisation lock before `backend` is published; read only after that.
+
+    static func load() -> GEMMBackend {
+        let env = ProcessInfoLite.environment("RUNG_BLAS")
+        var order: [GEMMBackend.Kind] = [.openBLAS, .blis, .reference]
+        if let env, let kind = GEMMBackend.Kind(rawValue: env) ?? [.openBLAS, .blis, .reference].first(where: { $0.rawValue.lowercased() == env.lowercased() }) {
+            order.removeAll { $0 == kind }
+            order.insert(kind, at: 0)
+            notes.append("RUNG_BLAS=\(env): trying \(kind.rawValue) first")
+        }
+        for kind in order {
+            let candidate: GEMMBackend?
+            switch kind {
+            case .openBLAS: candidate = loadOpenBLAS()
+            case .blis: candidate = loadBLIS()
+            case .reference: candidate = GEMMBackend(kind: .reference, description: "naive reference GEMM",
+                                                     sgemm: nil, setThreads: nil, getThreads: nil)
+            }
+            guard let candidate else { continue }
+            if kind == .reference || selfCheck(candidate) { return candidate }
+            notes.append("\(candidate.description) failed the self-check against the naive GEMM; not used")
+        }
+        fatalError("unreachable: the reference GEMM is always accepted")
+    }
+
+    /// The OpenBLAS kernel family the CPU can run, best first: the caller's OPENBLAS_CORETYPE
+    /// wins; otherwise chosen from /proc/cpuinfo flags (see README for the measurements).
+    static func openBLASCoreType(flags: Set<String>) -> String? {
+        let avx512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(flags.contains)
+        if avx512 && flags.contains("avx512_bf16") { return "Cooperlake" }
+        if avx512 { return "SkylakeX" }
+        if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+        return nil
+    }
+
+    static func loadOpenBLAS() -> GEMMBackend? {
+        var forced: String? = nil
+        if let preset = ProcessInfoLite.environment("OPENBLAS_CORETYPE") {
+            notes.append("OPENBLAS_CORETYPE=\(preset) was set by the caller; kept")
+        } else if let core = openBLASCoreType(flags: cpuFlags()) {
+            // OpenBLAS reads this variable while it loads (dynamic-arch dispatch), so it must be
+            // set before dlopen. Its own detection misses some CPUs (e.g. reports Zen 4 as Prescott).
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            forced = core
+        }
+        let handle = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL) ?? dlopen("libopenblas.so", RTLD_NOW | RTLD_LOCAL)
+        // Read only while loading: unset it again so child processes (external trial commands,
+        // possibly with another OpenBLAS build) do their own detection.
+        if forced != nil { unsetenv("OPENBLAS_CORETYPE") }
+        guard let h = handle, let gemm = dlsym(h, "cblas_sgemm") else {
+            notes.append("libopenblas.so.0 not loadable (apt install libopenblas0)")
+            return nil
+        }
+        let set = dlsym(h, "openblas_set_num_threads").map { unsafeBitCast($0, to: rung_set_threads_fn.self) }
+        let get = dlsym(h, "openblas_get_num_threads").map { unsafeBitCast($0, to: rung_get_threads_fn.self) }
+        let core = dlsym(h, "openblas_get_corename").map { unsafeBitCast($0, to: rung_corename_fn.self) }
+        let coreName = core.flatMap { $0() }.map { String(cString: $0) } ?? "?"
+        return GEMMBackend(
+            kind: .openBLAS,
+            description: "OpenBLAS (\(coreName) kernels\(forced != nil ? ", chosen from CPU flags" : ""))",
+            sgemm: unsafeBitCast(gemm, to: rung_cblas_sgemm_fn.self),
+            setThreads: set.map { f in { f(Int32($0)) } },
+            getThreads: get.map { f in { Int(f()) } })
+    }
+
+    static func loadBLIS() -> GEMMBackend? {
+        guard let h = dlopen("libblis.so.4", RTLD_NOW | RTLD_LOCAL), let gemm = dlsym(h, "cblas_sgemm") else {
+            notes.append("libblis.so.4 not loadable (apt install libblis4)")
+            return nil
+        }
+        let set = dlsym(h, "bli_thread_set_num_threads").map { unsafeBitCast($0, to: rung_blis_set_threads_fn.self) }
+        let threads = ThreadCount()
+        return GEMMBackend(
+            kind: .blis, description: "BLIS",
+            sgemm: unsafeBitCast(gemm, to: rung_cblas_sgemm_fn.self),
+            setThreads: set.map { f in { n in f(n); threads.value = n } },
+            getThreads: { threads.value })
+    }
+
+    /// Runs the backend on odd shapes in all four transpose combinations (and with beta = 1)
+    /// and compares element by element with the naive GEMM.
+    static func selfCheck(_ backend: GEMMBackend) -> Bool {
+        guard let gemm = backend.sgemm else { return true }
+        let shapes = [(37, 29, 41), (67, 45, 130), (1, 17, 5), (64, 33, 30)]
+        var seed: UInt32 = 12345
+        func next() -> Float {
+            seed = seed &* 1664525 &+ 1013904223
+            return Float(seed >> 8) / Float(1 << 24) * 2 - 1
+        }
+        for (m, n, k) in shapes {
+            let a = (0..<(m * k)).map { _ in next() }
+            let b = (0..<(k * n)).map { _ in next() }
+            let c0 = (0..<(m * n)).map { _ in next() }
+            for (tA, tB) in [(false, false), (false, true), (true, false), (true, true)] {
+                let beta: Float = tA ? 1 : 0
+                let lda = tA ? m : k, ldb = tB ? k : n
+                var got = c0, want = c0
+                got.withUnsafeMutableBufferPointer { c in
+                    gemm(101, tA ? 112 : 111, tB ? 112 : 111, Int32(m), Int32(n), Int32(k), 0.5,
+                         a, Int32(lda), b, Int32(ldb), beta, c.baseAddress, Int32(n))
+                }
+                want.withUnsafeMutableBufferPointer { c in
+                    ReferenceGEMM.sgemm(transA: tA, transB: tB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda,
+                                        b: b, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: n)
+                }
+                for i in 0..<(m * n) where Swift.abs(got[i] - want[i]) > 1e-5 * Float(k) + 1e-6 {
+                    notes.append("self-check: \(m)x\(n)x\(k) trans \(tA)/\(tB) element \(i): \(got[i]) vs \(want[i])")
+                    return false
+                }
+            }
+        }
+        return true
+    }
+
+    /// The "flags" line of /proc/cpuinfo as a set (empty where there is none).
+    static func cpuFlags() -> Set<String> {
+        guard let text = ProcessInfoLite.readFile("/proc/cpuinfo") else { return [] }
+        for line in text.split(separator: "\n") where line.hasPrefix("flags") {
+            if let colon = line.firstIndex(of: ":") {
+                return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+            }
+        }
+        return []
+    }
+}
+
+/// A mutable thread count for libraries without a getter.
+final class ThreadCount: @unchecked Sendable {
+    // @unchecked: an Int written by BLAS.setThreads and read by BLAS.threads; a torn read is
+    // impossible for a word-sized value and a stale one is harmless (it is informational).
+    var value = 1
+}
+
+/// Environment and file reading without Foundation.
+enum ProcessInfoLite {
+    static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+
+    static func readFile(_ path: String) -> String? {
+        guard let f = fopen(path, "r") else { return nil }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n <= 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

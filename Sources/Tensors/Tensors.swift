@@ -1,1 +1,0 @@
-// Tensors — placeholder until its first file lands.
