@@ -7,5 +7,7 @@ struct Rung: AsyncParsableCommand {
         commandName: "rung",
         abstract: "Distributed hyperparameter search for fine-tuning (SHA, ASHA, Hyperband over ZeroMQ).",
         subcommands: [
+            TrainCommand.self,
+            BenchCommand.self,
         ])
 }

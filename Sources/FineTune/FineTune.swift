@@ -1,1 +1,0 @@
-// FineTune — placeholder until its first file lands.

@@ -1,0 +1,109 @@
+// What one epoch of a trial reports (training loss, validation metrics, learning rate, time), what
+// a trial call returns, and the per-epoch decision a caller feeds back. Values only, all Codable.
+// The per-class table and confusion matrix of the final test are in `ClassificationReport`.
+
+import Foundation
+
+/// The figures of one finished epoch.
+public struct EpochMetrics: Sendable, Hashable, Codable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Mean training loss over the epoch's batches (with label smoothing when configured).
+    public var trainLoss: Double
+    /// Mean cross-entropy on the validation split (no smoothing).
+    public var validationLoss: Double
+    /// Validation accuracy.
+    public var accuracy: Double
+    /// Validation macro-averaged F1.
+    public var macroF1: Double
+    /// Validation support-weighted F1.
+    public var weightedF1: Double
+    /// Validation macro precision.
+    public var macroPrecision: Double
+    /// Validation macro recall.
+    public var macroRecall: Double
+    /// Validation ROC-AUC (binary, or one-vs-rest macro); nil when undefined.
+    public var rocAUC: Double?
+    /// Learning rate of the epoch's last step (base group).
+    public var learningRate: Double
+    /// Wall-clock seconds the epoch took (training and validation).
+    public var seconds: Double
+
+    /// The same figures with `seconds` set to 0, for comparing runs.
+    public var withoutTiming: EpochMetrics {
+        var m = self
+        m.seconds = 0
+        return m
+    }
+}
+
+/// What the caller of `TabularTask.run` answers after each epoch.
+public enum EpochDecision: Sendable, Hashable {
+    /// Go on to the next epoch.
+    case proceed
+    /// Stop after this epoch (the result still carries a checkpoint).
+    case stop
+}
+
+/// The outcome of one `TabularTask.run` call.
+public struct TabularTrialResult: Sendable {
+    /// The epochs this call ran, in order.
+    public var epochs: [EpochMetrics]
+    /// Every epoch since the trial began, including those before the checkpoint it resumed from.
+    public var history: [EpochMetrics]
+    /// Epochs completed in total (the checkpoint's epoch).
+    public var completedEpochs: Int
+    /// True when early stopping ended the trial.
+    public var stoppedEarly: Bool
+    /// True when the trial is over: its last epoch ran or early stopping ended it.
+    public var finished: Bool
+    /// Test-split metrics of the final model, when `finished` and the test split is not empty.
+    public var test: ClassificationSummary?
+    /// The full test report (per class, confusion matrix), alongside `test`.
+    public var testReport: ClassificationReport?
+    /// The state after the last epoch run: resume from it with `fromEpoch: completedEpochs`.
+    public var checkpoint: TabularCheckpoint
+    /// Trainable parameter count of the model.
+    public var parameterCount: Int
+    /// Class names; label k is `classNames[k]`.
+    public var classNames: [String]
+}
+
+/// The content of a run's `metrics.json`: configuration, per-epoch validation metrics and the
+/// final test metrics.
+public struct TabularRunReport: Sendable, Codable {
+    /// The trial's configuration.
+    public var config: TabularTrialConfig
+    /// Class names; label k is `classNames[k]`.
+    public var classNames: [String]
+    /// Trainable parameters.
+    public var parameterCount: Int
+    /// Every epoch's validation metrics.
+    public var epochs: [EpochMetrics]
+    /// True when early stopping ended the run.
+    public var stoppedEarly: Bool
+    /// Test metrics of the final model (nil when the run is not finished or has no test split).
+    public var test: ClassificationSummary?
+    /// Per-class test figures and the confusion matrix.
+    public var testReport: ClassificationReport?
+
+    /// The report of a trial result.
+    public init(_ result: TabularTrialResult, config: TabularTrialConfig) {
+        self.config = config
+        classNames = result.classNames
+        parameterCount = result.parameterCount
+        epochs = result.history
+        stoppedEarly = result.stoppedEarly
+        test = result.test
+        testReport = result.testReport
+    }
+
+    /// Pretty-printed JSON with sorted keys (non-finite numbers as strings "nan", "inf").
+    public func jsonData() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        // Numbers, strings, arrays and enums with the strategy above: encoding cannot fail.
+        return try! encoder.encode(self)
+    }
+}

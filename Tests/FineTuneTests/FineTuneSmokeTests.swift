@@ -1,4 +1,0 @@
-import Testing
-@testable import FineTune
-
-@Test func FineTuneModuleLinks() { #expect(Bool(true)) }
