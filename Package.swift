@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // System libraries. Only Tensors imports CBLAS; only Wire imports CZeroMQ.
@@ -39,7 +40,7 @@ let package = Package(
         .target(name: "Search", dependencies: [.product(name: "Yams", package: "Yams")]),
 
         // Models, data, training; virtual-time driver of the search engine.
-        .target(name: "FineTune", dependencies: ["Tensors"]),
+        .target(name: "FineTune", dependencies: ["Tensors", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Simulator", dependencies: ["Search"]),
 
         // Edges: protocol over ZeroMQ, durable store.
