@@ -9,5 +9,6 @@ struct Rung: AsyncParsableCommand {
         subcommands: [
             TrainCommand.self,
             BenchCommand.self,
+            ZooCommand.self,
         ])
 }

@@ -61,7 +61,7 @@ func readsTorchCheckpointElementByElement(file: String) throws {
         #expect(error.code == .invalidCheckpoint)
         #expect(error.message.hasPrefix("evil.pt: refuses global os.system"))
     }
-    // A zip archive whose pickle names builtins.eval is refused the same way.
+    // Any other global (builtins.eval) is refused the same way.
     do {
         _ = try TorchCheckpoint.decode(Data([0x80, 0x02, 0x63] + Array("builtins\neval\n".utf8) + [0x2e]), source: "e2.pt")
         Issue.record("builtins.eval was accepted")
@@ -109,5 +109,21 @@ func readsRealEfficientNetLite0Weights() throws {
         #expect(Array(v.prefix(e.head.count)) == e.head, "\(name) first values")
         let sum = v.reduce(0, +)
         #expect(abs(sum - e.sum) <= 1e-9 * max(1, abs(e.sum)), "\(name) sum \(sum), PyTorch \(e.sum)")
+    }
+}
+
+@Test func importWritesTheSameTensorsAsSafeTensors() throws {
+    let want = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: fixtureURL("small.json")))
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("rung-import-\(ProcessInfo.processInfo.processIdentifier).safetensors")
+    defer { try? FileManager.default.removeItem(at: out) }
+    let (_, widened) = try TorchCheckpoint.importToSafeTensors(fixtureURL("small-legacy.pt"), destination: out)
+    #expect(widened == ["f16", "bf16"])
+    let file = try SafeTensors.readFile(out)
+    #expect(file.metadata == ["format": "pt", "source": "small-legacy.pt"])
+    #expect(Set(file.tensors.keys) == Set(want.names))
+    for name in want.names {
+        let e = try #require(want.tensors[name]), got = try #require(file.tensors[name])
+        #expect(got.shape == e.shape && numbers(got) == e.values, "\(name)")
+        #expect(got.dtype.rawValue == (["F16", "BF16"].contains(e.dtype) ? "F32" : e.dtype), "\(name) dtype")
     }
 }
