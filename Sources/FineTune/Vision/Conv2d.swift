@@ -15,6 +15,10 @@ public final class Conv2d: Module {
     public var window: Window2d
     /// Number of groups G (C for a depthwise convolution).
     public let groups: Int
+    /// When true, the padding is TensorFlow's "same" for each input's size (output ⌈size/stride⌉,
+    /// the odd pixel below and right), as EfficientNet's TensorFlow-trained weights expect; the
+    /// padding in `window` is then ignored.
+    public var tfSamePadding = false
     /// Whether the module is in training mode (no effect on a convolution).
     public var isTraining = true
     private let cache = PatchIndexCache()
@@ -63,7 +67,13 @@ public final class Conv2d: Module {
 
     /// x [N, C, H, W] → [N, O, OH, OW].
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Conv2d.convolve(input, weight: weight, bias: bias, window: window, groups: groups, cache: cache)
+        var w = window
+        if tfSamePadding {
+            precondition(input.rank == 4, "Conv2d: input must be NCHW, got \(input.shape)")
+            w = Window2d.same(kernel: (window.kernel.h, window.kernel.w), stride: (window.stride.h, window.stride.w),
+                              dilation: (window.dilation.h, window.dilation.w), inputH: input.shape[2], inputW: input.shape[3])
+        }
+        return Conv2d.convolve(input, weight: weight, bias: bias, window: w, groups: groups, cache: cache)
     }
 
     /// The convolution as a function (torch.nn.functional.conv2d with zero padding).
@@ -76,9 +86,13 @@ public final class Conv2d: Module {
         let n = x.shape[0], c = x.shape[1], o = weight.shape[0]
         precondition(c == weight.shape[1] * g && o % g == 0 && weight.shape[2] == window.kernel.h && weight.shape[3] == window.kernel.w,
                      "Conv2d: input \(x.shape) does not fit weight \(weight.shape) with \(g) groups and kernel \(window.kernel)")
-        let p = cache.indices(for: x.shape, window: window)
-        let k = window.kernel.h * window.kernel.w, l = p.outH * p.outW
-        let cols = Tensor.patches(x, p, window: window, padValue: 0)            // [N, C, K, L]
+        let k = window.kernel.h * window.kernel.w
+        let pointwise = k == 1 && window.stride == (1, 1) && window.padding == (0, 0, 0, 0)
+        let (outH, outW) = window.outputSize(h: x.shape[2], w: x.shape[3])
+        let l = outH * outW
+        // A 1×1 convolution with stride 1 and no padding needs no gather: the input is its own im2col.
+        let cols = pointwise ? x.reshape([n, c, 1, l])                          // [N, C, K, L]
+            : Tensor.patches(x, cache.indices(for: x.shape, window: window), window: window, padValue: 0)
         let cg = c / g, og = o / g
         var out: Tensor                                                         // [N, O, L]
         if g == 1 {
@@ -92,6 +106,6 @@ public final class Conv2d: Module {
             out = Tensor.matmul(wb, cols.reshape([n * g, cg * k, l])).reshape([n, o, l])
         }
         if let bias { out = out + bias.reshape([1, o, 1]) }
-        return out.reshape([n, o, p.outH, p.outW])
+        return out.reshape([n, o, outH, outW])
     }
 }

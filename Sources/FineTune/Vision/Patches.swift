@@ -101,15 +101,17 @@ struct PatchIndices {
     }
 }
 
-/// Remembers the patch indices of the last input shape, so a layer computes them once per shape.
+/// Remembers the patch indices of the last input shape and window, so a layer computes them once.
 final class PatchIndexCache {
     private var key: [Int] = []
+    private var keyWindow: Window2d?
     private var cached: PatchIndices?
 
     func indices(for shape: [Int], window: Window2d) -> PatchIndices {
-        if let cached, key == shape { return cached }
+        if let cached, key == shape, keyWindow == window { return cached }
         let p = PatchIndices(n: shape[0], c: shape[1], h: shape[2], w: shape[3], window: window)
         key = shape
+        keyWindow = window
         cached = p
         return p
     }
