@@ -92,6 +92,7 @@ public final class Conv2d: Module {
         let l = outH * outW
         // A 1×1 convolution with stride 1 and no padding needs no gather: the input is its own im2col.
         let cols = pointwise ? x.reshape([n, c, 1, l])                          // [N, C, K, L]
+            : window.stride == (1, 1) ? Tensor.stride1Patches(x, window: window)
             : Tensor.patches(x, cache.indices(for: x.shape, window: window), window: window, padValue: 0)
         let cg = c / g, og = o / g
         var out: Tensor                                                         // [N, O, L]

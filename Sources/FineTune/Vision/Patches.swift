@@ -101,18 +101,16 @@ struct PatchIndices {
     }
 }
 
-/// Remembers the patch indices of the last input shape and window, so a layer computes them once.
+/// Remembers the patch indices per input shape and window (a layer may see several shapes, as
+/// one pooling layer used twice in a network does), so each is computed once.
 final class PatchIndexCache {
-    private var key: [Int] = []
-    private var keyWindow: Window2d?
-    private var cached: PatchIndices?
+    private var entries: [(shape: [Int], window: Window2d, indices: PatchIndices)] = []
 
     func indices(for shape: [Int], window: Window2d) -> PatchIndices {
-        if let cached, key == shape, keyWindow == window { return cached }
+        if let hit = entries.first(where: { $0.shape == shape && $0.window == window }) { return hit.indices }
         let p = PatchIndices(n: shape[0], c: shape[1], h: shape[2], w: shape[3], window: window)
-        key = shape
-        keyWindow = window
-        cached = p
+        if entries.count >= 4 { entries.removeFirst() }
+        entries.append((shape, window, p))
         return p
     }
 }
@@ -126,5 +124,49 @@ extension Tensor {
         let k = window.kernel.h * window.kernel.w
         return rows.gather(rows: p.indices, indexShape: [x.shape[0], x.shape[1], k, p.outH * p.outW])
             .reshape([x.shape[0], x.shape[1], k, p.outH * p.outW])
+    }
+}
+
+extension Tensor {
+    /// The kernel windows [N, C, K, L] of a stride-1 window, built from whole padded input rows:
+    /// one gather of rows (KH per output row), then KW column slices. Same values as `patches`,
+    /// with row copies and slices instead of one gather call per element.
+    static func stride1Patches(_ x: Tensor, window: Window2d) -> Tensor {
+        precondition(x.rank == 4 && window.stride == (1, 1), "stride1Patches: NCHW input and stride 1, got \(x.shape), stride \(window.stride)")
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let pad = window.padding
+        var xp = x
+        if pad.left + pad.right > 0 {
+            var parts: [Tensor] = []
+            if pad.left > 0 { parts.append(Tensor.zeros([n, c, h, pad.left])) }
+            parts.append(xp)
+            if pad.right > 0 { parts.append(Tensor.zeros([n, c, h, pad.right])) }
+            xp = Tensor.concat(parts, axis: 3)
+        }
+        let wp = w + pad.left + pad.right
+        if pad.top + pad.bottom > 0 {
+            var parts: [Tensor] = []
+            if pad.top > 0 { parts.append(Tensor.zeros([n, c, pad.top, wp])) }
+            parts.append(xp)
+            if pad.bottom > 0 { parts.append(Tensor.zeros([n, c, pad.bottom, wp])) }
+            xp = Tensor.concat(parts, axis: 2)
+        }
+        let hp = h + pad.top + pad.bottom
+        let (oh, ow) = window.outputSize(h: h, w: w)
+        precondition(oh > 0 && ow > 0, "window \(window.kernel) (dilation \(window.dilation)) does not fit input \(h)×\(w) with padding \(pad)")
+        let kh = window.kernel.h, kw = window.kernel.w, dh = window.dilation.h, dw = window.dilation.w
+        var rows = [Int]()
+        rows.reserveCapacity(n * c * kh * oh)
+        for plane in 0..<(n * c) {
+            for i in 0..<kh {
+                for y in 0..<oh { rows.append(plane * hp + y + i * dh) }
+            }
+        }
+        let gathered = xp.reshape([n * c * hp, wp]).gather(rows: rows, indexShape: [n, c, kh, oh])   // [N, C, KH, OH, Wp]
+        let columns = (0..<kw).map { j in
+            gathered.slice(axis: 4, (j * dw)..<(j * dw + ow)).reshape([n, c, kh, 1, oh * ow])
+        }
+        let cols = kw == 1 ? columns[0] : Tensor.concat(columns, axis: 3)                       // [N, C, KH, KW, L]
+        return cols.reshape([n, c, kh * kw, oh * ow])
     }
 }

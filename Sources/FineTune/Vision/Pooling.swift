@@ -40,6 +40,18 @@ public final class Pool2d: Module {
     /// x [N, C, H, W] → [N, C, OH, OW].
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4, "Pool2d: input must be NCHW, got \(input.shape)")
+        let k = window.kernel.h
+        if window.stride.h == k, window.dilation.h == 1, window.padding == (0, 0, 0, 0) {
+            // Non-overlapping windows: a view [N, C, OH, k, OW, k] reduced over its two k axes, no gather.
+            let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+            let oh = h / k, ow = w / k
+            precondition(oh > 0 && ow > 0, "Pool2d: window \(k)×\(k) does not fit input \(input.shape)")
+            var x = input
+            if h != oh * k { x = x.slice(axis: 2, 0..<(oh * k)) }
+            if w != ow * k { x = x.slice(axis: 3, 0..<(ow * k)) }
+            let blocks = x.reshape([n, c, oh, k, ow, k])
+            return kind == .max ? blocks.max(axes: [3, 5]) : blocks.mean(axes: [3, 5])
+        }
         let p = cache.indices(for: input.shape, window: window)
         let cols = Tensor.patches(input, p, window: window, padValue: kind == .max ? -Float.infinity : 0)   // [N, C, K, L]
         let pooled = kind == .max ? cols.max(axis: 2) : cols.mean(axis: 2)

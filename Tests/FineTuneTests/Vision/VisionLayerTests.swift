@@ -17,6 +17,8 @@ let convCases: [ConvCase] = [
     ConvCase(o: 3, groups: 3),                                          // depthwise
     ConvCase(n: 1, c: 4, h: 6, w: 9, o: 5, k: 2, stride: 1, padding: 0, dilation: 1, groups: 1, bias: false),
     ConvCase(n: 3, c: 2, h: 5, w: 5, o: 4, k: 1, stride: 1, padding: 0, dilation: 1, groups: 2),   // 1×1 grouped
+    ConvCase(n: 2, c: 3, h: 7, w: 5, o: 6, k: 3, stride: 1, padding: 2, dilation: 2, groups: 3),   // stride 1: row gather
+    ConvCase(n: 2, c: 2, h: 6, w: 7, o: 3, k: 3, stride: 1, padding: 1, dilation: 1, groups: 1),   // stride 1, dense
 ]
 
 @Test(arguments: convCases)
@@ -60,7 +62,8 @@ func convMatchesNaiveLoopAndFiniteDifferences(_ cc: ConvCase) {
     checkAgainstReference(inputs: [x, wt], output: y) { v in naiveConv(v[0], [1, 2, 6, 7], v[1], [2, 1, 3, 3], [], window: win, groups: 2).values }
 }
 
-@Test(arguments: [(PoolKind.max, 3, 2, 1, 1), (.max, 2, 2, 0, 2), (.average, 3, 2, 1, 1), (.average, 2, 1, 0, 1)])
+@Test(arguments: [(PoolKind.max, 3, 2, 1, 1), (.max, 2, 2, 0, 2), (.average, 3, 2, 1, 1), (.average, 2, 1, 0, 1),
+                  (.max, 2, 2, 0, 1), (.average, 2, 2, 0, 1), (.max, 3, 3, 0, 1)])
 func poolMatchesNaiveLoopAndFiniteDifferences(kind: PoolKind, kernel: Int, stride: Int, padding: Int, dilation: Int) {
     let pool = Pool2d(kind, kernelSize: kernel, stride: stride, padding: padding, dilation: dilation)
     let xs = [2, 3, 7, 5]
