@@ -21,6 +21,8 @@ struct BenchCNNCommand: ParsableCommand {
     var warmup: Int = 5
     @Option(help: "Batch size.")
     var batch: Int = 64
+    @Flag(inversion: .prefixedNo, help: "Keep freed memory in the allocator between steps (AllocatorTuning.keepFreedMemory).")
+    var keepFreedMemory = true
 
     func run() throws {
         guard threads >= 1, seconds > 0, warmup >= 0, batch >= 1 else {
@@ -28,6 +30,7 @@ struct BenchCNNCommand: ParsableCommand {
             throw ExitCode(1)
         }
         BLAS.setThreads(threads)
+        if keepFreedMemory { AllocatorTuning.keepFreedMemory() }
         var rng = SplitMix64(seed: 42)
         let model = SmallCNN(generator: &rng)
         var optimizer = Optimizer(settings: .adamW(), learningRate: 1e-3)
