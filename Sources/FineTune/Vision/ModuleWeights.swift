@@ -6,14 +6,16 @@ import Tensors
 
 extension Module {
     /// Copies `weights` into every parameter and buffer (`namedParameters()` + `namedBuffers()`),
-    /// checking names and shapes. Throws `FineTuneError` naming the first missing, extra or
-    /// misshapen entry.
-    public func loadWeights(_ weights: [String: TensorData]) throws(FineTuneError) {
-        let targets = namedParameters() + namedBuffers()
+    /// checking names and shapes. Names starting with one of `excluding` (a new classifier head,
+    /// `"_fc."`) are neither required nor loaded, in the model or in the weights. Throws
+    /// `FineTuneError` naming the first missing, extra or misshapen entry.
+    public func loadWeights(_ weights: [String: TensorData], excluding: [String] = []) throws(FineTuneError) {
+        func excluded(_ name: String) -> Bool { excluding.contains { name.hasPrefix($0) } }
+        let targets = (namedParameters() + namedBuffers()).filter { !excluded($0.name) }
         let known = Set(targets.map(\.name))
         var batchNorms: [String: BatchNorm2d] = [:]
         collectBatchNorms(prefix: "", into: &batchNorms)
-        for name in weights.keys.sorted() where !known.contains(name) {
+        for name in weights.keys.sorted() where !known.contains(name) && !excluded(name) {
             if name.hasSuffix("num_batches_tracked"), let bn = batchNorms[String(name.dropLast("num_batches_tracked".count))] {
                 if let n = weights[name]?.ints?.first { bn.setBatchesTracked(Int(n)) }
                 continue
@@ -40,5 +42,13 @@ extension Module {
 extension BatchNorm2d {
     func setBatchesTracked(_ n: Int) {
         loadStatistics(mean: runningMean.scalars, variance: runningVar.scalars, batchesTracked: n)
+    }
+}
+
+extension Module {
+    /// Sets `freezeStatistics` on every BatchNorm2d in the tree (the "BatchNorm frozen" strategy:
+    /// running statistics normalise and stay fixed while the rest trains).
+    public func setBatchNormStatisticsFrozen(_ frozen: Bool) {
+        for case let bn as BatchNorm2d in modules() { bn.freezeStatistics = frozen }
     }
 }
