@@ -86,6 +86,10 @@ public final class Conv2d: Module {
         let n = x.shape[0], c = x.shape[1], o = weight.shape[0]
         precondition(c == weight.shape[1] * g && o % g == 0 && weight.shape[2] == window.kernel.h && weight.shape[3] == window.kernel.w,
                      "Conv2d: input \(x.shape) does not fit weight \(weight.shape) with \(g) groups and kernel \(window.kernel)")
+        if g == c && o == c {
+            let out = Tensor.depthwiseConvolution(x, weight: weight, window: window)   // [N, C, OH, OW]
+            return bias.map { out + $0.reshape([1, o, 1, 1]) } ?? out
+        }
         let k = window.kernel.h * window.kernel.w
         let pointwise = k == 1 && window.stride == (1, 1) && window.padding == (0, 0, 0, 0)
         let (outH, outW) = window.outputSize(h: x.shape[2], w: x.shape[3])

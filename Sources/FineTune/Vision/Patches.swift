@@ -170,3 +170,65 @@ extension Tensor {
         return cols.reshape([n, c, kh * kw, oh * ow])
     }
 }
+
+extension Tensor {
+    /// Depthwise convolution (one filter per channel, weight [C, 1, KH, KW]) as a sum over kernel
+    /// taps of shifted input planes times per-channel weights: no K-times-larger im2col buffer.
+    /// Strides are handled by splitting the padded input into stride phases once
+    /// ([N, C, SH, SW, H/SH, W/SW]), so every tap is two contiguous slices.
+    static func depthwiseConvolution(_ x: Tensor, weight: Tensor, window: Window2d) -> Tensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        precondition(weight.shape == [c, 1, window.kernel.h, window.kernel.w], "depthwise: weight \(weight.shape) for \(c) channels and kernel \(window.kernel)")
+        let (oh, ow) = window.outputSize(h: h, w: w)
+        precondition(oh > 0 && ow > 0, "window \(window.kernel) (dilation \(window.dilation)) does not fit input \(h)×\(w) with padding \(window.padding)")
+        let (sh, sw) = (window.stride.h, window.stride.w), (dh, dw) = (window.dilation.h, window.dilation.w)
+        let (kh, kw) = (window.kernel.h, window.kernel.w)
+        func roundUp(_ v: Int, _ m: Int) -> Int { (v + m - 1) / m * m }
+        // Padded extents: the top/left padding, the data, then zeros up to what the last tap needs,
+        // rounded up to a multiple of the stride.
+        let hp = roundUp(Swift.max((oh - 1) * sh + (kh - 1) * dh + 1, window.padding.top + h), sh)
+        let wp = roundUp(Swift.max((ow - 1) * sw + (kw - 1) * dw + 1, window.padding.left + w), sw)
+        var xp = x
+        let right = wp - w - window.padding.left, bottom = hp - h - window.padding.top
+        if window.padding.left > 0 || right > 0 {
+            var parts: [Tensor] = []
+            if window.padding.left > 0 { parts.append(Tensor.zeros([n, c, h, window.padding.left])) }
+            parts.append(xp)
+            if right > 0 { parts.append(Tensor.zeros([n, c, h, right])) }
+            xp = Tensor.concat(parts, axis: 3)
+        }
+        if window.padding.top > 0 || bottom > 0 {
+            var parts: [Tensor] = []
+            if window.padding.top > 0 { parts.append(Tensor.zeros([n, c, window.padding.top, wp])) }
+            parts.append(xp)
+            if bottom > 0 { parts.append(Tensor.zeros([n, c, bottom, wp])) }
+            xp = Tensor.concat(parts, axis: 2)
+        }
+        let (ah, aw) = (hp / sh, wp / sw)
+        // Stride phases: phase (p, q) holds padded rows p, p + SH, … and columns q, q + SW, ….
+        var phases: [Int: Tensor] = [:]
+        func phase(_ p: Int, _ q: Int) -> Tensor {
+            if let t = phases[p * sw + q] { return t }
+            let t: Tensor
+            if sh == 1 && sw == 1 {
+                t = xp
+            } else {
+                t = xp.reshape([n, c, ah, sh, aw, sw]).slice(axis: 3, p..<(p + 1)).slice(axis: 5, q..<(q + 1)).reshape([n, c, ah, aw])
+            }
+            phases[p * sw + q] = t
+            return t
+        }
+        let taps = weight.reshape([c, kh * kw])
+        var out: Tensor? = nil
+        for i in 0..<kh {
+            for j in 0..<kw {
+                let (offH, offW) = (i * dh, j * dw)
+                let plane = phase(offH % sh, offW % sw)
+                let shifted = plane.slice(axis: 2, (offH / sh)..<(offH / sh + oh)).slice(axis: 3, (offW / sw)..<(offW / sw + ow))
+                let term = shifted * taps.slice(axis: 1, (i * kw + j)..<(i * kw + j + 1)).reshape([1, c, 1, 1])
+                out = out.map { $0 + term } ?? term
+            }
+        }
+        return out!
+    }
+}
