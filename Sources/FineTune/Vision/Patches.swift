@@ -206,16 +206,22 @@ extension Tensor {
         }
         let (ah, aw) = (hp / sh, wp / sw)
         // Stride phases: phase (p, q) holds padded rows p, p + SH, … and columns q, q + SW, ….
+        // [N, C, AH, SH, SW, AW] once, so a phase is two slices of whole rows.
+        let split = sh == 1 && sw == 1 ? xp : xp.reshape([n, c, ah, sh, aw, sw]).transpose(4, 5)
         var phases: [Int: Tensor] = [:]
         func phase(_ p: Int, _ q: Int) -> Tensor {
             if let t = phases[p * sw + q] { return t }
-            let t: Tensor
-            if sh == 1 && sw == 1 {
-                t = xp
-            } else {
-                t = xp.reshape([n, c, ah, sh, aw, sw]).slice(axis: 3, p..<(p + 1)).slice(axis: 5, q..<(q + 1)).reshape([n, c, ah, aw])
-            }
+            let t = sh == 1 && sw == 1 ? xp
+                : split.slice(axis: 3, p..<(p + 1)).slice(axis: 4, q..<(q + 1)).reshape([n, c, ah, aw])
             phases[p * sw + q] = t
+            return t
+        }
+        // Rows of a phase for one kernel row, shared by the taps of that row.
+        var rowPlanes: [[Int]: Tensor] = [:]
+        func rows(_ p: Int, _ q: Int, _ start: Int) -> Tensor {
+            if let t = rowPlanes[[p, q, start]] { return t }
+            let t = phase(p, q).slice(axis: 2, start..<(start + oh))
+            rowPlanes[[p, q, start]] = t
             return t
         }
         let taps = weight.reshape([c, kh * kw])
@@ -223,8 +229,8 @@ extension Tensor {
         for i in 0..<kh {
             for j in 0..<kw {
                 let (offH, offW) = (i * dh, j * dw)
-                let plane = phase(offH % sh, offW % sw)
-                let shifted = plane.slice(axis: 2, (offH / sh)..<(offH / sh + oh)).slice(axis: 3, (offW / sw)..<(offW / sw + ow))
+                let band = rows(offH % sh, offW % sw, offH / sh)
+                let shifted = band.slice(axis: 3, (offW / sw)..<(offW / sw + ow))
                 let term = shifted * taps.slice(axis: 1, (i * kw + j)..<(i * kw + j + 1)).reshape([1, c, 1, 1])
                 out = out.map { $0 + term } ?? term
             }
