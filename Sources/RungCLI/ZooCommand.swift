@@ -1,6 +1,6 @@
 // `rung zoo import`: converts a PyTorch checkpoint (zip or legacy format) to safetensors with the
 // same tensor names, without Python and without executing pickled code.
-// Left out so far: `rung zoo list` and the backbones themselves.
+// `rung zoo list`: the backbones of the zoo with their sizes and the origin of their weights.
 
 import ArgumentParser
 import FineTune
@@ -10,7 +10,7 @@ struct ZooCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zoo",
         abstract: "Pretrained backbones and their weights.",
-        subcommands: [ZooImportCommand.self])
+        subcommands: [ZooListCommand.self, ZooImportCommand.self])
 }
 
 struct ZooImportCommand: ParsableCommand {
@@ -41,6 +41,25 @@ struct ZooImportCommand: ParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
+        }
+    }
+}
+
+struct ZooListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the backbones: parameters, input size, source task, where the weights come from.")
+
+    func run() throws {
+        for e in ZooCatalog.entries {
+            let model = e.make(e.classes, 0)
+            let weights = e.weightsFile.map { FileManager.default.fileExists(atPath: $0) ? "\($0) (present)" : "\($0) (absent)" } ?? "-"
+            print(e.name)
+            print("  parameters   \(model.parameterCount) (with its \(e.classes)-class head)")
+            print("  input        \(e.inputShape.map(String.init).joined(separator: "×"))")
+            print("  source task  \(e.sourceTask)")
+            print("  weights      \(e.weightsSource)")
+            print("  file         \(weights)")
         }
     }
 }

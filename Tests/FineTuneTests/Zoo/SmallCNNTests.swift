@@ -27,3 +27,14 @@ import Tensors
     #expect(abs(first - 2.302585) < 0.5, "initial loss \(first) is near ln 10")
     #expect(last < 0.1, "loss after 15 AdamW steps on one batch: \(last)")
 }
+
+@Test func zooCatalogBuildsItsBackbones() throws {
+    #expect(ZooCatalog.entries.map(\.name) == ["small-cnn", "efficientnet-lite0"])
+    let lite = try ZooCatalog.entry("efficientnet-lite0").make(1000, 0)
+    #expect(lite.parameterCount == 4_652_008)
+    let cnn = try ZooCatalog.entry("small-cnn").make(5, 0)
+    #expect(cnn.namedParameters().last?.tensor.shape == [5])
+    do { _ = try ZooCatalog.entry("resnet"); Issue.record("unknown name accepted") } catch {
+        #expect(error.message == "unknown backbone \"resnet\"; known: small-cnn, efficientnet-lite0")
+    }
+}
