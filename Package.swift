@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // System libraries. Only Tensors imports CBLAS; only Wire imports CZeroMQ.
@@ -32,7 +33,7 @@ let package = Package(
             name: "CBLAS", path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(
-            name: "CZeroMQ", path: "Sources/CZeroMQ", pkgConfig: "libzmq",
+            name: "CZeroMQ", path: "Sources/CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]),
 
         // Pure logic.
@@ -40,7 +41,7 @@ let package = Package(
         .target(name: "Search", dependencies: [.product(name: "Yams", package: "Yams")]),
 
         // Models, data, training; virtual-time driver of the search engine.
-        .target(name: "FineTune", dependencies: ["Tensors"]),
+        .target(name: "FineTune", dependencies: ["Tensors", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Simulator", dependencies: [
             "Search", .product(name: "HeapModule", package: "swift-collections"),
         ], exclude: ["README.md"]),

@@ -31,6 +31,12 @@ public struct FineTuneError: Error, CustomStringConvertible, Sendable {
         case invalidMetricInput
         /// A safetensors file is corrupt or uses something this reader does not support.
         case invalidSafeTensors
+        /// An IDX (MNIST-format) file is corrupt, truncated or of an unexpected kind.
+        case invalidIDX
+        /// A gzip stream is corrupt or uses something this reader does not support.
+        case invalidGzip
+        /// A PyTorch checkpoint is corrupt, or holds something other than tensors.
+        case invalidCheckpoint
     }
 
     /// What kind of problem this is.

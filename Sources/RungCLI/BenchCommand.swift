@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of the training core.",
-        subcommands: [BenchMLPCommand.self, BenchTextCommand.self])
+        subcommands: [BenchMLPCommand.self, BenchTextCommand.self, BenchCNNCommand.self, BenchEfficientNetCommand.self])
 }
 
 /// One benchmarked network: layer widths and batch size.

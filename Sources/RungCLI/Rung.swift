@@ -19,5 +19,6 @@ struct Rung: AsyncParsableCommand {
             DemoCommand.self,
             BenchCoordinatorCommand.self,
             BenchCommand.self,
+            ZooCommand.self,
         ])
 }

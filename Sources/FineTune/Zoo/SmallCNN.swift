@@ -1,0 +1,37 @@
+// The small CNN of the benchmarks and the from-scratch baseline: conv 3×3 (32) → ReLU → max-pool 2
+// → conv 3×3 (64) → ReLU → max-pool 2 → linear, with padding 1 so 28×28 inputs reach 7×7.
+// Left out: batch norm and dropout variants.
+
+import Tensors
+
+/// conv(C→32, 3×3, pad 1) → ReLU → max-pool 2 → conv(32→64, 3×3, pad 1) → ReLU → max-pool 2 → linear.
+public final class SmallCNN: Module {
+    /// First convolution.
+    public let conv1: Conv2d
+    /// Second convolution.
+    public let conv2: Conv2d
+    /// Classifier over the flattened 64 × H/4 × W/4 features.
+    public let fc: Linear
+    private let pool = Pool2d(.max, kernelSize: 2)
+    /// Whether the module is in training mode (no effect).
+    public var isTraining = true
+
+    /// A network for `channels`×`height`×`width` inputs (height and width divisible by 4).
+    public init<G: RandomNumberGenerator>(channels: Int = 1, height: Int = 28, width: Int = 28, classes: Int = 10, generator: inout G) {
+        precondition(height % 4 == 0 && width % 4 == 0, "SmallCNN: input \(height)×\(width) must be divisible by 4")
+        conv1 = Conv2d(channels, 32, kernelSize: 3, padding: 1, generator: &generator)
+        conv2 = Conv2d(32, 64, kernelSize: 3, padding: 1, generator: &generator)
+        fc = Linear(inFeatures: 64 * (height / 4) * (width / 4), outFeatures: classes, generator: &generator)
+    }
+
+    /// No own parameters.
+    public var localParameters: [(name: String, tensor: Tensor)] { [] }
+    /// `conv1`, `conv2`, `fc`.
+    public var children: [(name: String, module: any Module)] { [("conv1", conv1), ("conv2", conv2), ("fc", fc)] }
+
+    /// x [N, C, H, W] → logits [N, classes].
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        let x = pool(conv2(pool(conv1(input).relu())).relu())
+        return fc(x.reshape([input.shape[0], -1]))
+    }
+}

@@ -1,0 +1,56 @@
+// `rung bench cnn`: training throughput of the small CNN (conv 3×3 32 → max-pool → conv 3×3 64 →
+// max-pool → linear 10) on 1×28×28 inputs, batch 64, AdamW, random data; the Rung side of
+// scripts/bench/cnn_torch.py. A benchmark that prints figures, never a test.
+
+import ArgumentParser
+import FineTune
+import Foundation
+import Tensors
+
+struct BenchCNNCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cnn",
+        abstract: "Training steps per second of the small CNN (1×28×28, batch 64, AdamW).",
+        discussion: "Compare with PyTorch: python3 scripts/bench/cnn_torch.py --threads N, run right after in a release build.")
+
+    @Option(help: "BLAS threads.")
+    var threads: Int = 1
+    @Option(help: "Timed seconds (at least this long, whole steps).")
+    var seconds: Double = 3
+    @Option(help: "Untimed warmup steps.")
+    var warmup: Int = 5
+    @Option(help: "Batch size.")
+    var batch: Int = 64
+    @Flag(inversion: .prefixedNo, help: "Keep freed memory in the allocator between steps (AllocatorTuning.keepFreedMemory).")
+    var keepFreedMemory = true
+
+    func run() throws {
+        guard threads >= 1, seconds > 0, warmup >= 0, batch >= 1 else {
+            FileHandle.standardError.write(Data("error: --threads and --batch must be ≥ 1, --seconds > 0, --warmup ≥ 0\n".utf8))
+            throw ExitCode(1)
+        }
+        BLAS.setThreads(threads)
+        if keepFreedMemory { AllocatorTuning.keepFreedMemory() }
+        var rng = SplitMix64(seed: 42)
+        let model = SmallCNN(generator: &rng)
+        var optimizer = Optimizer(settings: .adamW(), learningRate: 1e-3)
+        let x = Tensor.normal([batch, 1, 28, 28], using: &rng)
+        let labels = (0..<batch).map { _ in rng.uniform(below: 10) }
+        let params = model.namedParameters()
+        func step() {
+            for (_, t) in params { t.zeroGrad() }
+            Tensor.crossEntropy(logits: model(x), labels: labels).backward()
+            optimizer.step(params)
+        }
+        for _ in 0..<warmup { step() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var steps = 0
+        var elapsed = 0.0
+        repeat {
+            step()
+            steps += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while elapsed < seconds
+        print(String(format: "small CNN  batch %d  threads %d  %.2f steps/s", batch, threads, Double(steps) / elapsed))
+    }
+}

@@ -1,0 +1,50 @@
+// `rung bench efficientnet`: inference latency of EfficientNet-Lite0 (random weights; the speed does
+// not depend on them) at batch 1 and images per second at a larger batch, in evaluation mode.
+// A benchmark that prints figures, never a test.
+
+import ArgumentParser
+import FineTune
+import Foundation
+import Tensors
+
+struct BenchEfficientNetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "efficientnet",
+        abstract: "Inference speed of EfficientNet-Lite0: ms per image at batch 1, images/s at --batch.")
+
+    @Option(help: "BLAS threads.")
+    var threads: Int = 1
+    @Option(help: "Input height and width.")
+    var size: Int = 224
+    @Option(help: "Batch size of the throughput run.")
+    var batch: Int = 16
+    @Option(help: "Timed seconds per run (at least this long, whole passes).")
+    var seconds: Double = 3
+
+    func run() throws {
+        guard threads >= 1, size >= 8, batch >= 1, seconds > 0 else {
+            FileHandle.standardError.write(Data("error: --threads, --batch ≥ 1, --size ≥ 8, --seconds > 0\n".utf8))
+            throw ExitCode(1)
+        }
+        BLAS.setThreads(threads)
+        AllocatorTuning.keepFreedMemory()
+        var rng = SplitMix64(seed: 1)
+        let model = EfficientNetLite(generator: &rng)
+        model.eval()
+        for n in [1, batch] {
+            let x = Tensor.normal([n, 3, size, size], using: &rng)
+            _ = Autograd.withoutGrad { model(x) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            var passes = 0
+            var elapsed = 0.0
+            repeat {
+                _ = Autograd.withoutGrad { model(x) }
+                passes += 1
+                elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            } while elapsed < seconds
+            let perImage = elapsed / Double(passes * n)
+            print(String(format: "EfficientNet-Lite0 %dx%d  batch %3d  threads %d  %8.2f ms/image  %8.1f images/s",
+                         size, size, n, threads, perImage * 1000, 1 / perImage))
+        }
+    }
+}
