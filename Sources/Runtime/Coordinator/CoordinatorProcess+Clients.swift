@@ -1,5 +1,7 @@
-// The coordinator's answers to CLI clients over the ROUTER (STATUS, TRIALS, BEST, LOGS,
-// STOP_STUDY), read from the study store and the live worker table. Leaves out the printing (RungCLI).
+// The coordinator's answers to CLI clients over the ROUTER (STATUS, TRIALS, BEST, LOGS, QUERY,
+// STOP_STUDY), read from the study store and the live worker table. QUERY hands out the store's
+// own read models, so `rung status --connect` prints what `--dir` prints. Leaves out the printing
+// (RungCLI).
 import Foundation
 import Search
 import Store
@@ -19,6 +21,8 @@ extension CoordinatorProcess {
                 return .bestReply(TrialsReply(trials: try store.leaderboard(limit: max(1, r.count)).map(summary)))
             case .logs(let r):
                 return .logsReply(try logs(r))
+            case .query(let q):
+                return .queryReply(try answer(q))
             case .stopStudy:
                 return nil  // a state machine input (CoordinatorProcess.handle)
             default:
@@ -27,6 +31,30 @@ extension CoordinatorProcess {
         } catch {
             return .error(ErrorReply(code: .internal, message: "cannot read the study store: \(error)",
                                      regarding: message.type.rawValue))
+        }
+    }
+
+    /// Reads what `q` asks for from the study store (a GRDB reader: ingestion is not blocked).
+    private func answer(_ q: QueryRequest) throws -> QueryReply {
+        let publish = options.publish
+        switch q.query {
+        case .info:
+            return try QueryReply(query: q.query, publish: publish, result: store.studyInfo())
+        case .summary:
+            return try QueryReply(query: q.query, publish: publish, result: store.summary())
+        case .trials:
+            return try QueryReply(query: q.query, publish: publish, result: store.trials())
+        case .trial:
+            guard let id = q.trial else { throw RuntimeError(.invalidArgument, "QUERY trial needs a `trial` field") }
+            return try QueryReply(query: q.query, publish: publish, result: store.trial(id))
+        case .leaderboard:
+            return try QueryReply(query: q.query, publish: publish, result: store.leaderboard(limit: max(1, q.limit ?? 10)))
+        case .journal:
+            let query = LogQuery(trial: q.trial, after: Int64(q.after ?? 0), limit: max(1, min(q.limit ?? 5000, 5000)),
+                                 tail: q.tail, includeDecisions: q.decisions ?? true)
+            return try QueryReply(query: q.query, publish: publish, result: store.logs(query))
+        case .export:
+            return try QueryReply(query: q.query, publish: publish, result: store.exportRows(allAttempts: q.allAttempts ?? false))
         }
     }
 
