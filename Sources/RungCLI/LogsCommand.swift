@@ -55,7 +55,11 @@ struct LogsCommand: AsyncParsableCommand {
             let reader: any StudyReading = try live ?? source.reader()
             let id = trial.map { TrialID($0) }
             if let id, try await reader.trial(id) == nil {
-                throw StoreError(.unknownEntity, "trial \(id.rawValue) is not in \(source.place); `rung trials \(source.flag)` lists them")
+                // A trial the study has not sampled yet: following waits for it while the study runs.
+                guard follow, try await reader.studyInfo().state == .running else {
+                    throw StoreError(.unknownEntity, "trial \(id.rawValue) is not in \(source.place); `rung trials \(source.flag)` lists them")
+                }
+                FileHandle.standardError.write(Data("trial \(id.rawValue) has not started yet; waiting for it (Ctrl-C to stop)\n".utf8))
             }
             // Live: subscribe before reading the history, so nothing committed meanwhile is missed.
             var follower: LiveLogFollower?

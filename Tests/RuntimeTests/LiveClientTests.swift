@@ -1,0 +1,110 @@
+// The study clients live (`--connect`) against a running coordinator, compared with the same
+// commands offline (`--dir`) on its study directory: status, trials, best, export, and
+// `rung logs --follow` run as child processes while the study runs. Also QUERY_REPLY's round trip
+// of the store's read models, and the error naming the endpoint when no coordinator answers.
+import Foundation
+import Testing
+import Search
+import Store
+import Wire
+@testable import Runtime
+
+/// Runs `rung args` to its end (at most `seconds`); its stdout lines, stderr lines and exit.
+private func rungOutput(_ rung: String, _ args: [String], within seconds: Double = 30) async throws -> (lines: [String], stderr: [String], exit: ChildExit?) {
+    let child = try Watched(ChildLaunch(executable: rung, arguments: args, environment: ProcessInfo.processInfo.environment))
+    let exit = await child.waitExit(within: seconds)
+    // The exit can be seen before the last output lines were read: wait for the streams' end.
+    _ = await child.line(within: 0.2) { _ in false }
+    return (child.lines, child.stderr, exit)
+}
+
+@Suite(.serialized) struct LiveClientTests {
+    @Test func queryRepliesCarryTheStoresReadModelsExactly() throws {
+        let trial = StoredTrial(id: TrialID(4), config: ["lr": .double(2.0), "layers": .int(2), "opt": .string("adam"), "warm": .bool(true)],
+                                state: .paused, bracket: 1, rung: 0, resource: 3, value: .nan, attempt: 2, worker: "w1",
+                                created: 1764426000.25, updated: 1764426001.5, error: nil)
+        let reply = try QueryReply(query: .trials, publish: "tcp://*:5556", result: [trial])
+        let decoded = try Envelope.decode(Envelope.encode(.queryReply(reply)))
+        guard case .queryReply(let back) = decoded else {
+            Issue.record("decoded \(decoded.type), not QUERY_REPLY")
+            return
+        }
+        #expect(back == reply)
+        #expect(back.publish == "tcp://*:5556")
+        let trials = try back.result([StoredTrial].self)
+        #expect(trials.count == 1)
+        #expect(trials[0].config == trial.config)  // 2.0 stays a float parameter, 2 an integer one
+        #expect(trials[0].value?.isNaN == true)
+        var got = trials[0], expected = trial
+        got.value = nil
+        expected.value = nil  // NaN ≠ NaN: compare the rest
+        #expect(got == expected)
+        // A nil result is JSON null and reads back as nil.
+        let none = try QueryReply(query: .trial, publish: nil, result: StoredTrial?.none)
+        guard case .queryReply(let noneBack) = try Envelope.decode(Envelope.encode(.queryReply(none))) else { return }
+        #expect(try noneBack.result(StoredTrial?.self) == nil)
+        #expect(ClientEndpoint.publish(router: "tcp://gpu-box:5555", bound: "tcp://*:6000") == "tcp://gpu-box:6000")
+        #expect(ClientEndpoint.publish(router: "tcp://10.0.0.7:5555", bound: nil) == "tcp://10.0.0.7:5556")
+    }
+
+    @Test func liveClientsPrintWhatTheStudyDirectoryHoldsAndFollowEveryLine() async throws {
+        let rung = try #require(rungBinary(), "build the rung executable first (swift build)")
+        let s = try ScriptStudy(trials: 9, sleep: 0.1)
+        defer { s.remove() }
+        let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
+        let connect = ["--connect", cluster.endpoints.routerURL]
+        let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory, extra: ["--keep-running"]))
+        func rungChild(_ args: [String]) throws -> Watched {
+            try Watched(ChildLaunch(executable: rung, arguments: args, environment: ProcessInfo.processInfo.environment))
+        }
+        // Followers started before any trial exists (everything arrives live)…
+        let followTrial = try rungChild(["logs", "--trial", "4", "--follow"] + connect)
+        let followAll = try rungChild(["logs", "--all", "--follow"] + connect)
+        let workers = try (1...2).map { try Watched(cluster.worker(name: "w\($0)", cache: s.cache("w\($0)"))) }
+        // …and one once trial 1 has a history (history over the ROUTER, then live over PUB).
+        #expect(await coordinator.line(within: 60) { $0.contains("trial 1 attempt 1 on") } != nil, "\(coordinator.lines.suffix(5))")
+        let lateFollower = try rungChild(["logs", "--trial", "1", "--follow"] + connect)
+
+        #expect(await coordinator.line(within: 90) { $0.contains("study complete") } != nil, "\(coordinator.stderr)")
+        for w in workers { #expect(await w.waitExit(within: 10) == .exited(0)) }
+        for (follower, trial) in [(followTrial, "4"), (lateFollower, "1"), (followAll, nil)] {
+            #expect(await follower.waitExit(within: 20) == .exited(0), "\(follower.stderr)")
+            _ = await follower.line(within: 0.2) { _ in false }
+            let offline = try await rungOutput(rung, ["logs", "--dir", s.directory.path] + (trial.map { ["--trial", $0] } ?? ["--all"]))
+            #expect(offline.exit == .exited(0))
+            var live = follower.lines
+            let last = live.popLast() ?? ""
+            #expect(last.hasPrefix("-- trial \(trial ?? "") is ") || last.hasPrefix("-- study cluster-test is completed"), "\(last)")
+            // Every line the trial wrote, once, in commit order, with the decisions between them.
+            #expect(live == offline.lines, "trial \(trial ?? "all"): live \(live.count) lines, offline \(offline.lines.count)")
+            #expect(Set(live).count == live.count)
+            if let trial { #expect(live.contains { $0.hasSuffix("stdout: trial \(trial) epoch 1") }) }
+        }
+        #expect(followAll.lines.contains { $0.contains(" == promoted") })
+
+        // The same tables and JSON from the coordinator as from the directory.
+        for command in [["status"], ["trials"], ["best"], ["best", "--json"], ["export", "--format", "jsonl"]] {
+            let live = try await rungOutput(rung, command + connect)
+            let offline = try await rungOutput(rung, command + ["--dir", s.directory.path])
+            #expect(live.exit == .exited(0) && offline.exit == .exited(0), "\(command): \(live.stderr) \(offline.stderr)")
+            #expect(!live.lines.isEmpty)
+            #expect(live.lines == offline.lines, "\(command.joined(separator: " ")) differs live and offline")
+        }
+        coordinator.process.signal(SIGTERM)
+        #expect(await coordinator.waitExit(within: 10) == .exited(0))
+    }
+
+    @Test func clientsNameTheEndpointWhenNoCoordinatorAnswers() async throws {
+        let rung = try #require(rungBinary(), "build the rung executable first (swift build)")
+        let endpoint = "tcp://127.0.0.1:\(try freeLoopbackPort())"
+        let silent = try await rungOutput(rung, ["status", "--connect", endpoint, "--timeout", "1.5"])
+        #expect(silent.exit == .exited(1))
+        #expect(silent.stderr.contains("waiting for the coordinator at \(endpoint) …"), "\(silent.stderr)")
+        #expect(silent.stderr.contains { $0.hasPrefix("error: no reply from the coordinator at \(endpoint) within 1.5 s") }, "\(silent.stderr)")
+        let both = try await rungOutput(rung, ["trials", "--dir", "runs/x", "--connect", endpoint])
+        #expect(both.exit == .exited(64))
+        #expect(both.stderr.contains { $0.contains("--dir and --connect exclude each other") }, "\(both.stderr)")
+        let neither = try await rungOutput(rung, ["best"])
+        #expect(neither.exit == .exited(64))
+    }
+}
