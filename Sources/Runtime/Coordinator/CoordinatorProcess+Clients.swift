@@ -22,6 +22,10 @@ extension CoordinatorProcess {
             case .logs(let r):
                 return .logsReply(try logs(r))
             case .query(let q):
+                if q.query == .trial, q.trial == nil {
+                    return .error(ErrorReply(code: .malformedBody, message: "QUERY `trial` needs the field `trial` (an int)",
+                                             regarding: message.type.rawValue))
+                }
                 return .queryReply(try answer(q))
             case .stopStudy:
                 return nil  // a state machine input (CoordinatorProcess.handle)
@@ -45,8 +49,7 @@ extension CoordinatorProcess {
         case .trials:
             return try QueryReply(query: q.query, publish: publish, result: store.trials())
         case .trial:
-            guard let id = q.trial else { throw RuntimeError(.invalidArgument, "QUERY trial needs a `trial` field") }
-            return try QueryReply(query: q.query, publish: publish, result: store.trial(id))
+            return try QueryReply(query: q.query, publish: publish, result: q.trial.flatMap { try store.trial($0) })
         case .leaderboard:
             return try QueryReply(query: q.query, publish: publish, result: store.leaderboard(limit: max(1, q.limit ?? 10)))
         case .journal:
