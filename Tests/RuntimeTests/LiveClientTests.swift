@@ -76,9 +76,9 @@ private func rungOutput(_ rung: String, _ args: [String], within seconds: Double
             let last = live.popLast() ?? ""
             #expect(last.hasPrefix("-- trial \(trial ?? "") is ") || last.hasPrefix("-- study cluster-test is completed"), "\(last)")
             // Every line the trial wrote, once, in commit order, with the decisions between them.
-            #expect(live == offline.lines, "trial \(trial ?? "all"): live \(live.count) lines, offline \(offline.lines.count)")
+            #expect(live == offline.lines, "trial \(trial ?? "all"): live \(live.count) lines, offline \(offline.lines.count) \(offline.stderr)")
             #expect(Set(live).count == live.count)
-            if let trial { #expect(live.contains { $0.hasSuffix("stdout: trial \(trial) epoch 1") }) }
+            if let trial { #expect(live.contains { $0.hasSuffix("stdout: trial \(trial) epoch 1") }, "\(live) \(last) \(follower.stderr) \(coordinator.lines)") }
         }
         #expect(followAll.lines.contains { $0.contains(" == promoted") })
 
@@ -87,7 +87,7 @@ private func rungOutput(_ rung: String, _ args: [String], within seconds: Double
             let live = try await rungOutput(rung, command + connect)
             let offline = try await rungOutput(rung, command + ["--dir", s.directory.path])
             #expect(live.exit == .exited(0) && offline.exit == .exited(0), "\(command): \(live.stderr) \(offline.stderr)")
-            #expect(!live.lines.isEmpty)
+            #expect(!live.lines.isEmpty, "\(command): \(live) \(offline)")
             #expect(live.lines == offline.lines, "\(command.joined(separator: " ")) differs live and offline")
         }
         coordinator.process.signal(SIGTERM)

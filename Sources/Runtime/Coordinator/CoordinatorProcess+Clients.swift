@@ -22,11 +22,7 @@ extension CoordinatorProcess {
             case .logs(let r):
                 return .logsReply(try logs(r))
             case .query(let q):
-                if q.query == .trial, q.trial == nil {
-                    return .error(ErrorReply(code: .malformedBody, message: "QUERY `trial` needs the field `trial` (an int)",
-                                             regarding: message.type.rawValue))
-                }
-                return .queryReply(try answer(q))
+                return Self.answer(q, store: store, publish: options.publish)
             case .stopStudy:
                 return nil  // a state machine input (CoordinatorProcess.handle)
             default:
@@ -38,9 +34,20 @@ extension CoordinatorProcess {
         }
     }
 
-    /// Reads what `q` asks for from the study store (a GRDB reader: ingestion is not blocked).
-    private func answer(_ q: QueryRequest) throws -> QueryReply {
-        let publish = options.publish
+    /// The reply to a QUERY: what it asks for, read from the study store (a GRDB reader; the
+    /// socket thread hands QUERYs to `queries`, so a long read does not hold up ingestion).
+    static func answer(_ q: QueryRequest, store: StudyStore, publish: String) -> Message {
+        if q.query == .trial, q.trial == nil {
+            return .error(ErrorReply(code: .malformedBody, message: "QUERY `trial` needs the field `trial` (an int)", regarding: "QUERY"))
+        }
+        do {
+            return .queryReply(try read(q, store: store, publish: publish))
+        } catch {
+            return .error(ErrorReply(code: .internal, message: "cannot read the study store: \(error)", regarding: "QUERY"))
+        }
+    }
+
+    private static func read(_ q: QueryRequest, store: StudyStore, publish: String) throws -> QueryReply {
         switch q.query {
         case .info:
             return try QueryReply(query: q.query, publish: publish, result: store.studyInfo())
