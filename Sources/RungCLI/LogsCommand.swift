@@ -50,6 +50,10 @@ struct LogsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Ctrl-C (or SIGTERM) ends --follow cleanly: after the entry being printed, exit status 0.
+        let stop = Mutex(false)
+        let signals = follow ? onTerminationSignals { _ in stop.withLock { $0 = true } } : []
+        defer { signals.forEach { $0.cancel() } }
         try await StudySourceOptions.reporting {
             let live = try source.liveReader()
             let reader: any StudyReading = try live ?? source.reader()
@@ -74,9 +78,6 @@ struct LogsCommand: AsyncParsableCommand {
                 query.after = page.cursor
                 if !page.entries.isEmpty { page = try await reader.logs(query); continue }
                 if let follower {
-                    let stop = Mutex(false)
-                    let signals = onTerminationSignals { _ in stop.withLock { $0 = true } }
-                    defer { _ = signals }
                     let ending = try await follower.follow(query, emit: { write($0, showTrial: id == nil) },
                                                            interrupted: { stop.withLock { $0 } })
                     switch ending {
@@ -88,7 +89,7 @@ struct LogsCommand: AsyncParsableCommand {
                     }
                     return
                 }
-                guard follow, try await !finished(reader, id) else { return }
+                guard follow, !stop.withLock({ $0 }), try await !finished(reader, id) else { return }
                 try await Task.sleep(for: .milliseconds(500))
                 page = try await reader.logs(query)
             }

@@ -30,6 +30,16 @@ private final class RungRun: Sendable {
         try process.run()
     }
 
+    /// Waits up to `seconds` until it has written something to stdout; true if it has.
+    func printed(within seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let size = try? FileManager.default.attributesOfItem(atPath: out.path)[.size] as? Int, size > 0 { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
     /// Waits up to `seconds` for the exit (SIGKILL after that); the stdout and stderr lines and the
     /// exit status (nil if it had to be killed).
     func finish(within seconds: Double) async -> (lines: [String], stderr: [String], exit: Int32?) {
@@ -92,10 +102,23 @@ private func rungOutput(_ rung: String, _ args: [String], within seconds: Double
         // Followers started before any trial exists (everything arrives live)…
         let followTrial = try RungRun(rung, ["logs", "--trial", "4", "--follow"] + connect)
         let followAll = try RungRun(rung, ["logs", "--all", "--follow"] + connect)
+        let interrupted = try RungRun(rung, ["logs", "--all", "--follow", "--lines-only"] + connect)
         let workers = try (1...2).map { try Watched(cluster.worker(name: "w\($0)", cache: s.cache("w\($0)"))) }
         // …and one once trial 1 has a history (history over the ROUTER, then live over PUB).
         #expect(await coordinator.line(within: 60) { $0.contains("trial 1 attempt 1 on") } != nil, "\(coordinator.lines.suffix(5))")
         let lateFollower = try RungRun(rung, ["logs", "--trial", "1", "--follow"] + connect)
+        // Ctrl-C ends a follower at once and cleanly, with what it printed so far.
+        #expect(await interrupted.printed(within: 30))
+        interrupted.process.interrupt()
+        let cut = await interrupted.finish(within: 10)
+        #expect(cut.exit == 0, "\(cut.stderr)")
+        // While the study runs: the coordinator answers between the batches it ingests.
+        let running = try await rungOutput(rung, ["status"] + connect)
+        #expect(running.exit == 0, "\(running.stderr)")
+        #expect(running.lines.first?.hasPrefix("Study cluster-test: ") == true, "\(running.lines)")
+        let best = try await rungOutput(rung, ["best", "--json"] + connect)
+        let object = try JSONSerialization.jsonObject(with: Data(best.lines.joined(separator: "\n").utf8)) as? [String: Any]
+        #expect(object?["study"] as? String == "cluster-test" && object?["objective"] as? String == "acc", "\(best)")
 
         #expect(await coordinator.line(within: 90) { $0.contains("study complete") } != nil, "\(coordinator.stderr)")
         for w in workers { #expect(await w.waitExit(within: 10) == .exited(0)) }
@@ -113,6 +136,9 @@ private func rungOutput(_ rung: String, _ args: [String], within seconds: Double
             if trial == nil { #expect(live.contains { $0.contains(" == promoted") }) }
             if let trial { #expect(live.contains { $0.hasSuffix("stdout: trial \(trial) epoch 1") }, "\(live) \(last) \(followed.stderr) \(coordinator.lines)") }
         }
+
+        let offlineLines = try await rungOutput(rung, ["logs", "--all", "--lines-only", "--dir", s.directory.path]).lines
+        #expect(Array(offlineLines.prefix(cut.lines.count)) == cut.lines)
 
         // The same tables and JSON from the coordinator as from the directory.
         for command in [["status"], ["trials"], ["best"], ["best", "--json"], ["export", "--format", "jsonl"]] {
