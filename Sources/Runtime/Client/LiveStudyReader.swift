@@ -93,17 +93,24 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
         }
     }
 
+    /// The study row (QUERY `info`).
     public func studyInfo() async throws -> StudyInfo { try read(QueryRequest(query: .info)) }
+    /// Trials by state and rung, workers, best so far (QUERY `summary`).
     public func summary() async throws -> StudySummary { try read(QueryRequest(query: .summary)) }
+    /// All trials by id (QUERY `trials`).
     public func trials() async throws -> [StoredTrial] { try read(QueryRequest(query: .trials)) }
+    /// One trial, or nil (QUERY `trial`).
     public func trial(_ id: TrialID) async throws -> StoredTrial? { try read(QueryRequest(query: .trial, trial: id)) }
+    /// The best `limit` trials (QUERY `leaderboard`).
     public func leaderboard(limit: Int) async throws -> [LeaderboardEntry] {
         try read(QueryRequest(query: .leaderboard, limit: limit))
     }
+    /// A page of the journal (QUERY `journal`; the coordinator returns at most 5000 entries a page).
     public func logs(_ query: LogQuery) async throws -> LogPage {
         try read(QueryRequest(query: .journal, trial: query.trial, after: Int(query.after), limit: query.limit,
                               tail: query.tail, decisions: query.includeDecisions))
     }
+    /// Per-epoch rows for `rung export` (QUERY `export`).
     public func exportRows(allAttempts: Bool) async throws -> [ExportRow] {
         try read(QueryRequest(query: .export, allAttempts: allAttempts))
     }
