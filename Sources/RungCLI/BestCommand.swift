@@ -1,4 +1,4 @@
-// `rung best --dir D [--json] [--top N]`: the leaderboard — highest rung reached first, then the
+// `rung best --dir D | --connect E [--json] [--top N]`: the leaderboard — highest rung reached first, then the
 // objective in the study's direction.
 import ArgumentParser
 import Store
@@ -7,7 +7,7 @@ struct BestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "best",
         abstract: "Show the best trials so far (highest rung reached first, then the objective).",
-        discussion: "With --json, prints one JSON object: the study, its objective and direction, and the best trial with its configuration and metrics.")
+        discussion: "With --json, prints one JSON object: the study, its objective and direction, and the best trial with its configuration and metrics. Offline with --dir runs/NAME, or live with --connect tcp://HOST:5555 (same output).")
 
     @OptionGroup var source: StudySourceOptions
 

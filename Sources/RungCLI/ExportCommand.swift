@@ -1,4 +1,4 @@
-// `rung export --dir D --format csv|jsonl [--out FILE]`: one row per trial per epoch, in the format
+// `rung export --dir D | --connect E --format csv|jsonl [--out FILE]`: one row per trial per epoch, in the format
 // `rung simulate --benchmark replay:FILE` reads back.
 import ArgumentParser
 import Foundation
@@ -12,7 +12,8 @@ struct ExportCommand: AsyncParsableCommand {
             Columns: trial, attempt, epoch, seconds (time the epoch took), the metrics (sorted), then \
             param.<name> for each hyperparameter. An epoch run again by a later attempt (a resume from \
             an older checkpoint) appears once, from the latest attempt, unless --all-attempts. The \
-            output replays with `rung simulate --benchmark replay:FILE` (name the file .csv or .jsonl).
+            output replays with `rung simulate --benchmark replay:FILE` (name the file .csv or .jsonl). Offline with --dir runs/NAME, or live with --connect \
+            tcp://HOST:5555 (same rows).
             """)
 
     @OptionGroup var source: StudySourceOptions

@@ -1,4 +1,4 @@
-// `rung status --dir D`: trials by state and rung, workers, best so far.
+// `rung status --dir D | --connect E`: trials by state and rung, workers, best so far.
 import ArgumentParser
 import Store
 
@@ -6,7 +6,10 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show a study's trials by state and rung, its workers and the best trial so far.",
-        discussion: "Reads the study directory directly; safe while the coordinator is running.")
+        discussion: """
+            --dir reads the study directory directly (safe while the coordinator runs); --connect \
+            asks a running coordinator from any machine. Both print the same.
+            """)
 
     @OptionGroup var source: StudySourceOptions
 

@@ -1,27 +1,63 @@
-// Where the offline CLI clients (status, trials, best, logs, export) read a study from. Today a
-// study directory (`--dir`); a live `--connect` mode adds a second `StudyReading` here, and the
-// commands and renderers stay as they are. Leaves out the rendering (StudyText.swift).
+// Where the study clients (status, trials, best, logs, export) read a study from: a study directory
+// (`--dir`, the SQLite store read directly) or a running coordinator (`--connect`, live over its
+// ROUTER). Both give a `StudyReading`, so the commands and renderers are the same in both modes.
+// Leaves out the rendering (StudyText.swift) and live following (LogsCommand, Runtime's LiveLogFollower).
 import ArgumentParser
 import Foundation
+import Runtime
 import Store
 
-/// The `--dir` option shared by the study clients.
+/// The `--dir` / `--connect` options shared by the study clients (exactly one of them).
 struct StudySourceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Study directory written by the coordinator (holds study.sqlite).",
+    @Option(name: .long, help: ArgumentHelp("Study directory written by the coordinator (holds study.sqlite); offline, safe while it runs.",
                                             valueName: "dir"))
-    var dir: String
+    var dir: String?
 
-    /// Opens the study read-only; throws a `StoreError` naming the directory if it is not one.
-    func reader() throws -> any StudyReading {
-        try StudyStore.open(StudyDirectory(path: dir), role: .reader)
+    @Option(name: .long, help: ArgumentHelp("A running coordinator's ROUTER endpoint, from any machine (live).",
+                                            valueName: "endpoint"))
+    var connect: String?
+
+    @Option(help: ArgumentHelp("With --connect: seconds to wait for the coordinator's reply before giving up.",
+                               valueName: "seconds"))
+    var timeout: Double = 10
+
+    func validate() throws {
+        switch (dir, connect) {
+        case (nil, nil): throw ValidationError("say where the study is: --dir runs/NAME (offline) or --connect tcp://HOST:5555 (a running coordinator)")
+        case (.some, .some): throw ValidationError("--dir and --connect exclude each other: give one")
+        default: break
+        }
+        guard timeout > 0 else { throw ValidationError("--timeout is \(timeout), but must be > 0") }
     }
 
-    /// Runs `body` and turns a `StoreError` into a one-line message on standard error and exit
-    /// status 1, instead of a stack of details.
+    /// Where the study is read from, for messages: the directory or the endpoint.
+    var place: String { connect.map { "the coordinator at \($0)" } ?? dir ?? "?" }
+
+    /// The option to name the same source again in a hint (`--dir D` or `--connect E`).
+    var flag: String { connect.map { "--connect \($0)" } ?? "--dir \(dir ?? "?")" }
+
+    /// The live reader when `--connect` was given.
+    func liveReader() throws -> LiveStudyReader? {
+        guard let connect else { return nil }
+        return try LiveStudyReader(endpoint: connect, timeout: timeout)
+    }
+
+    /// Opens the study read-only (a `StoreError` names the directory if it is not one), or
+    /// connects to the coordinator (replies are awaited on each read).
+    func reader() throws -> any StudyReading {
+        if let live = try liveReader() { return live }
+        return try StudyStore.open(StudyDirectory(path: dir ?? ""), role: .reader)
+    }
+
+    /// Runs `body` and turns a `StoreError` or `RuntimeError` into a one-line message on standard
+    /// error and exit status 1, instead of a stack of details.
     static func reporting<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as StoreError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as RuntimeError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)
         }

@@ -1,11 +1,12 @@
-// `rung trials --dir D`: every trial with its state, rung, value, attempt, worker and configuration.
+// `rung trials --dir D | --connect E`: every trial with its state, rung, value, attempt, worker and configuration.
 import ArgumentParser
 import Store
 
 struct TrialsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trials",
-        abstract: "List a study's trials: state, highest rung, value there, attempt, worker and configuration.")
+        abstract: "List a study's trials: state, highest rung, value there, attempt, worker and configuration.",
+        discussion: "Offline with --dir runs/NAME, or live with --connect tcp://HOST:5555 (same table).")
 
     @OptionGroup var source: StudySourceOptions
 

@@ -13,6 +13,8 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
         case io = "io"
         /// A message from a peer broke the protocol.
         case protocolViolation = "protocol"
+        /// A coordinator did not answer in time.
+        case unreachable = "unreachable"
     }
 
     /// The kind of failure.

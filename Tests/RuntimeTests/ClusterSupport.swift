@@ -46,6 +46,8 @@ struct ScriptStudy {
         done
         echo "epoch $e" > "$RUNG_CHECKPOINT_DIR/state"
         """.write(to: script, atomically: true, encoding: .utf8)
+        // Run through /bin/sh, not exec'd: a child spawned meanwhile by a test running in parallel
+        // may still hold the file open for writing, and exec would fail with ETXTBSY.
         chmod(script.path, 0o755)
         studyFile = root.appendingPathComponent("study.yaml")
         try """
@@ -59,7 +61,7 @@ struct ScriptStudy {
         space:
           lr: {type: loguniform, low: 1e-4, high: 1e-1}
         task:
-          command: ["\(script.path)", "{lr}"]
+          command: ["/bin/sh", "\(script.path)", "{lr}"]
         """.write(to: studyFile, atomically: true, encoding: .utf8)
         directory = root.appendingPathComponent("run", isDirectory: true)
     }

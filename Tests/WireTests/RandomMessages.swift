@@ -165,6 +165,14 @@ struct RandomMessages {
                                         cursor: int(0...1_000_000), complete: bool()))
         case .stopStudy: return .stopStudy(StopStudyRequest(reason: string()))
         case .stopStudyReply: return .stopStudyReply(StopStudyReply(stopping: bool()))
+        case .query:
+            return .query(QueryRequest(query: QueryKind.allCases.randomElement(using: &r)!, trial: optional { $0.trial() },
+                                       after: optional { $0.int(0...1_000_000) }, limit: optional { $0.int(1...5000) },
+                                       tail: optional { $0.int(1...100) }, decisions: optional { $0.bool() },
+                                       allAttempts: optional { $0.bool() }))
+        case .queryReply:
+            return .queryReply(try! QueryReply(query: QueryKind.allCases.randomElement(using: &r)!, publish: optional { $0.string() },
+                                               result: (0..<count()).map { _ in summary() }))
         case .event: return .event(event())
         }
     }

@@ -1,5 +1,7 @@
-// The coordinator's answers to CLI clients over the ROUTER (STATUS, TRIALS, BEST, LOGS,
-// STOP_STUDY), read from the study store and the live worker table. Leaves out the printing (RungCLI).
+// The coordinator's answers to CLI clients over the ROUTER (STATUS, TRIALS, BEST, LOGS, QUERY,
+// STOP_STUDY), read from the study store and the live worker table. QUERY hands out the store's
+// own read models, so `rung status --connect` prints what `--dir` prints. Leaves out the printing
+// (RungCLI).
 import Foundation
 import Search
 import Store
@@ -19,6 +21,8 @@ extension CoordinatorProcess {
                 return .bestReply(TrialsReply(trials: try store.leaderboard(limit: max(1, r.count)).map(summary)))
             case .logs(let r):
                 return .logsReply(try logs(r))
+            case .query(let q):
+                return Self.answer(q, store: store, publish: options.publish)
             case .stopStudy:
                 return nil  // a state machine input (CoordinatorProcess.handle)
             default:
@@ -27,6 +31,40 @@ extension CoordinatorProcess {
         } catch {
             return .error(ErrorReply(code: .internal, message: "cannot read the study store: \(error)",
                                      regarding: message.type.rawValue))
+        }
+    }
+
+    /// The reply to a QUERY: what it asks for, read from the study store (a GRDB reader; the
+    /// socket thread hands QUERYs to `queries`, so a long read does not hold up ingestion).
+    static func answer(_ q: QueryRequest, store: StudyStore, publish: String) -> Message {
+        if q.query == .trial, q.trial == nil {
+            return .error(ErrorReply(code: .malformedBody, message: "QUERY `trial` needs the field `trial` (an int)", regarding: "QUERY"))
+        }
+        do {
+            return .queryReply(try read(q, store: store, publish: publish))
+        } catch {
+            return .error(ErrorReply(code: .internal, message: "cannot read the study store: \(error)", regarding: "QUERY"))
+        }
+    }
+
+    private static func read(_ q: QueryRequest, store: StudyStore, publish: String) throws -> QueryReply {
+        switch q.query {
+        case .info:
+            return try QueryReply(query: q.query, publish: publish, result: store.studyInfo())
+        case .summary:
+            return try QueryReply(query: q.query, publish: publish, result: store.summary())
+        case .trials:
+            return try QueryReply(query: q.query, publish: publish, result: store.trials())
+        case .trial:
+            return try QueryReply(query: q.query, publish: publish, result: q.trial.flatMap { try store.trial($0) })
+        case .leaderboard:
+            return try QueryReply(query: q.query, publish: publish, result: store.leaderboard(limit: max(1, q.limit ?? 10)))
+        case .journal:
+            let query = LogQuery(trial: q.trial, after: Int64(q.after ?? 0), limit: max(1, min(q.limit ?? 5000, 5000)),
+                                 tail: q.tail, includeDecisions: q.decisions ?? true)
+            return try QueryReply(query: q.query, publish: publish, result: store.logs(query))
+        case .export:
+            return try QueryReply(query: q.query, publish: publish, result: store.exportRows(allAttempts: q.allAttempts ?? false))
         }
     }
 

@@ -48,7 +48,8 @@ enum Step {
 /// The coordinator process. `run()` blocks until the study is complete or `requestStop()`.
 public final class CoordinatorProcess: @unchecked Sendable {
     // @unchecked: every mutable field is touched only by the thread inside `run()`, except
-    // `stopFlag`, which is a Mutex.
+    // `stopFlag` and `queryReplies`, which are Mutexes; the `queries` queue reads only `store`
+    // (Sendable) and `options` (immutable).
     let options: CoordinatorOptions
     /// The study being run.
     public let study: Study
@@ -66,6 +67,11 @@ public final class CoordinatorProcess: @unchecked Sendable {
     var hosts: [WorkerName: (host: String, joined: Double, id: Int)] = [:]
     var uploads: [String: Int] = [:]
     var nextWorkerNumber = 1
+    /// QUERY requests are read from the store on this serial queue, off the socket thread, so a
+    /// long read (an export) does not hold up ingestion; QUERY replies keep their order.
+    let queries = DispatchQueue(label: "rung.coordinator.queries")
+    /// QUERY replies read and ready to send (by the socket thread, on its next turn).
+    let queryReplies = Mutex<[(PeerID, Message)]>([])
     /// Called with a line for every scheduler decision (progress display); set before `run()`.
     public var onEvent: (@Sendable (String) -> Void)?
     /// How many journal records were read back at start (0 for a new study).
@@ -148,6 +154,9 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 try commit(steps, now: now, router: router, pub: pub)
                 steps = []
             }
+            for (peer, reply) in queryReplies.withLock({ r in defer { r = [] }; return r }) {
+                _ = try? router.send(reply, to: peer, wait: false)
+            }
             let now = Date().timeIntervalSince1970
             if now - lastTick >= 0.25 {
                 lastTick = now
@@ -182,6 +191,14 @@ public final class CoordinatorProcess: @unchecked Sendable {
             onEvent?("stop requested by a client: \(request.reason)")
             steps += core.handle(.stopStudy, now: now).map(Step.core)
             steps.append(.reply(peer, .stopStudyReply(StopStudyReply(stopping: stopping))))
+            return
+        }
+        if case .query(let q) = message {
+            let store = self.store, publish = options.publish
+            queries.async { [self] in
+                let reply = Self.answer(q, store: store, publish: publish)
+                queryReplies.withLock { $0.append((peer, reply)) }
+            }
             return
         }
         if let answer = clientAnswer(message) {

@@ -38,6 +38,8 @@ public enum Message: Hashable, Sendable {
     case logsReply(LogsReply)
     case stopStudy(StopStudyRequest)
     case stopStudyReply(StopStudyReply)
+    case query(QueryRequest)
+    case queryReply(QueryReply)
     // PUB only.
     case event(StudyEvent)
 
@@ -73,6 +75,8 @@ public enum Message: Hashable, Sendable {
         case .logsReply: .logsReply
         case .stopStudy: .stopStudy
         case .stopStudyReply: .stopStudyReply
+        case .query: .query
+        case .queryReply: .queryReply
         case .event: .event
         }
     }
@@ -109,6 +113,8 @@ public enum Message: Hashable, Sendable {
         case .logsReply(let b): b
         case .stopStudy(let b): b
         case .stopStudyReply(let b): b
+        case .query(let b): b
+        case .queryReply(let b): b
         case .event(let b): b
         }
     }
@@ -171,6 +177,8 @@ public enum Message: Hashable, Sendable {
         case .logsReply: return .logsReply(try b())
         case .stopStudy: return .stopStudy(try b())
         case .stopStudyReply: return .stopStudyReply(try b())
+        case .query: return .query(try b())
+        case .queryReply: return .queryReply(try QueryReply(body: body))
         case .event: return .event(try b())
         }
     }
