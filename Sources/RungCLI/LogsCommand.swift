@@ -52,8 +52,8 @@ struct LogsCommand: AsyncParsableCommand {
     func run() async throws {
         // Ctrl-C (or SIGTERM) ends --follow cleanly: after the entry being printed, exit status 0.
         let stop = Mutex(false)
-        let signals = follow ? onTerminationSignals { _ in stop.withLock { $0 = true } } : []
-        defer { signals.forEach { $0.cancel() } }
+        let signals: TerminationWatch? = follow ? onTerminationSignals { _ in stop.withLock { $0 = true } } : nil
+        defer { signals?.cancel() }
         try await StudySourceOptions.reporting {
             let live = try source.liveReader()
             let reader: any StudyReading = try live ?? source.reader()
