@@ -95,6 +95,23 @@ struct DemoCommand: AsyncParsableCommand {
         guard exit == .exited(0) else {
             throw ValidationError("the coordinator ended with \(exit.map { "\($0)" } ?? "no status"); see \(directory.path)")
         }
-        print(String(format: "\nfinished in %.1f s. Look closer: rung status --dir %@ · rung logs --dir %@ --all", Date().timeIntervalSince(started), directory.path, directory.path))
+        let rung = Self.commandName()
+        print(String(format: "\nfinished in %.1f s. Look closer: %@ status --dir %@ · %@ logs --dir %@ --all",
+                     Date().timeIntervalSince(started), rung, directory.path, rung, directory.path))
+    }
+
+    /// `rung` when that name on PATH is this executable, else the path to type (e.g. `.build/release/rung`).
+    static func commandName() -> String {
+        let me = currentExecutablePath()
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        for dir in paths {
+            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("rung").path
+            if FileManager.default.isExecutableFile(atPath: candidate),
+               URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path == URL(fileURLWithPath: me).resolvingSymlinksInPath().path {
+                return "rung"
+            }
+        }
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return me.hasPrefix(cwd) ? String(me.dropFirst(cwd.count)) : me
     }
 }
