@@ -50,6 +50,16 @@ import Testing
         #expect(fromJSON.trials[0] == fromCSV.trials[0])
     }
 
+    @Test func jsonLinesNullObjectiveReadsAsNaN() throws {
+        let jsonl = """
+            {"trial": 0, "epoch": 1, "val_loss": null, "param.lr": 0.001}
+            {"trial": 0, "epoch": 2, "val_loss": 0.7, "param.lr": 0.001}
+            """
+        let curves = try RecordedCurves.load(contentsOf: try write(jsonl, "jsonl"), metric: "val_loss")
+        #expect(curves.trials[0].values[0].isNaN)
+        #expect(curves.trials[0].values[1] == 0.7)
+    }
+
     @Test func valuesInterpolateAndHoldAtTheEnds() throws {
         let curves = try RecordedCurves.load(contentsOf: try write(Self.csv, "csv"), metric: "val_loss")
         let t0 = curves.trials[0]

@@ -160,7 +160,8 @@ public struct RecordedCurves: Sendable {
         }
     }
 
-    /// Parses JSON Lines: one flat object per non-empty line.
+    /// Parses JSON Lines: one flat object per non-empty line. A `null` is a missing number (`rung
+    /// export` writes NaN and infinities as null) and reads as NaN.
     static func parseJSONLines(_ text: String, source: String) throws -> [[String: ParameterValue]] {
         var rows: [[String: ParameterValue]] = []
         let decoder = JSONDecoder()
@@ -169,7 +170,7 @@ public struct RecordedCurves: Sendable {
             if trimmed.isEmpty { continue }
             do {
                 let object = try decoder.decode([String: ParameterValue?].self, from: Data(trimmed.utf8))
-                rows.append(object.compactMapValues { $0 })
+                rows.append(object.mapValues { $0 ?? .double(.nan) })
             } catch {
                 throw SimulatorError(.badRecording,
                     "\(source): line \(i + 1) is not a flat JSON object of numbers, strings and booleans: \(trimmed.prefix(80))")
