@@ -76,6 +76,9 @@ public final class CoordinatorProcess: @unchecked Sendable {
     public var onEvent: (@Sendable (String) -> Void)?
     /// How many journal records were read back at start (0 for a new study).
     public let restoredRecords: Int
+    /// Journal records written so far (read back at start plus appended since); the store holds
+    /// this many after each commit.
+    var journalLength = 0
 
     /// Opens or creates the study directory and rebuilds the state from its journal.
     public init(options: CoordinatorOptions) throws {
@@ -120,6 +123,24 @@ public final class CoordinatorProcess: @unchecked Sendable {
         let engine = SearchEngine(study: parsed)
         projection = StoreProjection(objective: parsed.objective.metric, rungs: engine.rungs)
         core = .restore(engine: engine, settings: settings, journal: records, now: now)
+        journalLength = records.count
+        try catchUpStore(records, now: now)
+    }
+
+    /// A crash between the journal append and the store commit of the same batch leaves the store
+    /// behind the journal (the journal is what a restart trusts): project the records it lacks.
+    func catchUpStore(_ records: [JournalRecord], now: Double) throws {
+        var position = try store.journalPosition()
+        let storedEvents = try store.summary().engineEventCount
+        if position == 0 && storedEvents > 0 { position = records.count }  // written before positions were kept
+        guard position < records.count else {
+            if position != records.count { try store.write { try $0.setJournalPosition(records.count) } }
+            return
+        }
+        try store.write { tx in
+            for r in records[position...] { try projection.project(r, tx, now: now) }
+            try tx.setJournalPosition(records.count)
+        }
     }
 
     /// Asks `run()` to return (thread-safe; used on SIGINT/SIGTERM).
@@ -319,6 +340,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
             }
         }
         try journal.append(records)
+        journalLength += records.count
+        let position = journalLength
         let workerRows = steps.compactMap { step -> WorkerRecord? in
             guard case .core(.publish(.workerJoined(let w, let slots))) = step, let h = hosts[w] else { return nil }
             return WorkerRecord(id: w.rawValue, name: w.rawValue, host: h.host, slots: slots, lastHeartbeat: now,
@@ -340,6 +363,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
             }
             for w in workerRows { try tx.upsertWorker(w) }
             for w in left { try tx.setWorkerState(w.rawValue, .left) }
+            try tx.setJournalPosition(position)
         }
         for step in steps {
             switch step {

@@ -108,6 +108,11 @@ enum Schema {
                 );
                 """)
         }
+        // How many coordinator journal records the store holds, written in the same transaction
+        // as their rows, so a restarted coordinator can project the ones a crash left out.
+        migrator.registerMigration("v2-journal-position") { db in
+            try db.execute(sql: "ALTER TABLE study ADD COLUMN journal_position INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

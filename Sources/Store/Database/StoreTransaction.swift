@@ -28,6 +28,11 @@ public struct StoreTransaction {
         try db.execute(sql: "UPDATE study SET state = ? WHERE id = 1", arguments: [state.rawValue])
     }
 
+    /// Records that the store now holds the first `position` records of the coordinator's journal.
+    public func setJournalPosition(_ position: Int) throws {
+        try db.execute(sql: "UPDATE study SET journal_position = ? WHERE id = 1", arguments: [position])
+    }
+
     // MARK: Trials and attempts
 
     /// Inserts a trial, or updates its configuration, bracket and state if it exists.

@@ -77,4 +77,9 @@ extension StudyStore {
     public func setStudyState(_ state: StudyState) throws {
         try write { try $0.setStudyState(state) }
     }
+
+    /// How many coordinator journal records the store holds (see `StoreTransaction.setJournalPosition`).
+    public func journalPosition() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT journal_position FROM study WHERE id = 1") ?? 0 }
+    }
 }
