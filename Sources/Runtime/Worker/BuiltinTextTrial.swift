@@ -9,21 +9,7 @@ import Search
 enum BuiltinTextTrial {
     /// The trial's configuration: task options overlaid with its parameters.
     static func config(_ spec: BuiltinTrialSpec) throws -> TextTrialConfig {
-        var object = (try? JSONSerialization.jsonObject(with: Data(spec.task.optionsJSON.utf8)) as? [String: Any]) ?? [:]
-        object = Dictionary(uniqueKeysWithValues: object.map { (BuiltinTrial.camel($0.key), $0.value) })
-        for (key, value) in spec.config {
-            switch value {
-            case .double(let v): object[BuiltinTrial.camel(key)] = v
-            case .int(let v): object[BuiltinTrial.camel(key)] = v
-            case .bool(let v): object[BuiltinTrial.camel(key)] = v
-            case .string(let v): object[BuiltinTrial.camel(key)] = v
-            }
-        }
-        if let unknown = object.keys.sorted().first(where: { !TextTrialConfig.keys.contains($0) }) {
-            throw RuntimeError(.invalidArgument, "trial \(spec.trial): the text task has no setting '\(unknown)'; accepted: \(TextTrialConfig.keys.joined(separator: ", "))")
-        }
-        if object["epochs"] == nil { object["epochs"] = max(spec.toEpoch, 1) }
-        let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        let json = try BuiltinTrial.overlay(spec, params: spec.config, allowed: TextTrialConfig.keys)
         do {
             return try TextTrialConfig.decode(json: json, source: "trial \(spec.trial)'s task and parameters")
         } catch {

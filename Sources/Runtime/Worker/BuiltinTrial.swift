@@ -15,13 +15,28 @@ public enum BuiltinTrial {
     /// may be snake_case (`learning_rate` → `learningRate`); `hidden_units` with an optional
     /// `layers` (default 1) sets `hidden` to `layers` × `hidden_units`.
     public static func config(_ spec: BuiltinTrialSpec) throws -> TabularTrialConfig {
-        var object = (try? JSONSerialization.jsonObject(with: Data(spec.task.optionsJSON.utf8)) as? [String: Any]) ?? [:]
-        object = Dictionary(uniqueKeysWithValues: object.map { (camel($0.key), $0.value) })
         var params = spec.config
+        var extra: [String: Any] = [:]
         if let units = params.removeValue(forKey: "hidden_units")?.numeric {
             let layers = params.removeValue(forKey: "layers")?.numeric ?? 1
-            object["hidden"] = Array(repeating: Int(units), count: max(1, Int(layers)))
+            extra["hidden"] = Array(repeating: Int(units), count: max(1, Int(layers)))
         }
+        let json = try overlay(spec, params: params, extra: extra)
+        do {
+            return try TabularTrialConfig.decode(json: json, source: "trial \(spec.trial)'s task and parameters")
+        } catch {
+            throw RuntimeError(.invalidArgument, "\(error)")
+        }
+    }
+
+    /// The task options (camelCased) overlaid with `extra` and the trial's parameters `params`,
+    /// with `epochs` defaulting to the attempt's target, as JSON for a task's configuration.
+    /// `allowed`, when given, lists the keys the task accepts; any other key is an error.
+    static func overlay(_ spec: BuiltinTrialSpec, params: Configuration, extra: [String: Any] = [:],
+                        allowed: [String]? = nil) throws -> Data {
+        var object = (try? JSONSerialization.jsonObject(with: Data(spec.task.optionsJSON.utf8)) as? [String: Any]) ?? [:]
+        object = Dictionary(uniqueKeysWithValues: object.map { (camel($0.key), $0.value) })
+        object.merge(extra) { _, new in new }
         for (key, value) in params {
             switch value {
             case .double(let v): object[camel(key)] = v
@@ -30,13 +45,11 @@ public enum BuiltinTrial {
             case .string(let v): object[camel(key)] = v
             }
         }
-        if object["epochs"] == nil { object["epochs"] = max(spec.toEpoch, 1) }
-        let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        do {
-            return try TabularTrialConfig.decode(json: json, source: "trial \(spec.trial)'s task and parameters")
-        } catch {
-            throw RuntimeError(.invalidArgument, "\(error)")
+        if let allowed, let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw RuntimeError(.invalidArgument, "trial \(spec.trial): the \(spec.task.kind) task has no setting '\(unknown)'; accepted: \(allowed.joined(separator: ", "))")
         }
+        if object["epochs"] == nil { object["epochs"] = max(spec.toEpoch, 1) }
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 
     /// Runs the attempt; `emit` receives each metric line (JSON text).
