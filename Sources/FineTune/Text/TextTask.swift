@@ -86,7 +86,7 @@ public enum TextTask {
         }
         let classCount = splits.train.classNames.count
         let model = TextClassifier(encoder: encoder, classes: classCount, trainedLayers: config.unfreezeLayers,
-                                   pooling: config.pooling, dropout: Float(config.dropout), seed: derivedSeed(config.seed, 1, 0))
+                                   pooling: config.pooling, dropout: Float(config.dropout), seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 0))
         // [CLS] pieces [SEP], cut to maxLength keeping [SEP] last; padding is added per batch.
         func truncated(_ d: TextDataset) -> [[Int]] {
             d.texts.map { text in
@@ -132,7 +132,7 @@ public enum TextTask {
             let start = Date()
             let trainLoss = model.trainEpoch(trainFeatures, labels: splits.train.labels, optimizer: &optimizer,
                                              batchSize: config.batchSize, labelSmoothing: Float(config.labelSmoothing),
-                                             seed: derivedSeed(config.seed, 2, UInt64(epoch)))
+                                             seed: SplitMix64.derivedSeed(config.seed, purpose: 2, index: UInt64(epoch)))
             let (valLoss, probabilities) = model.evaluate(validationFeatures, labels: splits.validation.labels)
             let s = try Metrics.summary(labels: splits.validation.labels, probabilities: probabilities, classCount: classCount)
             let m = EpochMetrics(epoch: epoch, trainLoss: trainLoss, validationLoss: valLoss, accuracy: s.accuracy,
@@ -160,10 +160,5 @@ public enum TextTask {
                                        optimizerState: optimizer.stateArrays(), config: config, history: history),
             parameterCount: model.parameterCount, trainableParameterCount: trainable.reduce(0) { $0 + $1.tensor.count },
             classNames: splits.train.classNames)
-    }
-
-    static func derivedSeed(_ seed: UInt64, _ purpose: UInt64, _ index: UInt64) -> UInt64 {
-        var g = SplitMix64(seed: seed ^ (purpose &* 0x9E37_79B9_7F4A_7C15) ^ (index &* 0xBF58_476D_1CE4_E5B9))
-        return g.next()
     }
 }

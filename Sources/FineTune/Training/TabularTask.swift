@@ -51,7 +51,7 @@ public enum TabularTask {
             throw FineTuneError(.invalidOptions, "the training and validation splits must not be empty (train \(train.count), validation \(validation.count) rows)")
         }
         let classCount = train.classCount
-        var initRNG = SplitMix64(seed: derivedSeed(config.seed, purpose: 1, index: 0))
+        var initRNG = SplitMix64(seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 0))
         let model = MLP(inputs: train.featureCount, hidden: config.hidden, outputs: classCount,
                         activation: config.activation, dropout: Float(config.dropout), layerNorm: config.layerNorm,
                         generator: &initRNG)
@@ -124,9 +124,9 @@ public enum TabularTask {
     static func trainEpoch(model: MLP, optimizer: inout Optimizer, data: TabularDataset,
                            config: TabularTrialConfig, epoch: Int) -> Double {
         model.train()
-        model.reseedDropout(derivedSeed(config.seed, purpose: 3, index: UInt64(epoch)))
+        model.reseedDropout(SplitMix64.derivedSeed(config.seed, purpose: 3, index: UInt64(epoch)))
         var order = Array(0..<data.count)
-        var shuffler = SplitMix64(seed: derivedSeed(config.seed, purpose: 2, index: UInt64(epoch)))
+        var shuffler = SplitMix64(seed: SplitMix64.derivedSeed(config.seed, purpose: 2, index: UInt64(epoch)))
         shuffler.shuffle(&order)
         let params = model.namedParameters()
         var total = 0.0
@@ -179,13 +179,5 @@ public enum TabularTask {
             }
         }
         return (x, rows.map { data.labels[$0] })
-    }
-
-    /// A seed for one purpose (1 init, 2 shuffle, 3 dropout) and index (the epoch), mixed from the
-    /// run seed so that every purpose draws an independent stream.
-    static func derivedSeed(_ seed: UInt64, purpose: UInt64, index: UInt64) -> UInt64 {
-        var g = SplitMix64(seed: seed ^ (purpose &* 0xD1B5_4A32_D192_ED03) ^ (index &* 0x8CB9_2BA7_2F3D_8DD7))
-        _ = g.next()
-        return g.next()
     }
 }
