@@ -86,10 +86,9 @@ public final class BertLayer: Module {
     let query, key, value, attentionOutput, intermediate, output: Linear
     let attentionNorm, outputNorm: LayerNorm
     let heads: Int
-    /// Dropout on attention output and feed-forward output (training only).
-    public var dropout: Float = 0
+    /// Dropout on attention output and feed-forward output, active while this layer trains.
+    public var dropout = Dropout(probability: 0)
     public var isTraining = true
-    var dropoutGenerator = SplitMix64(seed: 0)
 
     init<G: RandomNumberGenerator>(_ config: BertConfig, generator: inout G) {
         let h = config.hiddenSize, eps = Float(config.layerNormEps)
@@ -135,12 +134,7 @@ public final class BertLayer: Module {
         return outputNorm(applyDropout(fed) + attended)
     }
 
-    func applyDropout(_ y: Tensor) -> Tensor {
-        guard isTraining, dropout > 0 else { return y }
-        let keep = 1 - dropout
-        let mask = Tensor(shape: y.shape) { _ in Float.random(in: 0..<1, using: &self.dropoutGenerator) < keep ? 1 / keep : 0 }
-        return y * mask
-    }
+    func applyDropout(_ y: Tensor) -> Tensor { isTraining ? dropout(y) : y }
 }
 
 /// How token vectors become one sentence vector.

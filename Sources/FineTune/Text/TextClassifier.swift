@@ -19,9 +19,9 @@ public final class TextClassifier: Module {
     /// Encoder layers trained, from the top.
     public let trainedLayers: Int
     public let pooling: TextPooling
-    public let dropout: Float
+    /// Dropout on the pooled vector (and, at the same rate, inside the trained layers).
+    public let dropout: Dropout
     public var isTraining = true
-    var dropoutGenerator: SplitMix64
 
     public init(encoder: BertEncoder, classes: Int, trainedLayers: Int, pooling: TextPooling, dropout: Float, seed: UInt64) {
         var g = SplitMix64(seed: seed)
@@ -29,13 +29,12 @@ public final class TextClassifier: Module {
         head = Linear(inFeatures: encoder.config.hiddenSize, outFeatures: classes, generator: &g)
         self.trainedLayers = trainedLayers
         self.pooling = pooling
-        self.dropout = dropout
-        dropoutGenerator = SplitMix64(seed: g.next())
+        self.dropout = Dropout(probability: dropout, seed: g.next())
         let firstTrained = encoder.layers.count - trainedLayers
         for (name, t) in encoder.namedParameters() {
             t.requiresGrad = encoder.layers.indices.contains { i in i >= firstTrained && name.hasPrefix("encoder.layer.\(i).") }
         }
-        for (i, layer) in encoder.layers.enumerated() { layer.dropout = i >= firstTrained ? dropout : 0 }
+        for (i, layer) in encoder.layers.enumerated() { layer.dropout = Dropout(probability: i >= firstTrained ? dropout : 0) }
     }
 
     public var localParameters: [(name: String, tensor: Tensor)] { [] }
@@ -112,11 +111,7 @@ public final class TextClassifier: Module {
                                      on: Tensor(shape: [rows.count, t, h], scalars: scalars), attentionMask: mask)
             pooled = BertEncoder.pool(states, attentionMask: mask, pooling: pooling)
         }
-        if isTraining && dropout > 0 {
-            let keep = 1 - dropout
-            let m = Tensor(shape: pooled.shape) { _ in Float.random(in: 0..<1, using: &self.dropoutGenerator) < keep ? 1 / keep : 0 }
-            pooled = pooled * m
-        }
+        if isTraining { pooled = dropout(pooled) }
         return head(pooled)
     }
 
@@ -125,8 +120,8 @@ public final class TextClassifier: Module {
                     labelSmoothing: Float, seed: UInt64) -> Double {
         train()
         var g = SplitMix64(seed: seed)
-        dropoutGenerator = SplitMix64(seed: g.next())
-        for layer in encoder.layers { layer.dropoutGenerator = SplitMix64(seed: g.next()) }
+        dropout.generator = SplitMix64(seed: g.next())
+        for layer in encoder.layers { layer.dropout.generator = SplitMix64(seed: g.next()) }
         var order = Array(0..<features.count)
         g.shuffle(&order)
         let params = trainableParameters()
