@@ -131,8 +131,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
     /// behind the journal (the journal is what a restart trusts): project the records it lacks.
     func catchUpStore(_ records: [JournalRecord], now: Double) throws {
         var position = try store.journalPosition()
-        let storedEvents = try store.summary().engineEventCount
-        if position == 0 && storedEvents > 0 { position = records.count }  // written before positions were kept
+        // A store written before positions were kept holds everything: take it as caught up.
+        if position == 0, !records.isEmpty, try store.summary().engineEventCount > 0 { position = records.count }
         guard position < records.count else {
             if position != records.count { try store.write { try $0.setJournalPosition(records.count) } }
             return
