@@ -1,0 +1,56 @@
+// The classification report a trial prints once, after its final test: one JSON line
+// `{"rung_report": {"split": "test", "class_names": [...], "accuracy": …, "precision": [...],
+// "recall": [...], "f1": [...], "support": [...], "confusion": [[...]]}}` (confusion rows are true
+// classes, columns predictions). It has no `epoch`, so it is never taken for a metric line.
+import FineTune
+import Foundation
+
+/// A per-class report of a trial's final model, as printed on one line by the trial.
+public struct ReportLine: Codable, Equatable, Sendable {
+    /// Which split the figures come from (`test`, or `validation` when there is no test split).
+    public var split: String
+    /// Class names, in class-index order.
+    public var classNames: [String]
+    /// Fraction of rows predicted correctly.
+    public var accuracy: Double
+    /// Per-class precision, recall and F1.
+    public var precision: [Double], recall: [Double], f1: [Double]
+    /// Rows of each class.
+    public var support: [Int]
+    /// Counts: row = true class, column = predicted class.
+    public var confusion: [[Int]]
+
+    enum CodingKeys: String, CodingKey {
+        case split, classNames = "class_names", accuracy, precision, recall, f1, support, confusion
+    }
+
+    /// The report of `report` with `classNames` (numbered "0", "1", … when empty).
+    public init(_ report: ClassificationReport, classNames: [String], split: String = "test") {
+        self.split = split
+        let k = report.confusion.classCount
+        self.classNames = classNames.count == k ? classNames : (0..<k).map(String.init)
+        accuracy = report.accuracy
+        precision = report.precision; recall = report.recall; f1 = report.f1
+        support = report.support
+        confusion = report.confusion.rows
+    }
+
+    /// The JSON line a trial prints: `{"rung_report": {...}}`.
+    public var line: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return "{\"rung_report\": " + body + "}"
+    }
+
+    /// Parses a printed line; nil when it is not a report line.
+    public init?(line: String) {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("{\"rung_report\""),
+              let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
+              let inner = object["rung_report"],
+              let data = try? JSONSerialization.data(withJSONObject: inner),
+              let value = try? JSONDecoder().decode(ReportLine.self, from: data) else { return nil }
+        self = value
+    }
+}
