@@ -14,7 +14,7 @@ import Store
 private struct CostStudy {
     let root: URL, studyFile: URL, directory: URL
 
-    init(trials: Int, name: String = #function) throws {
+    init(trials: Int, sleep: Double = 0, name: String = #function) throws {
         root = FileManager.default.temporaryDirectory
             .appendingPathComponent("rung-report-\(name.filter(\.isLetter))-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -26,6 +26,7 @@ private struct CostStudy {
         t=$RUNG_TRIAL_ID
         while [ "$e" -lt "$RUNG_TO_EPOCH" ]; do
           e=$((e+1))
+          sleep \(sleep)
           acc=$(awk -v lr="$lr" -v e="$e" 'BEGIN { x = log(lr) / log(10) + 2; print 1 - x * x / 16 - 0.5 / (e + 1) }')
           lat=$(awk -v lr="$lr" 'BEGIN { print lr * 300 }')
           echo "{\\"epoch\\": $e, \\"acc\\": $acc, \\"latency_ms\\": $lat, \\"params_total\\": $((1000 + t)), \\"images_per_s\\": 250.5, \\"memory_mb\\": 1.5}"
@@ -142,5 +143,34 @@ private func rungOutput(_ rung: String, _ args: [String]) async throws -> String
         #expect(pareto.contains("Pareto front of cost-test: acc (maximize) against latency_ms (minimize), over \(front.candidates)"))
         coordinator.process.signal(SIGTERM)
         #expect(await coordinator.waitExit(within: 10) == .exited(0))
+    }
+
+    @Test func reportsSurviveACoordinatorKilledAndRestarted() async throws {
+        let rung = try #require(rungBinary(), "build the rung executable first (swift build)")
+        let s = try CostStudy(trials: 12, sleep: 0.05)
+        defer { s.remove() }
+        let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
+        let options = ["--heartbeat", "0.3", "--lease-timeout", "6"]
+        let first = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory, extra: options))
+        let workers = try (1...2).map { try Watched(cluster.worker(name: "w\($0)", cache: s.cache("w\($0)"))) }
+        #expect(await first.line(within: 60) { $0.contains(" completed") } != nil, "\(first.lines.suffix(5))")
+        first.process.signal(SIGKILL)
+        #expect(await first.waitExit(within: 10) == .signaled(SIGKILL))
+        let second = try Watched(cluster.coordinator(study: nil, directory: s.directory, extra: options))
+        #expect(await second.waitExit(within: 90) == .exited(0), "\(second.stderr) \(second.lines.suffix(5))")
+        for w in workers { #expect(await w.waitExit(within: 10) == .exited(0)) }
+        // Each completed trial has its report once, from its last attempt; the others have none.
+        let store = try StudyStore.open(StudyDirectory(s.directory), role: .reader)
+        let trials = try store.trials()
+        #expect(trials.count == 12 && trials.allSatisfy { $0.state == .completed || $0.state == .stopped })
+        for t in trials {
+            let stored = try store.classReport(t.id)
+            #expect((stored != nil) == (t.state == .completed), "trial \(t.id) \(t.state)")
+            if let stored {
+                #expect(stored.report.confusion == [[t.id.rawValue + 1, 1], [0, 3]])
+                #expect(stored.attempt == (try store.attempts(t.id)).filter { $0.outcome == .completed }.last?.attempt)
+            }
+        }
+        #expect(try store.classReportCount() == trials.filter { $0.state == .completed }.count)
     }
 }
