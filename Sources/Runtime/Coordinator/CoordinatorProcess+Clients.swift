@@ -112,7 +112,7 @@ extension CoordinatorProcess {
         return LogsReply(lines: lines, events: events, cursor: Int(page.cursor), complete: page.entries.count < limit)
     }
 
-    private func summary(_ t: Store.TrialRecord) -> TrialSummary {
+    private func summary(_ t: StoredTrial) -> TrialSummary {
         TrialSummary(trial: t.id, state: wireState(t.state) ?? .queued, attempt: t.attempt, config: t.config,
                      bracket: t.bracket, resource: t.resource, value: t.value, worker: t.worker)
     }
@@ -122,7 +122,7 @@ extension CoordinatorProcess {
                      resource: e.resource, value: e.value, worker: e.worker)
     }
 
-    private func wireState(_ s: Store.TrialState) -> Search.TrialState? {
+    private func wireState(_ s: TrialStatus) -> Search.TrialState? {
         switch s {
         case .queued, .promoted: return .queued
         case .leased, .running: return .running
