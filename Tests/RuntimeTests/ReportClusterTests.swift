@@ -2,7 +2,8 @@
 // trainer prints metric lines with cost metrics and, after its last epoch, one `rung_report` line;
 // the worker sends it with DONE, the coordinator stores it per trial (and its line stays in the
 // log), and `rung best` / `rung trials` print the same with --dir and --connect: constraints,
-// cost columns, the per-class table, the confusion matrix and the Pareto front.
+// cost columns, the per-class table, the confusion matrix and the Pareto front; and the report
+// surviving a worker killed in its final attempt and a coordinator killed and restarted.
 import Foundation
 import Testing
 import Search
@@ -143,6 +144,32 @@ private func rungOutput(_ rung: String, _ args: [String]) async throws -> String
         #expect(pareto.contains("Pareto front of cost-test: acc (maximize) against latency_ms (minimize), over \(front.candidates)"))
         coordinator.process.signal(SIGTERM)
         #expect(await coordinator.waitExit(within: 10) == .exited(0))
+    }
+
+    @Test func finalAttemptOfAKilledWorkerRunsAgainAndItsRerunsReportIsKept() async throws {
+        let rung = try #require(rungBinary(), "build the rung executable first (swift build)")
+        let s = try CostStudy(trials: 9, sleep: 0.2)
+        defer { s.remove() }
+        let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
+        let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory,
+                                                          extra: ["--lease-timeout", "1.5", "--heartbeat", "0.3"]))
+        let w1 = try Watched(cluster.worker(name: "w1", cache: s.cache("w1")))
+        // Kill w1 in the middle of a final attempt (from the checkpoint at 3 up to 9).
+        let final = await coordinator.line(within: 60) { $0.contains("on w1 from its checkpoint at 3, up to 9") }
+        let line = try #require(final, "no final attempt on w1: \(coordinator.lines.filter { $0.contains("up to 9") })")
+        let trial = try #require(trialNumber(in: line))
+        w1.process.signal(SIGKILL)
+        let w2 = try Watched(cluster.worker(name: "w2", cache: s.cache("w2")))
+        #expect(await coordinator.line(within: 30) { $0.contains("trial \(trial) completed") } != nil, "\(coordinator.lines.suffix(8))")
+        #expect(await coordinator.waitExit(within: 90) == .exited(0), "\(coordinator.stderr)")
+        #expect(await w2.waitExit(within: 10) == .exited(0))
+        let store = try StudyStore.open(StudyDirectory(s.directory), role: .reader)
+        let attempts = try store.attempts(TrialID(trial))
+        #expect(attempts.contains { $0.outcome == .lost && $0.worker == "w1" })
+        let completed = try #require(attempts.last { $0.outcome == .completed })
+        #expect(completed.worker == "w2")
+        let stored = try #require(try store.classReport(TrialID(trial)))
+        #expect(stored.attempt == completed.attempt && stored.report.confusion == [[trial + 1, 1], [0, 3]])
     }
 
     @Test func reportsSurviveACoordinatorKilledAndRestarted() async throws {
