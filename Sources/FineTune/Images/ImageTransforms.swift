@@ -139,28 +139,36 @@ public enum ImageTransforms {
         let cosT = Float(cos(t) / scale), sinT = Float(sin(t) / scale)
         let h = image.height, w = image.width
         let cy = Float(h - 1) / 2, cx = Float(w - 1) / 2
-        var out = image
-        for c in 0..<image.channels {
-            let plane = c * h * w
-            func at(_ y: Int, _ x: Int) -> Float {
-                (y >= 0 && y < h && x >= 0 && x < w) ? image.pixels[plane + y * w + x] : fill
-            }
-            for y in 0..<h {
-                let dy = Float(y) - cy
-                for x in 0..<w {
-                    let dx = Float(x) - cx
-                    let sx = cosT * dx - sinT * dy + cx
-                    let sy = sinT * dx + cosT * dy + cy
-                    let fx = sx.rounded(.down), fy = sy.rounded(.down)
-                    let ax = sx - fx, ay = sy - fy
-                    let x0 = Int(fx), y0 = Int(fy)
-                    let top = (1 - ax) * at(y0, x0) + ax * at(y0, x0 + 1)
-                    let bottom = (1 - ax) * at(y0 + 1, x0) + ax * at(y0 + 1, x0 + 1)
-                    out.pixels[plane + y * w + x] = (1 - ay) * top + ay * bottom
+        var out = [Float](repeating: fill, count: image.pixels.count)
+        image.pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<h {
+                    let dy = Float(y) - cy
+                    for x in 0..<w {
+                        let dx = Float(x) - cx
+                        let sx = cosT * dx - sinT * dy + cx
+                        let sy = sinT * dx + cosT * dy + cy
+                        let fx = sx.rounded(.down), fy = sy.rounded(.down)
+                        // Entirely outside (all four neighbours out of range): keep the fill.
+                        guard fx >= -1, fy >= -1, fx < Float(w), fy < Float(h) else { continue }
+                        let ax = sx - fx, ay = sy - fy
+                        let x0 = Int(fx), y0 = Int(fy)
+                        let inX0 = x0 >= 0, inX1 = x0 + 1 < w, inY0 = y0 >= 0, inY1 = y0 + 1 < h
+                        for c in 0..<image.channels {
+                            let plane = c * h * w
+                            let p00 = inY0 && inX0 ? src[plane + y0 * w + x0] : fill
+                            let p01 = inY0 && inX1 ? src[plane + y0 * w + x0 + 1] : fill
+                            let p10 = inY1 && inX0 ? src[plane + (y0 + 1) * w + x0] : fill
+                            let p11 = inY1 && inX1 ? src[plane + (y0 + 1) * w + x0 + 1] : fill
+                            let top = (1 - ax) * p00 + ax * p01
+                            let bottom = (1 - ax) * p10 + ax * p11
+                            dst[plane + y * w + x] = (1 - ay) * top + ay * bottom
+                        }
+                    }
                 }
             }
         }
-        return out
+        return PlanarImage(channels: image.channels, height: h, width: w, pixels: out)
     }
 
     /// The normalised Gaussian weights exp(−k² / 2σ²) for k = −r…r, r = max(1, ⌈3σ⌉).
@@ -179,23 +187,32 @@ public enum ImageTransforms {
         let k = gaussianKernel(sigma: sigma)
         let r = k.count / 2
         let h = image.height, w = image.width
-        let xIndex = (0..<w).map { x in (-r...r).map { reflect(x + $0, size: w) } }
-        let yIndex = (0..<h).map { y in (-r...r).map { reflect(y + $0, size: h) } }
-        var tmp = image.pixels, out = image.pixels
-        for c in 0..<image.channels {
-            let plane = c * h * w
-            for y in 0..<h {
-                for x in 0..<w {
-                    var s: Float = 0
-                    for (j, xi) in xIndex[x].enumerated() { s += k[j] * image.pixels[plane + y * w + xi] }
-                    tmp[plane + y * w + x] = s
-                }
-            }
-            for y in 0..<h {
-                for x in 0..<w {
-                    var s: Float = 0
-                    for (j, yi) in yIndex[y].enumerated() { s += k[j] * tmp[plane + yi * w + x] }
-                    out[plane + y * w + x] = s
+        let xIndex = (0..<w).flatMap { x in (-r...r).map { reflect(x + $0, size: w) } }
+        let yIndex = (0..<h).flatMap { y in (-r...r).map { reflect(y + $0, size: h) * w } }
+        let taps = k.count
+        var tmp = [Float](repeating: 0, count: image.pixels.count)
+        var out = tmp
+        image.pixels.withUnsafeBufferPointer { src in
+            tmp.withUnsafeMutableBufferPointer { mid in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for c in 0..<image.channels {
+                        let plane = c * h * w
+                        for y in 0..<h {      // rows: mid[y, x] = Σ k[j] · src[y, reflect(x + j − r)]
+                            let row = plane + y * w
+                            for x in 0..<w {
+                                var s: Float = 0
+                                for j in 0..<taps { s += k[j] * src[row + xIndex[x * taps + j]] }
+                                mid[row + x] = s
+                            }
+                        }
+                        for y in 0..<h {      // columns: dst[y, x] = Σ k[j] · mid[reflect(y + j − r), x]
+                            for x in 0..<w {
+                                var s: Float = 0
+                                for j in 0..<taps { s += k[j] * mid[plane + yIndex[y * taps + j] + x] }
+                                dst[plane + y * w + x] = s
+                            }
+                        }
+                    }
                 }
             }
         }

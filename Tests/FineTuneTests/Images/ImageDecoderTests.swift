@@ -80,6 +80,28 @@ private func decodeError(_ data: Data, source: String = "shirt.png") -> String {
     }
 }
 
+@Test func everyTruncationIsAnErrorNeverACrash() throws {
+    for name in ["rgb8.png", "palette.png", "grey.jpg", "progressive.jpg"] {
+        let data = try Data(contentsOf: imageFixtureURL(name))
+        var failures = 0
+        for cut in 0..<data.count {
+            do {
+                _ = try ImageDecoder.decode(data.prefix(cut), source: name)
+                Issue.record("\(name) cut to \(cut) of \(data.count) bytes decoded without an error")
+            } catch {
+                failures += 1
+                #expect(error.message.hasPrefix(name))
+            }
+        }
+        #expect(failures == data.count)
+    }
+}
+
+@Test func cmykJPEGIsRefusedWithWhatIsAccepted() throws {
+    let m = decodeError(try Data(contentsOf: imageFixtureURL("cmyk.jpg")), source: "ink.jpg")
+    #expect(m.hasPrefix("ink.jpg: cannot decode as JPEG") && m.contains("CMYK") && m.contains("accepted: greyscale, YCbCr or RGB"))
+}
+
 @Test func missingImageFileIsUnreadable() {
     #expect(throws: FineTuneError.self) { try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: "/nonexistent/x.png")) }
 }
