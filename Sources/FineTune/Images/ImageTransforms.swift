@@ -16,16 +16,26 @@ public enum ImageTransforms {
     public static func resize(_ image: PlanarImage, height: Int, width: Int) -> PlanarImage {
         precondition(height > 0 && width > 0, "ImageTransforms.resize: target \(height)×\(width) must be positive")
         if height == image.height && width == image.width { return image }
-        let ys = linearTaps(input: image.height, output: height)
-        let xs = linearTaps(input: image.width, output: width)
-        var out = [Float](repeating: 0, count: image.channels * height * width)
-        image.pixels.withUnsafeBufferPointer { src in
+        let out = resizePlanes(image.pixels, planes: image.channels, height: image.height, width: image.width,
+                               toHeight: height, toWidth: width)
+        return PlanarImage(channels: image.channels, height: height, width: width, pixels: out)
+    }
+
+    /// `resize` applied to `planes` consecutive planes of `height` × `width` (a whole data set is
+    /// N·C planes).
+    static func resizePlanes(_ pixels: [Float], planes: Int, height inH: Int, width inW: Int,
+                             toHeight height: Int, toWidth width: Int) -> [Float] {
+        precondition(pixels.count == planes * inH * inW, "ImageTransforms.resizePlanes: \(pixels.count) values are not \(planes) planes of \(inH)×\(inW)")
+        let ys = linearTaps(input: inH, output: height)
+        let xs = linearTaps(input: inW, output: width)
+        var out = [Float](repeating: 0, count: planes * height * width)
+        pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<image.channels {
-                    let plane = c * image.height * image.width
+                for c in 0..<planes {
+                    let plane = c * inH * inW
                     for oy in 0..<height {
                         let ty = ys[oy]
-                        let row0 = plane + ty.i0 * image.width, row1 = plane + ty.i1 * image.width
+                        let row0 = plane + ty.i0 * inW, row1 = plane + ty.i1 * inW
                         let o = (c * height + oy) * width
                         for ox in 0..<width {
                             let tx = xs[ox]
@@ -37,7 +47,7 @@ public enum ImageTransforms {
                 }
             }
         }
-        return PlanarImage(channels: image.channels, height: height, width: width, pixels: out)
+        return out
     }
 
     /// The two input pixels and weights each output pixel of one axis reads (see `resize`).

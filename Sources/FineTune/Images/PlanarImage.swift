@@ -80,15 +80,28 @@ extension ImageDataset {
     }
 
     /// Every image resized to `height` × `width` (bilinear, see `ImageTransforms.resize`).
+    /// Resize before normalising and before augmenting, on pixels 0…1.
     public func resized(height: Int, width: Int) -> ImageDataset {
         if height == self.height && width == self.width { return self }
-        return mapImages { ImageTransforms.resize($0, height: height, width: width) }
+        let out = ImageTransforms.resizePlanes(pixels, planes: count * channels, height: self.height, width: self.width,
+                                               toHeight: height, toWidth: width)
+        return ImageDataset(channels: channels, height: height, width: width, pixels: out, labels: labels, classNames: classNames)
     }
 
     /// Every image converted to `channels` (grey replicated to RGB, RGB to grey by luma; see
     /// `ImageTransforms.convertChannels`).
     public func withChannels(_ channels: Int) -> ImageDataset {
         if channels == self.channels { return self }
+        if self.channels == 1 && channels == 3 {     // replication without a copy per image
+            let plane = height * width
+            var out = [Float]()
+            out.reserveCapacity(count * 3 * plane)
+            for i in 0..<count {
+                let im = pixels[(i * plane)..<((i + 1) * plane)]
+                out.append(contentsOf: im); out.append(contentsOf: im); out.append(contentsOf: im)
+            }
+            return ImageDataset(channels: 3, height: height, width: width, pixels: out, labels: labels, classNames: classNames)
+        }
         return mapImages { ImageTransforms.convertChannels($0, to: channels) }
     }
 }

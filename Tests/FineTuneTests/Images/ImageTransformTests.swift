@@ -119,4 +119,13 @@ private func grey(_ rows: [[Float]]) -> PlanarImage {
     #expect(big.channels == 3 && big.height == 4 && big.width == 4 && big.labels == [0, 1])
     #expect(Array(big.image(1)).allSatisfy { $0 == 0.5 })
     #expect(big.planarImage(0).pixels[0] == 0 && big.planarImage(0).pixels[3] == 1)
+    // The data-set paths agree with the per-image transforms, image by image.
+    for i in 0..<ds.count {
+        let one = ImageTransforms.convertChannels(ImageTransforms.resize(ds.planarImage(i), height: 4, width: 4), to: 3)
+        #expect(big.planarImage(i) == one)
+    }
+    let rgb = ImageDataset(channels: 3, height: 1, width: 2, pixels: [1, 0, 0, 1, 0, 0], labels: [0], classNames: ["a"])
+    #expect(rgb.withChannels(1).pixels == [0.299, 0.587])
+    let none = try ds.selectingClasses([1]).subset([]).resized(height: 3, width: 3)
+    #expect(none.count == 0 && none.height == 3)
 }
