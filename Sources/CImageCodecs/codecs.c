@@ -12,6 +12,10 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+/* Larger images are refused before their pixels are allocated (a damaged or hostile header could
+   otherwise ask for gigabytes). */
+#define RUNG_MAX_PIXELS ((size_t)100 * 1000 * 1000)
+
 static void set_error(char *error, size_t capacity, const char *message) {
     if (error && capacity > 0) snprintf(error, capacity, "%s", message);
 }
@@ -81,6 +85,11 @@ int rung_png_decode(const unsigned char *data, size_t size, rung_image *out, cha
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
 
+    if ((size_t)width * height > RUNG_MAX_PIXELS) {
+        snprintf(src.message, sizeof src.message, "%u×%u pixels exceed the limit of 100 megapixels",
+                 (unsigned)width, (unsigned)height);
+        png_longjmp(png, 1);
+    }
     int channels = png_get_channels(png, info);
     if (png_get_bit_depth(png, info) != 8 || (channels != 1 && channels != 3)) {
         snprintf(src.message, sizeof src.message,
@@ -163,6 +172,11 @@ int rung_jpeg_decode(const unsigned char *data, size_t size, rung_image *out, ch
         snprintf(failure.message, sizeof failure.message,
                  "colour space %d (CMYK or YCCK) is not supported; accepted: greyscale, YCbCr or RGB JPEG",
                  (int)cinfo.jpeg_color_space);
+        longjmp(failure.jump, 1);
+    }
+    if ((size_t)cinfo.image_width * cinfo.image_height > RUNG_MAX_PIXELS) {
+        snprintf(failure.message, sizeof failure.message, "%u×%u pixels exceed the limit of 100 megapixels",
+                 cinfo.image_width, cinfo.image_height);
         longjmp(failure.jump, 1);
     }
     jpeg_start_decompress(&cinfo);

@@ -15,6 +15,8 @@ typedef struct {
     unsigned char *pixels;  /* malloc'd; release with rung_image_free */
 } rung_image;
 
+/// Images above 100 megapixels are refused by both decoders.
+
 /// Decodes a PNG (every bit depth and colour type; 16-bit scaled to 8, palettes expanded, alpha
 /// dropped; grey stays grey). Returns 0 and fills `out`, or non-zero with a message in `error`.
 int rung_png_decode(const unsigned char *data, size_t size, rung_image *out, char *error, size_t error_capacity);

@@ -32,6 +32,28 @@ private func sampleBatch(_ n: Int, channels: Int = 1, size: Int = 12) -> Tensor 
     #expect(a.scalars != c.scalars && a.scalars != x.scalars)
 }
 
+@Test(arguments: [(0.3, UInt64(5)), (1.0, UInt64(11)), (0.7, UInt64(2024)), (1.0, UInt64(77))])
+func augmentationFollowsItsDocumentedRecipe(strength: Double, seed: UInt64) {
+    // The documented steps, rebuilt from the same seven draws: flip, rotate+scale, pad+crop, blur.
+    let image = PlanarImage(channels: 2, height: 10, width: 8, pixels: (0..<160).map { Float(($0 * 29) % 64) / 63 })
+    let aug = ImageAugmentation(strength: strength)
+    var rng = SplitMix64(seed: seed)
+    let got = aug.apply(to: image, using: &rng)
+    var draws = SplitMix64(seed: seed)
+    let u = (0..<7).map { _ in draws.unitDouble() }
+    #expect(rng.state == draws.state)
+    var want = image
+    if u[0] < 0.5 * strength { want = ImageTransforms.horizontalFlip(want) }
+    want = ImageTransforms.rotateAndScale(want, degrees: (2 * u[1] - 1) * 15 * strength, scale: 1 + (2 * u[2] - 1) * 0.15 * strength)
+    let pad = Int((0.125 * strength * 8).rounded())
+    if pad > 0 {
+        want = ImageTransforms.crop(want, top: Int(u[3] * Double(2 * pad + 1)) - pad, left: Int(u[4] * Double(2 * pad + 1)) - pad,
+                                    height: 10, width: 8)
+    }
+    if u[5] < 0.5 * strength { want = ImageTransforms.gaussianBlur(want, sigma: 0.1 + u[6] * (max(0.1, strength) - 0.1)) }
+    #expect(got == want)
+}
+
 @Test func rangesGrowWithStrength() {
     let half = ImageAugmentation(strength: 0.5), full = ImageAugmentation(strength: 1)
     #expect(half.flipProbability == 0.25 && full.flipProbability == 0.5)

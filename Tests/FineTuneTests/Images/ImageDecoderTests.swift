@@ -97,6 +97,20 @@ private func decodeError(_ data: Data, source: String = "shirt.png") -> String {
     }
 }
 
+@Test func hugeDimensionsAreRefusedBeforeAllocation() throws {
+    // rgb8.png with its IHDR width and height set to 20000 × 20000 (and the chunk CRC fixed).
+    var png = [UInt8](try Data(contentsOf: imageFixtureURL("rgb8.png")))
+    for o in [16, 20] { png[o..<(o + 4)] = [0, 0, 0x4E, 0x20] }
+    var c: UInt32 = 0xffff_ffff
+    for b in png[12..<29] {
+        c ^= UInt32(b)
+        for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xedb8_8320 : c >> 1 }
+    }
+    let crc = ~c
+    png[29..<33] = [UInt8(crc >> 24), UInt8(crc >> 16 & 0xff), UInt8(crc >> 8 & 0xff), UInt8(crc & 0xff)]
+    #expect(decodeError(Data(png), source: "big.png").contains("20000×20000 pixels exceed the limit of 100 megapixels"))
+}
+
 @Test func cmykJPEGIsRefusedWithWhatIsAccepted() throws {
     let m = decodeError(try Data(contentsOf: imageFixtureURL("cmyk.jpg")), source: "ink.jpg")
     #expect(m.hasPrefix("ink.jpg: cannot decode as JPEG") && m.contains("CMYK") && m.contains("accepted: greyscale, YCbCr or RGB"))
