@@ -25,6 +25,18 @@ public struct ImageAugmentation: Sendable, Hashable, Codable {
         self.allowsFlip = allowsFlip
     }
 
+    /// Decodes an augmentation, refusing a strength outside 0…1.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let strength = try c.decode(Double.self, forKey: .strength)
+        guard strength >= 0 && strength <= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .strength, in: c, debugDescription: "augmentation strength \(strength) is outside 0…1")
+        }
+        self.init(strength: strength, allowsFlip: try c.decodeIfPresent(Bool.self, forKey: .allowsFlip) ?? true)
+    }
+
+    private enum CodingKeys: String, CodingKey { case strength, allowsFlip }
+
     /// No augmentation.
     public static let none = ImageAugmentation(strength: 0)
 

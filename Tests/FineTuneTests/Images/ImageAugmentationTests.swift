@@ -75,6 +75,14 @@ func augmentationFollowsItsDocumentedRecipe(strength: Double, seed: UInt64) {
     #expect(change(weak) < change(y))
 }
 
+@Test func decodingChecksTheStrength() throws {
+    let ok = try JSONDecoder().decode(ImageAugmentation.self, from: Data(#"{"strength": 0.4}"#.utf8))
+    #expect(ok == ImageAugmentation(strength: 0.4, allowsFlip: true))
+    let back = try JSONDecoder().decode(ImageAugmentation.self, from: JSONEncoder().encode(ImageAugmentation(strength: 1, allowsFlip: false)))
+    #expect(back.strength == 1 && !back.allowsFlip)
+    #expect(throws: DecodingError.self) { try JSONDecoder().decode(ImageAugmentation.self, from: Data(#"{"strength": 1.5}"#.utf8)) }
+}
+
 @Test func datasetBatchAugmentsThenNormalises() {
     let ds = ImageDataset(channels: 1, height: 2, width: 2, pixels: [0, 1, 1, 0, 0.5, 0.5, 0.5, 0.5],
                           labels: [0, 1], classNames: ["a", "b"])
