@@ -55,6 +55,20 @@ public enum ImageTask {
                            onTest: (ClassificationSummary) -> Void = { _ in },
                            onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> ImageTrialResult {
         try config.validate()
+        guard raw.train.count > 0 else { throw FineTuneError(.invalidOptions, "the training set is empty") }
+        let resolved = try BackboneFactory.resolve(config, dataShape: [raw.train.channels, raw.train.height, raw.train.width],
+                                                   seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 0))
+        return try run(config: config, splits: raw, backbone: resolved, fromEpoch: fromEpoch, toEpoch: toEpoch, checkpoint: checkpoint,
+                       measureCost: measureCost, onCost: onCost, onTest: onTest, onEpoch: onEpoch)
+    }
+
+    /// As above with the backbone at hand (built and loaded by the caller).
+    public static func run(config: ImageTrialConfig, splits raw: ImageSplits, backbone resolved: ResolvedBackbone,
+                           fromEpoch: Int = 0, toEpoch: Int? = nil,
+                           checkpoint: ImageCheckpoint? = nil, measureCost: Bool = false, onCost: (ModelCost) -> Void = { _ in },
+                           onTest: (ClassificationSummary) -> Void = { _ in },
+                           onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> ImageTrialResult {
+        try config.validate()
         let last = toEpoch ?? config.epochs
         guard fromEpoch >= 0, fromEpoch <= last, last <= config.epochs else {
             throw FineTuneError(.invalidOptions, "epoch range \(fromEpoch)→\(last) must satisfy 0 ≤ from ≤ to ≤ \(config.epochs)")
@@ -62,8 +76,6 @@ public enum ImageTask {
         guard raw.train.count > 0, raw.validation.count > 0 else {
             throw FineTuneError(.invalidOptions, "the training and validation sets must not be empty (train \(raw.train.count), validation \(raw.validation.count) images)")
         }
-        let resolved = try BackboneFactory.resolve(config, dataShape: [raw.train.channels, raw.train.height, raw.train.width],
-                                                   seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 0))
         let adapter = resolved.adapter
         let train = adapter.apply(raw.train), validation = adapter.apply(raw.validation)
         let classCount = train.classCount

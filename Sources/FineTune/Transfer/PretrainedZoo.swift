@@ -84,6 +84,10 @@ public struct ResolvedBackbone {
     public var origin: String
     /// Whether the weights are pretrained.
     public var pretrained: Bool
+
+    public init(network: any Backbone, adapter: InputAdapter, origin: String, pretrained: Bool) {
+        self.network = network; self.adapter = adapter; self.origin = origin; self.pretrained = pretrained
+    }
 }
 
 /// Builds backbones by name.
