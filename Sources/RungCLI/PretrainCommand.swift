@@ -28,28 +28,36 @@ struct PretrainCommand: ParsableCommand {
             if options.classes == nil && options.config == nil { c.classes = [0, 1, 2, 3, 4] }
             if options.epochs == nil && options.config == nil { c.epochs = 3 }
             if options.backbone == nil { c.backbone = "smallcnn" }
-            guard ["smallcnn"].contains(c.backbone) else {
-                throw FineTuneError(.invalidOptions, "--backbone is \"\(c.backbone)\"; pretrain trains an architecture from scratch: smallcnn")
-            }
-            c.strategy = .full
-            let classes = c.classes ?? []
-            let entry = name ?? Self.defaultName(architecture: c.backbone, data: c.data, classes: classes)
-            let result = try ImageTrainer.run(c, label: "rung pretrain")
-            let model = result.model
-            let date = ISO8601DateFormatter().string(from: Date())
-            let dataName = c.data == ImageTrialConfig.fashionMNISTDirectory ? "Fashion-MNIST" : c.data
-            let range = classes.isEmpty ? "all classes" : "classes " + Self.describe(classes)
-            let info = PretrainedBackboneInfo(
-                name: entry, architecture: c.backbone, inputShape: model.backbone.inputShape, featureCount: model.backbone.featureCount,
-                parameters: model.body.parameterCount, sourceTask: "\(dataName) \(range) (\(result.classNames.joined(separator: ", ")))",
-                data: c.data, classes: classes, classNames: result.classNames, date: date, accuracy: result.test?.accuracy ?? .nan,
-                epochs: result.completedEpochs)
-            try PretrainedZoo.save(model, info: info, to: c.zoo)
+            if options.batchSize == nil && options.config == nil { c.batchSize = 64 }
+            let entry = name ?? Self.defaultName(architecture: c.backbone, data: c.data, classes: c.classes ?? [])
+            let info = try Self.pretrain(c, name: entry, label: "rung pretrain")
             print("kept \(entry) in \(c.zoo)/: \(entry).safetensors (\(info.parameters) parameters) and \(entry).json; fine-tune it with --backbone \(entry)")
-        } catch let error as FineTuneError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// Trains `config.backbone` from scratch (full strategy) with terminal output and keeps its
+    /// backbone in `config.zoo` as `name`.
+    static func pretrain(_ config: ImageTrialConfig, name: String, label: String) throws(FineTuneError) -> PretrainedBackboneInfo {
+        guard ["smallcnn"].contains(config.backbone) else {
+            throw FineTuneError(.invalidOptions, "--backbone is \"\(config.backbone)\"; pretrain trains an architecture from scratch: smallcnn")
+        }
+        var c = config
+        c.strategy = .full
+        let classes = c.classes ?? []
+        let result = try ImageTrainer.run(c, label: label)
+        let model = result.model
+        let dataName = c.data == ImageTrialConfig.fashionMNISTDirectory ? "Fashion-MNIST" : c.data
+        let range = classes.isEmpty ? "all classes" : "classes " + describe(classes)
+        let info = PretrainedBackboneInfo(
+            name: name, architecture: c.backbone, inputShape: model.backbone.inputShape, featureCount: model.backbone.featureCount,
+            parameters: model.body.parameterCount, sourceTask: "\(dataName) \(range) (\(result.classNames.joined(separator: ", ")))",
+            data: c.data, classes: classes, classNames: result.classNames, date: ISO8601DateFormatter().string(from: Date()),
+            accuracy: result.test?.accuracy ?? .nan, epochs: result.completedEpochs)
+        try PretrainedZoo.save(model, info: info, to: c.zoo)
+        return info
     }
 
     /// `5-9` for a run of consecutive classes, else `5,7,9`.

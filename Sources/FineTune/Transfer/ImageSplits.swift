@@ -16,7 +16,7 @@ public struct ImageSplits: Sendable {
 extension ImageSplits {
     /// The files of an IDX directory: `<stem>-images-idx3-ubyte` and `<stem>-labels-idx1-ubyte`,
     /// gzipped (`.gz`) or not.
-    static func idxFiles(_ directory: String, stem: String) throws(FineTuneError) -> (URL, URL) {
+    public static func idxFiles(_ directory: String, stem: String) throws(FineTuneError) -> (URL, URL) {
         let dir = URL(fileURLWithPath: directory, isDirectory: true)
         func find(_ base: String) throws(FineTuneError) -> URL {
             for name in [base + ".gz", base] {
