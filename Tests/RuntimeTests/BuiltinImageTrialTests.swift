@@ -74,3 +74,28 @@ private func writeIDX(to dir: URL) throws {
                                checkpointDirectory: root.path, saveCheckpoint: false)
     #expect(throws: RuntimeError.self) { try BuiltinTrial.run(bad) { _ in } }
 }
+
+@Test func imageStudyExampleSamplesConfigurationsTheImageTaskAccepts() throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("deploy/examples/image-study.yaml")
+    let study = try Study.load(contentsOf: url)
+    guard case .builtin(let task) = try TrialTask.parse(json: JSONEncoder().encode(study.task)) else {
+        Issue.record("the example's task is not built in")
+        return
+    }
+    #expect(task.kind == "image")
+    var rng = RandomSource(seed: 3)
+    var backbones: Set<String> = []
+    for i in 0..<40 {
+        let config = study.space.sample(using: &rng)
+        let spec = BuiltinTrialSpec(task: task, trial: TrialID(i), attempt: 1, config: config, fromEpoch: 0, toEpoch: 9,
+                                    checkpointDirectory: "/tmp", saveCheckpoint: false)
+        let c = try BuiltinImageTrial.config(spec)
+        backbones.insert(c.backbone)
+        #expect(c.classes == [5, 6, 7, 8, 9] && c.shots == 20 && c.epochs == 9)
+        if c.backbone == "smallcnn" { #expect(config["strategy"] == nil && c.strategy == .full) }
+        if c.strategy == .linearProbe { #expect(config["backbone_lr_mult"] == nil) }
+        if c.backbone != "efficientnet-lite0" { #expect(config["image_size"] == nil && !c.freezeBn) }
+    }
+    #expect(backbones == ["smallcnn", "smallcnn-fmnist-0-4", "efficientnet-lite0"])
+}
