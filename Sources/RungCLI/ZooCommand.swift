@@ -61,6 +61,7 @@ struct ZooListCommand: ParsableCommand {
             print(e.name)
             print("  parameters   \(model.parameterCount) (with its \(e.classes)-class head)")
             print("  input        \(e.inputShape.map(String.init).joined(separator: "×"))")
+            print("  features     \(model.featureCount) (\(model.blocks.count) blocks for gradual unfreezing)")
             print("  source task  \(e.sourceTask)")
             print("  weights      \(e.weightsSource)")
             print("  file         \(weights)")

@@ -134,6 +134,27 @@ private let convCases: [ConvCase] = [
         #expect(x.grad?.scalars == [0, 1, 0, 0])
     }
 
+    @Test func tiledMaxPoolSendsTiesToTheFirstTapOfEveryWindow() {
+        // 3 × 5 windows of 2×2 (the vector path, with an overlapping last group of eight); every
+        // window holds its maximum twice, at its second and fourth tap.
+        var v = [Float](repeating: 0, count: 6 * 10)
+        for oy in 0..<3 {
+            for ox in 0..<5 {
+                let m = Float(oy * 5 + ox)
+                v[(2 * oy) * 10 + 2 * ox + 1] = m
+                v[(2 * oy + 1) * 10 + 2 * ox + 1] = m
+                v[(2 * oy) * 10 + 2 * ox] = m - 1
+                v[(2 * oy + 1) * 10 + 2 * ox] = m - 2
+            }
+        }
+        let x = Tensor(shape: [1, 1, 6, 10], scalars: v, requiresGrad: true)
+        let y = Tensor.maxPool2d(x, window: ConvWindow(kernel: (2, 2), stride: (2, 2)))
+        #expect(y.scalars == (0..<15).map(Float.init))
+        y.sum().backward()
+        let want = (0..<60).map { i -> Float in (i / 10) % 2 == 0 && i % 2 == 1 ? 1 : 0 }
+        #expect(x.grad?.scalars == want)
+    }
+
     @Test func globalAveragePoolMatchesMeanAndFiniteDifferences() {
         gradCheck([InputSpec(shape: [2, 3, 5, 3])], op: { Tensor.globalAvgPool2d($0[0]) }, ref: { x in
             var means = [Double](repeating: 0, count: 6)

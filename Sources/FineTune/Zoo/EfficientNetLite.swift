@@ -155,7 +155,7 @@ public final class EfficientNetLite: Backbone {
     /// Pooled features: x [N, 3, H, W] → [N, 1280].
     public func features(_ input: Tensor) -> Tensor {
         let x = mbconvBlocks(bn0(convStem(input)).relu6())
-        return bn1(convHead(x)).relu6().mean(axes: [2, 3])
+        return Tensor.globalAvgPool2d(bn1(convHead(x)).relu6())
     }
 
     /// Logits: x [N, 3, H, W] → [N, classes].

@@ -35,8 +35,10 @@ public final class SmallCNN: Backbone {
     public var blocks: [any Module] { [conv1, conv2] }
 
     /// x [N, C, H, W] → flattened features [N, 64 · H/4 · W/4].
+    /// Pools before the ReLU: max-pool and ReLU commute (both monotone; values and gradients
+    /// are identical, ties included), and the ReLU then runs on a quarter of the elements.
     public func features(_ input: Tensor) -> Tensor {
-        pool(conv2(pool(conv1(input).relu())).relu()).reshape([input.shape[0], -1])
+        pool(conv2(pool(conv1(input)).relu())).relu().reshape([input.shape[0], -1])
     }
 
     /// No own parameters.

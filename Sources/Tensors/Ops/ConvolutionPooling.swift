@@ -11,7 +11,23 @@ extension Tensor {
         let planes = p.n * p.c, l = p.l, hw = p.h * p.w
         let s = TensorStorage(count: planes * l, repeating: -.infinity)
         var arg = [Int32](repeating: -1, count: planes * l)   // flat index inside the input plane
+        // Non-overlapping, unpadded windows (the common 2×2 / stride 2) take a loop per window.
+        let tiled = p.kh == p.sh && p.kw == p.sw && p.dh == 1 && p.dw == 1 && p.pt == 0 && p.pl == 0 && p.kh * p.kw > 1
         arg.withUnsafeMutableBufferPointer { argBuf in
+            if tiled && l >= 8 {
+                let starts = PoolKernels.tiledStarts(p)
+                var taps: [Int32] = []
+                for i in 0..<p.kh { for j in 0..<p.kw { taps.append(Int32(i * p.w + j)) } }
+                starts.withUnsafeBufferPointer { st in
+                    taps.withUnsafeBufferPointer { tp in
+                        for q in 0..<planes {
+                            PoolKernels.maxTiled(x.storage.base + q * hw, starts: st.baseAddress!, l: l, taps: tp.baseAddress!, tapCount: tp.count,
+                                                 into: s.base + q * l, arg: argBuf.baseAddress! + q * l)
+                        }
+                    }
+                }
+                return
+            }
             for q in 0..<planes {
                 let src = x.storage.base + q * hw, dst = s.base + q * l, a = argBuf.baseAddress! + q * l
                 for i in 0..<p.kh {
@@ -120,6 +136,45 @@ enum PoolKernels {
                 dst[t] = v
                 arg[t] = Int32(truncatingIfNeeded: at)
             }
+        }
+    }
+
+    /// Input offsets of the first tap of every window of a tiled max pool (KH = SH, KW = SW, no
+    /// padding, no dilation), [OH·OW], shared by all planes.
+    static func tiledStarts(_ p: ConvPlan) -> [Int32] {
+        var t: [Int32] = []
+        t.reserveCapacity(p.l)
+        for oy in 0..<p.oh { for ox in 0..<p.ow { t.append(Int32(oy * p.kh * p.w + ox * p.kw)) } }
+        return t
+    }
+
+    /// One plane of a tiled max pool, eight windows at a time with no data-dependent branches
+    /// (random data makes a branchy maximum mispredict half the time): dst [L] and arg [L] from
+    /// src [H, W]; the first maximum in window order wins, NaN propagates. `starts` from
+    /// `tiledStarts`; needs L ≥ 8 (the last group overlaps the one before it).
+    @inline(never)
+    static func maxTiled(_ src: UnsafePointer<Float>, starts: UnsafePointer<Int32>, l: Int, taps: UnsafePointer<Int32>, tapCount: Int,
+                         into dst: UnsafeMutablePointer<Float>, arg: UnsafeMutablePointer<Int32>) {
+        @inline(__always) func gather(_ i: SIMD8<Int32>) -> SIMD8<Float> {
+            SIMD8(src[Int(i[0])], src[Int(i[1])], src[Int(i[2])], src[Int(i[3])],
+                  src[Int(i[4])], src[Int(i[5])], src[Int(i[6])], src[Int(i[7])])
+        }
+        var t0 = 0
+        while t0 < l {
+            let t = Swift.min(t0, l - 8)
+            let base = UnsafeRawPointer(starts + t).loadUnaligned(as: SIMD8<Int32>.self)
+            var best = gather(base)
+            var at = base
+            for k in 1..<tapCount {
+                let idx = base &+ taps[k]
+                let v = gather(idx)
+                let take = (v .> best) .| (v .!= v)
+                best.replace(with: v, where: take)
+                at.replace(with: idx, where: take)
+            }
+            UnsafeMutableRawPointer(dst + t).storeBytes(of: best, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(arg + t).storeBytes(of: at, as: SIMD8<Int32>.self)
+            t0 += 8
         }
     }
 

@@ -35,3 +35,10 @@ private func checkSplit(_ model: any Backbone, input: Tensor) {
     #expect(model.inputShape == [3, 224, 224] && model.featureCount == 1280 && model.blocks.count == 18)
     checkSplit(model, input: Tensor.normal([1, 3, 32, 32], using: &rng))
 }
+
+@Test func smallResNetSplitsIntoFeaturesHeadAndBlocks() {
+    var rng = SplitMix64(seed: 6)
+    let model = SmallResNet(channels: 3, height: 12, width: 12, classes: 3, blocksPerStage: 2, generator: &rng)
+    #expect(model.inputShape == [3, 12, 12] && model.featureCount == 64 && model.blocks.count == 7)
+    checkSplit(model, input: Tensor.normal([2, 3, 12, 12], using: &rng))
+}
