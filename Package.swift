@@ -6,7 +6,7 @@
 //   Runtime                             coordinator and worker processes: sockets, timers, files
 //   Wire    Store    FineTune  Simulator protocol+ZeroMQ · SQLite · models/data/training · virtual time
 //   Search           Tensors            pure logic: spaces, samplers, schedulers · tensors+autodiff
-//   CZeroMQ          CBLAS              system libraries
+//   CZeroMQ  CImageCodecs  CBLAS        system libraries
 import PackageDescription
 
 let package = Package(
@@ -35,13 +35,17 @@ let package = Package(
         .systemLibrary(
             name: "CZeroMQ", path: "Sources/CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]),
+        // PNG and JPEG decoding (libpng, libjpeg-turbo) behind a small C shim whose setjmp error
+        // handling turns library failures into messages. Only FineTune imports it.
+        .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
+                linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
 
         // Pure logic.
         .target(name: "Tensors", dependencies: ["CBLAS"], exclude: ["README.md"]),
         .target(name: "Search", dependencies: [.product(name: "Yams", package: "Yams")]),
 
         // Models, data, training; virtual-time driver of the search engine.
-        .target(name: "FineTune", dependencies: ["Tensors", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "FineTune", dependencies: ["Tensors", "CImageCodecs", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Simulator", dependencies: [
             "Search", .product(name: "HeapModule", package: "swift-collections"),
         ], exclude: ["README.md"]),

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Rung needs on a Debian 12 machine, only where it is missing:
-# the system libraries (ZeroMQ, BLAS, SQLite, pkg-config) through apt-get.
+# the system libraries (ZeroMQ, BLAS, SQLite, libpng, libjpeg-turbo, pkg-config) and the
+# Fashion-MNIST data set (dataset-fashion-mnist) through apt-get.
 # Swift 6.1 or newer must already be on PATH (https://www.swift.org/install/).
 set -euo pipefail
 
-APT_PACKAGES=(libzmq3-dev libopenblas-dev libsqlite3-dev pkg-config)
+APT_PACKAGES=(libzmq3-dev libopenblas-dev libsqlite3-dev pkg-config libpng-dev libjpeg62-turbo-dev dataset-fashion-mnist)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

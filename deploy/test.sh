@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/setup.sh
-for fetch in scripts/fetch-breast-cancer.sh scripts/fetch-minilm.sh scripts/fetch-efficientnet-lite0.sh; do
+for fetch in scripts/fetch-breast-cancer.sh scripts/fetch-minilm.sh scripts/fetch-efficientnet-lite0.sh \
+             scripts/fetch-sample-images.sh; do
     bash "$fetch" || echo "rung tests: $fetch failed; the tests that need its data will say they skipped" >&2
 done
 swift build --build-tests

@@ -37,6 +37,8 @@ public struct FineTuneError: Error, CustomStringConvertible, Sendable {
         case invalidGzip
         /// A PyTorch checkpoint is corrupt, or holds something other than tensors.
         case invalidCheckpoint
+        /// An image file is not PNG or JPEG, is truncated or corrupt, or uses an unsupported variant.
+        case invalidImage
     }
 
     /// What kind of problem this is.
