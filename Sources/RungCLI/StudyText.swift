@@ -63,48 +63,169 @@ enum StudyText {
             })
         }
         out += "\n"
-        if let best = s.best {
+        if let best = s.best, best.feasible {
             out += "Best so far: trial \(best.trial), \(s.info.objective) \(number(best.value)) at rung \(best.rung) "
             out += "(resource \(number(best.resource))), \(config(best.config))\n"
+        } else if s.best != nil {
+            out += "Best so far: none feasible; every result breaks a constraint of the objective.\n"
         } else {
             out += "Best so far: no rung result yet.\n"
         }
         return out
     }
 
-    /// `rung trials`.
-    static func trials(_ trials: [StoredTrial]) -> String {
+    /// `rung trials`: cost columns when trials report them, and whether each result meets the
+    /// objective's constraints when the study has some.
+    static func trials(_ trials: [StoredTrial], objective: Objective) -> String {
         if trials.isEmpty { return "No trials yet.\n" }
-        return table(["trial", "state", "bracket", "rung", "resource", "value", "attempt", "worker", "config"], trials.map { t in
-            [String(t.id.rawValue), t.state.rawValue + (t.error.map { " (\($0.prefix(40)))" } ?? ""), String(t.bracket),
-             t.rung.map(String.init) ?? "-", number(t.resource), number(t.value), String(t.attempt), t.worker ?? "-",
-             config(t.config)]
+        let costs = costColumns(trials.compactMap(\.metrics))
+        let constrained = !objective.constraints.isEmpty
+        var header = ["trial", "state", "bracket", "rung", "resource", "value"] + costs.map(\.title)
+        if constrained { header.append("feasible") }
+        header += ["attempt", "worker", "config"]
+        return table(header, trials.map { t in
+            var row = [String(t.id.rawValue), t.state.rawValue + (t.error.map { " (\($0.prefix(40)))" } ?? ""), String(t.bracket),
+                       t.rung.map(String.init) ?? "-", number(t.resource), number(t.value)]
+            row += costs.map { number(t.metrics?[$0.metric]) }
+            if constrained { row.append(t.metrics.map { feasibility(objective, value: t.value ?? .nan, metrics: $0) } ?? "-") }
+            return row + [String(t.attempt), t.worker ?? "-", config(t.config)]
         })
     }
 
-    /// `rung best` as a table.
-    static func leaderboard(_ entries: [LeaderboardEntry], info: StudyInfo) -> String {
-        if entries.isEmpty { return "No rung result yet: nothing to rank.\n" }
-        return "Best trials of \(info.name) by \(info.objective) (\(info.direction.rawValue)), highest rung first:\n"
-            + table(["#", "trial", info.objective, "rung", "resource", "state", "config"], entries.enumerated().map { i, e in
-                [String(i + 1), String(e.trial.rawValue), number(e.value), String(e.rung), number(e.resource),
-                 e.state.rawValue, config(e.config)]
-            })
+    /// The cost metrics trials report (`params_total`, `latency_ms`, …) and their column titles.
+    static let costMetrics: [(metric: String, title: String)] = [
+        ("params_total", "params"), ("params_trainable", "trainable"), ("latency_ms", "latency ms"),
+        ("images_per_s", "images/s"), ("memory_mb", "memory MB"),
+    ]
+
+    /// The cost columns at least one of `metrics` has, in `costMetrics` order.
+    static func costColumns(_ metrics: [[String: Double]]) -> [(metric: String, title: String)] {
+        costMetrics.filter { c in metrics.contains { $0[c.metric] != nil } }
     }
 
-    /// `rung best --json`: one object for the best trial.
-    static func bestJSON(_ entry: LeaderboardEntry?, info: StudyInfo) throws -> String {
+    /// `yes`, or `no: latency_ms 9 > 5` naming the first broken constraint.
+    static func feasibility(_ objective: Objective, value: Double, metrics: [String: Double]) -> String {
+        for c in objective.constraints {
+            guard let v = c.metric == objective.metric ? value : metrics[c.metric], !c.isSatisfied(by: v) else { continue }
+            return "no: \(c.metric) \(number(v)) not \(c.comparison.rawValue) \(number(c.bound))"
+        }
+        return "yes"
+    }
+
+    /// `rung best` as a table; the best feasible trial's per-class report under it when it has one.
+    static func leaderboard(_ entries: [LeaderboardEntry], info: StudyInfo, report: StoredClassReport?) -> String {
+        if entries.isEmpty { return "No rung result yet: nothing to rank.\n" }
+        let objective = info.fullObjective
+        let constrained = !objective.constraints.isEmpty
+        var out = "Best trials of \(info.name) by \(info.objective) (\(info.direction.rawValue)), "
+        out += constrained ? "feasible first, then highest rung:\n" : "highest rung first:\n"
+        if constrained { out += "Constraints: " + objective.constraints.map(\.text).joined(separator: ", ") + "\n" }
+        let costs = costColumns(entries.map(\.metrics))
+        var header = ["#", "trial", info.objective, "rung", "resource", "state"] + costs.map(\.title)
+        if constrained { header.append("feasible") }
+        out += table(header + ["config"], entries.enumerated().map { i, e in
+            var row = [String(i + 1), String(e.trial.rawValue), number(e.value), String(e.rung), number(e.resource), e.state.rawValue]
+            row += costs.map { number(e.metrics[$0.metric]) }
+            if constrained { row.append(feasibility(objective, value: e.value, metrics: e.metrics)) }
+            return row + [config(e.config)]
+        })
+        if !entries.contains(where: \.feasible) {
+            out += "\nNo feasible trial yet: every result breaks a constraint, so there is no best.\n"
+        }
+        if let report { out += "\n" + classReport(report) }
+        return out
+    }
+
+    /// A per-class precision / recall / F1 / support table and the confusion matrix (rows: true
+    /// class, columns: predicted class), with class names.
+    static func classReport(_ stored: StoredClassReport) -> String {
+        let r = stored.report
+        var out = "Per-class report of trial \(stored.trial) (\(r.split) split, attempt \(stored.attempt), "
+        out += "accuracy \(number(r.accuracy)), \(r.support.reduce(0, +)) rows):\n"
+        out += table(["class", "precision", "recall", "f1", "support"], r.classNames.indices.map { k in
+            [r.classNames[k], fixed(r.precision[k]), fixed(r.recall[k]), fixed(r.f1[k]), String(r.support[k])]
+        })
+        out += "\nConfusion matrix (rows: true class, columns: predicted class):\n"
+        let names = r.classNames.map { String($0.prefix(12)) }
+        out += rightAligned(["true \\ predicted"] + names, r.confusion.indices.map { k in
+            [names[k]] + r.confusion[k].map(String.init)
+        })
+        return out
+    }
+
+    /// `0.912`: three decimals for the per-class table; `nan` for NaN.
+    static func fixed(_ v: Double) -> String { v.isNaN ? "nan" : String(format: "%.3f", v) }
+
+    /// Rows of cells: the first column left-aligned, the others right-aligned (numbers).
+    static func rightAligned(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        var widths = header.map(\.count)
+        for row in all { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+        return all.map { row in
+            row.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: max(0, widths[i] - cell.count))
+                return i == 0 ? cell + pad : pad + cell
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// `rung best --json`: the best feasible trial, the objective with its constraints, and the
+    /// best trial's per-class report when it has one.
+    static func bestJSON(_ entry: LeaderboardEntry?, info: StudyInfo, report: StoredClassReport?) throws -> String {
         struct Best: Encodable {
             var study: String
             var objective: String
             var direction: Direction
+            var constraints: [String]
             var best: LeaderboardEntry?
+            var report: StoredClassReport?
         }
+        return try json(Best(study: info.name, objective: info.objective, direction: info.direction,
+                             constraints: info.fullObjective.constraints.map(\.text), best: entry, report: report))
+    }
+
+    /// `rung best --pareto` as a table along the front.
+    static func pareto(_ view: ParetoView, info: StudyInfo) -> String {
+        let a = view.against
+        var out = "Pareto front of \(info.name): \(view.objective.metric) (\(view.objective.direction.rawValue)) against "
+        out += "\(a.metric) (\(a.direction.rawValue)), over \(view.candidates) finished feasible trial(s) reporting both"
+        if !view.objective.constraints.isEmpty {
+            out += " (constraints: " + view.objective.constraints.map(\.text).joined(separator: ", ") + ")"
+        }
+        out += ":\n"
+        if view.front.isEmpty {
+            return out + "No finished feasible trial reports both \(view.objective.metric) and \(a.metric) yet.\n"
+        }
+        let costs = costColumns(view.front.map(\.metrics)).filter { $0.metric != a.metric }
+        let header = ["#", "trial", view.objective.metric, a.metric] + costs.map(\.title) + ["config"]
+        return out + table(header, view.front.enumerated().map { i, e in
+            [String(i + 1), String(e.trial.rawValue), number(e.value), number(e.metrics[a.metric])]
+                + costs.map { number(e.metrics[$0.metric]) } + [config(e.config)]
+        })
+    }
+
+    /// `rung best --pareto --json`.
+    static func paretoJSON(_ view: ParetoView, info: StudyInfo) throws -> String {
+        struct Front: Encodable {
+            var study: String
+            var objective: String
+            var direction: Direction
+            var constraints: [String]
+            var against: SecondaryObjective
+            var candidates: Int
+            var front: [LeaderboardEntry]
+        }
+        return try json(Front(study: info.name, objective: view.objective.metric, direction: view.objective.direction,
+                              constraints: view.objective.constraints.map(\.text), against: view.against,
+                              candidates: view.candidates, front: view.front))
+    }
+
+    /// Pretty, key-sorted JSON with non-finite numbers as `"nan"`, `"inf"`, `"-inf"`.
+    static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try encoder.encode(Best(study: info.name, objective: info.objective, direction: info.direction, best: entry))
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
 
     /// One journal entry as a line: `time a1 worker stream: text` for one trial, with the trial

@@ -1,6 +1,7 @@
 // Constraints and the second objective: infeasible results never rank first or become best; the
 // Pareto front is exactly the non-dominated feasible completed trials; maximize flips ranking.
 
+import PropertyBased
 import Testing
 @testable import Search
 
@@ -54,5 +55,44 @@ import Testing
             let expected = atK.min { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }?.1
             #expect(d.engine.best(atRung: k)?.id == expected)
         }
+    }
+}
+
+/// The Pareto front against its definition, point by point, on random clouds with many ties.
+@Suite struct ParetoFrontPropertyTests {
+    /// Brute force: i is on the front when no j is no worse on both coordinates and better on one.
+    static func bruteForce(_ p: [(Double, Double)]) -> Set<Int> {
+        Set(p.indices.filter { i in
+            !p.indices.contains { j in
+                j != i && p[j].0 <= p[i].0 && p[j].1 <= p[i].1 && (p[j].0 < p[i].0 || p[j].1 < p[i].1)
+            }
+        })
+    }
+
+    @Test func sweepEqualsBruteForceOnRandomPoints() async {
+        await propertyCheck(count: 300, input: Gen.int(in: 0...40), Gen.uint64(in: 0...UInt64.max)) { n, seed in
+            var rng = RandomSource(seed: seed)
+            // Coarse grids make ties on either coordinate common; some fine values too.
+            let coarse = rng.unit() < 0.5
+            let points = (0..<n).map { _ -> (Double, Double) in
+                let a = coarse ? Double(Int(rng.unit() * 6)) : rng.unit()
+                let b = coarse ? Double(Int(rng.unit() * 6)) : rng.unit() * 10 - 5
+                return (a, b)
+            }
+            let front = ParetoFront.indices(points)
+            #expect(Set(front) == Self.bruteForce(points), "\(points)")
+            #expect(front.count == Set(front).count)
+            // Sorted along the front: first coordinate ascending, second descending with it.
+            for (x, y) in zip(front, front.dropFirst()) {
+                #expect(points[x].0 <= points[y].0 && points[x].1 >= points[y].1)
+                #expect((points[x].0, points[x].1, x) < (points[y].0, points[y].1, y))
+            }
+        }
+    }
+
+    @Test func nanPointsAreLeftOutAndInfinityKeptWhenAlone() {
+        #expect(ParetoFront.indices([(.nan, 1), (2, .nan), (3, 4)]) == [2])
+        #expect(ParetoFront.indices([(1, .infinity), (2, 3), (3, 3)]) == [0, 1])
+        #expect(ParetoFront.indices([]) == [])
     }
 }

@@ -21,8 +21,10 @@ import Testing
         #expect(s.name == "transfer-demo")
         #expect(s.seed == 7 && s.trials == 81 && s.maxTotalResource == 1200 && s.maxAttempts == 3)
         #expect(s.objective == Objective(metric: "val_loss", direction: .minimize,
-                                         constraints: [Constraint(metric: "latency_ms", comparison: .lessOrEqual, bound: 5)],
+                                         constraints: [Constraint(metric: "latency_ms", comparison: .lessOrEqual, bound: 5),
+                                                       Constraint(metric: "memory_mb", comparison: .less, bound: 64)],
                                          secondary: SecondaryObjective(metric: "latency_ms", direction: .minimize)))
+        #expect(s.objective.constraints.map(\.text) == ["latency_ms <= 5", "memory_mb < 64"])
         #expect(s.budget == Budget(resource: "epochs", minResource: 1, maxResource: 27, reductionFactor: 3))
         #expect(s.scheduler == SchedulerSpec(kind: .asha))
         #expect(s.sampler.kind == .tpe && s.sampler.tpe.minObservations == 8 && s.sampler.tpe.randomFraction == 0.33)

@@ -14,7 +14,7 @@ import Search
     #expect(try String(contentsOf: dir.studyFile, encoding: .utf8) == testInfo.yaml)
     let facts = try store.schemaFacts()
     #expect(facts.tables == ["attempts", "checkpoints", "engine_events", "epoch_metrics", "journal", "rung_results",
-                             "study", "trials", "workers"])
+                             "study", "trial_reports", "trials", "workers"])
     #expect(facts.migrated)
     #expect(facts.journalMode == "wal")
     #expect(try store.studyInfo() == testInfo)

@@ -43,6 +43,15 @@ struct RandomMessages {
     }
 
     mutating func trial() -> TrialID { TrialID(int(0...100_000)) }
+    /// A per-class report of 1–4 classes (the wire does not check its shape; the store does).
+    mutating func classReport() -> ClassReport {
+        let k = int(1...4)
+        return ClassReport(split: string(), classNames: (0..<k).map { _ in string() }, accuracy: double(),
+                           precision: (0..<k).map { _ in double() }, recall: (0..<k).map { _ in double() },
+                           f1: (0..<k).map { _ in double() }, support: (0..<k).map { _ in int(0...1000) },
+                           confusion: (0..<k).map { _ in (0..<k).map { _ in int(0...1000) } })
+    }
+
     mutating func optional<T>(_ make: (inout RandomMessages) -> T) -> T? { bool() ? make(&self) : nil }
 
     /// Parameter values, integral doubles included: the body encoder writes 2.0 as `2.0` and the
@@ -119,8 +128,11 @@ struct RandomMessages {
                                   metrics: metrics(), atRung: bool(), time: optional { $0.double() }))
         case .log: return .log(logLines())
         case .paused:
-            return .paused(Paused(trial: trial(), attempt: int(1...9), seq: int(), resource: double(), checkpoint: string()))
-        case .done: return .done(Done(trial: trial(), attempt: int(1...9), seq: int(), resource: double()))
+            return .paused(Paused(trial: trial(), attempt: int(1...9), seq: int(), resource: double(), checkpoint: string(),
+                                  report: optional { $0.classReport() }))
+        case .done:
+            return .done(Done(trial: trial(), attempt: int(1...9), seq: int(), resource: double(),
+                              report: optional { $0.classReport() }))
         case .failed: return .failed(Failed(trial: trial(), attempt: int(1...9), seq: int(), error: string()))
         case .checkpointPut: return .checkpointPut(chunk())
         case .checkpointGet: return .checkpointGet(CheckpointRequest(checkpoint: string()))

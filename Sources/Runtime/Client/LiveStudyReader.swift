@@ -110,6 +110,15 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
         try read(QueryRequest(query: .journal, trial: query.trial, after: Int(query.after), limit: query.limit,
                               tail: query.tail, decisions: query.includeDecisions))
     }
+    /// The per-class report of a trial (QUERY `report`); nil when it has none, or when the
+    /// coordinator predates reports (it refuses the query as malformed).
+    public func classReport(_ trial: TrialID) async throws -> StoredClassReport? {
+        do {
+            return try read(QueryRequest(query: .report, trial: trial))
+        } catch let error as RuntimeError where error.message.contains("MALFORMED_BODY") {
+            return nil
+        }
+    }
     /// Per-epoch rows for `rung export` (QUERY `export`).
     public func exportRows(allAttempts: Bool) async throws -> [ExportRow] {
         try read(QueryRequest(query: .export, allAttempts: allAttempts))

@@ -37,8 +37,8 @@ extension CoordinatorProcess {
     /// The reply to a QUERY: what it asks for, read from the study store (a GRDB reader; the
     /// socket thread hands QUERYs to `queries`, so a long read does not hold up ingestion).
     static func answer(_ q: QueryRequest, store: StudyStore, publish: String) -> Message {
-        if q.query == .trial, q.trial == nil {
-            return .error(ErrorReply(code: .malformedBody, message: "QUERY `trial` needs the field `trial` (an int)", regarding: "QUERY"))
+        if q.query == .trial || q.query == .report, q.trial == nil {
+            return .error(ErrorReply(code: .malformedBody, message: "QUERY `\(q.query.rawValue)` needs the field `trial` (an int)", regarding: "QUERY"))
         }
         do {
             return .queryReply(try read(q, store: store, publish: publish))
@@ -65,6 +65,8 @@ extension CoordinatorProcess {
             return try QueryReply(query: q.query, publish: publish, result: store.logs(query))
         case .export:
             return try QueryReply(query: q.query, publish: publish, result: store.exportRows(allAttempts: q.allAttempts ?? false))
+        case .report:
+            return try QueryReply(query: q.query, publish: publish, result: q.trial.flatMap { try store.classReport($0) })
         }
     }
 
@@ -110,7 +112,7 @@ extension CoordinatorProcess {
         return LogsReply(lines: lines, events: events, cursor: Int(page.cursor), complete: page.entries.count < limit)
     }
 
-    private func summary(_ t: Store.TrialRecord) -> TrialSummary {
+    private func summary(_ t: StoredTrial) -> TrialSummary {
         TrialSummary(trial: t.id, state: wireState(t.state) ?? .queued, attempt: t.attempt, config: t.config,
                      bracket: t.bracket, resource: t.resource, value: t.value, worker: t.worker)
     }
@@ -120,7 +122,7 @@ extension CoordinatorProcess {
                      resource: e.resource, value: e.value, worker: e.worker)
     }
 
-    private func wireState(_ s: Store.TrialState) -> Search.TrialState? {
+    private func wireState(_ s: TrialStatus) -> Search.TrialState? {
         switch s {
         case .queued, .promoted: return .queued
         case .leased, .running: return .running

@@ -43,6 +43,9 @@ enum Step {
     /// A log line to store, in its place among the records (the store takes an attempt's lines
     /// only while the attempt is open, so they must precede its end).
     case log(LogLine)
+    /// The per-class report a PAUSED or DONE carried, to store as the trial's (deduplicated by the
+    /// store, so a resend after a reconnect or a restart is harmless).
+    case classReport(AttemptRef, resource: Double, ClassReport)
 }
 
 /// The coordinator process. `run()` blocks until the study is complete or `requestStop()`.
@@ -249,9 +252,13 @@ public final class CoordinatorProcess: @unchecked Sendable {
             }
             steps.append(.publish(Topic.log(study: study.name, trial: l.trial, stream: l.stream), .log(l)))
         case .paused(let p):
-            input(.ended(name, AttemptRef(trial: p.trial, attempt: p.attempt), .paused(resource: p.resource)))
+            let ref = AttemptRef(trial: p.trial, attempt: p.attempt)
+            if let r = p.report { classReport(r, of: ref, resource: p.resource, now: now, &steps) }
+            input(.ended(name, ref, .paused(resource: p.resource)))
         case .done(let d):
-            input(.ended(name, AttemptRef(trial: d.trial, attempt: d.attempt), .completed))
+            let ref = AttemptRef(trial: d.trial, attempt: d.attempt)
+            if let r = d.report { classReport(r, of: ref, resource: d.resource, now: now, &steps) }
+            input(.ended(name, ref, .completed))
         case .failed(let f):
             input(.ended(name, AttemptRef(trial: f.trial, attempt: f.attempt), .failed(reason: f.error)))
         case .checkpointPut(let chunk):
@@ -268,6 +275,21 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 regarding: message.type.rawValue))))
         }
     }
+
+    /// Queues a report for the store, or, when its shape is wrong, a line in the trial's log
+    /// saying why it was not kept (the trial itself goes on).
+    private func classReport(_ report: ClassReport, of ref: AttemptRef, resource: Double, now: Double,
+                             _ steps: inout [Step]) {
+        if let problem = report.problem {
+            steps.append(.log(LogLine(trial: ref.trial, attempt: ref.attempt, seq: Self.reportNoteSeq, time: now,
+                                      stream: .rung, text: "per-class report not kept: \(problem)")))
+        } else {
+            steps.append(.classReport(ref, resource: resource, report))
+        }
+    }
+
+    /// The journal seq of the note about a refused report: above any LOG line's (seq × 1000 + i).
+    static let reportNoteSeq = Int.max / 2
 
     private func hello(_ h: Hello, peer: PeerID, now: Double, _ steps: inout [Step]) {
         guard h.slots >= 1, !h.name.isEmpty else {
@@ -357,6 +379,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 case .core(.publish(let e)):
                     if let (d, _) = projection.describe(e, now: now) { _ = try tx.recordDecision(d) }
                 case .log(let l): _ = try tx.recordLog(l)
+                case .classReport(let ref, let resource, let report):
+                    _ = try tx.recordClassReport(ref.trial, attempt: ref.attempt, resource: resource, report: report, now: now)
                 case .seen(let w): try tx.heartbeat(worker: w.rawValue, now: now)
                 default: break
                 }
@@ -377,7 +401,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
             case .core(.refuse(let w, let refusal)):
                 guard let peer = peerOf[w] else { continue }
                 _ = try? router.send(.error(errorReply(refusal)), to: peer, wait: false)
-            case .core(.persist), .core(.publish), .log, .seen:
+            case .core(.persist), .core(.publish), .log, .seen, .classReport:
                 break
             }
         }

@@ -36,6 +36,7 @@ enum BuiltinTextTrial {
         } catch {
             throw RuntimeError(.invalidArgument, "\(error)")
         }
+        if !spec.saveCheckpoint, let report = result.testReport { emit(ReportLine(report, classNames: result.classNames).line) }
         if spec.saveCheckpoint {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             do { try result.checkpoint.write(to: file) } catch {

@@ -85,6 +85,8 @@ public enum BuiltinTrial {
         if let last, result.completedEpochs < spec.toEpoch {
             for e in (result.completedEpochs + 1)...spec.toEpoch { emit(line(last, epoch: e)) }
         }
+        // The final attempt prints the test split's per-class report once (ReportLine.swift).
+        if !spec.saveCheckpoint, let report = result.testReport { emit(ReportLine(report, classNames: result.classNames).line) }
         if spec.saveCheckpoint {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             do { try result.checkpoint.write(to: file) } catch {

@@ -1,9 +1,12 @@
 // The classification report a trial prints once, after its final test: one JSON line
 // `{"rung_report": {"split": "test", "class_names": [...], "accuracy": …, "precision": [...],
 // "recall": [...], "f1": [...], "support": [...], "confusion": [[...]]}}` (confusion rows are true
-// classes, columns predictions). It has no `epoch`, so it is never taken for a metric line.
+// classes, columns predictions). It has no `epoch`, so it is never taken for a metric line. The
+// worker keeps the last one an attempt prints and sends it with PAUSED / DONE as `ClassReport`.
+// Non-finite figures are written as the strings "NaN", "Infinity", "-Infinity".
 import FineTune
 import Foundation
+import Search
 
 /// A per-class report of a trial's final model, as printed on one line by the trial.
 public struct ReportLine: Codable, Equatable, Sendable {
@@ -35,10 +38,24 @@ public struct ReportLine: Codable, Equatable, Sendable {
         confusion = report.confusion.rows
     }
 
+    /// The same report as the wire and the store carry it.
+    public var classReport: ClassReport {
+        ClassReport(split: split, classNames: classNames, accuracy: accuracy, precision: precision, recall: recall,
+                    f1: f1, support: support, confusion: confusion)
+    }
+
+    /// The line form of a `ClassReport`.
+    public init(_ report: ClassReport) {
+        split = report.split; classNames = report.classNames; accuracy = report.accuracy
+        precision = report.precision; recall = report.recall; f1 = report.f1
+        support = report.support; confusion = report.confusion
+    }
+
     /// The JSON line a trial prints: `{"rung_report": {...}}`.
     public var line: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         let body = (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return "{\"rung_report\": " + body + "}"
     }
@@ -50,7 +67,13 @@ public struct ReportLine: Codable, Equatable, Sendable {
               let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
               let inner = object["rung_report"],
               let data = try? JSONSerialization.data(withJSONObject: inner),
-              let value = try? JSONDecoder().decode(ReportLine.self, from: data) else { return nil }
+              let value = try? Self.decoder.decode(ReportLine.self, from: data) else { return nil }
         self = value
+    }
+
+    private static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return d
     }
 }

@@ -43,6 +43,8 @@ struct ActiveAttempt {
     /// Every message sent about it (resent after the coordinator restarts).
     var sent: [Message] = []
     var stopRequested = false
+    /// The last per-class report line the trial printed in this attempt (sent with PAUSED / DONE).
+    var report: ClassReport?
 }
 
 /// The worker process. `run()` blocks until SHUTDOWN or `requestStop()` (then it says BYE).
@@ -57,6 +59,8 @@ public final class WorkerProcess: @unchecked Sendable {
     var finished: [(AttemptRef, [Message])] = []
     var downloads: [String: (ref: AttemptRef, data: Data)] = [:]
     var heartbeatInterval = 1.0
+    /// The largest JSON body the coordinator accepts (from WELCOME).
+    var maxBodyBytes = Envelope.Limits.standard.maxBodyBytes
     var lastHello = 0.0
     /// Lines for the worker's own log (stderr by default).
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
@@ -134,6 +138,7 @@ public final class WorkerProcess: @unchecked Sendable {
         switch message {
         case .welcome(let w):
             heartbeatInterval = max(0.05, w.heartbeatInterval)
+            maxBodyBytes = w.maxBodyBytes
         case .assign(let a):
             start(a, socket)
         case .stop(let s):
@@ -241,6 +246,19 @@ public final class WorkerProcess: @unchecked Sendable {
         if finished.count > 8 { finished.removeFirst() }
     }
 
+    /// Keeps a report line for the attempt's PAUSED / DONE, unless its JSON would not fit in a
+    /// message the coordinator accepts (then a `rung` log line says so; the line itself is logged).
+    private func keep(_ report: ClassReport, for ref: AttemptRef, _ socket: ZMQSocket) {
+        let size = ReportLine(report).line.utf8.count
+        guard size <= maxBodyBytes / 2 else {
+            send(ref, socket) { .log(LogLines(trial: ref.trial, attempt: ref.attempt, seq: $0, stream: .rung,
+                                              lines: ["the per-class report (\(size) bytes) exceeds half the coordinator's message limit (\(self.maxBodyBytes) bytes); it stays in the log only"],
+                                              time: Date().timeIntervalSince1970)) }
+            return
+        }
+        attempts[ref]?.report = report
+    }
+
     private func runEvent(_ ref: AttemptRef, _ event: TrialRunEvent, _ socket: ZMQSocket) throws {
         guard let a = attempts[ref] else { return }
         let now = Date().timeIntervalSince1970
@@ -255,6 +273,7 @@ public final class WorkerProcess: @unchecked Sendable {
             guard !a.stopRequested else { return }  // PROTOCOL.md §5.3: nothing more after STOP
             let stream = Wire.LogStream(rawValue: source.rawValue) ?? .stdout
             send(ref, socket) { .log(LogLines(trial: t, attempt: n, seq: $0, stream: stream, lines: [line], time: now)) }
+            if source == .stdout, line.contains("\"rung_report\""), let r = ReportLine(line: line) { keep(r.classReport, for: ref, socket) }
         case .ended(let outcome):
             if a.stopRequested || stopFlag.withLock({ $0 }) {
                 attempts[ref] = nil
@@ -275,13 +294,14 @@ public final class WorkerProcess: @unchecked Sendable {
                         attempts[ref]!.sent.append(.checkpointPut(chunk))
                         _ = try? socket.send(.checkpointPut(chunk))
                     }
-                    send(ref, socket) { .paused(Paused(trial: t, attempt: n, seq: $0, resource: r, checkpoint: id)) }
+                    let report = attempts[ref]!.report
+                    send(ref, socket) { .paused(Paused(trial: t, attempt: n, seq: $0, resource: r, checkpoint: id, report: report)) }
                 } catch {
                     fail(ref, "cannot pack the checkpoint at \(resourceLabel(r)): \(error)", socket)
                     return
                 }
             case .completed:
-                send(ref, socket) { .done(Done(trial: t, attempt: n, seq: $0, resource: a.order.assignment.toResource)) }
+                send(ref, socket) { .done(Done(trial: t, attempt: n, seq: $0, resource: a.order.assignment.toResource, report: a.report)) }
             case .failed(let reason):
                 send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason)) }
             case .stopped:

@@ -1,6 +1,38 @@
-// Two-objective view of finished trials: the Pareto front of the objective and the study's
-// secondary objective over feasible results at the maximum resource. Computed on demand in
-// O(n log n); the schedulers never use it (they rank by the first objective only).
+// Two-objective view of finished trials: the Pareto front of the objective and a second metric.
+// `ParetoFront.indices` is the pure O(n log n) sweep over (loss, loss) points that the engine, the
+// study store and `rung best --pareto` share; the schedulers never use it (they rank by the first
+// objective only). Leaves out which points are eligible (the callers filter: feasible, finished).
+
+/// The non-dominated subset of points where both coordinates are losses (smaller is better).
+public enum ParetoFront {
+    /// Indices of `points` not dominated by another point (another is no worse on both coordinates
+    /// and better on one), sorted along the front: first coordinate ascending, then second, then
+    /// index. Equal points are all kept. Points with a NaN coordinate are left out.
+    public static func indices(_ points: [(Double, Double)]) -> [Int] {
+        let order = points.indices.filter { !points[$0].0.isNaN && !points[$0].1.isNaN }.sorted {
+            (points[$0].0, points[$0].1, $0) < (points[$1].0, points[$1].1, $1)
+        }
+        var front: [Int] = []
+        var bestSecond = Double.infinity
+        var last: (Double, Double)?
+        for i in order {
+            let p = points[i]
+            // Sorted by the first coordinate, a point is on the front exactly when its second
+            // coordinate beats every earlier point's, or it equals the last point kept.
+            if p.1 < bestSecond || (last.map { $0 == p } ?? false) || (front.isEmpty && p.1 == .infinity) {
+                front.append(i)
+                bestSecond = min(bestSecond, p.1)
+                last = p
+            }
+        }
+        return front
+    }
+
+    /// `value` of a metric in `direction` as a loss (smaller is better).
+    public static func loss(_ value: Double, _ direction: Direction) -> Double {
+        direction == .minimize ? value : -value
+    }
+}
 
 extension SearchEngine {
     /// Trials that reached the maximum resource with a feasible result carrying the secondary
@@ -10,24 +42,14 @@ extension SearchEngine {
     public func paretoFront() -> [TrialRecord] {
         guard let second = study.objective.secondary else { return [] }
         let top = ladder.rungs.count - 1
-        struct Point { var a: Double; var b: Double; var id: Int }
-        var points: [Point] = []
+        var points: [(Double, Double)] = []
+        var ids: [Int] = []
         for t in trials {
             guard let r = t.lastResult, r.rung == top, r.feasible, r.loss < .infinity,
                   let m = r.metrics[second.metric], !m.isNaN else { continue }
-            points.append(Point(a: r.loss, b: second.direction == .minimize ? m : -m, id: t.id.rawValue))
+            points.append((r.loss, ParetoFront.loss(m, second.direction)))
+            ids.append(t.id.rawValue)
         }
-        points.sort { ($0.a, $0.b, $0.id) < ($1.a, $1.b, $1.id) }
-        var front: [TrialRecord] = []
-        var bestB = Double.infinity
-        var last: Point?
-        for p in points {
-            if p.b < bestB || (last.map { $0.a == p.a && $0.b == p.b } ?? false) {
-                front.append(trials[p.id])
-                bestB = min(bestB, p.b)
-                last = p
-            }
-        }
-        return front
+        return ParetoFront.indices(points).map { trials[ids[$0]] }
     }
 }

@@ -38,8 +38,11 @@ public struct Constraint: Sendable, Codable, Equatable {
         }
     }
 
-    /// `latency_ms <= 5`.
-    public var text: String { "\(metric) \(comparison.rawValue) \(bound)" }
+    /// `latency_ms <= 5` (an integral bound without a fraction, as people write it).
+    public var text: String {
+        let b = bound == bound.rounded() && abs(bound) < 1e15 ? String(Int(bound)) : "\(bound)"
+        return "\(metric) \(comparison.rawValue) \(b)"
+    }
 }
 
 /// What the study optimises.

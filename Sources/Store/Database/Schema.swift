@@ -3,6 +3,9 @@
 import GRDB
 
 enum Schema {
+    /// The migration that added `trial_reports`; a reader tolerates a store that lacks only it.
+    static let reportsMigration = "v3-trial-reports"
+
     /// All migrations, in order.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -112,6 +115,19 @@ enum Schema {
         // as their rows, so a restarted coordinator can project the ones a crash left out.
         migrator.registerMigration("v2-journal-position") { db in
             try db.execute(sql: "ALTER TABLE study ADD COLUMN journal_position INTEGER NOT NULL DEFAULT 0")
+        }
+        // The per-class report of each trial's final model (the `report` of PAUSED / DONE): one row
+        // per trial, the latest attempt's. A store made before it simply has no reports.
+        migrator.registerMigration(reportsMigration) { db in
+            try db.execute(sql: """
+                CREATE TABLE trial_reports (
+                    trial INTEGER PRIMARY KEY REFERENCES trials(id),
+                    attempt INTEGER NOT NULL,
+                    resource REAL NOT NULL,
+                    report TEXT NOT NULL, -- ClassReport as JSON (non-finite numbers as "nan", "inf", "-inf")
+                    recorded REAL NOT NULL
+                ) WITHOUT ROWID
+                """)
         }
         return migrator
     }

@@ -30,16 +30,27 @@ extension StudyStore: StudyReading {
     }
 
     /// All trials by id.
+    /// With the metrics of each trial's highest rung result and whether they are feasible.
     public func trials() throws -> [StoredTrial] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM trials ORDER BY id").map(StoredTrial.init(row:)) }
+        let objective = try objective()
+        return try read { db in
+            try Row.fetchAll(db, sql: "\(Self.trialColumns) ORDER BY t.id").map { try StoredTrial(row: $0, objective: objective) }
+        }
     }
 
     /// One trial, or nil.
     public func trial(_ id: TrialID) throws -> StoredTrial? {
-        try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM trials WHERE id = ?", arguments: [id.rawValue]).map(StoredTrial.init(row:))
+        let objective = try objective()
+        return try read { db in
+            try Row.fetchOne(db, sql: "\(Self.trialColumns) WHERE t.id = ?", arguments: [id.rawValue])
+                .map { try StoredTrial(row: $0, objective: objective) }
         }
     }
+
+    /// A trial row with the metrics of its highest rung result (`rung_metrics`, NULL before one).
+    static let trialColumns = """
+        SELECT t.*, r.metrics AS rung_metrics FROM trials t LEFT JOIN rung_results r ON r.trial = t.id AND r.rung = t.rung
+        """
 
     /// The attempts of a trial, first to last.
     public func attempts(_ trial: TrialID) throws -> [AttemptRecord] {
@@ -82,7 +93,8 @@ extension StudyStore: StudyReading {
 
     /// Trials by state and rung, workers, best so far, and totals.
     public func summary() throws -> StudySummary {
-        try read { db in
+        let objective = try objective()
+        return try read { db in
             let info = try Self.info(db)
             let counts = try Row.fetchAll(db, sql: "SELECT state, rung, count(*) FROM trials GROUP BY state, rung")
                 .compactMap { row -> StateCount? in
@@ -98,31 +110,44 @@ extension StudyStore: StudyReading {
             }
             return StudySummary(
                 info: info, counts: counts, workers: try Self.workers(db),
-                best: try Self.leaderboard(db, direction: info.direction, limit: 1).first,
+                best: try Self.leaderboard(db, objective: objective, limit: 1).first,
                 trialCount: try count("trials"), reportCount: try count("epoch_metrics"),
                 rungResultCount: try count("rung_results"), lineCount: try count("journal", "WHERE decision IS NULL"),
                 engineEventCount: try count("engine_events"))
         }
     }
 
-    /// The best `limit` trials: highest resource reached, then best value, then lowest id.
+    /// The best `limit` trials: feasible before infeasible, then highest resource reached, then
+    /// best value, then lowest id.
     public func leaderboard(limit: Int = 10) throws -> [LeaderboardEntry] {
-        try read { db in try Self.leaderboard(db, direction: try Self.info(db).direction, limit: limit) }
+        let objective = try objective()
+        return try read { db in try Self.leaderboard(db, objective: objective, limit: limit) }
     }
 
-    static func leaderboard(_ db: Database, direction: Direction, limit: Int) throws -> [LeaderboardEntry] {
-        let order = direction == .minimize ? "ASC" : "DESC"
-        return try Row.fetchAll(db, sql: """
+    /// Reads trials in the unconstrained order (resource, value, id) and moves the infeasible ones
+    /// behind the feasible ones, stopping as soon as `limit` feasible entries are found.
+    static func leaderboard(_ db: Database, objective: Objective, limit: Int) throws -> [LeaderboardEntry] {
+        let order = objective.direction == .minimize ? "ASC" : "DESC"
+        let limit = max(0, limit)
+        let constrained = !objective.constraints.isEmpty
+        let cursor = try Row.fetchCursor(db, sql: """
             SELECT t.id, t.config, t.state, t.rung, t.resource, t.value, t.attempt, t.worker, r.metrics
             FROM trials t JOIN rung_results r ON r.trial = t.id AND r.rung = t.rung
             ORDER BY t.resource DESC, t.value IS NULL, t.value \(order), t.id
-            LIMIT ?
-            """, arguments: [limit]).map { row in
-            LeaderboardEntry(trial: TrialID(row[0] as Int), config: try FlatJSON.decodeConfiguration(row[1]),
-                             state: TrialStatus(rawValue: row[2]) ?? .queued, rung: row[3], resource: row[4],
-                             value: (row[5] as Double?) ?? .nan, metrics: try FlatJSON.decodeMetrics(row[8]),
-                             attempt: row[6], worker: row[7])
+            \(constrained ? "" : "LIMIT \(limit)")
+            """)
+        var feasible: [LeaderboardEntry] = [], infeasible: [LeaderboardEntry] = []
+        while feasible.count < limit, let row = try cursor.next() {
+            let value = (row[5] as Double?) ?? .nan
+            let metrics = try FlatJSON.decodeMetrics(row[8])
+            let ok = objective.isFeasible(value: value, metrics: metrics)
+            guard ok || infeasible.count < limit else { continue }
+            let entry = LeaderboardEntry(trial: TrialID(row[0] as Int), config: try FlatJSON.decodeConfiguration(row[1]),
+                                         state: TrialStatus(rawValue: row[2]) ?? .queued, rung: row[3], resource: row[4],
+                                         value: value, metrics: metrics, attempt: row[6], worker: row[7], feasible: ok)
+            if ok { feasible.append(entry) } else { infeasible.append(entry) }
         }
+        return Array((feasible + infeasible).prefix(limit))
     }
 
     /// A page of the journal in commit order. With `query.trial` set, that trial's lines (and its
@@ -185,15 +210,17 @@ extension StudyStore: StudyReading {
 }
 
 extension StoredTrial {
-    init(row: Row) throws {
+    init(row: Row, objective: Objective) throws {
         guard let state = TrialStatus(rawValue: row["state"]) else {
             throw StoreError(.corruptRecord, "trial \(row["id"] as Int) has unknown state \(row["state"] as String)")
         }
+        let value: Double? = row["rung"] == nil ? nil : ((row["value"] as Double?) ?? .nan)
+        let metrics = try (row["rung_metrics"] as String?).map(FlatJSON.decodeMetrics)
         self.init(id: TrialID(row["id"] as Int), config: try FlatJSON.decodeConfiguration(row["config"]),
                   state: state, bracket: row["bracket"], rung: row["rung"], resource: row["resource"],
-                  value: row["rung"] == nil ? nil : ((row["value"] as Double?) ?? .nan),
-                  attempt: row["attempt"], worker: row["worker"], created: row["created"],
-                  updated: row["updated"], error: row["error"])
+                  value: value, attempt: row["attempt"], worker: row["worker"], created: row["created"],
+                  updated: row["updated"], error: row["error"], metrics: metrics,
+                  feasible: metrics.map { objective.isFeasible(value: value ?? .nan, metrics: $0) })
     }
 }
 

@@ -5,6 +5,7 @@
 import Foundation
 import GRDB
 import Search
+import Synchronization
 
 /// A study directory opened for reading or writing. Safe to share across tasks: GRDB's
 /// `DatabasePool` serialises writes on one connection and runs reads concurrently on others
@@ -34,9 +35,16 @@ public final class StudyStore: Sendable {
     let pool: DatabasePool
     let mirror: LogMirror?
     let uploads = UploadDigests()
+    /// False for a store written by an older coordinator and opened for reading before a newer one
+    /// migrated it: it has no `trial_reports` table (and so no reports).
+    let hasReports: Bool
+    /// The study's objective with its constraints and second objective, parsed once from the
+    /// study file (the file never changes for a store).
+    let objectiveCache = Mutex<Objective?>(nil)
 
-    private init(directory: StudyDirectory, role: Role, pool: DatabasePool, mirror: LogMirror?) {
+    private init(directory: StudyDirectory, role: Role, pool: DatabasePool, mirror: LogMirror?, hasReports: Bool = true) {
         self.directory = directory; self.role = role; self.pool = pool; self.mirror = mirror
+        self.hasReports = hasReports
     }
 
     /// Creates a new study directory (and its parents) holding `info`, and copies the study file in.
@@ -115,12 +123,21 @@ public final class StudyStore: Sendable {
                 if durability == .full {
                     try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
                 }
-            } else if try pool.read({ try !Schema.migrator.hasCompletedMigrations($0) }) {
-                throw StoreError(.database,
-                                 "\(directory.database.path) uses an older or newer schema than this rung; open it with the coordinator of the same version")
+            }
+            var hasReports = true
+            if role == .reader, try pool.read({ try !Schema.migrator.hasCompletedMigrations($0) }) {
+                // A store one migration behind (made before per-class reports) reads fine without
+                // them; anything else needs the coordinator of its own version.
+                let applied = try pool.read { try Schema.migrator.appliedIdentifiers($0) }
+                let missing = Set(Schema.migrator.migrations).subtracting(applied)
+                guard missing == [Schema.reportsMigration], applied.isSubset(of: Schema.migrator.migrations) else {
+                    throw StoreError(.database,
+                                     "\(directory.database.path) uses an older or newer schema than this rung; open it with the coordinator of the same version")
+                }
+                hasReports = false
             }
             return StudyStore(directory: directory, role: role, pool: pool,
-                              mirror: role == .writer ? LogMirror(directory: directory) : nil)
+                              mirror: role == .writer ? LogMirror(directory: directory) : nil, hasReports: hasReports)
         } catch let error as StoreError {
             throw error
         } catch {

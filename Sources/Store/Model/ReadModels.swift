@@ -19,6 +19,8 @@ public protocol StudyReading: Sendable {
     func logs(_ query: LogQuery) async throws -> LogPage
     /// Per-epoch rows for `rung export`.
     func exportRows(allAttempts: Bool) async throws -> [ExportRow]
+    /// The per-class report of a trial's final model, or nil if it has none (yet).
+    func classReport(_ trial: TrialID) async throws -> StoredClassReport?
 }
 
 /// How many trials are in one state at one rung.
@@ -56,8 +58,9 @@ public struct StudySummary: Codable, Sendable, Equatable {
     public var engineEventCount: Int
 }
 
-/// A trial on the leaderboard. Order: highest resource reached first (a result at a higher rung
-/// is more trustworthy), then the objective value in the study's direction, then trial id.
+/// A trial on the leaderboard. Order: feasible results (every objective constraint holds) before
+/// infeasible ones, then highest resource reached (a result at a higher rung is more trustworthy),
+/// then the objective value in the study's direction, then trial id.
 public struct LeaderboardEntry: Codable, Sendable, Equatable {
     /// The trial.
     public var trial: TrialID
@@ -77,6 +80,56 @@ public struct LeaderboardEntry: Codable, Sendable, Equatable {
     public var attempt: Int
     /// Worker of the current or last attempt.
     public var worker: String?
+    /// Whether the result satisfies every constraint of the study's objective (true when it has
+    /// none). Infeasible entries rank behind every feasible one.
+    public var feasible: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case trial, config, state, rung, resource, value, metrics, attempt, worker, feasible
+    }
+
+    /// Makes an entry.
+    public init(trial: TrialID, config: Configuration, state: TrialStatus, rung: Int, resource: Double, value: Double,
+                metrics: [String: Double], attempt: Int, worker: String?, feasible: Bool = true) {
+        self.trial = trial; self.config = config; self.state = state; self.rung = rung; self.resource = resource
+        self.value = value; self.metrics = metrics; self.attempt = attempt; self.worker = worker
+        self.feasible = feasible
+    }
+
+    /// Decodes an entry; one from a coordinator that predates constraints (no `feasible`) is feasible.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        trial = try c.decode(TrialID.self, forKey: .trial)
+        config = try c.decode(Configuration.self, forKey: .config)
+        state = try c.decode(TrialStatus.self, forKey: .state)
+        rung = try c.decode(Int.self, forKey: .rung)
+        resource = try c.decode(Double.self, forKey: .resource)
+        value = try c.decode(Double.self, forKey: .value)
+        metrics = try c.decode([String: Double].self, forKey: .metrics)
+        attempt = try c.decode(Int.self, forKey: .attempt)
+        worker = try c.decodeIfPresent(String.self, forKey: .worker)
+        feasible = try c.decodeIfPresent(Bool.self, forKey: .feasible) ?? true
+    }
+}
+
+/// The per-class report the store keeps for a trial: the latest attempt's.
+public struct StoredClassReport: Codable, Sendable, Equatable {
+    /// The trial.
+    public var trial: TrialID
+    /// The attempt whose PAUSED or DONE carried it.
+    public var attempt: Int
+    /// The resource that attempt reached.
+    public var resource: Double
+    /// When the coordinator stored it (seconds since 1970).
+    public var recorded: Double
+    /// The report.
+    public var report: ClassReport
+
+    /// Makes a stored report.
+    public init(trial: TrialID, attempt: Int, resource: Double, recorded: Double, report: ClassReport) {
+        self.trial = trial; self.attempt = attempt; self.resource = resource; self.recorded = recorded
+        self.report = report
+    }
 }
 
 /// Which part of the journal to read.

@@ -93,14 +93,21 @@ public struct StoredTrial: Codable, Sendable, Equatable {
     public var updated: Double
     /// Failure reason for `.failed` trials.
     public var error: String?
+    /// The metrics reported with the result at `rung` (cost metrics such as `latency_ms` among
+    /// them); nil before the first rung result, and from a coordinator that predates the field.
+    public var metrics: [String: Double]?
+    /// Whether that result satisfies every constraint of the study's objective; nil before the
+    /// first rung result (and from a coordinator that predates the field).
+    public var feasible: Bool?
 
     /// Makes a trial record.
     public init(id: TrialID, config: Configuration, state: TrialStatus, bracket: Int, rung: Int?,
                 resource: Double, value: Double?, attempt: Int, worker: String?, created: Double,
-                updated: Double, error: String?) {
+                updated: Double, error: String?, metrics: [String: Double]? = nil, feasible: Bool? = nil) {
         self.id = id; self.config = config; self.state = state; self.bracket = bracket; self.rung = rung
         self.resource = resource; self.value = value; self.attempt = attempt; self.worker = worker
         self.created = created; self.updated = updated; self.error = error
+        self.metrics = metrics; self.feasible = feasible
     }
 }
 

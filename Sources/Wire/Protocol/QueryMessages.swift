@@ -22,13 +22,15 @@ public enum QueryKind: String, Hashable, Codable, Sendable, CaseIterable {
     case journal
     /// One row per trial per epoch.
     case export
+    /// The per-class report of one trial (`trial`), or null (protocol 1, revision 2).
+    case report
 }
 
 /// QUERY: one read of the study store.
 public struct QueryRequest: Hashable, Codable, Sendable {
     /// What to read.
     public var query: QueryKind
-    /// The trial (`trial`; `journal`: one trial's entries, nil for all).
+    /// The trial (`trial`, `report`; `journal`: one trial's entries, nil for all).
     public var trial: TrialID?
     /// `journal`: entries after this cursor (0 first, then the reply's `cursor`).
     public var after: Int?

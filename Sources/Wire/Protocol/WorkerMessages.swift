@@ -151,10 +151,13 @@ public struct Paused: Hashable, Codable, Sendable {
     public var resource: Double
     /// The checkpoint's id (as in its CHECKPOINT_PUT chunks).
     public var checkpoint: String
+    /// Optional (protocol 1, revision 2): the per-class report the trial printed in this attempt
+    /// (its `rung_report` line), if any. A coordinator that does not know the field ignores it.
+    public var report: ClassReport?
     /// Makes the value from its fields (the JSON fields of the same names).
-    public init(trial: TrialID, attempt: Int, seq: Int, resource: Double, checkpoint: String) {
+    public init(trial: TrialID, attempt: Int, seq: Int, resource: Double, checkpoint: String, report: ClassReport? = nil) {
         self.trial = trial; self.attempt = attempt; self.seq = seq; self.resource = resource
-        self.checkpoint = checkpoint
+        self.checkpoint = checkpoint; self.report = report
     }
 }
 
@@ -168,9 +171,13 @@ public struct Done: Hashable, Codable, Sendable {
     public var seq: Int
     /// Resource (epochs) concerned.
     public var resource: Double
+    /// Optional (protocol 1, revision 2): the per-class report the trial printed after its final
+    /// test (its `rung_report` line), if any. A coordinator that does not know the field ignores it.
+    public var report: ClassReport?
     /// Makes the value from its fields (the JSON fields of the same names).
-    public init(trial: TrialID, attempt: Int, seq: Int, resource: Double) {
+    public init(trial: TrialID, attempt: Int, seq: Int, resource: Double, report: ClassReport? = nil) {
         self.trial = trial; self.attempt = attempt; self.seq = seq; self.resource = resource
+        self.report = report
     }
 }
 
