@@ -1,7 +1,7 @@
 // The train / validation / test images of one image trial, drawn from an IDX pair of files
 // (train and t10k): a class selection relabelled 0…k−1, k training images per class, validation
 // from the remaining training images, test from the t10k images of the same classes; and the
-// input adaptation an RGB backbone needs (channel replication, bilinear resize, normalisation).
+// input adaptation a backbone needs (channel replication, resize, normalisation).
 // Leaves out image folders (one folder per class) for now.
 import Foundation
 import Tensors
@@ -72,55 +72,26 @@ extension ImageSplits {
     }
 }
 
-/// How images are prepared for a backbone built for another input size or channel count:
-/// grey → RGB by replication, bilinear resize, then (x·255 − 127) / 128 for EfficientNet-Lite's
-/// weights (their TF-Lite normalisation).
+/// How images are prepared for a backbone built for another input size or channel count: the
+/// whole data set is converted to the backbone's channels (grey replicated to RGB) and resized
+/// (bilinear) once per trial; each batch is normalised after augmentation.
 public struct InputAdapter: Sendable, Hashable {
     /// Target channels, height, width.
     public var shape: [Int]
-    /// Whether to map 0…1 pixels to (x·255 − 127) / 128.
-    public var liteNormalisation: Bool
+    /// The normalisation of each batch (EfficientNet-Lite's weights expect `.efficientNetLite`).
+    public var normalization: ImageNormalization
 
     /// An adapter to `shape`.
-    public init(shape: [Int], liteNormalisation: Bool = false) {
+    public init(shape: [Int], normalization: ImageNormalization = .none) {
         self.shape = shape
-        self.liteNormalisation = liteNormalisation
+        self.normalization = normalization
     }
 
-    /// True when `data` already has the target shape and no normalisation applies.
-    public func isIdentity(for data: ImageDataset) -> Bool {
-        !liteNormalisation && [data.channels, data.height, data.width] == shape
-    }
-
-    /// The whole data set adapted (done once per trial, so batches need no work).
+    /// The whole data set at the target channels and size (pixels stay 0…1).
     public func apply(_ data: ImageDataset) -> ImageDataset {
-        if isIdentity(for: data) { return data }
-        let (c, h, w) = (shape[0], shape[1], shape[2])
-        precondition(data.channels == c || data.channels == 1, "InputAdapter: cannot turn \(data.channels) channels into \(c)")
-        var out = [Float](repeating: 0, count: data.count * c * h * w)
-        let sy = Float(data.height) / Float(h), sx = Float(data.width) / Float(w)
-        data.pixels.withUnsafeBufferPointer { src in
-            for n in 0..<data.count {
-                for ch in 0..<c {
-                    let plane = n * data.imageSize + (data.channels == 1 ? 0 : ch) * data.height * data.width
-                    let dst = ((n * c) + ch) * h * w
-                    for y in 0..<h {
-                        // Align pixel centres (PyTorch's bilinear with align_corners = false).
-                        let fy = max(0, (Float(y) + 0.5) * sy - 0.5)
-                        let y0 = min(Int(fy), data.height - 1), y1 = min(y0 + 1, data.height - 1), dy = fy - Float(y0)
-                        for x in 0..<w {
-                            let fx = max(0, (Float(x) + 0.5) * sx - 0.5)
-                            let x0 = min(Int(fx), data.width - 1), x1 = min(x0 + 1, data.width - 1), dx = fx - Float(x0)
-                            let a = src[plane + y0 * data.width + x0], b = src[plane + y0 * data.width + x1]
-                            let cc = src[plane + y1 * data.width + x0], d = src[plane + y1 * data.width + x1]
-                            var v = (a * (1 - dx) + b * dx) * (1 - dy) + (cc * (1 - dx) + d * dx) * dy
-                            if liteNormalisation { v = (v * 255 - 127) / 128 }
-                            out[dst + y * w + x] = v
-                        }
-                    }
-                }
-            }
-        }
-        return ImageDataset(channels: c, height: h, width: w, pixels: out, labels: data.labels, classNames: data.classNames)
+        var out = data
+        if out.channels != shape[0] { out = out.withChannels(shape[0]) }
+        if out.height != shape[1] || out.width != shape[2] { out = out.resized(height: shape[1], width: shape[2]) }
+        return out
     }
 }

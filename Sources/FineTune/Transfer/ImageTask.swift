@@ -113,8 +113,8 @@ public enum ImageTask {
         // A linear probe runs the frozen backbone once per image; its epochs cost only the head.
         let probe = config.strategy == .linearProbe
         if probe { model.setTrainedBlocks(0) }
-        let trainFeatures = probe ? features(model, train) : nil
-        let validationFeatures = probe ? features(model, validation) : nil
+        let trainFeatures = probe ? features(model, train, normalization: adapter.normalization) : nil
+        let validationFeatures = probe ? features(model, validation, normalization: adapter.normalization) : nil
 
         var cost: ModelCost?
         if measureCost {
@@ -137,8 +137,8 @@ public enum ImageTask {
             epoch += 1
             let start = Date()
             model.setTrainedBlocks(config.trainedBlocks(epoch: epoch, blockCount: blockCount))
-            let trainLoss = trainEpoch(model, train, features: trainFeatures, optimizer: &optimizer, config: config, epoch: epoch)
-            let (valLoss, probabilities) = evaluate(model, validation, features: validationFeatures)
+            let trainLoss = trainEpoch(model, train, features: trainFeatures, normalization: adapter.normalization, optimizer: &optimizer, config: config, epoch: epoch)
+            let (valLoss, probabilities) = evaluate(model, validation, features: validationFeatures, normalization: adapter.normalization)
             let s = try Metrics.summary(labels: validation.labels, probabilities: probabilities, classCount: classCount)
             let m = EpochMetrics(epoch: epoch, trainLoss: trainLoss, validationLoss: valLoss, accuracy: s.accuracy,
                                  macroF1: s.macroF1, weightedF1: s.weightedF1, macroPrecision: s.macroPrecision,
@@ -154,7 +154,7 @@ public enum ImageTask {
             // The trial is over: test before reporting the epoch, so the report can carry it.
             if (epoch == config.epochs || stoppedEarly) && raw.test.count > 0 {
                 let testSet = adapter.apply(raw.test)
-                let (_, p) = evaluate(model, testSet, features: nil)
+                let (_, p) = evaluate(model, testSet, features: nil, normalization: adapter.normalization)
                 test = try Metrics.summary(labels: testSet.labels, probabilities: p, classCount: classCount)
                 testReport = try Metrics.report(labels: testSet.labels, predictions: Metrics.argmax(probabilities: p, classCount: classCount),
                                                 classCount: classCount)
@@ -172,7 +172,7 @@ public enum ImageTask {
     }
 
     /// Backbone features of every image [count, F], in evaluation mode.
-    static func features(_ model: ImageClassifier, _ data: ImageDataset, batchSize: Int = 256) -> Tensor {
+    static func features(_ model: ImageClassifier, _ data: ImageDataset, normalization: ImageNormalization, batchSize: Int = 256) -> Tensor {
         model.eval()
         defer { model.train() }
         return Autograd.withoutGrad {
@@ -181,21 +181,22 @@ public enum ImageTask {
             while start < data.count {
                 let rows = Array(start..<min(start + batchSize, data.count))
                 start += rows.count
-                out += model.body(data.batch(rows).images).scalars
+                out += model.body(normalization.apply(to: data.batch(rows).images)).scalars
             }
             return Tensor(shape: [data.count, model.backbone.featureCount], scalars: out)
         }
     }
 
     /// One shuffled pass; returns the mean training loss.
-    static func trainEpoch(_ model: ImageClassifier, _ data: ImageDataset, features: Tensor?, optimizer: inout Optimizer,
-                           config: ImageTrialConfig, epoch: Int) -> Double {
+    static func trainEpoch(_ model: ImageClassifier, _ data: ImageDataset, features: Tensor?, normalization: ImageNormalization,
+                           optimizer: inout Optimizer, config: ImageTrialConfig, epoch: Int) -> Double {
         model.trainMode()
         model.dropout.generator = SplitMix64(seed: SplitMix64.derivedSeed(config.seed, purpose: 3, index: UInt64(epoch)))
         var order = Array(0..<data.count)
         var shuffler = SplitMix64(seed: SplitMix64.derivedSeed(config.seed, purpose: 2, index: UInt64(epoch)))
         shuffler.shuffle(&order)
-        var augmenter = SplitMix64(seed: SplitMix64.derivedSeed(config.seed, purpose: 4, index: UInt64(epoch)))
+        let augmentation = ImageAugmentation(strength: config.augment)
+        var batchIndex = 0
         let params = model.trainableParameters()
         var total = 0.0, start = 0
         while start < order.count {
@@ -207,9 +208,12 @@ public enum ImageTask {
                 logits = model.headLogits(features: rowsOf(features, rows))
             } else {
                 var x = data.batch(rows).images
-                if config.augment > 0 { x = Augment.apply(x, strength: config.augment, generator: &augmenter) }
-                logits = model(x)
+                if config.augment > 0 {
+                    x = augmentation.apply(to: x, seed: ImageAugmentation.batchSeed(runSeed: config.seed, epoch: epoch, batch: batchIndex))
+                }
+                logits = model(normalization.apply(to: x))
             }
+            batchIndex += 1
             let loss = Tensor.crossEntropy(logits: logits, labels: rows.map { data.labels[$0] }, labelSmoothing: Float(config.labelSmoothing))
             loss.backward()
             optimizer.step(params)
@@ -219,7 +223,8 @@ public enum ImageTask {
     }
 
     /// Mean cross-entropy and softmax probabilities [count × classes], in evaluation mode.
-    static func evaluate(_ model: ImageClassifier, _ data: ImageDataset, features: Tensor?, batchSize: Int = 256) -> (loss: Double, probabilities: [Float]) {
+    static func evaluate(_ model: ImageClassifier, _ data: ImageDataset, features: Tensor?, normalization: ImageNormalization,
+                         batchSize: Int = 256) -> (loss: Double, probabilities: [Float]) {
         model.eval()
         defer { model.train() }
         return Autograd.withoutGrad {
@@ -227,7 +232,7 @@ public enum ImageTask {
             while start < data.count {
                 let rows = Array(start..<min(start + batchSize, data.count))
                 start += rows.count
-                let z = features.map { model.headLogits(features: rowsOf($0, rows)) } ?? model(data.batch(rows).images)
+                let z = features.map { model.headLogits(features: rowsOf($0, rows)) } ?? model(normalization.apply(to: data.batch(rows).images))
                 total += Double(Tensor.crossEntropy(logits: z, labels: rows.map { data.labels[$0] }).item) * Double(rows.count)
                 probabilities += z.softmax(axis: -1).scalars
             }

@@ -34,7 +34,7 @@ public struct ImageTrialConfig: Sendable, Hashable, Codable {
     public var validationPerClass = 100
     /// Test images per class from the t10k file; nil = all of them.
     public var testPerClass: Int?
-    /// Backbone: `smallcnn`, `resnet`, `efficientnet-lite0`, or the name of an entry of the zoo
+    /// Backbone: `smallcnn`, `resnet` (from scratch), `efficientnet-lite0` (ImageNet weights), or the name of an entry of the zoo
     /// directory `zoo` made by `rung pretrain`.
     public var backbone = "smallcnn"
     /// Directory of pretrained backbones (`<name>.safetensors` + `<name>.json`).
@@ -55,7 +55,8 @@ public struct ImageTrialConfig: Sendable, Hashable, Codable {
     public var headDropout = 0.0
     /// Label smoothing of the training loss.
     public var labelSmoothing = 0.0
-    /// Augmentation strength 0…1 (0 = none): random shifts, horizontal flips, small scaling.
+    /// Augmentation strength 0…1 (0 = none): `ImageAugmentation`'s flip, rotation, scale, crop
+    /// and blur, drawn per (seed, epoch, batch). A linear probe ignores it (its features are cached).
     public var augment = 0.0
     /// BatchNorm uses and keeps its running statistics while training (frozen blocks always do).
     public var freezeBn = false

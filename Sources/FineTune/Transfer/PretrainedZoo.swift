@@ -93,7 +93,7 @@ public struct ResolvedBackbone {
 /// Builds backbones by name.
 public enum BackboneFactory {
     /// The from-scratch architectures and the built-in pretrained one.
-    public static let builtinNames = ["smallcnn", "efficientnet-lite0"]
+    public static let builtinNames = ["smallcnn", "resnet", "efficientnet-lite0"]
 
     /// A fresh network of `architecture` for inputs `inputShape`.
     public static func make(architecture: String, inputShape: [Int], seed: UInt64) throws(FineTuneError) -> any Backbone {
@@ -104,6 +104,11 @@ public enum BackboneFactory {
                 throw FineTuneError(.invalidOptions, "smallcnn needs an input whose height and width divide by 4; got \(inputShape)")
             }
             return SmallCNN(channels: inputShape[0], height: inputShape[1], width: inputShape[2], classes: 10, generator: &rng)
+        case "resnet", "small-resnet":
+            guard inputShape.count == 3, inputShape[1] >= 8, inputShape[2] >= 8 else {
+                throw FineTuneError(.invalidOptions, "resnet needs an input of at least 8×8 pixels; got \(inputShape)")
+            }
+            return SmallResNet(channels: inputShape[0], height: inputShape[1], width: inputShape[2], classes: 10, generator: &rng)
         case "efficientnet-lite0":
             return EfficientNetLite(classes: 1000, generator: &rng)
         default:
@@ -126,10 +131,10 @@ public enum BackboneFactory {
                 : try TorchCheckpoint.read(URL(fileURLWithPath: file)).tensors
             try net.loadWeights(weights)
             let side = config.imageSize ?? 64
-            return ResolvedBackbone(network: net, adapter: InputAdapter(shape: [3, side, side], liteNormalisation: true),
+            return ResolvedBackbone(network: net, adapter: InputAdapter(shape: [3, side, side], normalization: .efficientNetLite),
                                     origin: file, pretrained: true)
         }
-        if builtinNames.contains(name) || name == "small-cnn" {
+        if builtinNames.contains(name) || name == "small-cnn" || name == "small-resnet" {
             let net = try make(architecture: name, inputShape: dataShape, seed: seed)
             return ResolvedBackbone(network: net, adapter: InputAdapter(shape: dataShape), origin: "random initialisation", pretrained: false)
         }

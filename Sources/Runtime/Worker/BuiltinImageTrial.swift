@@ -49,7 +49,8 @@ enum BuiltinImageTrial {
         if let last = last ?? result.history.last, result.completedEpochs < spec.toEpoch {
             for e in (result.completedEpochs + 1)...spec.toEpoch { emit(line(last, epoch: e, extra: extra)) }
         }
-        if let report = result.testReport {
+        // The final attempt prints the test split's per-class report once (ReportLine.swift).
+        if !spec.saveCheckpoint, let report = result.testReport {
             emit(ReportLine(report, classNames: result.classNames).line)
         }
         if spec.saveCheckpoint {
