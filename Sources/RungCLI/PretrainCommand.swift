@@ -10,12 +10,13 @@ struct PretrainCommand: ParsableCommand {
         commandName: "pretrain",
         abstract: "Train a backbone on a source task and keep it in the zoo for fine-tuning.",
         discussion: """
-            Trains --backbone (an architecture: smallcnn) on --classes of --data with every training image \
-            (less --validation-per-class), tests it on the t10k images of those classes, then writes \
+            Trains --backbone (an architecture: smallcnn or resnet; default smallcnn) on --classes of --data \
+            (default 0-4) with every training image less --validation-per-class (or --shots per class), for \
+            --epochs (default 3) in batches of 64 unless told otherwise; tests it on the t10k images of those classes, then writes \
             <zoo>/<name>.safetensors (the backbone's weights, its classifier left out) and <zoo>/<name>.json \
             (architecture, input shape, source task, classes, date, accuracy). `rung zoo list --zoo DIR` shows \
             the entry; trials use it with `backbone: <name>`.
-            Example: rung pretrain --classes 0-4 --epochs 3 --name fmnist-0-4-smallcnn
+            Example: rung pretrain --classes 0-4 --epochs 3 --name smallcnn-fmnist-0-4
             """)
 
     @OptionGroup var options: ImageTrainingOptions
@@ -41,8 +42,8 @@ struct PretrainCommand: ParsableCommand {
     /// Trains `config.backbone` from scratch (full strategy) with terminal output and keeps its
     /// backbone in `config.zoo` as `name`.
     static func pretrain(_ config: ImageTrialConfig, name: String, label: String) throws(FineTuneError) -> PretrainedBackboneInfo {
-        guard ["smallcnn"].contains(config.backbone) else {
-            throw FineTuneError(.invalidOptions, "--backbone is \"\(config.backbone)\"; pretrain trains an architecture from scratch: smallcnn")
+        guard ["smallcnn", "resnet"].contains(config.backbone) else {
+            throw FineTuneError(.invalidOptions, "--backbone is \"\(config.backbone)\"; pretrain trains an architecture from scratch: smallcnn or resnet")
         }
         var c = config
         c.strategy = .full
