@@ -29,7 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Worker processes to start.")
     var workers = 2
 
-    @Option(help: "Trials to sample (default 12 for image, 40 for tabular).")
+    @Option(help: "Trials to sample (default 20 for image, 40 for tabular).")
     var trials: Int?
 
     @Option(help: "Study directory (default: runs/demo-<date>-<time>).")
@@ -111,7 +111,7 @@ struct DemoCommand: AsyncParsableCommand {
         }()
         let started = Date()
         let image = task == "image"
-        let trialCount = trials ?? (image ? 12 : 40)
+        let trialCount = trials ?? (image ? 20 : 40)
         let zooPath = URL(fileURLWithPath: zoo, isDirectory: true).standardizedFileURL.path
         let studyText: String
         if image {
