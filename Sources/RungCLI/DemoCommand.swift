@@ -188,11 +188,13 @@ struct DemoCommand: AsyncParsableCommand {
             _ = try ImageSplits.idxFiles(data, stem: "train")
             _ = try ImageSplits.idxFiles(data, stem: "t10k")
         } catch {
-            throw ValidationError("""
-                rung demo needs Fashion-MNIST at \(data): \(error)
+            FileHandle.standardError.write(Data("""
+                error: rung demo needs Fashion-MNIST at \(data): \(error)
                 Install it with deploy/setup.sh (or: sudo apt-get install dataset-fashion-mnist), give --data DIR, \
                 or run the data-free study with --task tabular.
-                """)
+
+                """.utf8))
+            throw ExitCode(1)
         }
         if let info = PretrainedZoo.info(Self.pretrainedName, in: zooPath) {
             print("rung demo: using \(info.name) from \(zooPath) (\(info.sourceTask), source test accuracy \(String(format: "%.4f", info.accuracy)))")
@@ -211,7 +213,8 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             _ = try PretrainCommand.pretrain(c, name: Self.pretrainedName, label: "rung demo pretrain")
         } catch {
-            throw ValidationError("pretraining failed: \(error.description)")
+            FileHandle.standardError.write(Data("error: pretraining the source backbone failed: \(error)\n".utf8))
+            throw ExitCode(1)
         }
         print("")
     }

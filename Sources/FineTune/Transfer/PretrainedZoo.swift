@@ -68,7 +68,7 @@ public enum PretrainedZoo {
         try SafeTensors.write(tensors, metadata: ["rung.format": "rung-backbone-1", "rung.architecture": info.architecture],
                               to: dir.appendingPathComponent(info.name + ".safetensors"))
         let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do { try e.encode(info).write(to: dir.appendingPathComponent(info.name + ".json")) } catch {
             throw FineTuneError(.unwritableFile, "cannot write \(info.name).json in \(directory) (\(error.localizedDescription))")
         }
