@@ -13,6 +13,7 @@ extension Tensor {
         let s = TensorStorage(uninitializedCount: p.n * o * l)
         let px = x.storage.base, pw = weight.storage.base
         let buf = ph.phased ? UnsafeMutablePointer<Float>.allocate(capacity: ph.size) : nil
+        let taps = RowTaps(p, ph)
         for b in 0..<p.n {
             for ic in 0..<p.c {
                 let plane = px + (b * p.c + ic) * hw
@@ -21,16 +22,11 @@ extension Tensor {
                     let dst = s.base + (b * o + oc) * l
                     dst.update(repeating: bias.map { $0.storage.base[oc] } ?? 0, count: l)
                     for i in 0..<p.kh {
-                        for j in 0..<p.kw {
-                            let wv = pw[oc * k + i * p.kw + j]
-                            let (off, lo, hi) = p.columns(j)
-                            guard lo < hi else { continue }
-                            let (q, shift) = ph.phase(off)
-                            for oy in 0..<p.oh {
-                                let y = p.inputRow(oy, i)
-                                guard y >= 0 && y < p.h else { continue }
-                                DepthwiseKernels.addScaled(from: src + ph.row(q, y) + shift, wv, into: dst + oy * p.ow, lo, hi)
-                            }
+                        let wrow = pw + oc * k + i * p.kw
+                        for oy in 0..<p.oh {
+                            let y = p.inputRow(oy, i)
+                            guard y >= 0 && y < p.h else { continue }
+                            taps.addRow(src, y: y, weights: wrow, into: dst + oy * p.ow)
                         }
                     }
                 }
@@ -79,6 +75,51 @@ extension Tensor {
             dxs.deallocate()
         }
         return out
+    }
+}
+
+/// The KW taps of one kernel row laid over one output row: where each reads in the phased
+/// plane and which output columns it covers, computed once per call.
+struct RowTaps {
+    let ph: PhasedPlane
+    let kw: Int
+    /// Per tap j: phase, in-phase shift, first and past-last output column inside the input.
+    let q: [Int], shift: [Int], lo: [Int], hi: [Int]
+    /// Output columns every tap covers.
+    let common: Range<Int>
+
+    init(_ p: ConvPlan, _ ph: PhasedPlane) {
+        self.ph = ph
+        kw = p.kw
+        var q: [Int] = [], shift: [Int] = [], lo: [Int] = [], hi: [Int] = []
+        for j in 0..<p.kw {
+            let (off, l, h) = p.columns(j)
+            let (qq, sh) = ph.phase(off)
+            q.append(qq); shift.append(sh); lo.append(l); hi.append(h)
+        }
+        (self.q, self.shift, self.lo, self.hi) = (q, shift, lo, hi)
+        let a = lo.max() ?? 0, b = hi.min() ?? 0
+        common = a < b ? a..<b : 0..<0
+    }
+
+    /// dst[t] += Σ_j w[j] · (input row y at the column of output t under tap j), one pass over
+    /// the common columns (three or five taps fused), single taps at the edges.
+    @inline(__always)
+    func addRow(_ src: UnsafePointer<Float>, y: Int, weights w: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+        let (a, b) = (common.lowerBound, common.upperBound)
+        @inline(__always) func at(_ j: Int) -> UnsafePointer<Float> { src + ph.row(q[j], y) + shift[j] }
+        for j in 0..<kw where lo[j] < hi[j] {
+            if lo[j] < a { DepthwiseKernels.addScaled(from: at(j), w[j], into: dst, lo[j], Swift.min(a, hi[j])) }
+            if hi[j] > b { DepthwiseKernels.addScaled(from: at(j), w[j], into: dst, Swift.max(b, lo[j]), hi[j]) }
+        }
+        guard a < b else { return }
+        if kw == 3 {
+            DepthwiseKernels.addScaled3(at(0), at(1), at(2), w[0], w[1], w[2], into: dst, a, b)
+        } else if kw == 5 {
+            DepthwiseKernels.addScaled5(at(0), at(1), at(2), at(3), at(4), w, into: dst, a, b)
+        } else {
+            for j in 0..<kw { DepthwiseKernels.addScaled(from: at(j), w[j], into: dst, a, b) }
+        }
     }
 }
 
@@ -133,6 +174,22 @@ enum DepthwiseKernels {
     @inline(never)
     static func addScaled(from src: UnsafePointer<Float>, _ v: Float, into dst: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
         for t in lo..<hi { dst[t] += v * src[t] }
+    }
+
+    /// dst[t] += w0·s0[t] + w1·s1[t] + w2·s2[t] for t in lo..<hi.
+    @inline(never)
+    static func addScaled3(_ s0: UnsafePointer<Float>, _ s1: UnsafePointer<Float>, _ s2: UnsafePointer<Float>,
+                           _ w0: Float, _ w1: Float, _ w2: Float, into dst: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
+        for t in lo..<hi { dst[t] += w0 * s0[t] + w1 * s1[t] + w2 * s2[t] }
+    }
+
+    /// dst[t] += Σ_{j<5} w[j]·s_j[t] for t in lo..<hi.
+    @inline(never)
+    static func addScaled5(_ s0: UnsafePointer<Float>, _ s1: UnsafePointer<Float>, _ s2: UnsafePointer<Float>,
+                           _ s3: UnsafePointer<Float>, _ s4: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                           into dst: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
+        let (w0, w1, w2, w3, w4) = (w[0], w[1], w[2], w[3], w[4])
+        for t in lo..<hi { dst[t] += w0 * s0[t] + w1 * s1[t] + w2 * s2[t] + w3 * s3[t] + w4 * s4[t] }
     }
 
     /// dst[t] += v · src[t·stride] for t in lo..<hi.
