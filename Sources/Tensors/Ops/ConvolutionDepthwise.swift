@@ -80,37 +80,46 @@ extension Tensor {
 
 /// The KW taps of one kernel row laid over one output row: where each reads in the phased
 /// plane and which output columns it covers, computed once per call.
-struct RowTaps {
+final class RowTaps {
     let ph: PhasedPlane
     let kw: Int
-    /// Per tap j: phase, in-phase shift, first and past-last output column inside the input.
-    let q: [Int], shift: [Int], lo: [Int], hi: [Int]
-    /// Output columns every tap covers.
-    let common: Range<Int>
+    /// Per tap j, at 4j…4j+3: phase, in-phase shift, first and past-last output column inside
+    /// the input (a raw buffer: read in the innermost loops, no bounds checks or reference counts).
+    let info: UnsafeMutablePointer<Int>
+    /// Output columns a..<b every tap covers (0..<0 when none).
+    let a: Int, b: Int
 
     init(_ p: ConvPlan, _ ph: PhasedPlane) {
         self.ph = ph
         kw = p.kw
-        var q: [Int] = [], shift: [Int] = [], lo: [Int] = [], hi: [Int] = []
+        info = .allocate(capacity: 4 * p.kw)
+        var a = 0, b = Int.max
         for j in 0..<p.kw {
             let (off, l, h) = p.columns(j)
-            let (qq, sh) = ph.phase(off)
-            q.append(qq); shift.append(sh); lo.append(l); hi.append(h)
+            let (q, sh) = ph.phase(off)
+            (info[4 * j], info[4 * j + 1], info[4 * j + 2], info[4 * j + 3]) = (q, sh, l, h)
+            a = Swift.max(a, l)
+            b = Swift.min(b, h)
         }
-        (self.q, self.shift, self.lo, self.hi) = (q, shift, lo, hi)
-        let a = lo.max() ?? 0, b = hi.min() ?? 0
-        common = a < b ? a..<b : 0..<0
+        (self.a, self.b) = a < b ? (a, b) : (0, 0)   // no common columns: every tap runs alone
     }
+
+    deinit { info.deallocate() }
 
     /// dst[t] += Σ_j w[j] · (input row y at the column of output t under tap j), one pass over
     /// the common columns (three or five taps fused), single taps at the edges.
     @inline(__always)
     func addRow(_ src: UnsafePointer<Float>, y: Int, weights w: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
-        let (a, b) = (common.lowerBound, common.upperBound)
-        @inline(__always) func at(_ j: Int) -> UnsafePointer<Float> { src + ph.row(q[j], y) + shift[j] }
-        for j in 0..<kw where lo[j] < hi[j] {
-            if lo[j] < a { DepthwiseKernels.addScaled(from: at(j), w[j], into: dst, lo[j], Swift.min(a, hi[j])) }
-            if hi[j] > b { DepthwiseKernels.addScaled(from: at(j), w[j], into: dst, Swift.max(b, lo[j]), hi[j]) }
+        let info = self.info, ph = self.ph, a = self.a, b = self.b
+        @inline(__always) func at(_ j: Int) -> UnsafePointer<Float> { src + ph.row(info[4 * j], y) + info[4 * j + 1] }
+        for j in 0..<kw {
+            let lo = info[4 * j + 2], hi = info[4 * j + 3]
+            guard lo < hi else { continue }
+            let s = at(j), wj = w[j]
+            var t = lo
+            while t < Swift.min(a, hi) { dst[t] += wj * s[t]; t += 1 }
+            t = Swift.max(b, lo)
+            while t < hi { dst[t] += wj * s[t]; t += 1 }
         }
         guard a < b else { return }
         if kw == 3 {
