@@ -173,6 +173,26 @@ private let convCases: [ConvCase] = [
                   ref: { $0[0].map { Swift.min(Swift.max($0, 0), 6) } })
     }
 
+    @Test(arguments: [(-Float.infinity, Float.infinity), (Float(0), Float.infinity), (Float(0), Float(0.8))] as [(Float, Float)])
+    func batchNormWithBatchStatisticsMatchesDefinitionAndFiniteDifferences(_ low: Float, _ high: Float) {
+        gradCheck([InputSpec(shape: [3, 2, 3, 5], range: -2...2), InputSpec(shape: [2], range: 0.5...1.5), InputSpec(shape: [2])],
+                  forwardTolerance: 1e-4, gradTolerance: 1e-3,
+                  op: { Tensor.batchNorm2d($0[0], weight: $0[1], bias: $0[2], eps: 1e-3, low: low, high: high).output },
+                  ref: { r in
+                      var out = r[0]
+                      for ch in 0..<2 {
+                          let idx = (0..<3).flatMap { b in (0..<15).map { (b * 2 + ch) * 15 + $0 } }
+                          let mean = idx.reduce(0.0) { $0 + r[0].v[$1] } / 45
+                          let variance = idx.reduce(0.0) { $0 + (r[0].v[$1] - mean) * (r[0].v[$1] - mean) } / 45
+                          for i in idx {
+                              let y = (r[0].v[i] - mean) / (variance + 1e-3).squareRoot() * r[1].v[ch] + r[2].v[ch]
+                              out.v[i] = Swift.min(Swift.max(y, Double(low)), Double(high))
+                          }
+                      }
+                      return out
+                  })
+    }
+
     @Test func globalAveragePoolMatchesMeanAndFiniteDifferences() {
         gradCheck([InputSpec(shape: [2, 3, 5, 3])], op: { Tensor.globalAvgPool2d($0[0]) }, ref: { x in
             var means = [Double](repeating: 0, count: 6)

@@ -89,20 +89,15 @@ public final class BatchNorm2d: BufferedModule {
     }
 
     private func normalise(_ input: Tensor, low: Float, high: Float) -> Tensor {
-        let clamp = low > -.infinity || high < .infinity
         precondition(input.rank == 4 && input.shape[1] == channels,
                      "BatchNorm2d: input \(input.shape) is not NCHW with \(channels) channels")
         let c = channels
-        let w = weight.reshape([1, c, 1, 1]), b = bias.reshape([1, c, 1, 1])
         if isTraining && !freezeStatistics {
             let perChannel = input.count / c
             precondition(perChannel > 1, "BatchNorm2d: training needs more than one value per channel, got input \(input.shape)")
-            let mean = input.mean(axes: [0, 2, 3], keepDims: true)
-            let centred = input - mean
-            let variance = (centred * centred).mean(axes: [0, 2, 3], keepDims: true)
-            updateRunning(mean: mean.scalars, biasedVariance: variance.scalars, count: perChannel)
-            let y = centred / (variance + eps).sqrt() * w + b
-            return clamp ? y.clamped(low: low, high: high) : y
+            let (y, mean, variance) = Tensor.batchNorm2d(input, weight: weight, bias: bias, eps: eps, low: low, high: high)
+            updateRunning(mean: mean, biasedVariance: variance, count: perChannel)
+            return y
         }
         let invStd = Tensor(shape: [c], scalars: runningVar.scalars.map { 1 / ($0 + eps).squareRoot() })
         let scale = weight * invStd                                  // [C]

@@ -44,7 +44,7 @@ extension Tensor {
         let out = Tensor(shape: shape, storage: s)
         guard Tensor.needsGrad(self) else { return out }
         out.record([self]) { [x = self] g in
-            _ = EpilogueKernels.affineBackward(x.storage.base, g, 1, 0, low, high, dx: x.gradBuffer(), count: x.count)
+            EpilogueKernels.clampBackward(x.storage.base, g, low, high, dx: x.gradBuffer(), count: x.count)
         }
         return out
     }
@@ -62,27 +62,42 @@ enum EpilogueKernels {
         }
     }
 
+    /// dx[t] += g[t] where low < x[t] < high.
+    @inline(never)
+    static func clampBackward(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ low: Float, _ high: Float,
+                              dx: UnsafeMutablePointer<Float>, count: Int) {
+        for t in 0..<count { dx[t] += x[t] > low && x[t] < high ? g[t] : 0 }
+    }
+
     /// With m[t] = 1 where low < x[t] · a + b < high, else 0: dx[t] += g[t] · m[t] · a, and
-    /// returns Σ g·m·x and Σ g·m (the scale's and the shift's gradient).
+    /// returns Σ g·m·x and Σ g·m (the scale's and the shift's gradient), in eight-lane sums.
     @inline(never)
     static func affineBackward(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ a: Float, _ b: Float,
                                _ low: Float, _ high: Float, dx: UnsafeMutablePointer<Float>?, count: Int) -> (gx: Float, g: Float) {
-        var sgx: Float = 0, sg: Float = 0
-        if let dx {
-            for t in 0..<count {
-                let v = x[t] * a + b
-                let gm = v > low && v < high ? g[t] : 0
-                dx[t] += gm * a
-                sgx += gm * x[t]
-                sg += gm
+        typealias V = SIMD8<Float>
+        var agx = V(), ag = V()
+        var t = 0
+        while t + 8 <= count {
+            let xv = UnsafeRawPointer(x + t).loadUnaligned(as: V.self)
+            let gv = UnsafeRawPointer(g + t).loadUnaligned(as: V.self)
+            let v = xv * a + b
+            let gm = V(repeating: 0).replacing(with: gv, where: (v .> low) .& (v .< high))
+            if let dx {
+                let d = UnsafeRawPointer(dx + t).loadUnaligned(as: V.self) + gm * a
+                UnsafeMutableRawPointer(dx + t).storeBytes(of: d, as: V.self)
             }
-        } else {
-            for t in 0..<count {
-                let v = x[t] * a + b
-                let gm = v > low && v < high ? g[t] : 0
-                sgx += gm * x[t]
-                sg += gm
-            }
+            agx += gm * xv
+            ag += gm
+            t += 8
+        }
+        var sgx = agx.sum(), sg = ag.sum()
+        while t < count {
+            let v = x[t] * a + b
+            let gm = v > low && v < high ? g[t] : 0
+            dx?[t] += gm * a
+            sgx += gm * x[t]
+            sg += gm
+            t += 1
         }
         return (sgx, sg)
     }
