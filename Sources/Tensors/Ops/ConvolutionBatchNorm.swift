@@ -92,10 +92,21 @@ extension EpilogueKernels {
     @inline(never)
     static func batchNormBackward(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ a: Float, _ sh: Float,
                                   _ low: Float, _ high: Float, k0: Float, kx: Float, dx: UnsafeMutablePointer<Float>, count: Int) {
-        for t in 0..<count {
+        typealias V = SIMD8<Float>
+        var t = 0
+        while t + 8 <= count {
+            let xv = UnsafeRawPointer(x + t).loadUnaligned(as: V.self)
+            let v = xv * a + sh
+            let gm = V(repeating: 0).replacing(with: UnsafeRawPointer(g + t).loadUnaligned(as: V.self), where: (v .> low) .& (v .< high))
+            let d = UnsafeRawPointer(dx + t).loadUnaligned(as: V.self) + a * gm + k0 + kx * xv
+            UnsafeMutableRawPointer(dx + t).storeBytes(of: d, as: V.self)
+            t += 8
+        }
+        while t < count {
             let v = x[t] * a + sh
             let gm = v > low && v < high ? g[t] : 0
             dx[t] += a * gm + k0 + kx * x[t]
+            t += 1
         }
     }
 }

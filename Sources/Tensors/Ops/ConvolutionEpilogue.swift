@@ -56,9 +56,18 @@ enum EpilogueKernels {
     @inline(never)
     static func affine(_ src: UnsafePointer<Float>, _ a: Float, _ b: Float, _ low: Float, _ high: Float,
                        into dst: UnsafeMutablePointer<Float>, count: Int) {
-        for t in 0..<count {
+        typealias V = SIMD8<Float>
+        let lo = V(repeating: low), hi = V(repeating: high)
+        var t = 0
+        while t + 8 <= count {
+            let v = UnsafeRawPointer(src + t).loadUnaligned(as: V.self) * a + b
+            UnsafeMutableRawPointer(dst + t).storeBytes(of: v.clamped(lowerBound: lo, upperBound: hi), as: V.self)
+            t += 8
+        }
+        while t < count {
             let v = src[t] * a + b
             dst[t] = v < low ? low : (v > high ? high : v)
+            t += 1
         }
     }
 
