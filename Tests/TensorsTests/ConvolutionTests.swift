@@ -82,6 +82,8 @@ private let convCases: [ConvCase] = [
     ConvCase(input: [2, 3, 7, 8], weight: [6, 1, 3, 3], window: ConvWindow(kernel: (3, 3), stride: (2, 2), padding: (0, 1, 0, 1)), groups: 3, bias: true),
     // depthwise 5×5, dilation 2, padding 4 (same size)
     ConvCase(input: [1, 4, 6, 7], weight: [4, 1, 5, 5], window: ConvWindow(kernel: (5, 5), padding: (4, 4, 4, 4), dilation: (2, 2)), groups: 4, bias: false),
+    // depthwise 5×5, stride 2, padding 2 on every side (negative column offsets in both phases)
+    ConvCase(input: [1, 2, 9, 10], weight: [2, 1, 5, 5], window: ConvWindow(kernel: (5, 5), stride: (2, 2), padding: (2, 2, 2, 2)), groups: 2, bias: true),
     // pointwise, one image (the GEMM reads the input directly) and two images
     ConvCase(input: [1, 5, 3, 4], weight: [3, 5, 1, 1], window: ConvWindow(kernel: (1, 1)), groups: 1, bias: true),
     ConvCase(input: [3, 5, 3, 4], weight: [3, 5, 1, 1], window: ConvWindow(kernel: (1, 1)), groups: 1, bias: false),
@@ -153,6 +155,42 @@ private let convCases: [ConvCase] = [
         y.sum().backward()
         let want = (0..<60).map { i -> Float in (i / 10) % 2 == 0 && i % 2 == 1 ? 1 : 0 }
         #expect(x.grad?.scalars == want)
+    }
+
+    @Test func channelAffineWithClampMatchesComposedOpsAndFiniteDifferences() {
+        // Inputs spread over [-3, 3] so some values land outside the clamp (none at its edges).
+        gradCheck([InputSpec(shape: [2, 3, 4, 5], range: -3...3), InputSpec(shape: [3], range: 0.5...2), InputSpec(shape: [3])],
+                  op: { Tensor.channelAffine($0[0], scale: $0[1], shift: $0[2], low: 0, high: 1.5) },
+                  ref: { r in
+                      var out = r[0]
+                      for i in 0..<out.count {
+                          let ch = i / 20 % 3
+                          out.v[i] = Swift.min(Swift.max(r[0].v[i] * r[1].v[ch] + r[2].v[ch], 0), 1.5)
+                      }
+                      return out
+                  })
+        gradCheck([InputSpec(shape: [3, 7], range: -2...8)], op: { $0[0].clamped(low: 0, high: 6) },
+                  ref: { $0[0].map { Swift.min(Swift.max($0, 0), 6) } })
+    }
+
+    @Test(arguments: [(-Float.infinity, Float.infinity), (Float(0), Float.infinity), (Float(0), Float(0.8))] as [(Float, Float)])
+    func batchNormWithBatchStatisticsMatchesDefinitionAndFiniteDifferences(_ low: Float, _ high: Float) {
+        gradCheck([InputSpec(shape: [3, 2, 3, 5], range: -2...2), InputSpec(shape: [2], range: 0.5...1.5), InputSpec(shape: [2])],
+                  forwardTolerance: 1e-4, gradTolerance: 1e-3,
+                  op: { Tensor.batchNorm2d($0[0], weight: $0[1], bias: $0[2], eps: 1e-3, low: low, high: high).output },
+                  ref: { r in
+                      var out = r[0]
+                      for ch in 0..<2 {
+                          let idx = (0..<3).flatMap { b in (0..<15).map { (b * 2 + ch) * 15 + $0 } }
+                          let mean = idx.reduce(0.0) { $0 + r[0].v[$1] } / 45
+                          let variance = idx.reduce(0.0) { $0 + (r[0].v[$1] - mean) * (r[0].v[$1] - mean) } / 45
+                          for i in idx {
+                              let y = (r[0].v[i] - mean) / (variance + 1e-3).squareRoot() * r[1].v[ch] + r[2].v[ch]
+                              out.v[i] = Swift.min(Swift.max(y, Double(low)), Double(high))
+                          }
+                      }
+                      return out
+                  })
     }
 
     @Test func globalAveragePoolMatchesMeanAndFiniteDifferences() {

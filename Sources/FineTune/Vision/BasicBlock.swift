@@ -52,7 +52,7 @@ public final class BasicBlock: Module {
 
     /// x [N, C, H, W] → [N, O, ⌈H/stride⌉, ⌈W/stride⌉].
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        let y = bn2(conv2(bn1(conv1(input)).relu()))
+        let y = bn2(conv2(bn1(conv1(input), clampedTo: 0...Float.infinity)))
         return (y + (downsample?(input) ?? input)).relu()
     }
 }

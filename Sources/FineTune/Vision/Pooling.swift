@@ -66,8 +66,8 @@ public final class GlobalAveragePool2d: Module {
 }
 
 extension Tensor {
-    /// min(max(x, 0), 6), as relu(x) − relu(x − 6); the gradient is 1 on (0, 6) and 0 elsewhere.
-    public func relu6() -> Tensor { relu() - (self - 6).relu() }
+    /// min(max(x, 0), 6) in one pass; the gradient is 1 on (0, 6) and 0 elsewhere.
+    public func relu6() -> Tensor { clamped(low: 0, high: 6) }
 }
 
 /// ReLU6 (torch.nn.ReLU6); no parameters.

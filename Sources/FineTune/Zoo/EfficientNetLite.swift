@@ -71,8 +71,8 @@ public final class MBConvBlock: Module {
     /// x [N, C, H, W] → [N, O, H/stride, W/stride].
     public func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input
-        if let expandConv, let bn0 { x = bn0(expandConv(x)).relu6() }
-        x = bn1(depthwiseConv(x)).relu6()
+        if let expandConv, let bn0 { x = bn0(expandConv(x), clampedTo: 0...6) }
+        x = bn1(depthwiseConv(x), clampedTo: 0...6)
         x = bn2(projectConv(x))
         return residual ? x + input : x
     }
@@ -154,8 +154,8 @@ public final class EfficientNetLite: Backbone {
 
     /// Pooled features: x [N, 3, H, W] → [N, 1280].
     public func features(_ input: Tensor) -> Tensor {
-        let x = mbconvBlocks(bn0(convStem(input)).relu6())
-        return Tensor.globalAvgPool2d(bn1(convHead(x)).relu6())
+        let x = mbconvBlocks(bn0(convStem(input), clampedTo: 0...6))
+        return Tensor.globalAvgPool2d(bn1(convHead(x), clampedTo: 0...6))
     }
 
     /// Logits: x [N, 3, H, W] → [N, classes].

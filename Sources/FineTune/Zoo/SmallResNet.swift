@@ -65,7 +65,7 @@ public final class SmallResNet: Backbone {
 
     /// x [N, C, H, W] → pooled features [N, 64].
     public func features(_ input: Tensor) -> Tensor {
-        Tensor.globalAvgPool2d(layer3(layer2(layer1(bn1(conv1(input)).relu()))))
+        Tensor.globalAvgPool2d(layer3(layer2(layer1(bn1(conv1(input), clampedTo: 0...Float.infinity)))))
     }
 
     /// x [N, C, H, W] → logits [N, classes].

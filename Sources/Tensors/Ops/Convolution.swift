@@ -4,6 +4,10 @@
 // Legend: N batch, C in channels, O out channels, G groups, Cg = C/G, Og = O/G, KH×KW kernel,
 // K = KH·KW, OH×OW output, L = OH·OW. Left out: transposed convolution, padding modes but zeros.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Geometry of a 2-D window (convolution kernel or pooling window): kernel size, stride,
 /// dilation, and zero padding on each side (asymmetric padding gives TensorFlow's "same").
 public struct ConvWindow: Sendable, Hashable {
@@ -37,7 +41,8 @@ public struct ConvWindow: Sendable, Hashable {
 
 /// Every extent of one window applied to one input shape, computed once per op call.
 struct ConvPlan {
-    let n: Int, c: Int, h: Int, w: Int
+    private(set) var n: Int
+    let c: Int, h: Int, w: Int
     let oh: Int, ow: Int
     let kh: Int, kw: Int, sh: Int, sw: Int, dh: Int, dw: Int, pt: Int, pl: Int
     var k: Int { kh * kw }
@@ -50,6 +55,13 @@ struct ConvPlan {
         precondition(oh > 0 && ow > 0,
                      "\(op): window \(v.kernelH)×\(v.kernelW) (dilation \(v.dilationH)×\(v.dilationW)) does not fit input \(shape) with padding (\(v.padTop), \(v.padBottom), \(v.padLeft), \(v.padRight))")
         (kh, kw, sh, sw, dh, dw, pt, pl) = (v.kernelH, v.kernelW, v.strideH, v.strideW, v.dilationH, v.dilationW, v.padTop, v.padLeft)
+    }
+
+    /// The same plan for a batch of `n` images.
+    func batch(_ n: Int) -> ConvPlan {
+        var q = self
+        q.n = n
+        return q
     }
 
     /// Input row of output row `oy` under kernel row `i` (may fall in the padding).
@@ -78,61 +90,70 @@ extension Tensor {
         let o = weight.shape[0]
         if let bias { precondition(bias.shape == [o], "conv2d: bias \(bias.shape) must be [\(o)] for weight \(weight.shape)") }
         if g == p.c && g > 1 { return depthwiseConv2d(x, weight: weight, bias: bias, plan: p) }
-        let cgk = p.c / g * p.k, og = o / g, nl = p.n * p.l
-        // im2col; a 1×1, stride-1, unpadded convolution of one image is its own im2col.
-        let direct = p.n == 1 && p.k == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.oh == p.h && p.ow == p.w
-        let cols: TensorStorage                                          // [C·K, N·L]
-        if direct { cols = x.storage } else {
-            cols = TensorStorage(uninitializedCount: p.c * p.k * nl)
-            ConvKernels.im2col(x.storage.base, p, into: cols.base)
+        let cgk = p.c / g * p.k, og = o / g, ck = p.c * p.k, chw = p.c * p.h * p.w, ol = o * p.l
+        // The batch goes through in chunks of `nb` images: im2col of a chunk [C·K, nb·L], one GEMM
+        // per group, and (for nb > 1) a copy that moves the batch outward. One image per chunk
+        // writes the output directly and keeps the chunk's columns in cache for the GEMM.
+        let nb = Swift.max(1, Swift.min(p.n, ConvKernels.imagesPerChunk(l: p.l)))
+        let chunks = (p.n + nb - 1) / nb
+        // A 1×1, stride-1, unpadded convolution of one image is its own im2col.
+        let pointwise = p.k == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.oh == p.h && p.ow == p.w
+        let direct = pointwise && nb == 1
+        let cols: TensorStorage = direct ? x.storage : TensorStorage(uninitializedCount: ck * p.n * p.l)   // chunk i at ck·i·nb·L
+        let s = TensorStorage(uninitializedCount: p.n * ol)
+        let scratch = nb > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: o * nb * p.l) : nil        // [O, nb·L]
+        for ci in 0..<chunks {
+            let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
+            let cc = cols.base + ck * b0 * p.l                                                             // [C·K, bn·L]
+            if !direct { ConvKernels.im2col(x.storage.base + b0 * chw, p.batch(bn), into: cc) }
+            let dst = bn == 1 ? s.base + b0 * ol : scratch!
+            if bn == 1, let bias { ConvKernels.fillRows(dst, values: bias.storage.base, rows: o, l: p.l) }
+            for gi in 0..<g {
+                BLAS.sgemm(transA: false, transB: false, m: og, n: cl, k: cgk, alpha: 1,
+                           a: weight.storage.base + gi * og * cgk, lda: cgk, b: cc + gi * cgk * cl, ldb: cl,
+                           beta: bn == 1 && bias != nil ? 1 : 0, c: dst + gi * og * cl, ldc: cl)
+            }
+            if bn > 1 { ConvKernels.unfoldBatch(dst, n: bn, rows: o, l: p.l, bias: bias?.storage.base, into: s.base + b0 * ol) }
         }
-        // out [N, O, L]; with N = 1 the GEMM writes it directly, else through [O, N·L].
-        let s = TensorStorage(uninitializedCount: p.n * o * p.l)
-        let flat = p.n == 1 ? s : TensorStorage(uninitializedCount: o * nl)   // [O, N·L]
-        for gi in 0..<g {
-            BLAS.sgemm(transA: false, transB: false, m: og, n: nl, k: cgk, alpha: 1,
-                       a: weight.storage.base + gi * og * cgk, lda: cgk, b: cols.base + gi * cgk * nl, ldb: nl,
-                       beta: 0, c: flat.base + gi * og * nl, ldc: nl)
-        }
-        ConvKernels.unfoldBatch(flat.base, n: p.n, rows: o, l: p.l, bias: bias?.storage.base, into: s.base)
+        scratch?.deallocate()
         let out = Tensor(shape: [p.n, o, p.oh, p.ow], storage: s)
         let gradBias = bias?.requiresGrad ?? false
         guard needsGrad(x, weight) || (gradBias && Autograd.isEnabled) else { return out }
         out.record(bias.map { [x, weight, $0] } ?? [x, weight]) { gOut in
-            // gT [O, N·L]: the output gradient with the batch folded into the columns.
-            var gT = gOut
-            var folded: TensorStorage? = nil
-            if p.n > 1 {
-                let t = TensorStorage(uninitializedCount: o * nl)
-                ConvKernels.foldBatch(gOut, n: p.n, rows: o, l: p.l, into: t.base)
-                folded = t
-                gT = UnsafePointer(t.base)
-            }
-            if let bias, bias.requiresGrad {           // db[o] = Σ over N·L of gT[o, ·]
-                ConvKernels.addRowSums(gT, rows: o, cols: nl, into: bias.gradBuffer())
-            }
-            if weight.requiresGrad {                   // dW_g = gT_g · cols_gᵀ      [Og, Cg·K]
-                let dw = weight.gradBuffer()
-                for gi in 0..<g {
-                    BLAS.sgemm(transA: false, transB: true, m: og, n: cgk, k: nl, alpha: 1,
-                               a: gT + gi * og * nl, lda: nl, b: cols.base + gi * cgk * nl, ldb: nl,
-                               beta: 1, c: dw + gi * og * cgk, ldc: cgk)
+            let db = bias.flatMap { $0.requiresGrad ? $0.gradBuffer() : nil }
+            let dw = weight.requiresGrad ? weight.gradBuffer() : nil
+            let dx = x.requiresGrad ? x.gradBuffer() : nil
+            let folded = nb > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: o * nb * p.l) : nil          // [O, nb·L]
+            let dcols = dx != nil && !direct ? UnsafeMutablePointer<Float>.allocate(capacity: ck * nb * p.l) : nil // [C·K, nb·L]
+            for ci in 0..<chunks {
+                let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
+                let cc = cols.base + ck * b0 * p.l
+                // gT [O, bn·L]: the chunk's output gradient with its batch folded into the columns.
+                var gT = gOut + b0 * ol
+                if bn > 1 {
+                    ConvKernels.foldBatch(gT, n: bn, rows: o, l: p.l, into: folded!)
+                    gT = UnsafePointer(folded!)
+                }
+                if let db { ConvKernels.addRowSums(gT, rows: o, cols: cl, into: db) }   // db[o] += Σ gT[o, ·]
+                if let dw {                                                              // dW_g += gT_g · cols_gᵀ
+                    for gi in 0..<g {
+                        BLAS.sgemm(transA: false, transB: true, m: og, n: cgk, k: cl, alpha: 1,
+                                   a: gT + gi * og * cl, lda: cl, b: cc + gi * cgk * cl, ldb: cl,
+                                   beta: 1, c: dw + gi * og * cgk, ldc: cgk)
+                    }
+                }
+                if let dx {                                                              // dcols_g = W_gᵀ · gT_g, col2im
+                    let target = direct ? dx + b0 * chw : dcols!
+                    for gi in 0..<g {
+                        BLAS.sgemm(transA: true, transB: false, m: cgk, n: cl, k: og, alpha: 1,
+                                   a: weight.storage.base + gi * og * cgk, lda: cgk, b: gT + gi * og * cl, ldb: cl,
+                                   beta: direct ? 1 : 0, c: target + gi * cgk * cl, ldc: cl)
+                    }
+                    if !direct { ConvKernels.col2im(UnsafePointer(target), p.batch(bn), into: dx + b0 * chw) }
                 }
             }
-            if x.requiresGrad {                        // dcols_g = W_gᵀ · gT_g, then col2im
-                let dx = x.gradBuffer()
-                let dcols = direct ? dx : UnsafeMutablePointer<Float>.allocate(capacity: p.c * p.k * nl)
-                for gi in 0..<g {
-                    BLAS.sgemm(transA: true, transB: false, m: cgk, n: nl, k: og, alpha: 1,
-                               a: weight.storage.base + gi * og * cgk, lda: cgk, b: gT + gi * og * nl, ldb: nl,
-                               beta: direct ? 1 : 0, c: dcols + gi * cgk * nl, ldc: nl)
-                }
-                if !direct {
-                    ConvKernels.col2im(UnsafePointer(dcols), p, into: dx)
-                    dcols.deallocate()
-                }
-            }
-            withExtendedLifetime(folded) {}
+            folded?.deallocate()
+            dcols?.deallocate()
         }
         return out
     }
@@ -196,6 +217,24 @@ enum ConvKernels {
         } else {
             for t in lo..<hi { dst[t] = src[t * stride] }
         }
+    }
+
+    /// Images per chunk for an output of `l` pixels per image: enough for about 1024 GEMM
+    /// columns (RUNG_CONV_CHUNK overrides, for measurements).
+    static func imagesPerChunk(l: Int) -> Int {
+        if let v = chunkOverride { return v }
+        return (1024 + l - 1) / Swift.max(l, 1)
+    }
+
+    /// RUNG_CONV_CHUNK, read once.
+    static let chunkOverride: Int? = {
+        guard let raw = getenv("RUNG_CONV_CHUNK") else { return nil }
+        return Int(String(cString: raw))
+    }()
+
+    /// Row r of m [R, L] = values[r] for every r.
+    static func fillRows(_ m: UnsafeMutablePointer<Float>, values: UnsafePointer<Float>, rows: Int, l: Int) {
+        for r in 0..<rows { (m + r * l).update(repeating: values[r], count: l) }
     }
 
     /// dst[t·stride] += src[t] for t in lo..<hi.
