@@ -34,7 +34,7 @@ public struct ModelCost: Sendable, Hashable, Codable {
 
     /// Measures `model` on inputs made by `input(batch)` (one input of the model's shape per
     /// row). The model is switched to evaluation mode and back to training mode afterwards.
-    /// `warmup` runs precede `runs` timed runs at batch 1; batch 64 is timed over
+    /// `warmup` runs precede at least `runs` timed runs at batch 1; batch 64 is timed over
     /// `throughputRuns` runs after one warm-up.
     public static func measure(_ model: any Module, trainable: Int? = nil, input: (Int) -> Tensor,
                                warmup: Int = 3, runs: Int = 15, throughputRuns: Int = 2) -> ModelCost {
@@ -45,8 +45,11 @@ public struct ModelCost: Sendable, Hashable, Codable {
         return Autograd.withoutGrad {
             let one = input(1)
             for _ in 0..<warmup { _ = model(one).scalars }
+            // At least `runs` runs, more (up to 200) until 0.2 s have passed: a median over many
+            // runs is steadier on a shared machine.
             var times: [Double] = []
-            for _ in 0..<max(1, runs) {
+            let started = DispatchTime.now().uptimeNanoseconds
+            while times.count < max(1, runs) || (times.count < 200 && DispatchTime.now().uptimeNanoseconds - started < 200_000_000) {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 _ = model(one).scalars
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
