@@ -117,8 +117,10 @@ struct TrainImageCommand: ParsableCommand {
             Data: an IDX directory (Fashion-MNIST from Debian's dataset-fashion-mnist by default). Validation \
             images come from the training file, the test images from the t10k file, both limited to --classes. \
             Examples:
-              rung train-image --epochs 8                                  (small CNN, all of Fashion-MNIST)
-              rung train-image --classes 5-9 --shots 20 --backbone fmnist-0-4-smallcnn --strategy linear_probe
+              rung train-image --epochs 6 --batch-size 64
+              rung train-image --classes 5-9 --shots 20 --backbone smallcnn-fmnist-0-4 --strategy linear_probe
+            The first trains the small CNN on all of Fashion-MNIST; the second probes a backbone made by \
+            `rung pretrain --classes 0-4 --name smallcnn-fmnist-0-4`.
             """)
 
     @OptionGroup var options: ImageTrainingOptions
