@@ -26,7 +26,17 @@ for model in small-cnn small-resnet; do
         printf '%-13s %7s %12s %12s %7.2fx\n' "$model" "$t" "$rb" "$pb" "$(echo "$rb / $pb" | bc -l)"
     done
 done
+# EfficientNet-Lite0 inference, best images/s of the rounds at batch 1 and batch 16.
+ips() { grep "batch *$1 " | grep -o '[0-9.]* images/s' | cut -d' ' -f1; }
+printf '%-22s %7s %12s %12s %8s\n' "EfficientNet-Lite0" threads "Rung img/s" "PyTorch img/s" ratio
 for t in 1 2; do
-    "$RUNG" bench efficientnet --threads "$t" --seconds "$SECONDS_PER_CASE"
-    OMP_NUM_THREADS="$t" python3 scripts/bench/efficientnet_torch.py --threads "$t" --seconds "$SECONDS_PER_CASE"
+    r=""; p=""
+    for _ in $(seq "$ROUNDS"); do
+        r+="$("$RUNG" bench efficientnet --threads "$t" --seconds "$SECONDS_PER_CASE")"$'\n'
+        p+="$(OMP_NUM_THREADS="$t" python3 scripts/bench/efficientnet_torch.py --threads "$t" --seconds "$SECONDS_PER_CASE")"$'\n'
+    done
+    for n in 1 16; do
+        rb="$(printf '%s' "$r" | ips "$n" | best)"; pb="$(printf '%s' "$p" | ips "$n" | best)"
+        printf '%-22s %7s %12s %12s %7.2fx\n' "224×224, batch $n" "$t" "$rb" "$pb" "$(echo "$rb / $pb" | bc -l)"
+    done
 done
