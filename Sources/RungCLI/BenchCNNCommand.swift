@@ -21,10 +21,16 @@ struct BenchCNNCommand: ParsableCommand {
     var warmup: Int = 5
     @Option(help: "Batch size.")
     var batch: Int = 64
+    @Option(help: "Network: small-cnn (the PyTorch twin's) or small-resnet (no PyTorch twin).")
+    var model: String = "small-cnn"
     @Flag(inversion: .prefixedNo, help: "Keep freed memory in the allocator between steps (AllocatorTuning.keepFreedMemory).")
     var keepFreedMemory = true
 
     func run() throws {
+        guard model == "small-cnn" || model == "small-resnet" else {
+            FileHandle.standardError.write(Data("error: --model is \"\(model)\"; accepted: small-cnn, small-resnet\n".utf8))
+            throw ExitCode(1)
+        }
         guard threads >= 1, seconds > 0, warmup >= 0, batch >= 1 else {
             FileHandle.standardError.write(Data("error: --threads and --batch must be ≥ 1, --seconds > 0, --warmup ≥ 0\n".utf8))
             throw ExitCode(1)
@@ -32,14 +38,14 @@ struct BenchCNNCommand: ParsableCommand {
         BLAS.setThreads(threads)
         if keepFreedMemory { AllocatorTuning.keepFreedMemory() }
         var rng = SplitMix64(seed: 42)
-        let model = SmallCNN(generator: &rng)
+        let network: any Module = model == "small-cnn" ? SmallCNN(generator: &rng) : SmallResNet(generator: &rng)
         var optimizer = Optimizer(settings: .adamW(), learningRate: 1e-3)
         let x = Tensor.normal([batch, 1, 28, 28], using: &rng)
         let labels = (0..<batch).map { _ in rng.uniform(below: 10) }
-        let params = model.namedParameters()
+        let params = network.namedParameters()
         func step() {
             for (_, t) in params { t.zeroGrad() }
-            Tensor.crossEntropy(logits: model(x), labels: labels).backward()
+            Tensor.crossEntropy(logits: network(x), labels: labels).backward()
             optimizer.step(params)
         }
         for _ in 0..<warmup { step() }
@@ -51,6 +57,7 @@ struct BenchCNNCommand: ParsableCommand {
             steps += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } while elapsed < seconds
-        print(String(format: "small CNN  batch %d  threads %d  %.2f steps/s", batch, threads, Double(steps) / elapsed))
+        let name = model == "small-cnn" ? "small CNN" : "small ResNet"
+        print(name + String(format: "  batch %d  threads %d  %.2f steps/s", batch, threads, Double(steps) / elapsed))
     }
 }

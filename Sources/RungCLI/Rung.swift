@@ -14,6 +14,8 @@ struct Rung: AsyncParsableCommand {
             SimulateCommand.self,
             TrainCommand.self,
             TrainTextCommand.self,
+            TrainImageCommand.self,
+            PretrainCommand.self,
             ZooCommand.self,
             BenchCommand.self,
             BenchWireCommand.self,

@@ -48,7 +48,11 @@ struct ZooImportCommand: ParsableCommand {
 struct ZooListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the backbones: parameters, input size, source task, where the weights come from.")
+        abstract: "List the backbones: parameters, input size, source task, where the weights come from.",
+        discussion: "Built-in backbones first, then those `rung pretrain` kept in the zoo directory.")
+
+    @Option(help: "Zoo directory of pretrained backbones.")
+    var zoo = "zoo"
 
     func run() throws {
         for e in ZooCatalog.entries {
@@ -57,9 +61,18 @@ struct ZooListCommand: ParsableCommand {
             print(e.name)
             print("  parameters   \(model.parameterCount) (with its \(e.classes)-class head)")
             print("  input        \(e.inputShape.map(String.init).joined(separator: "×"))")
+            print("  features     \(model.featureCount) (\(model.blocks.count) blocks for gradual unfreezing)")
             print("  source task  \(e.sourceTask)")
             print("  weights      \(e.weightsSource)")
             print("  file         \(weights)")
+        }
+        for e in PretrainedZoo.list(zoo) {
+            print(e.name)
+            print("  parameters   \(e.parameters) (backbone, \(e.featureCount) features; a new head is added per task)")
+            print("  input        \(e.inputShape.map(String.init).joined(separator: "×"))")
+            print("  source task  \(e.sourceTask)")
+            print("  weights      rung pretrain (\(e.architecture), \(e.epochs) epochs, \(e.date)), source test accuracy \(String(format: "%.4f", e.accuracy))")
+            print("  file         \(zoo)/\(e.name).safetensors")
         }
     }
 }

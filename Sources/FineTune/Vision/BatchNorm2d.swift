@@ -80,24 +80,29 @@ public final class BatchNorm2d: BufferedModule {
     }
 
     /// x [N, C, H, W] → same shape.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func callAsFunction(_ input: Tensor) -> Tensor { normalise(input, low: -.infinity, high: .infinity) }
+
+    /// The normalised x clamped to `range` — batch norm followed by ReLU (`0...Float.infinity`)
+    /// or ReLU6 (`0...6`); one fused pass with running statistics.
+    public func callAsFunction(_ input: Tensor, clampedTo range: ClosedRange<Float>) -> Tensor {
+        normalise(input, low: range.lowerBound, high: range.upperBound)
+    }
+
+    private func normalise(_ input: Tensor, low: Float, high: Float) -> Tensor {
         precondition(input.rank == 4 && input.shape[1] == channels,
                      "BatchNorm2d: input \(input.shape) is not NCHW with \(channels) channels")
         let c = channels
-        let w = weight.reshape([1, c, 1, 1]), b = bias.reshape([1, c, 1, 1])
         if isTraining && !freezeStatistics {
             let perChannel = input.count / c
             precondition(perChannel > 1, "BatchNorm2d: training needs more than one value per channel, got input \(input.shape)")
-            let mean = input.mean(axes: [0, 2, 3], keepDims: true)
-            let centred = input - mean
-            let variance = (centred * centred).mean(axes: [0, 2, 3], keepDims: true)
-            updateRunning(mean: mean.scalars, biasedVariance: variance.scalars, count: perChannel)
-            return centred / (variance + eps).sqrt() * w + b
+            let (y, mean, variance) = Tensor.batchNorm2d(input, weight: weight, bias: bias, eps: eps, low: low, high: high)
+            updateRunning(mean: mean, biasedVariance: variance, count: perChannel)
+            return y
         }
         let invStd = Tensor(shape: [c], scalars: runningVar.scalars.map { 1 / ($0 + eps).squareRoot() })
         let scale = weight * invStd                                  // [C]
         let shift = bias - runningMean * scale                       // [C]
-        return input * scale.reshape([1, c, 1, 1]) + shift.reshape([1, c, 1, 1])
+        return Tensor.channelAffine(input, scale: scale, shift: shift, low: low, high: high)
     }
 
     private func updateRunning(mean: [Float], biasedVariance: [Float], count: Int) {

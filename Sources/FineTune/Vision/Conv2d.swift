@@ -1,6 +1,6 @@
 // 2-D convolution (torch.nn.Conv2d) on NCHW tensors: stride, padding, dilation and groups
-// (depthwise included), weight [out, in/groups, KH, KW], as im2col (a gather) followed by sgemm.
-// Legend: N batch, C in channels, O out channels, G groups, Cg = C/G, Og = O/G, K = KH·KW, L = OH·OW.
+// (depthwise included), weight [out, in/groups, KH, KW], through the core's `Tensor.conv2d`
+// (im2col + sgemm, a direct loop for depthwise).
 // Left out: padding modes other than zeros, transposed convolution.
 
 import Tensors
@@ -21,7 +21,6 @@ public final class Conv2d: Module {
     public var tfSamePadding = false
     /// Whether the module is in training mode (no effect on a convolution).
     public var isTraining = true
-    private let cache = PatchIndexCache()
 
     /// A convolution initialised as PyTorch does by default: weight and bias drawn from
     /// U(−1/√fanIn, 1/√fanIn) with fanIn = C/G·KH·KW (weight first, row-major, then bias). The
@@ -73,44 +72,11 @@ public final class Conv2d: Module {
             w = Window2d.same(kernel: (window.kernel.h, window.kernel.w), stride: (window.stride.h, window.stride.w),
                               dilation: (window.dilation.h, window.dilation.w), inputH: input.shape[2], inputW: input.shape[3])
         }
-        return Conv2d.convolve(input, weight: weight, bias: bias, window: w, groups: groups, cache: cache)
+        return Conv2d.convolve(input, weight: weight, bias: bias, window: w, groups: groups)
     }
 
     /// The convolution as a function (torch.nn.functional.conv2d with zero padding).
     public static func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?, window: Window2d, groups: Int) -> Tensor {
-        convolve(x, weight: weight, bias: bias, window: window, groups: groups, cache: PatchIndexCache())
-    }
-
-    static func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?, window: Window2d, groups g: Int, cache: PatchIndexCache) -> Tensor {
-        precondition(x.rank == 4 && weight.rank == 4, "Conv2d: input \(x.shape) must be NCHW and weight \(weight.shape) [O, C/G, KH, KW]")
-        let n = x.shape[0], c = x.shape[1], o = weight.shape[0]
-        precondition(c == weight.shape[1] * g && o % g == 0 && weight.shape[2] == window.kernel.h && weight.shape[3] == window.kernel.w,
-                     "Conv2d: input \(x.shape) does not fit weight \(weight.shape) with \(g) groups and kernel \(window.kernel)")
-        if g == c && o == c {
-            let out = Tensor.depthwiseConvolution(x, weight: weight, window: window)   // [N, C, OH, OW]
-            return bias.map { out + $0.reshape([1, o, 1, 1]) } ?? out
-        }
-        let k = window.kernel.h * window.kernel.w
-        let pointwise = k == 1 && window.stride == (1, 1) && window.padding == (0, 0, 0, 0)
-        let (outH, outW) = window.outputSize(h: x.shape[2], w: x.shape[3])
-        let l = outH * outW
-        // A 1×1 convolution with stride 1 and no padding needs no gather: the input is its own im2col.
-        let cols = pointwise ? x.reshape([n, c, 1, l])                          // [N, C, K, L]
-            : window.stride == (1, 1) ? Tensor.stride1Patches(x, window: window)
-            : Tensor.patches(x, cache.indices(for: x.shape, window: window), window: window, padValue: 0)
-        let cg = c / g, og = o / g
-        var out: Tensor                                                         // [N, O, L]
-        if g == 1 {
-            out = Tensor.matmul(weight.reshape([o, c * k]), cols.reshape([n, c * k, l]))
-        } else if og == 1 {
-            // One output per group (depthwise): a weighted sum over each group's taps.
-            out = (cols.reshape([n, g, cg * k, l]) * weight.reshape([1, g, cg * k, 1])).sum(axis: 2)
-        } else {
-            let w3 = weight.reshape([g, og, cg * k])
-            let wb = n == 1 ? w3 : Tensor.concat(Array(repeating: w3, count: n), axis: 0)   // [N·G, Og, Cg·K]
-            out = Tensor.matmul(wb, cols.reshape([n * g, cg * k, l])).reshape([n, o, l])
-        }
-        if let bias { out = out + bias.reshape([1, o, 1]) }
-        return out.reshape([n, o, outH, outW])
+        Tensor.conv2d(x, weight: weight, bias: bias, window: window.convWindow, groups: groups)
     }
 }

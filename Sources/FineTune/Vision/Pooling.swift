@@ -1,5 +1,5 @@
 // Pooling on NCHW tensors: max (padding counts as −∞), average (padding counts as zeros, PyTorch's
-// count_include_pad = true) and global average, all through the same window gather as convolution.
+// count_include_pad = true) and global average, as layers over the core's direct pooling ops.
 // Left out: ceil_mode, adaptive pooling to sizes other than 1×1.
 
 import Tensors
@@ -20,7 +20,6 @@ public final class Pool2d: Module {
     public let window: Window2d
     /// Whether the module is in training mode (no effect).
     public var isTraining = true
-    private let cache = PatchIndexCache()
 
     /// A pooling layer; the stride defaults to the kernel size, as in PyTorch.
     public init(_ kind: PoolKind, kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
@@ -39,23 +38,7 @@ public final class Pool2d: Module {
 
     /// x [N, C, H, W] → [N, C, OH, OW].
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4, "Pool2d: input must be NCHW, got \(input.shape)")
-        let k = window.kernel.h
-        if window.stride.h == k, window.dilation.h == 1, window.padding == (0, 0, 0, 0) {
-            // Non-overlapping windows: a view [N, C, OH, k, OW, k] reduced over its two k axes, no gather.
-            let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-            let oh = h / k, ow = w / k
-            precondition(oh > 0 && ow > 0, "Pool2d: window \(k)×\(k) does not fit input \(input.shape)")
-            var x = input
-            if h != oh * k { x = x.slice(axis: 2, 0..<(oh * k)) }
-            if w != ow * k { x = x.slice(axis: 3, 0..<(ow * k)) }
-            let blocks = x.reshape([n, c, oh, k, ow, k])
-            return kind == .max ? blocks.max(axes: [3, 5]) : blocks.mean(axes: [3, 5])
-        }
-        let p = cache.indices(for: input.shape, window: window)
-        let cols = Tensor.patches(input, p, window: window, padValue: kind == .max ? -Float.infinity : 0)   // [N, C, K, L]
-        let pooled = kind == .max ? cols.max(axis: 2) : cols.mean(axis: 2)
-        return pooled.reshape([input.shape[0], input.shape[1], p.outH, p.outW])
+        kind == .max ? Tensor.maxPool2d(input, window: window.convWindow) : Tensor.avgPool2d(input, window: window.convWindow)
     }
 }
 
@@ -77,14 +60,14 @@ public final class GlobalAveragePool2d: Module {
 
     /// x [N, C, H, W] → [N, C].
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4, "GlobalAveragePool2d: input must be NCHW, got \(input.shape)")
-        return input.mean(axes: [2, 3], keepDims: keepDims)
+        let pooled = Tensor.globalAvgPool2d(input)
+        return keepDims ? pooled.reshape([input.shape[0], input.shape[1], 1, 1]) : pooled
     }
 }
 
 extension Tensor {
-    /// min(max(x, 0), 6), as relu(x) − relu(x − 6); the gradient is 1 on (0, 6) and 0 elsewhere.
-    public func relu6() -> Tensor { relu() - (self - 6).relu() }
+    /// min(max(x, 0), 6) in one pass; the gradient is 1 on (0, 6) and 0 elsewhere.
+    public func relu6() -> Tensor { clamped(low: 0, high: 6) }
 }
 
 /// ReLU6 (torch.nn.ReLU6); no parameters.

@@ -71,8 +71,8 @@ public final class MBConvBlock: Module {
     /// x [N, C, H, W] → [N, O, H/stride, W/stride].
     public func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input
-        if let expandConv, let bn0 { x = bn0(expandConv(x)).relu6() }
-        x = bn1(depthwiseConv(x)).relu6()
+        if let expandConv, let bn0 { x = bn0(expandConv(x), clampedTo: 0...6) }
+        x = bn1(depthwiseConv(x), clampedTo: 0...6)
         x = bn2(projectConv(x))
         return residual ? x + input : x
     }
@@ -80,7 +80,7 @@ public final class MBConvBlock: Module {
 
 /// EfficientNet-Lite: stem, mobile inverted bottleneck stages, 1×1 head, global average pool,
 /// dropout and a linear classifier.
-public final class EfficientNetLite: Module {
+public final class EfficientNetLite: Backbone {
     /// EfficientNet-Lite0's stages (repeats, kernel, stride, expansion, output channels).
     public static let lite0Stages: [MBConvStage] = [
         .init(repeats: 1, kernel: 3, stride: 1, expansion: 1, outChannels: 16),
@@ -96,8 +96,8 @@ public final class EfficientNetLite: Module {
     public let convStem: Conv2d
     /// Batch norm after the stem.
     public let bn0: BatchNorm2d
-    /// The blocks, named `0` … `15`.
-    public let blocks: Sequential
+    /// The MBConv blocks, named `0` … `15` (child `_blocks`).
+    public let mbconvBlocks: Sequential
     /// 1×1 head convolution to 1280 channels.
     public let convHead: Conv2d
     /// Batch norm after the head.
@@ -124,7 +124,7 @@ public final class EfficientNetLite: Module {
                 channels = stage.outChannels
             }
         }
-        blocks = Sequential(layers)
+        mbconvBlocks = Sequential(layers)
         convHead = Conv2d(channels, 1280, kernelSize: 1, bias: false, generator: &generator)
         bn1 = BatchNorm2d(channels: 1280, eps: 1e-3, momentum: 0.01)
         self.dropout = Dropout(probability: dropout)
@@ -135,14 +135,27 @@ public final class EfficientNetLite: Module {
     public var localParameters: [(name: String, tensor: Tensor)] { [] }
     /// The layers under lukemelas/EfficientNet-PyTorch's names.
     public var children: [(name: String, module: any Module)] {
-        [("_conv_stem", convStem), ("_bn0", bn0), ("_blocks", blocks), ("_conv_head", convHead), ("_bn1", bn1),
+        [("_conv_stem", convStem), ("_bn0", bn0), ("_blocks", mbconvBlocks), ("_conv_head", convHead), ("_bn1", bn1),
          ("_dropout", dropout), ("_fc", fc)]
+    }
+
+    /// 1280.
+    public var featureCount: Int { fc.inFeatures }
+    /// [3, 224, 224], the ImageNet resolution of Lite0 (other sizes work: the network is fully
+    /// convolutional up to the pooling).
+    public var inputShape: [Int] { [3, 224, 224] }
+    /// `fc` (dropout comes before it in `callAsFunction`).
+    public var head: Linear { fc }
+    /// The stem (`convStem`, `bn0`), the 16 MBConv blocks, then the head convolution
+    /// (`convHead`, `bn1`): 18 groups.
+    public var blocks: [any Module] {
+        [Sequential([convStem, bn0])] + mbconvBlocks.layers + [Sequential([convHead, bn1])]
     }
 
     /// Pooled features: x [N, 3, H, W] → [N, 1280].
     public func features(_ input: Tensor) -> Tensor {
-        let x = blocks(bn0(convStem(input)).relu6())
-        return bn1(convHead(x)).relu6().mean(axes: [2, 3])
+        let x = mbconvBlocks(bn0(convStem(input), clampedTo: 0...6))
+        return Tensor.globalAvgPool2d(bn1(convHead(x), clampedTo: 0...6))
     }
 
     /// Logits: x [N, 3, H, W] → [N, classes].

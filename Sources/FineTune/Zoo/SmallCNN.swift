@@ -5,7 +5,7 @@
 import Tensors
 
 /// conv(C→32, 3×3, pad 1) → ReLU → max-pool 2 → conv(32→64, 3×3, pad 1) → ReLU → max-pool 2 → linear.
-public final class SmallCNN: Module {
+public final class SmallCNN: Backbone {
     /// First convolution.
     public let conv1: Conv2d
     /// Second convolution.
@@ -13,6 +13,8 @@ public final class SmallCNN: Module {
     /// Classifier over the flattened 64 × H/4 × W/4 features.
     public let fc: Linear
     private let pool = Pool2d(.max, kernelSize: 2)
+    /// Channels, height and width of the input.
+    public let inputShape: [Int]
     /// Whether the module is in training mode (no effect).
     public var isTraining = true
 
@@ -22,6 +24,21 @@ public final class SmallCNN: Module {
         conv1 = Conv2d(channels, 32, kernelSize: 3, padding: 1, generator: &generator)
         conv2 = Conv2d(32, 64, kernelSize: 3, padding: 1, generator: &generator)
         fc = Linear(inFeatures: 64 * (height / 4) * (width / 4), outFeatures: classes, generator: &generator)
+        inputShape = [channels, height, width]
+    }
+
+    /// 64 · H/4 · W/4 (the flattened output of the second pooling).
+    public var featureCount: Int { fc.inFeatures }
+    /// `fc`.
+    public var head: Linear { fc }
+    /// `conv1`, `conv2`.
+    public var blocks: [any Module] { [conv1, conv2] }
+
+    /// x [N, C, H, W] → flattened features [N, 64 · H/4 · W/4].
+    /// Pools before the ReLU: max-pool and ReLU commute (both monotone; values and gradients
+    /// are identical, ties included), and the ReLU then runs on a quarter of the elements.
+    public func features(_ input: Tensor) -> Tensor {
+        pool(conv2(pool(conv1(input)).relu())).relu().reshape([input.shape[0], -1])
     }
 
     /// No own parameters.
@@ -30,8 +47,5 @@ public final class SmallCNN: Module {
     public var children: [(name: String, module: any Module)] { [("conv1", conv1), ("conv2", conv2), ("fc", fc)] }
 
     /// x [N, C, H, W] → logits [N, classes].
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        let x = pool(conv2(pool(conv1(input).relu())).relu())
-        return fc(x.reshape([input.shape[0], -1]))
-    }
+    public func callAsFunction(_ input: Tensor) -> Tensor { fc(features(input)) }
 }

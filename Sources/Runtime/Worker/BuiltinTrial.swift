@@ -55,6 +55,7 @@ public enum BuiltinTrial {
     /// Runs the attempt; `emit` receives each metric line (JSON text).
     public static func run(_ spec: BuiltinTrialSpec, emit: (String) -> Void) throws {
         if spec.task.kind == "text" { return try BuiltinTextTrial.run(spec, emit: emit) }
+        if spec.task.kind == "image" { return try BuiltinImageTrial.run(spec, emit: emit) }
         guard spec.task.kind == "tabular" else {
             throw RuntimeError(.invalidArgument, "built-in task '\(spec.task.kind)' is not known; accepted: \(BuiltinTask.kinds.joined(separator: ", "))")
         }

@@ -121,7 +121,7 @@ func isPlaceholderName(_ s: String) -> Bool {
 /// A built-in task and its options (JSON object text; for `tabular`, `TabularTrialConfig`'s fields).
 public struct BuiltinTask: Hashable, Codable, Sendable {
     /// The built-in task kinds.
-    public static let kinds = ["tabular", "text"]
+    public static let kinds = ["tabular", "text", "image"]
     /// Which built-in task.
     public var kind: String
     /// The options as a JSON object's text.

@@ -21,7 +21,7 @@ private let liteWeights = URL(fileURLWithPath: #filePath).deletingLastPathCompon
     var rng = SplitMix64(seed: 1)
     let model = EfficientNetLite(generator: &rng)
     #expect(model.parameterCount == 4_652_008)
-    #expect(model.blocks.layers.count == 16)
+    #expect(model.mbconvBlocks.layers.count == 16)
     let names = model.namedParameters().map(\.name) + model.namedBuffers().map(\.name)
     #expect(names.count == 296 - 49)     // the checkpoint's entries less its num_batches_tracked
     #expect(names.contains("_blocks.15._project_conv.weight") && names.contains("_bn1.running_var"))

@@ -29,12 +29,14 @@ import Tensors
 }
 
 @Test func zooCatalogBuildsItsBackbones() throws {
-    #expect(ZooCatalog.entries.map(\.name) == ["small-cnn", "efficientnet-lite0"])
+    #expect(ZooCatalog.entries.map(\.name) == ["small-cnn", "small-resnet", "efficientnet-lite0"])
     let lite = try ZooCatalog.entry("efficientnet-lite0").make(1000, 0)
     #expect(lite.parameterCount == 4_652_008)
     let cnn = try ZooCatalog.entry("small-cnn").make(5, 0)
     #expect(cnn.namedParameters().last?.tensor.shape == [5])
+    let resnet = try ZooCatalog.entry("small-resnet").make(3, 0)
+    #expect(resnet.head.outFeatures == 3 && resnet.featureCount == 64)
     do { _ = try ZooCatalog.entry("resnet"); Issue.record("unknown name accepted") } catch {
-        #expect(error.message == "unknown backbone \"resnet\"; known: small-cnn, efficientnet-lite0")
+        #expect(error.message == "unknown backbone \"resnet\"; known: small-cnn, small-resnet, efficientnet-lite0")
     }
 }

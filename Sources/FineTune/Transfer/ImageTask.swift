@@ -1,0 +1,252 @@
+// One image-classification trial: a backbone chosen by name (from scratch, ImageNet-pretrained
+// EfficientNet-Lite0, or a zoo entry), dropout and a new linear head, trained under a fine-tuning
+// strategy (linear probe on cached features, full, gradual unfreezing) with a discriminative
+// backbone learning rate, label smoothing, augmentation, frozen BatchNorm and early stopping.
+// Resumable at any epoch; all randomness derives from (seed, purpose, epoch).
+import Foundation
+import Tensors
+
+/// What an image trial produced.
+public struct ImageTrialResult {
+    /// Metrics of the epochs run in this call; every epoch so far (checkpoint history included).
+    public var epochs: [EpochMetrics]
+    public var history: [EpochMetrics]
+    /// Epochs done in all.
+    public var completedEpochs: Int
+    /// True when early stopping ended the trial.
+    public var stoppedEarly: Bool
+    /// Test metrics and per-class report, when the trial is over.
+    public var test: ClassificationSummary?
+    public var testReport: ClassificationReport?
+    /// State to resume from.
+    public var checkpoint: ImageCheckpoint
+    /// Cost of the trained model (when `measureCost` was asked for).
+    public var cost: ModelCost?
+    public var classNames: [String]
+    /// The model as trained (for saving a backbone to the zoo).
+    public var model: ImageClassifier
+}
+
+/// The image fine-tuning task: `(config, from epoch, to epoch, checkpoint?) → metrics + checkpoint`.
+public enum ImageTask {
+    /// Reads the configured IDX data and draws the splits.
+    public static func loadData(_ config: ImageTrialConfig) throws(FineTuneError) -> ImageSplits {
+        let (train, test) = try ImageSplits.readIDX(config.data)
+        return try ImageSplits.make(train: train, test: test, config: config)
+    }
+
+    /// Runs the trial from `fromEpoch` to `toEpoch` (default: all epochs), reading the data.
+    public static func run(config: ImageTrialConfig, fromEpoch: Int = 0, toEpoch: Int? = nil, checkpoint: ImageCheckpoint? = nil,
+                           measureCost: Bool = false, onCost: (ModelCost) -> Void = { _ in },
+                           onTest: (ClassificationSummary) -> Void = { _ in },
+                           onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> ImageTrialResult {
+        try config.validate()
+        return try run(config: config, splits: loadData(config), fromEpoch: fromEpoch, toEpoch: toEpoch, checkpoint: checkpoint,
+                       measureCost: measureCost, onCost: onCost, onTest: onTest, onEpoch: onEpoch)
+    }
+
+    /// As `run(config:fromEpoch:toEpoch:checkpoint:measureCost:onCost:onEpoch:)` with the splits at hand.
+    /// With `measureCost`, the model's cost is measured before the first epoch (timings do not
+    /// depend on the weights; trainable parameters are those of the last configured epoch) and
+    /// handed to `onCost`. When the trial ends (last epoch, or early stopping) the test runs before
+    /// that epoch's `onEpoch`, and `onTest` receives its summary.
+    public static func run(config: ImageTrialConfig, splits raw: ImageSplits, fromEpoch: Int = 0, toEpoch: Int? = nil,
+                           checkpoint: ImageCheckpoint? = nil, measureCost: Bool = false, onCost: (ModelCost) -> Void = { _ in },
+                           onTest: (ClassificationSummary) -> Void = { _ in },
+                           onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> ImageTrialResult {
+        try config.validate()
+        guard raw.train.count > 0 else { throw FineTuneError(.invalidOptions, "the training set is empty") }
+        let resolved = try BackboneFactory.resolve(config, dataShape: [raw.train.channels, raw.train.height, raw.train.width],
+                                                   seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 0))
+        return try run(config: config, splits: raw, backbone: resolved, fromEpoch: fromEpoch, toEpoch: toEpoch, checkpoint: checkpoint,
+                       measureCost: measureCost, onCost: onCost, onTest: onTest, onEpoch: onEpoch)
+    }
+
+    /// As above with the backbone at hand (built and loaded by the caller).
+    public static func run(config: ImageTrialConfig, splits raw: ImageSplits, backbone resolved: ResolvedBackbone,
+                           fromEpoch: Int = 0, toEpoch: Int? = nil,
+                           checkpoint: ImageCheckpoint? = nil, measureCost: Bool = false, onCost: (ModelCost) -> Void = { _ in },
+                           onTest: (ClassificationSummary) -> Void = { _ in },
+                           onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> ImageTrialResult {
+        try config.validate()
+        let last = toEpoch ?? config.epochs
+        guard fromEpoch >= 0, fromEpoch <= last, last <= config.epochs else {
+            throw FineTuneError(.invalidOptions, "epoch range \(fromEpoch)→\(last) must satisfy 0 ≤ from ≤ to ≤ \(config.epochs)")
+        }
+        guard raw.train.count > 0, raw.validation.count > 0 else {
+            throw FineTuneError(.invalidOptions, "the training and validation sets must not be empty (train \(raw.train.count), validation \(raw.validation.count) images)")
+        }
+        let adapter = resolved.adapter
+        let train = adapter.apply(raw.train), validation = adapter.apply(raw.validation)
+        let classCount = train.classCount
+        let model = ImageClassifier(backbone: resolved.network, classes: classCount, dropout: Float(config.headDropout),
+                                    seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 1))
+        model.freezeBatchNorm = config.freezeBn
+        let blockCount = model.blockCount
+        let named = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor) })
+
+        let stepsPerEpoch = (train.count + config.batchSize - 1) / config.batchSize
+        let schedule: LearningRateSchedule = config.schedule == .cosine ? .cosine(totalSteps: max(1, stepsPerEpoch * config.epochs)) : .constant
+        // Head at the base rate, each backbone block at backbone_lr_mult × it (discriminative rates).
+        var groups = [ParameterGroup(name: "head", prefixes: ["head."])]
+        for (i, names) in model.blockParameterNames().enumerated() where !names.isEmpty {
+            groups.append(ParameterGroup(name: "block \(i)", prefixes: names,
+                                         learningRateMultiplier: config.backboneLrMult))
+        }
+        var optimizer = Optimizer(settings: .adamW(weightDecay: config.weightDecay), learningRate: config.learningRate,
+                                  schedule: schedule, groups: groups)
+        optimizer.threads = BLAS.threads
+        var stopper = config.patience.map { EarlyStopping(patience: $0, mode: .min) }
+        var history: [EpochMetrics] = []
+        if let checkpoint {
+            guard checkpoint.epoch == fromEpoch else {
+                throw FineTuneError(.invalidOptions, "the checkpoint is at epoch \(checkpoint.epoch), but the run starts from epoch \(fromEpoch)")
+            }
+            try model.loadWeights(checkpoint.weights)
+            try optimizer.restoreState(from: checkpoint.optimizerState, stepCount: checkpoint.stepCount)
+            stopper = checkpoint.earlyStopping
+            history = checkpoint.history
+        } else if fromEpoch != 0 {
+            throw FineTuneError(.invalidOptions, "starting from epoch \(fromEpoch) needs a checkpoint of that epoch")
+        }
+
+        // A linear probe runs the frozen backbone once per image; its epochs cost only the head.
+        let probe = config.strategy == .linearProbe
+        if probe { model.setTrainedBlocks(0) }
+        let trainFeatures = probe ? features(model, train, normalization: adapter.normalization) : nil
+        let validationFeatures = probe ? features(model, validation, normalization: adapter.normalization) : nil
+
+        var cost: ModelCost?
+        if measureCost {
+            let finalBlocks = config.trainedBlocks(epoch: config.epochs, blockCount: blockCount)
+            let trainable = model.head.parameterCount
+                + model.blockParameterNames().suffix(finalBlocks).joined().reduce(0) { n, name in n + (named[name]?.count ?? 0) }
+            let shape = adapter.shape
+            var g = SplitMix64(seed: 7)
+            cost = ModelCost.measure(model, trainable: trainable) { n in
+                Tensor(shape: [n] + shape, scalars: (0..<(n * shape.reduce(1, *))).map { _ in Float(g.unitDouble()) })
+            }
+            onCost(cost!)
+        }
+
+        var test: ClassificationSummary?, testReport: ClassificationReport?
+        var ran: [EpochMetrics] = []
+        var stoppedEarly = stopper?.shouldStop ?? false
+        var epoch = fromEpoch
+        while epoch < last && !stoppedEarly {
+            epoch += 1
+            let start = Date()
+            model.setTrainedBlocks(config.trainedBlocks(epoch: epoch, blockCount: blockCount))
+            let trainLoss = trainEpoch(model, train, features: trainFeatures, normalization: adapter.normalization, optimizer: &optimizer, config: config, epoch: epoch)
+            let (valLoss, probabilities) = evaluate(model, validation, features: validationFeatures, normalization: adapter.normalization)
+            let s = try Metrics.summary(labels: validation.labels, probabilities: probabilities, classCount: classCount)
+            let m = EpochMetrics(epoch: epoch, trainLoss: trainLoss, validationLoss: valLoss, accuracy: s.accuracy,
+                                 macroF1: s.macroF1, weightedF1: s.weightedF1, macroPrecision: s.macroPrecision,
+                                 macroRecall: s.macroRecall, rocAUC: s.rocAUC,
+                                 learningRate: optimizer.baseLearningRate * optimizer.schedule.factor(at: max(optimizer.stepCount - 1, 0)),
+                                 seconds: Date().timeIntervalSince(start))
+            ran.append(m)
+            history.append(m)
+            if stopper != nil {
+                stopper!.record(valLoss)
+                stoppedEarly = stopper!.shouldStop
+            }
+            // The trial is over: test before reporting the epoch, so the report can carry it.
+            if (epoch == config.epochs || stoppedEarly) && raw.test.count > 0 {
+                let testSet = adapter.apply(raw.test)
+                let (_, p) = evaluate(model, testSet, features: nil, normalization: adapter.normalization)
+                test = try Metrics.summary(labels: testSet.labels, probabilities: p, classCount: classCount)
+                testReport = try Metrics.report(labels: testSet.labels, predictions: Metrics.argmax(probabilities: p, classCount: classCount),
+                                                classCount: classCount)
+                onTest(test!)
+            }
+            if onEpoch(m) == .stop { break }
+        }
+        var weights: [String: TensorData] = [:]
+        for (name, t) in model.namedParameters() + model.namedBuffers() { weights[name] = TensorData(shape: t.shape, floats: t.scalars) }
+        return ImageTrialResult(
+            epochs: ran, history: history, completedEpochs: epoch, stoppedEarly: stoppedEarly, test: test, testReport: testReport,
+            checkpoint: ImageCheckpoint(epoch: epoch, stepCount: optimizer.stepCount, weights: weights,
+                                        optimizerState: optimizer.stateArrays(), config: config, earlyStopping: stopper, history: history),
+            cost: cost, classNames: train.classNames, model: model)
+    }
+
+    /// Backbone features of every image [count, F], in evaluation mode.
+    static func features(_ model: ImageClassifier, _ data: ImageDataset, normalization: ImageNormalization, batchSize: Int = 256) -> Tensor {
+        model.eval()
+        defer { model.train() }
+        return Autograd.withoutGrad {
+            var out: [Float] = []
+            var start = 0
+            while start < data.count {
+                let rows = Array(start..<min(start + batchSize, data.count))
+                start += rows.count
+                out += model.body(normalization.apply(to: data.batch(rows).images)).scalars
+            }
+            return Tensor(shape: [data.count, model.backbone.featureCount], scalars: out)
+        }
+    }
+
+    /// One shuffled pass; returns the mean training loss.
+    static func trainEpoch(_ model: ImageClassifier, _ data: ImageDataset, features: Tensor?, normalization: ImageNormalization,
+                           optimizer: inout Optimizer, config: ImageTrialConfig, epoch: Int) -> Double {
+        model.trainMode()
+        model.dropout.generator = SplitMix64(seed: SplitMix64.derivedSeed(config.seed, purpose: 3, index: UInt64(epoch)))
+        var order = Array(0..<data.count)
+        var shuffler = SplitMix64(seed: SplitMix64.derivedSeed(config.seed, purpose: 2, index: UInt64(epoch)))
+        shuffler.shuffle(&order)
+        let augmentation = ImageAugmentation(strength: config.augment)
+        var batchIndex = 0
+        let params = model.trainableParameters()
+        var total = 0.0, start = 0
+        while start < order.count {
+            let rows = Array(order[start..<min(start + config.batchSize, order.count)])
+            start += rows.count
+            for (_, t) in params { t.zeroGrad() }
+            let logits: Tensor
+            if let features {
+                logits = model.headLogits(features: rowsOf(features, rows))
+            } else {
+                var x = data.batch(rows).images
+                if config.augment > 0 {
+                    x = augmentation.apply(to: x, seed: ImageAugmentation.batchSeed(runSeed: config.seed, epoch: epoch, batch: batchIndex))
+                }
+                logits = model(normalization.apply(to: x))
+            }
+            batchIndex += 1
+            let loss = Tensor.crossEntropy(logits: logits, labels: rows.map { data.labels[$0] }, labelSmoothing: Float(config.labelSmoothing))
+            loss.backward()
+            optimizer.step(params)
+            total += Double(loss.item) * Double(rows.count)
+        }
+        return total / Double(max(1, data.count))
+    }
+
+    /// Mean cross-entropy and softmax probabilities [count × classes], in evaluation mode.
+    static func evaluate(_ model: ImageClassifier, _ data: ImageDataset, features: Tensor?, normalization: ImageNormalization,
+                         batchSize: Int = 256) -> (loss: Double, probabilities: [Float]) {
+        model.eval()
+        defer { model.train() }
+        return Autograd.withoutGrad {
+            var probabilities: [Float] = [], total = 0.0, start = 0
+            while start < data.count {
+                let rows = Array(start..<min(start + batchSize, data.count))
+                start += rows.count
+                let z = features.map { model.headLogits(features: rowsOf($0, rows)) } ?? model(normalization.apply(to: data.batch(rows).images))
+                total += Double(Tensor.crossEntropy(logits: z, labels: rows.map { data.labels[$0] }).item) * Double(rows.count)
+                probabilities += z.softmax(axis: -1).scalars
+            }
+            return (total / Double(max(1, data.count)), probabilities)
+        }
+    }
+
+    /// Rows `rows` of a [N, F] tensor.
+    static func rowsOf(_ x: Tensor, _ rows: [Int]) -> Tensor {
+        let f = x.shape[1]
+        var out = [Float](repeating: 0, count: rows.count * f)
+        x.withUnsafeBufferPointer { src in
+            for (r, i) in rows.enumerated() { for j in 0..<f { out[r * f + j] = src[i * f + j] } }
+        }
+        return Tensor(shape: [rows.count, f], scalars: out)
+    }
+}

@@ -1,0 +1,74 @@
+// The built-in image task as one attempt inside the `rung run-trial` child: the study's task
+// options overlaid with the trial's parameters make an `ImageTrialConfig` (snake_case accepted);
+// it trains from its checkpoint to `toEpoch`, printing one JSON metric line per epoch with the
+// model's cost figures (the last one with the test figures), then the per-class report line.
+import FineTune
+import Foundation
+import Search
+
+/// Runs built-in image trials.
+enum BuiltinImageTrial {
+    /// The trial's configuration: task options overlaid with its parameters.
+    static func config(_ spec: BuiltinTrialSpec) throws -> ImageTrialConfig {
+        let json = try BuiltinTrial.overlay(spec, params: spec.config, allowed: ImageTrialConfig.keys)
+        do {
+            return try ImageTrialConfig.decode(json: json, source: "trial \(spec.trial)'s task and parameters")
+        } catch {
+            throw RuntimeError(.invalidArgument, "\(error)")
+        }
+    }
+
+    static func run(_ spec: BuiltinTrialSpec, emit: (String) -> Void) throws {
+        let config = try config(spec)
+        let dir = URL(fileURLWithPath: spec.checkpointDirectory, isDirectory: true)
+        let file = dir.appendingPathComponent(BuiltinTrial.checkpointFile)
+        var checkpoint: ImageCheckpoint?
+        if spec.fromEpoch > 0 {
+            do { checkpoint = try ImageCheckpoint(contentsOf: file) } catch {
+                throw RuntimeError(.io, "cannot resume trial \(spec.trial) from \(file.path): \(error)")
+            }
+        }
+        // The cost is measured before the first epoch, so every metric line carries it.
+        var extra: [String: Double] = [:]
+        var last: EpochMetrics?
+        let result: ImageTrialResult
+        do {
+            result = try ImageTask.run(config: config, fromEpoch: spec.fromEpoch, toEpoch: spec.toEpoch, checkpoint: checkpoint,
+                                       measureCost: true, onCost: { extra = $0.fields },
+                                       onTest: { extra["test_accuracy"] = $0.accuracy; extra["test_macro_f1"] = $0.macroF1 },
+                                       onEpoch: { m in
+                                           last = m
+                                           emit(line(m, epoch: m.epoch, extra: extra))
+                                           return .proceed
+                                       })
+        } catch {
+            throw RuntimeError(.invalidArgument, "\(error)")
+        }
+        // Early stopping ended training before `toEpoch`: the last metrics stand for the
+        // remaining epochs (the scheduler needs a value at every rung).
+        if let last = last ?? result.history.last, result.completedEpochs < spec.toEpoch {
+            for e in (result.completedEpochs + 1)...spec.toEpoch { emit(line(last, epoch: e, extra: extra)) }
+        }
+        // The final attempt prints the test split's per-class report once (ReportLine.swift).
+        if !spec.saveCheckpoint, let report = result.testReport {
+            emit(ReportLine(report, classNames: result.classNames).line)
+        }
+        if spec.saveCheckpoint {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            do { try result.checkpoint.write(to: file) } catch {
+                throw RuntimeError(.io, "cannot save the checkpoint \(file.path): \(error)")
+            }
+        }
+    }
+
+    /// A metric line with the cost fields (and, on the trial's last epoch, `test_accuracy` and
+    /// `test_macro_f1`).
+    static func line(_ m: EpochMetrics, epoch: Int, extra: [String: Double]) -> String {
+        let base = BuiltinTrial.line(m, epoch: epoch)
+        let body = extra.keys.sorted().map { key -> String in
+            let v = extra[key]!
+            return "\"\(key)\": " + (v.isFinite ? "\(v)" : "\"\(v)\"")
+        }
+        return body.isEmpty ? base : String(base.dropLast()) + ", " + body.joined(separator: ", ") + "}"
+    }
+}

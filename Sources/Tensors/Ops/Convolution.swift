@@ -1,0 +1,295 @@
+// 2-D convolution on NCHW tensors (torch.nn.functional.conv2d with zero padding): stride,
+// asymmetric padding, dilation and groups; im2col into one [C·K, N·L] matrix and one sgemm per
+// group, backward through two more sgemms and col2im. Depthwise lives in ConvolutionDepthwise.swift.
+// Legend: N batch, C in channels, O out channels, G groups, Cg = C/G, Og = O/G, KH×KW kernel,
+// K = KH·KW, OH×OW output, L = OH·OW. Left out: transposed convolution, padding modes but zeros.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Geometry of a 2-D window (convolution kernel or pooling window): kernel size, stride,
+/// dilation, and zero padding on each side (asymmetric padding gives TensorFlow's "same").
+public struct ConvWindow: Sendable, Hashable {
+    /// Kernel height KH and width KW.
+    public var kernelH: Int, kernelW: Int
+    /// Step between windows along height and width.
+    public var strideH: Int, strideW: Int
+    /// Spacing of the kernel taps along height and width (1 = dense).
+    public var dilationH: Int, dilationW: Int
+    /// Zero rows above and below, zero columns left and right.
+    public var padTop: Int, padBottom: Int, padLeft: Int, padRight: Int
+
+    /// A window; every extent must be positive and every padding non-negative.
+    public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+                padding: (top: Int, bottom: Int, left: Int, right: Int) = (0, 0, 0, 0), dilation: (Int, Int) = (1, 1)) {
+        precondition(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0
+                     && padding.top >= 0 && padding.bottom >= 0 && padding.left >= 0 && padding.right >= 0,
+                     "ConvWindow: kernel \(kernel), stride \(stride), dilation \(dilation) must be positive, padding \(padding) non-negative")
+        (kernelH, kernelW) = kernel
+        (strideH, strideW) = stride
+        (dilationH, dilationW) = dilation
+        (padTop, padBottom, padLeft, padRight) = padding
+    }
+
+    /// Output height and width for an `h`×`w` input (PyTorch's formula, floor division).
+    public func outputSize(h: Int, w: Int) -> (h: Int, w: Int) {
+        ((h + padTop + padBottom - dilationH * (kernelH - 1) - 1) / strideH + 1,
+         (w + padLeft + padRight - dilationW * (kernelW - 1) - 1) / strideW + 1)
+    }
+}
+
+/// Every extent of one window applied to one input shape, computed once per op call.
+struct ConvPlan {
+    private(set) var n: Int
+    let c: Int, h: Int, w: Int
+    let oh: Int, ow: Int
+    let kh: Int, kw: Int, sh: Int, sw: Int, dh: Int, dw: Int, pt: Int, pl: Int
+    var k: Int { kh * kw }
+    var l: Int { oh * ow }
+
+    init(input shape: [Int], window v: ConvWindow, op: String) {
+        precondition(shape.count == 4, "\(op): input must be NCHW, got \(shape)")
+        (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        (oh, ow) = v.outputSize(h: h, w: w)
+        precondition(oh > 0 && ow > 0,
+                     "\(op): window \(v.kernelH)×\(v.kernelW) (dilation \(v.dilationH)×\(v.dilationW)) does not fit input \(shape) with padding (\(v.padTop), \(v.padBottom), \(v.padLeft), \(v.padRight))")
+        (kh, kw, sh, sw, dh, dw, pt, pl) = (v.kernelH, v.kernelW, v.strideH, v.strideW, v.dilationH, v.dilationW, v.padTop, v.padLeft)
+    }
+
+    /// The same plan for a batch of `n` images.
+    func batch(_ n: Int) -> ConvPlan {
+        var q = self
+        q.n = n
+        return q
+    }
+
+    /// Input row of output row `oy` under kernel row `i` (may fall in the padding).
+    @inline(__always) func inputRow(_ oy: Int, _ i: Int) -> Int { oy * sh - pt + i * dh }
+
+    /// For kernel column `j`: the input column of output column ox is ox·SW + off, and the
+    /// output columns lo..<hi are the ones that land inside the input.
+    @inline(__always) func columns(_ j: Int) -> (off: Int, lo: Int, hi: Int) {
+        let off = j * dw - pl
+        let lo = off >= 0 ? 0 : Swift.min((-off + sw - 1) / sw, ow)
+        let hi = w - off <= 0 ? 0 : Swift.min((w - off + sw - 1) / sw, ow)
+        return (off, lo, Swift.max(lo, hi))
+    }
+}
+
+extension Tensor {
+    /// 2-D convolution, PyTorch's conv2d with zero padding.
+    /// Shapes: x [N, C, H, W], weight [O, C/G, KH, KW], bias [O] or nil → [N, O, OH, OW].
+    /// Depthwise convolutions (G == C) take a direct loop, the rest im2col + one sgemm per group.
+    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, window: ConvWindow, groups: Int = 1) -> Tensor {
+        let p = ConvPlan(input: x.shape, window: window, op: "conv2d")
+        let g = groups
+        precondition(weight.rank == 4 && g > 0 && p.c == weight.shape[1] * g && weight.shape[0] % g == 0
+                     && weight.shape[2] == p.kh && weight.shape[3] == p.kw,
+                     "conv2d: input \(x.shape) does not fit weight \(weight.shape) with \(g) groups and kernel \(p.kh)×\(p.kw)")
+        let o = weight.shape[0]
+        if let bias { precondition(bias.shape == [o], "conv2d: bias \(bias.shape) must be [\(o)] for weight \(weight.shape)") }
+        if g == p.c && g > 1 { return depthwiseConv2d(x, weight: weight, bias: bias, plan: p) }
+        let cgk = p.c / g * p.k, og = o / g, ck = p.c * p.k, chw = p.c * p.h * p.w, ol = o * p.l
+        // The batch goes through in chunks of `nb` images: im2col of a chunk [C·K, nb·L], one GEMM
+        // per group, and (for nb > 1) a copy that moves the batch outward. One image per chunk
+        // writes the output directly and keeps the chunk's columns in cache for the GEMM.
+        let nb = Swift.max(1, Swift.min(p.n, ConvKernels.imagesPerChunk(l: p.l)))
+        let chunks = (p.n + nb - 1) / nb
+        // A 1×1, stride-1, unpadded convolution of one image is its own im2col.
+        let pointwise = p.k == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.oh == p.h && p.ow == p.w
+        let direct = pointwise && nb == 1
+        let cols: TensorStorage = direct ? x.storage : TensorStorage(uninitializedCount: ck * p.n * p.l)   // chunk i at ck·i·nb·L
+        let s = TensorStorage(uninitializedCount: p.n * ol)
+        let scratch = nb > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: o * nb * p.l) : nil        // [O, nb·L]
+        for ci in 0..<chunks {
+            let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
+            let cc = cols.base + ck * b0 * p.l                                                             // [C·K, bn·L]
+            if !direct { ConvKernels.im2col(x.storage.base + b0 * chw, p.batch(bn), into: cc) }
+            let dst = bn == 1 ? s.base + b0 * ol : scratch!
+            if bn == 1, let bias { ConvKernels.fillRows(dst, values: bias.storage.base, rows: o, l: p.l) }
+            for gi in 0..<g {
+                BLAS.sgemm(transA: false, transB: false, m: og, n: cl, k: cgk, alpha: 1,
+                           a: weight.storage.base + gi * og * cgk, lda: cgk, b: cc + gi * cgk * cl, ldb: cl,
+                           beta: bn == 1 && bias != nil ? 1 : 0, c: dst + gi * og * cl, ldc: cl)
+            }
+            if bn > 1 { ConvKernels.unfoldBatch(dst, n: bn, rows: o, l: p.l, bias: bias?.storage.base, into: s.base + b0 * ol) }
+        }
+        scratch?.deallocate()
+        let out = Tensor(shape: [p.n, o, p.oh, p.ow], storage: s)
+        let gradBias = bias?.requiresGrad ?? false
+        guard needsGrad(x, weight) || (gradBias && Autograd.isEnabled) else { return out }
+        out.record(bias.map { [x, weight, $0] } ?? [x, weight]) { gOut in
+            let db = bias.flatMap { $0.requiresGrad ? $0.gradBuffer() : nil }
+            let dw = weight.requiresGrad ? weight.gradBuffer() : nil
+            let dx = x.requiresGrad ? x.gradBuffer() : nil
+            let folded = nb > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: o * nb * p.l) : nil          // [O, nb·L]
+            let dcols = dx != nil && !direct ? UnsafeMutablePointer<Float>.allocate(capacity: ck * nb * p.l) : nil // [C·K, nb·L]
+            for ci in 0..<chunks {
+                let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
+                let cc = cols.base + ck * b0 * p.l
+                // gT [O, bn·L]: the chunk's output gradient with its batch folded into the columns.
+                var gT = gOut + b0 * ol
+                if bn > 1 {
+                    ConvKernels.foldBatch(gT, n: bn, rows: o, l: p.l, into: folded!)
+                    gT = UnsafePointer(folded!)
+                }
+                if let db { ConvKernels.addRowSums(gT, rows: o, cols: cl, into: db) }   // db[o] += Σ gT[o, ·]
+                if let dw {                                                              // dW_g += gT_g · cols_gᵀ
+                    for gi in 0..<g {
+                        BLAS.sgemm(transA: false, transB: true, m: og, n: cgk, k: cl, alpha: 1,
+                                   a: gT + gi * og * cl, lda: cl, b: cc + gi * cgk * cl, ldb: cl,
+                                   beta: 1, c: dw + gi * og * cgk, ldc: cgk)
+                    }
+                }
+                if let dx {                                                              // dcols_g = W_gᵀ · gT_g, col2im
+                    let target = direct ? dx + b0 * chw : dcols!
+                    for gi in 0..<g {
+                        BLAS.sgemm(transA: true, transB: false, m: cgk, n: cl, k: og, alpha: 1,
+                                   a: weight.storage.base + gi * og * cgk, lda: cgk, b: gT + gi * og * cl, ldb: cl,
+                                   beta: direct ? 1 : 0, c: target + gi * cgk * cl, ldc: cl)
+                    }
+                    if !direct { ConvKernels.col2im(UnsafePointer(target), p.batch(bn), into: dx + b0 * chw) }
+                }
+            }
+            folded?.deallocate()
+            dcols?.deallocate()
+        }
+        return out
+    }
+}
+
+/// The loops around the GEMMs, as plain functions of pointers so the compiler vectorises them.
+enum ConvKernels {
+    /// cols [C·K, N·L] = the kernel windows of x [N, C, H, W]: row (c, i, j), column (n, oy, ox)
+    /// holds x[n, c, oy·SH − PT + i·DH, ox·SW − PL + j·DW], zero in the padding.
+    static func im2col(_ x: UnsafePointer<Float>, _ p: ConvPlan, into cols: UnsafeMutablePointer<Float>) {
+        let nl = p.n * p.l, hw = p.h * p.w
+        for c in 0..<p.c {
+            for i in 0..<p.kh {
+                for j in 0..<p.kw {
+                    let row = cols + ((c * p.kh + i) * p.kw + j) * nl
+                    let (off, lo, hi) = p.columns(j)
+                    for b in 0..<p.n {
+                        let plane = x + (b * p.c + c) * hw
+                        for oy in 0..<p.oh {
+                            let dst = row + b * p.l + oy * p.ow
+                            let y = p.inputRow(oy, i)
+                            guard y >= 0 && y < p.h else { dst.update(repeating: 0, count: p.ow); continue }
+                            if lo > 0 { dst.update(repeating: 0, count: lo) }
+                            if hi < p.ow { (dst + hi).update(repeating: 0, count: p.ow - hi) }
+                            copyStrided(from: plane + y * p.w + off, stride: p.sw, into: dst, lo, hi)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dx [N, C, H, W] += the column gradients dcols [C·K, N·L] summed back onto the input
+    /// positions they were read from (the adjoint of `im2col`).
+    static func col2im(_ dcols: UnsafePointer<Float>, _ p: ConvPlan, into dx: UnsafeMutablePointer<Float>) {
+        let nl = p.n * p.l, hw = p.h * p.w
+        for c in 0..<p.c {
+            for i in 0..<p.kh {
+                for j in 0..<p.kw {
+                    let row = dcols + ((c * p.kh + i) * p.kw + j) * nl
+                    let (off, lo, hi) = p.columns(j)
+                    guard lo < hi else { continue }
+                    for b in 0..<p.n {
+                        let plane = dx + (b * p.c + c) * hw
+                        for oy in 0..<p.oh {
+                            let y = p.inputRow(oy, i)
+                            guard y >= 0 && y < p.h else { continue }
+                            addStrided(from: row + b * p.l + oy * p.ow, into: plane + y * p.w + off, stride: p.sw, lo, hi)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dst[t] = src[t·stride] for t in lo..<hi.
+    @inline(never)
+    static func copyStrided(from src: UnsafePointer<Float>, stride: Int, into dst: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
+        if stride == 1 {
+            if hi > lo { (dst + lo).update(from: src + lo, count: hi - lo) }
+        } else {
+            for t in lo..<hi { dst[t] = src[t * stride] }
+        }
+    }
+
+    /// Images per chunk for an output of `l` pixels per image: enough for about 1024 GEMM
+    /// columns (RUNG_CONV_CHUNK overrides, for measurements).
+    static func imagesPerChunk(l: Int) -> Int {
+        if let v = chunkOverride { return v }
+        return (1024 + l - 1) / Swift.max(l, 1)
+    }
+
+    /// RUNG_CONV_CHUNK, read once.
+    static let chunkOverride: Int? = {
+        guard let raw = getenv("RUNG_CONV_CHUNK") else { return nil }
+        return Int(String(cString: raw))
+    }()
+
+    /// Row r of m [R, L] = values[r] for every r.
+    static func fillRows(_ m: UnsafeMutablePointer<Float>, values: UnsafePointer<Float>, rows: Int, l: Int) {
+        for r in 0..<rows { (m + r * l).update(repeating: values[r], count: l) }
+    }
+
+    /// dst[t·stride] += src[t] for t in lo..<hi.
+    @inline(never)
+    static func addStrided(from src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, stride: Int, _ lo: Int, _ hi: Int) {
+        if stride == 1 {
+            for t in lo..<hi { dst[t] += src[t] }
+        } else {
+            for t in lo..<hi { dst[t * stride] += src[t] }
+        }
+    }
+
+    /// out [N, R, L] = flat [R, N·L] with the batch moved outward, plus bias[r] on row r.
+    /// With N = 1 and `flat` == `out` only the bias is added.
+    static func unfoldBatch(_ flat: UnsafeMutablePointer<Float>, n: Int, rows: Int, l: Int,
+                            bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
+        for b in 0..<n {
+            for r in 0..<rows {
+                let dst = out + (b * rows + r) * l
+                let src = flat + r * n * l + b * l
+                if let bias { addScalar(from: src, bias[r], into: dst, count: l) }
+                else if src != dst { dst.update(from: src, count: l) }
+            }
+        }
+    }
+
+    /// flat [R, N·L] = g [N, R, L] with the batch moved inward (the reverse of `unfoldBatch`).
+    static func foldBatch(_ g: UnsafePointer<Float>, n: Int, rows: Int, l: Int, into flat: UnsafeMutablePointer<Float>) {
+        for b in 0..<n {
+            for r in 0..<rows { (flat + r * n * l + b * l).update(from: g + (b * rows + r) * l, count: l) }
+        }
+    }
+
+    /// dst[t] = src[t] + v for t in 0..<count (src may equal dst).
+    @inline(never)
+    static func addScalar(from src: UnsafePointer<Float>, _ v: Float, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        for t in 0..<count { dst[t] = src[t] + v }
+    }
+
+    /// into[r] += Σ_t m[r·cols + t].
+    static func addRowSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows { into[r] += sum(m + r * cols, count: cols) }
+    }
+
+    /// Σ_t src[t], in eight partial sums so the loop vectorises.
+    @inline(never)
+    static func sum(_ src: UnsafePointer<Float>, count: Int) -> Float {
+        var acc = SIMD8<Float>()
+        var t = 0
+        while t + 8 <= count {
+            acc += UnsafeRawPointer(src + t).loadUnaligned(as: SIMD8<Float>.self)
+            t += 8
+        }
+        var s = acc.sum()
+        while t < count { s += src[t]; t += 1 }
+        return s
+    }
+}

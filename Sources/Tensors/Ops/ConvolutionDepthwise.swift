@@ -1,0 +1,238 @@
+// Depthwise 2-D convolution (groups == input channels) as a direct loop over kernel taps: each
+// output plane is a weighted sum of shifted input rows, with no K-times-larger im2col buffer.
+// Legend: N batch, C in channels, O = C·M out channels (M filters per channel), KH×KW kernel,
+// OH×OW output. Output channel o reads input channel o / M. Left out: threads.
+
+extension Tensor {
+    /// The depthwise branch of `conv2d` (weight [O, 1, KH, KW], O a multiple of C). With a
+    /// column stride SW > 1 each input plane is first split into SW column phases
+    /// ([SW, H, ⌈W/SW⌉], phase q holding columns q, q + SW, …), so every tap reads contiguous rows.
+    static func depthwiseConv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, plan p: ConvPlan) -> Tensor {
+        let o = weight.shape[0], m = o / p.c, k = p.k, l = p.l, hw = p.h * p.w
+        let ph = PhasedPlane(p)
+        let s = TensorStorage(uninitializedCount: p.n * o * l)
+        let px = x.storage.base, pw = weight.storage.base
+        let buf = ph.phased ? UnsafeMutablePointer<Float>.allocate(capacity: ph.size) : nil
+        let taps = RowTaps(p, ph)
+        for b in 0..<p.n {
+            for ic in 0..<p.c {
+                let plane = px + (b * p.c + ic) * hw
+                let src: UnsafePointer<Float> = buf.map { ph.split(plane, into: $0); return UnsafePointer($0) } ?? UnsafePointer(plane)
+                for oc in (ic * m)..<(ic * m + m) {
+                    let dst = s.base + (b * o + oc) * l
+                    dst.update(repeating: bias.map { $0.storage.base[oc] } ?? 0, count: l)
+                    for i in 0..<p.kh {
+                        let wrow = pw + oc * k + i * p.kw
+                        for oy in 0..<p.oh {
+                            let y = p.inputRow(oy, i)
+                            guard y >= 0 && y < p.h else { continue }
+                            taps.addRow(src, y: y, weights: wrow, into: dst + oy * p.ow)
+                        }
+                    }
+                }
+            }
+        }
+        buf?.deallocate()
+        let out = Tensor(shape: [p.n, o, p.oh, p.ow], storage: s)
+        let gradBias = bias?.requiresGrad ?? false
+        guard needsGrad(x, weight) || (gradBias && Autograd.isEnabled) else { return out }
+        out.record(bias.map { [x, weight, $0] } ?? [x, weight]) { g in
+            let dx = x.requiresGrad ? x.gradBuffer() : nil
+            let dw = weight.requiresGrad ? weight.gradBuffer() : nil
+            let db = bias.flatMap { $0.requiresGrad ? $0.gradBuffer() : nil }
+            let xs = ph.phased ? UnsafeMutablePointer<Float>.allocate(capacity: ph.size) : nil   // phased input
+            let dxs = UnsafeMutablePointer<Float>.allocate(capacity: ph.size)                     // phased dx
+            for b in 0..<p.n {
+                for ic in 0..<p.c {
+                    let plane = px + (b * p.c + ic) * hw
+                    let src: UnsafePointer<Float> = xs.map { ph.split(plane, into: $0); return UnsafePointer($0) } ?? UnsafePointer(plane)
+                    if dx != nil { dxs.update(repeating: 0, count: ph.size) }
+                    for oc in (ic * m)..<(ic * m + m) {
+                        let gp = g + (b * o + oc) * l
+                        if let db { db[oc] += ConvKernels.sum(gp, count: l) }
+                        for i in 0..<p.kh {
+                            for j in 0..<p.kw {
+                                let tap = oc * k + i * p.kw + j
+                                let (off, lo, hi) = p.columns(j)
+                                guard lo < hi else { continue }
+                                let (q, shift) = ph.phase(off)
+                                var acc: Float = 0
+                                for oy in 0..<p.oh {
+                                    let y = p.inputRow(oy, i)
+                                    guard y >= 0 && y < p.h else { continue }
+                                    let at = ph.row(q, y) + shift, grow = gp + oy * p.ow
+                                    if dx != nil { DepthwiseKernels.addScaled(from: grow, pw[tap], into: dxs + at, lo, hi) }
+                                    if dw != nil { acc += DepthwiseKernels.dot(grow, src + at, lo, hi) }
+                                }
+                                if let dw { dw[tap] += acc }
+                            }
+                        }
+                    }
+                    if let dx { ph.merge(dxs, into: dx + (b * p.c + ic) * hw) }
+                }
+            }
+            xs?.deallocate()
+            dxs.deallocate()
+        }
+        return out
+    }
+}
+
+/// The KW taps of one kernel row laid over one output row: where each reads in the phased
+/// plane and which output columns it covers, computed once per call.
+final class RowTaps {
+    let ph: PhasedPlane
+    let kw: Int
+    /// Per tap j, at 4j…4j+3: phase, in-phase shift, first and past-last output column inside
+    /// the input (a raw buffer: read in the innermost loops, no bounds checks or reference counts).
+    let info: UnsafeMutablePointer<Int>
+    /// Output columns a..<b every tap covers (0..<0 when none).
+    let a: Int, b: Int
+
+    init(_ p: ConvPlan, _ ph: PhasedPlane) {
+        self.ph = ph
+        kw = p.kw
+        info = .allocate(capacity: 4 * p.kw)
+        var a = 0, b = Int.max
+        for j in 0..<p.kw {
+            let (off, l, h) = p.columns(j)
+            let (q, sh) = ph.phase(off)
+            (info[4 * j], info[4 * j + 1], info[4 * j + 2], info[4 * j + 3]) = (q, sh, l, h)
+            a = Swift.max(a, l)
+            b = Swift.min(b, h)
+        }
+        (self.a, self.b) = a < b ? (a, b) : (0, 0)   // no common columns: every tap runs alone
+    }
+
+    deinit { info.deallocate() }
+
+    /// dst[t] += Σ_j w[j] · (input row y at the column of output t under tap j), one pass over
+    /// the common columns (three or five taps fused), single taps at the edges.
+    @inline(__always)
+    func addRow(_ src: UnsafePointer<Float>, y: Int, weights w: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+        let info = self.info, ph = self.ph, a = self.a, b = self.b
+        @inline(__always) func at(_ j: Int) -> UnsafePointer<Float> { src + ph.row(info[4 * j], y) + info[4 * j + 1] }
+        for j in 0..<kw {
+            let lo = info[4 * j + 2], hi = info[4 * j + 3]
+            guard lo < hi else { continue }
+            let s = at(j), wj = w[j]
+            var t = lo
+            while t < Swift.min(a, hi) { dst[t] += wj * s[t]; t += 1 }
+            t = Swift.max(b, lo)
+            while t < hi { dst[t] += wj * s[t]; t += 1 }
+        }
+        guard a < b else { return }
+        if kw == 3 {
+            DepthwiseKernels.addScaled3(at(0), at(1), at(2), w[0], w[1], w[2], into: dst, a, b)
+        } else if kw == 5 {
+            DepthwiseKernels.addScaled5(at(0), at(1), at(2), at(3), at(4), w, into: dst, a, b)
+        } else {
+            for j in 0..<kw { DepthwiseKernels.addScaled(from: at(j), w[j], into: dst, a, b) }
+        }
+    }
+}
+
+/// One input plane [H, W] split into SW column phases [SW, H, WQ], WQ = ⌈W/SW⌉: column c of row
+/// y sits at (c mod SW)·H·WQ + y·WQ + c / SW. With SW = 1 the plane is its own layout.
+struct PhasedPlane {
+    let sw: Int, h: Int, w: Int, wq: Int
+    var phased: Bool { sw > 1 }
+    var size: Int { sw * h * wq }
+
+    init(_ p: ConvPlan) {
+        (sw, h, w) = (p.sw, p.h, p.w)
+        wq = (p.w + p.sw - 1) / p.sw
+    }
+
+    /// Phase and in-phase offset of input column t·SW + off (floor division; off may be negative).
+    @inline(__always) func phase(_ off: Int) -> (q: Int, shift: Int) {
+        let q = ((off % sw) + sw) % sw
+        return (q, (off - q) / sw)
+    }
+
+    /// Start of row y of phase q.
+    @inline(__always) func row(_ q: Int, _ y: Int) -> Int { phased ? (q * h + y) * wq : y * w }
+
+    /// dst [SW, H, WQ] = plane [H, W] by phases (slots past the last column are left alone).
+    func split(_ plane: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+        for y in 0..<h {
+            for q in 0..<sw {
+                let d = dst + (q * h + y) * wq, src = plane + y * w
+                var t = 0, c = q
+                while c < w { d[t] = src[c]; t += 1; c += sw }
+            }
+        }
+    }
+
+    /// plane [H, W] += phases [SW, H, WQ] (or the plain plane when SW = 1).
+    func merge(_ phases: UnsafePointer<Float>, into plane: UnsafeMutablePointer<Float>) {
+        if !phased { Kernels.add(into: plane, from: phases, count: h * w); return }
+        for y in 0..<h {
+            for q in 0..<sw {
+                let s = phases + (q * h + y) * wq, dst = plane + y * w
+                var t = 0, c = q
+                while c < w { dst[c] += s[t]; t += 1; c += sw }
+            }
+        }
+    }
+}
+
+/// Multiply-add loops of the depthwise convolution and the pools, on contiguous runs.
+enum DepthwiseKernels {
+    /// dst[t] += v · src[t] for t in lo..<hi.
+    @inline(never)
+    static func addScaled(from src: UnsafePointer<Float>, _ v: Float, into dst: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
+        for t in lo..<hi { dst[t] += v * src[t] }
+    }
+
+    /// dst[t] += w0·s0[t] + w1·s1[t] + w2·s2[t] for t in lo..<hi.
+    @inline(never)
+    static func addScaled3(_ s0: UnsafePointer<Float>, _ s1: UnsafePointer<Float>, _ s2: UnsafePointer<Float>,
+                           _ w0: Float, _ w1: Float, _ w2: Float, into dst: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
+        for t in lo..<hi { dst[t] += w0 * s0[t] + w1 * s1[t] + w2 * s2[t] }
+    }
+
+    /// dst[t] += Σ_{j<5} w[j]·s_j[t] for t in lo..<hi.
+    @inline(never)
+    static func addScaled5(_ s0: UnsafePointer<Float>, _ s1: UnsafePointer<Float>, _ s2: UnsafePointer<Float>,
+                           _ s3: UnsafePointer<Float>, _ s4: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                           into dst: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
+        let (w0, w1, w2, w3, w4) = (w[0], w[1], w[2], w[3], w[4])
+        for t in lo..<hi { dst[t] += w0 * s0[t] + w1 * s1[t] + w2 * s2[t] + w3 * s3[t] + w4 * s4[t] }
+    }
+
+    /// dst[t] += v · src[t·stride] for t in lo..<hi.
+    @inline(never)
+    static func addScaled(from src: UnsafePointer<Float>, stride: Int, _ v: Float, into dst: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
+        if stride == 1 {
+            for t in lo..<hi { dst[t] += v * src[t] }
+        } else {
+            for t in lo..<hi { dst[t] += v * src[t * stride] }
+        }
+    }
+
+    /// dst[t·stride] += v · src[t] for t in lo..<hi.
+    @inline(never)
+    static func addScaled(from src: UnsafePointer<Float>, _ v: Float, into dst: UnsafeMutablePointer<Float>, stride: Int, _ lo: Int, _ hi: Int) {
+        if stride == 1 {
+            for t in lo..<hi { dst[t] += v * src[t] }
+        } else {
+            for t in lo..<hi { dst[t * stride] += v * src[t] }
+        }
+    }
+
+    /// Σ_{t in lo..<hi} a[t] · b[t], in eight partial sums.
+    @inline(never)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ lo: Int, _ hi: Int) -> Float {
+        var acc = SIMD8<Float>()
+        var t = lo
+        while t + 8 <= hi {
+            acc += UnsafeRawPointer(a + t).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(b + t).loadUnaligned(as: SIMD8<Float>.self)
+            t += 8
+        }
+        var s = acc.sum()
+        while t < hi { s += a[t] * b[t]; t += 1 }
+        return s
+    }
+}

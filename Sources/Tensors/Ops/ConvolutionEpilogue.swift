@@ -1,0 +1,113 @@
+// What follows a convolution, fused into single passes over NCHW tensors: a per-channel affine
+// map (batch norm with fixed statistics) with an optional clamp (ReLU, ReLU6), and a plain clamp.
+// Legend: N batch, C channels, S = H·W pixels per plane. Left out: batch statistics (composite
+// ops in the batch-norm layer compute those).
+
+extension Tensor {
+    /// y = min(max(x · scale[c] + shift[c], low), high) on x [N, C, ...] with scale, shift [C]:
+    /// batch norm with running statistics (and ReLU or ReLU6 when clamped) in one pass.
+    /// The gradient passes where low < x · scale + shift < high (as PyTorch's hardtanh).
+    public static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor,
+                                     low: Float = -.infinity, high: Float = .infinity) -> Tensor {
+        precondition(x.rank >= 2 && scale.shape == [x.shape[1]] && shift.shape == [x.shape[1]],
+                     "channelAffine: input \(x.shape) needs scale and shift of shape [\(x.rank >= 2 ? x.shape[1] : 0)], got \(scale.shape) and \(shift.shape)")
+        precondition(low < high, "channelAffine: clamp range \(low)...\(high) is empty")
+        let c = x.shape[1], planes = x.shape[0] * c, sz = x.count / Swift.max(planes, 1)
+        let s = TensorStorage(uninitializedCount: x.count)
+        for q in 0..<planes {
+            EpilogueKernels.affine(x.storage.base + q * sz, scale.storage.base[q % c], shift.storage.base[q % c],
+                                   low, high, into: s.base + q * sz, count: sz)
+        }
+        let out = Tensor(shape: x.shape, storage: s)
+        guard (x.requiresGrad || scale.requiresGrad || shift.requiresGrad) && Autograd.isEnabled else { return out }
+        out.record([x, scale, shift]) { g in
+            let dx = x.requiresGrad ? x.gradBuffer() : nil
+            let ds = scale.requiresGrad ? scale.gradBuffer() : nil
+            let db = shift.requiresGrad ? shift.gradBuffer() : nil
+            for q in 0..<planes {
+                let (a, b) = (scale.storage.base[q % c], shift.storage.base[q % c])
+                let sums = EpilogueKernels.affineBackward(x.storage.base + q * sz, g + q * sz, a, b, low, high,
+                                                          dx: dx.map { $0 + q * sz }, count: sz)
+                ds?[q % c] += sums.gx
+                db?[q % c] += sums.g
+            }
+        }
+        return out
+    }
+
+    /// min(max(x, low), high) elementwise (ReLU6 is `clamped(low: 0, high: 6)`); the gradient
+    /// passes where low < x < high.
+    public func clamped(low: Float, high: Float) -> Tensor {
+        precondition(low < high, "clamped: range \(low)...\(high) is empty")
+        let s = TensorStorage(uninitializedCount: count)
+        EpilogueKernels.affine(storage.base, 1, 0, low, high, into: s.base, count: count)
+        let out = Tensor(shape: shape, storage: s)
+        guard Tensor.needsGrad(self) else { return out }
+        out.record([self]) { [x = self] g in
+            EpilogueKernels.clampBackward(x.storage.base, g, low, high, dx: x.gradBuffer(), count: x.count)
+        }
+        return out
+    }
+}
+
+/// The fused loops.
+enum EpilogueKernels {
+    /// dst[t] = min(max(src[t] · a + b, low), high).
+    @inline(never)
+    static func affine(_ src: UnsafePointer<Float>, _ a: Float, _ b: Float, _ low: Float, _ high: Float,
+                       into dst: UnsafeMutablePointer<Float>, count: Int) {
+        typealias V = SIMD8<Float>
+        let lo = V(repeating: low), hi = V(repeating: high)
+        var t = 0
+        while t + 8 <= count {
+            let v = UnsafeRawPointer(src + t).loadUnaligned(as: V.self) * a + b
+            UnsafeMutableRawPointer(dst + t).storeBytes(of: v.clamped(lowerBound: lo, upperBound: hi), as: V.self)
+            t += 8
+        }
+        while t < count {
+            let v = src[t] * a + b
+            dst[t] = v < low ? low : (v > high ? high : v)
+            t += 1
+        }
+    }
+
+    /// dx[t] += g[t] where low < x[t] < high.
+    @inline(never)
+    static func clampBackward(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ low: Float, _ high: Float,
+                              dx: UnsafeMutablePointer<Float>, count: Int) {
+        for t in 0..<count { dx[t] += x[t] > low && x[t] < high ? g[t] : 0 }
+    }
+
+    /// With m[t] = 1 where low < x[t] · a + b < high, else 0: dx[t] += g[t] · m[t] · a, and
+    /// returns Σ g·m·x and Σ g·m (the scale's and the shift's gradient), in eight-lane sums.
+    @inline(never)
+    static func affineBackward(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ a: Float, _ b: Float,
+                               _ low: Float, _ high: Float, dx: UnsafeMutablePointer<Float>?, count: Int) -> (gx: Float, g: Float) {
+        typealias V = SIMD8<Float>
+        var agx = V(), ag = V()
+        var t = 0
+        while t + 8 <= count {
+            let xv = UnsafeRawPointer(x + t).loadUnaligned(as: V.self)
+            let gv = UnsafeRawPointer(g + t).loadUnaligned(as: V.self)
+            let v = xv * a + b
+            let gm = V(repeating: 0).replacing(with: gv, where: (v .> low) .& (v .< high))
+            if let dx {
+                let d = UnsafeRawPointer(dx + t).loadUnaligned(as: V.self) + gm * a
+                UnsafeMutableRawPointer(dx + t).storeBytes(of: d, as: V.self)
+            }
+            agx += gm * xv
+            ag += gm
+            t += 8
+        }
+        var sgx = agx.sum(), sg = ag.sum()
+        while t < count {
+            let v = x[t] * a + b
+            let gm = v > low && v < high ? g[t] : 0
+            dx?[t] += gm * a
+            sgx += gm * x[t]
+            sg += gm
+            t += 1
+        }
+        return (sgx, sg)
+    }
+}

@@ -1,0 +1,38 @@
+// A CI-sized check of the image task on the real Fashion-MNIST (skipped when Debian's
+// dataset-fashion-mnist is not installed): the small CNN trained for two epochs on 1,500 training
+// images classifies 500 other training images well, and a linear probe on the pretrained
+// backbone of classes 0–4 beats chance on classes 5–9 by far. The full-size acceptance runs are
+// scripts/acceptance-image.sh (release build).
+import Foundation
+import Testing
+@testable import FineTune
+
+@Test(.enabled(if: FashionMNIST.isAvailable(), "Fashion-MNIST is not installed (deploy/setup.sh installs dataset-fashion-mnist)"))
+func smallCNNLearnsFashionMNISTFromAFewThousandImages() throws {
+    let all = try FashionMNIST.load(.train)
+    let train = all.subset(Array(0..<1500)), held = all.subset(Array(1500..<2000))
+    var c = ImageTrialConfig()
+    c.epochs = 2
+    c.batchSize = 32
+    c.learningRate = 2e-3
+    let r = try ImageTask.run(config: c, splits: ImageSplits(train: train, validation: held, test: held))
+    #expect(r.test!.accuracy >= 0.75)
+
+    // Transfer: the backbone trained above on classes 0–4 only, probed on classes 5–9 (20 per class).
+    var source = c
+    source.classes = [0, 1, 2, 3, 4]
+    let sourceSplits = try ImageSplits.make(train: train, test: held, config: { var s = source; s.validationPerClass = 10; return s }())
+    let pre = try ImageTask.run(config: source, splits: sourceSplits)
+    var target = ImageTrialConfig()
+    target.classes = [5, 6, 7, 8, 9]
+    target.shots = 20
+    target.validationPerClass = 10
+    target.strategy = .linearProbe
+    target.epochs = 10
+    target.batchSize = 16
+    target.learningRate = 3e-3
+    let targetSplits = try ImageSplits.make(train: train, test: held, config: target)
+    let backbone = ResolvedBackbone(network: pre.model.backbone, adapter: InputAdapter(shape: [1, 28, 28]), origin: "test", pretrained: true)
+    let probe = try ImageTask.run(config: target, splits: targetSplits, backbone: backbone)
+    #expect(probe.test!.accuracy >= 0.7)
+}

@@ -1,0 +1,206 @@
+// Convolution and pooling against naive Double loops written from the definition (forward,
+// element by element) and their gradients against central differences of those loops, on odd
+// shapes: groups, depthwise with a channel multiplier, dilation, stride 2, asymmetric padding.
+
+import Testing
+@testable import Tensors
+
+/// Naive conv2d from the definition: out[n,o,y,x] = b[o] + Σ w[o,ci,i,j] · xpad[n, g·Cg+ci, y·SH+i·DH, x·SW+j·DW].
+private func refConv(_ x: Ref, _ w: Ref, _ b: Ref?, _ v: ConvWindow, groups g: Int) -> Ref {
+    let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (o, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+    let og = o / g
+    let (oh, ow) = v.outputSize(h: h, w: wd)
+    var out = [Double](repeating: 0, count: n * o * oh * ow)
+    for b0 in 0..<n {
+        for oc in 0..<o {
+            let grp = oc / og
+            for y in 0..<oh {
+                for xx in 0..<ow {
+                    var s = b?.v[oc] ?? 0
+                    for ci in 0..<cg {
+                        for i in 0..<kh {
+                            for j in 0..<kw {
+                                let hy = y * v.strideH - v.padTop + i * v.dilationH
+                                let wx = xx * v.strideW - v.padLeft + j * v.dilationW
+                                guard hy >= 0 && hy < h && wx >= 0 && wx < wd else { continue }
+                                s += w.v[((oc * cg + ci) * kh + i) * kw + j] * x.v[((b0 * c + grp * cg + ci) * h + hy) * wd + wx]
+                            }
+                        }
+                    }
+                    out[((b0 * o + oc) * oh + y) * ow + xx] = s
+                }
+            }
+        }
+    }
+    return Ref([n, o, oh, ow], out)
+}
+
+/// Naive pooling: max (padding −∞) or mean of KH·KW taps (padding zeros).
+private func refPool(_ x: Ref, _ v: ConvWindow, max isMax: Bool) -> Ref {
+    let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (oh, ow) = v.outputSize(h: h, w: wd)
+    var out = [Double](repeating: 0, count: n * c * oh * ow)
+    for q in 0..<(n * c) {
+        for y in 0..<oh {
+            for xx in 0..<ow {
+                var s = isMax ? -Double.infinity : 0
+                for i in 0..<v.kernelH {
+                    for j in 0..<v.kernelW {
+                        let hy = y * v.strideH - v.padTop + i * v.dilationH
+                        let wx = xx * v.strideW - v.padLeft + j * v.dilationW
+                        guard hy >= 0 && hy < h && wx >= 0 && wx < wd else { continue }
+                        let e = x.v[(q * h + hy) * wd + wx]
+                        s = isMax ? Swift.max(s, e) : s + e
+                    }
+                }
+                out[(q * oh + y) * ow + xx] = isMax ? s : s / Double(v.kernelH * v.kernelW)
+            }
+        }
+    }
+    return Ref([n, c, oh, ow], out)
+}
+
+/// One convolution case: input, weight shape, window, groups, bias or not.
+struct ConvCase: CustomTestStringConvertible, Sendable {
+    var input: [Int]
+    var weight: [Int]
+    var window: ConvWindow
+    var groups: Int
+    var bias: Bool
+    var testDescription: String { "x\(input) w\(weight) g\(groups) \(window)" }
+}
+
+private let convCases: [ConvCase] = [
+    // dense 3×3, padding 1, bias
+    ConvCase(input: [2, 3, 7, 6], weight: [4, 3, 3, 3], window: ConvWindow(kernel: (3, 3), padding: (1, 1, 1, 1)), groups: 1, bias: true),
+    // stride 2, dilation 2, asymmetric padding, 2 groups, non-square kernel, no bias
+    ConvCase(input: [2, 4, 9, 8], weight: [6, 2, 3, 2], window: ConvWindow(kernel: (3, 2), stride: (2, 2), padding: (0, 1, 2, 0), dilation: (2, 2)), groups: 2, bias: false),
+    // stride (2, 1), TF-same style padding (odd pixel below and right)
+    ConvCase(input: [1, 2, 7, 5], weight: [3, 2, 3, 3], window: ConvWindow(kernel: (3, 3), stride: (2, 1), padding: (1, 1, 1, 1)), groups: 1, bias: true),
+    // depthwise with a channel multiplier 2, stride 2, asymmetric padding
+    ConvCase(input: [2, 3, 7, 8], weight: [6, 1, 3, 3], window: ConvWindow(kernel: (3, 3), stride: (2, 2), padding: (0, 1, 0, 1)), groups: 3, bias: true),
+    // depthwise 5×5, dilation 2, padding 4 (same size)
+    ConvCase(input: [1, 4, 6, 7], weight: [4, 1, 5, 5], window: ConvWindow(kernel: (5, 5), padding: (4, 4, 4, 4), dilation: (2, 2)), groups: 4, bias: false),
+    // depthwise 5×5, stride 2, padding 2 on every side (negative column offsets in both phases)
+    ConvCase(input: [1, 2, 9, 10], weight: [2, 1, 5, 5], window: ConvWindow(kernel: (5, 5), stride: (2, 2), padding: (2, 2, 2, 2)), groups: 2, bias: true),
+    // pointwise, one image (the GEMM reads the input directly) and two images
+    ConvCase(input: [1, 5, 3, 4], weight: [3, 5, 1, 1], window: ConvWindow(kernel: (1, 1)), groups: 1, bias: true),
+    ConvCase(input: [3, 5, 3, 4], weight: [3, 5, 1, 1], window: ConvWindow(kernel: (1, 1)), groups: 1, bias: false),
+    // pointwise with stride 2
+    ConvCase(input: [2, 3, 5, 5], weight: [2, 3, 1, 1], window: ConvWindow(kernel: (1, 1), stride: (2, 2)), groups: 1, bias: true),
+]
+
+@Suite struct ConvolutionTests {
+    @Test(arguments: convCases)
+    func convolutionMatchesNaiveLoopAndFiniteDifferences(_ t: ConvCase) {
+        var specs = [InputSpec(shape: t.input), InputSpec(shape: t.weight)]
+        if t.bias { specs.append(InputSpec(shape: [t.weight[0]])) }
+        gradCheck(specs,
+                  op: { Tensor.conv2d($0[0], weight: $0[1], bias: t.bias ? $0[2] : nil, window: t.window, groups: t.groups) },
+                  ref: { refConv($0[0], $0[1], t.bias ? $0[2] : nil, t.window, groups: t.groups) })
+    }
+
+    @Test func convolutionWithoutGradientRecordsNothing() {
+        let x = Tensor(shape: [1, 2, 4, 4], repeating: 1, requiresGrad: true)
+        let w = Tensor(shape: [3, 2, 3, 3], repeating: 0.5, requiresGrad: true)
+        let y = Autograd.withoutGrad { Tensor.conv2d(x, weight: w, window: ConvWindow(kernel: (3, 3), padding: (1, 1, 1, 1))) }
+        #expect(!y.requiresGrad)
+        // Centre pixel: all 2·9 taps inside, each 1 · 0.5; corner: 2·4 taps.
+        #expect(y[0, 1, 1, 1] == 9 && y[0, 2, 0, 0] == 4)
+    }
+
+    @Test(arguments: [
+        ConvWindow(kernel: (2, 2), stride: (2, 2)),
+        ConvWindow(kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),
+        ConvWindow(kernel: (3, 2), stride: (1, 2), padding: (1, 0, 1, 1), dilation: (2, 1)),
+    ])
+    func maxPoolMatchesNaiveLoopAndFiniteDifferences(_ v: ConvWindow) {
+        gradCheck([InputSpec(shape: [2, 3, 7, 6])], op: { Tensor.maxPool2d($0[0], window: v) }, ref: { refPool($0[0], v, max: true) })
+    }
+
+    @Test(arguments: [
+        ConvWindow(kernel: (2, 2), stride: (2, 2)),
+        ConvWindow(kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),
+        ConvWindow(kernel: (3, 2), stride: (1, 2), padding: (1, 0, 0, 1)),
+    ])
+    func avgPoolMatchesNaiveLoopAndFiniteDifferences(_ v: ConvWindow) {
+        gradCheck([InputSpec(shape: [2, 3, 7, 6])], op: { Tensor.avgPool2d($0[0], window: v) }, ref: { refPool($0[0], v, max: false) })
+    }
+
+    @Test func maxPoolTiesGoToTheFirstTap() {
+        let x = Tensor(shape: [1, 1, 2, 2], scalars: [1, 3, 3, 2], requiresGrad: true)
+        let y = Tensor.maxPool2d(x, window: ConvWindow(kernel: (2, 2), stride: (2, 2)))
+        #expect(y.scalars == [3])
+        y.sum().backward()
+        #expect(x.grad?.scalars == [0, 1, 0, 0])
+    }
+
+    @Test func tiledMaxPoolSendsTiesToTheFirstTapOfEveryWindow() {
+        // 3 × 5 windows of 2×2 (the vector path, with an overlapping last group of eight); every
+        // window holds its maximum twice, at its second and fourth tap.
+        var v = [Float](repeating: 0, count: 6 * 10)
+        for oy in 0..<3 {
+            for ox in 0..<5 {
+                let m = Float(oy * 5 + ox)
+                v[(2 * oy) * 10 + 2 * ox + 1] = m
+                v[(2 * oy + 1) * 10 + 2 * ox + 1] = m
+                v[(2 * oy) * 10 + 2 * ox] = m - 1
+                v[(2 * oy + 1) * 10 + 2 * ox] = m - 2
+            }
+        }
+        let x = Tensor(shape: [1, 1, 6, 10], scalars: v, requiresGrad: true)
+        let y = Tensor.maxPool2d(x, window: ConvWindow(kernel: (2, 2), stride: (2, 2)))
+        #expect(y.scalars == (0..<15).map(Float.init))
+        y.sum().backward()
+        let want = (0..<60).map { i -> Float in (i / 10) % 2 == 0 && i % 2 == 1 ? 1 : 0 }
+        #expect(x.grad?.scalars == want)
+    }
+
+    @Test func channelAffineWithClampMatchesComposedOpsAndFiniteDifferences() {
+        // Inputs spread over [-3, 3] so some values land outside the clamp (none at its edges).
+        gradCheck([InputSpec(shape: [2, 3, 4, 5], range: -3...3), InputSpec(shape: [3], range: 0.5...2), InputSpec(shape: [3])],
+                  op: { Tensor.channelAffine($0[0], scale: $0[1], shift: $0[2], low: 0, high: 1.5) },
+                  ref: { r in
+                      var out = r[0]
+                      for i in 0..<out.count {
+                          let ch = i / 20 % 3
+                          out.v[i] = Swift.min(Swift.max(r[0].v[i] * r[1].v[ch] + r[2].v[ch], 0), 1.5)
+                      }
+                      return out
+                  })
+        gradCheck([InputSpec(shape: [3, 7], range: -2...8)], op: { $0[0].clamped(low: 0, high: 6) },
+                  ref: { $0[0].map { Swift.min(Swift.max($0, 0), 6) } })
+    }
+
+    @Test(arguments: [(-Float.infinity, Float.infinity), (Float(0), Float.infinity), (Float(0), Float(0.8))] as [(Float, Float)])
+    func batchNormWithBatchStatisticsMatchesDefinitionAndFiniteDifferences(_ low: Float, _ high: Float) {
+        gradCheck([InputSpec(shape: [3, 2, 3, 5], range: -2...2), InputSpec(shape: [2], range: 0.5...1.5), InputSpec(shape: [2])],
+                  forwardTolerance: 1e-4, gradTolerance: 1e-3,
+                  op: { Tensor.batchNorm2d($0[0], weight: $0[1], bias: $0[2], eps: 1e-3, low: low, high: high).output },
+                  ref: { r in
+                      var out = r[0]
+                      for ch in 0..<2 {
+                          let idx = (0..<3).flatMap { b in (0..<15).map { (b * 2 + ch) * 15 + $0 } }
+                          let mean = idx.reduce(0.0) { $0 + r[0].v[$1] } / 45
+                          let variance = idx.reduce(0.0) { $0 + (r[0].v[$1] - mean) * (r[0].v[$1] - mean) } / 45
+                          for i in idx {
+                              let y = (r[0].v[i] - mean) / (variance + 1e-3).squareRoot() * r[1].v[ch] + r[2].v[ch]
+                              out.v[i] = Swift.min(Swift.max(y, Double(low)), Double(high))
+                          }
+                      }
+                      return out
+                  })
+    }
+
+    @Test func globalAveragePoolMatchesMeanAndFiniteDifferences() {
+        gradCheck([InputSpec(shape: [2, 3, 5, 3])], op: { Tensor.globalAvgPool2d($0[0]) }, ref: { x in
+            var means = [Double](repeating: 0, count: 6)
+            for q in 0..<6 {
+                for t in 0..<15 { means[q] += x[0].v[q * 15 + t] }
+                means[q] /= 15
+            }
+            return Ref([2, 3], means)
+        })
+    }
+}
