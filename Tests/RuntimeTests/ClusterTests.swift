@@ -42,7 +42,7 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory))
         let workers = try (1...3).map { try Watched(cluster.worker(name: "w\($0)", cache: s.cache("w\($0)"))) }
         #expect(await coordinator.waitExit(within: 90) == .exited(0), "\(coordinator.stderr)")
-        for w in workers { #expect(await w.waitExit(within: 10) == .exited(0)) }
+        for w in workers { #expect(await w.waitExit(within: 30) == .exited(0)) }
         try checkFinished(s.directory, trials: 20)
 
         // Every line each trial wrote is in the store, attempt after attempt, across workers.
@@ -83,7 +83,7 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         let again = await coordinator.line(within: 60) { $0.contains("trial \(trial) attempt 3 on w2 from its checkpoint at 1") }
         #expect(again != nil, "\(coordinator.lines.suffix(8))")
         #expect(await coordinator.waitExit(within: 90) == .exited(0), "\(coordinator.stderr)")
-        #expect(await w2.waitExit(within: 10) == .exited(0))
+        #expect(await w2.waitExit(within: 30) == .exited(0))
         try checkFinished(s.directory, trials: 6)
         let store = try StudyStore.open(StudyDirectory(s.directory), role: .reader)
         let attempts = try store.attempts(TrialID(trial))
@@ -105,11 +105,11 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         let fifthPause = await first.line(within: 60) { _ in first.lines.filter { $0.contains(" paused at ") }.count >= 5 }
         #expect(fifthPause != nil, "\(first.lines.suffix(5))")
         first.process.signal(SIGKILL)
-        #expect(await first.waitExit(within: 10) == .signaled(SIGKILL))
+        #expect(await first.waitExit(within: 30) == .signaled(SIGKILL))
         let second = try Watched(cluster.coordinator(study: nil, directory: s.directory, extra: ["--heartbeat", "0.3", "--lease-timeout", "6"]))
-        #expect(await second.line(within: 10) { $0.contains("carrying on") } != nil)
+        #expect(await second.line(within: 30) { $0.contains("carrying on") } != nil)
         #expect(await second.waitExit(within: 90) == .exited(0), "\(second.stderr) \(second.lines.suffix(5))")
-        for w in workers { #expect(await w.waitExit(within: 10) == .exited(0)) }
+        for w in workers { #expect(await w.waitExit(within: 30) == .exited(0)) }
         try checkFinished(s.directory, trials: 12)
     }
 
@@ -123,15 +123,15 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         let started = await coordinator.line(within: 30) { $0.contains("trial 0 attempt 1 on w1") }
         #expect(started != nil)
         w1.process.signal(SIGTERM)
-        #expect(await w1.waitExit(within: 10) == .exited(0))
-        #expect(await coordinator.line(within: 10) { $0.contains("trial 0 attempt 1 lost with worker w1") } != nil)
-        #expect(await coordinator.line(within: 10) { $0.contains("trial 0 queued again") } != nil)
+        #expect(await w1.waitExit(within: 30) == .exited(0))
+        #expect(await coordinator.line(within: 30) { $0.contains("trial 0 attempt 1 lost with worker w1") } != nil)
+        #expect(await coordinator.line(within: 30) { $0.contains("trial 0 queued again") } != nil)
         let w2 = try Watched(cluster.worker(name: "w2", cache: s.cache("w2")))
         #expect(await coordinator.line(within: 30) { $0.contains("trial 0 attempt 2 on w2") } != nil)
         let failure = await coordinator.line(within: 60) { $0.contains("trial 2 failed: exit status 3") }
         #expect(failure?.hasSuffix("last stderr: attempt 1 of trial 2 | diverged: loss is nan") == true, "\(failure ?? "none")")
         #expect(await coordinator.waitExit(within: 90) == .exited(0), "\(coordinator.stderr)")
-        #expect(await w2.waitExit(within: 10) == .exited(0))
+        #expect(await w2.waitExit(within: 30) == .exited(0))
         try checkFinished(s.directory, trials: 5, failed: [2])
     }
 
@@ -143,7 +143,7 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory, extra: ["--keep-running"]))
         let worker = try Watched(cluster.worker(name: "w1", cache: s.cache("w1"), slots: 2))
         #expect(await coordinator.line(within: 60) { $0.contains("study complete") } != nil)
-        #expect(await worker.waitExit(within: 10) == .exited(0))
+        #expect(await worker.waitExit(within: 30) == .exited(0))
 
         let context = try ZMQContext()
         let client = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 0)])
@@ -151,7 +151,7 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         try client.connect(cluster.endpoints.routerURL)
         func ask(_ m: Message) throws -> Message? {
             try client.send(m)
-            return try client.receiveMessage(timeout: .seconds(10))
+            return try client.receiveMessage(timeout: .seconds(30))
         }
         let store = try StudyStore.open(StudyDirectory(s.directory), role: .reader)
         guard case .trialsReply(let trials)? = try ask(.trials(TrialsRequest())) else {
@@ -178,7 +178,7 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         }
         #expect(stop.stopping == false)  // already complete
         coordinator.process.signal(SIGTERM)
-        #expect(await coordinator.waitExit(within: 10) == .exited(0))
+        #expect(await coordinator.waitExit(within: 30) == .exited(0))
     }
 
     @Test func malformedAndOversizedMessagesGetAnErrorAndTheCoordinatorCarriesOn() async throws {
@@ -193,12 +193,12 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         defer { coordinator.requestStop() }
 
         let context = try ZMQContext()
-        let client = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 0), .receiveTimeout(milliseconds: 5000)])
+        let client = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 0), .receiveTimeout(milliseconds: 20000)])
         defer { client.close() }
         try client.connect(endpoints.routerURL)
         func errorCode(for frames: [Data]) throws -> WireError.Code? {
             try client.send(frames)
-            guard let reply = try client.receiveMessage(timeout: .seconds(5)), case .error(let e) = reply else { return nil }
+            guard let reply = try client.receiveMessage(timeout: .seconds(20)), case .error(let e) = reply else { return nil }
             return e.code
         }
         let tag = Data(Envelope.tag.utf8)
@@ -211,7 +211,7 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         #expect(try errorCode(for: Envelope.encode(report)) == .unknownPeer)
         // Still serving.
         try client.send(.status(StatusRequest()))
-        let reply = try client.receiveMessage(timeout: .seconds(5))
+        let reply = try client.receiveMessage(timeout: .seconds(20))
         guard case .statusReply(let status)? = reply else {
             Issue.record("expected STATUS_REPLY, got \(String(describing: reply))")
             return

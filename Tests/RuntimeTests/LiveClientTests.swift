@@ -110,7 +110,7 @@ private func rungOutput(_ rung: String, _ args: [String], within seconds: Double
         // Ctrl-C ends a follower at once and cleanly, with what it printed so far.
         #expect(await interrupted.printed(within: 30))
         interrupted.process.interrupt()
-        let cut = await interrupted.finish(within: 10)
+        let cut = await interrupted.finish(within: 30)
         #expect(cut.exit == 0, "\(cut.stderr)")
         // While the study runs: the coordinator answers between the batches it ingests.
         let running = try await rungOutput(rung, ["status"] + connect)
@@ -121,9 +121,9 @@ private func rungOutput(_ rung: String, _ args: [String], within seconds: Double
         #expect(object?["study"] as? String == "cluster-test" && object?["objective"] as? String == "acc", "\(best)")
 
         #expect(await coordinator.line(within: 90) { $0.contains("study complete") } != nil, "\(coordinator.stderr)")
-        for w in workers { #expect(await w.waitExit(within: 10) == .exited(0)) }
+        for w in workers { #expect(await w.waitExit(within: 30) == .exited(0)) }
         for (follower, trial) in [(followTrial, "4"), (lateFollower, "1"), (followAll, nil)] {
-            let followed = await follower.finish(within: 20)
+            let followed = await follower.finish(within: 45)
             #expect(followed.exit == 0, "\(followed.stderr)")
             let offline = try await rungOutput(rung, ["logs", "--dir", s.directory.path] + (trial.map { ["--trial", $0] } ?? ["--all"]))
             #expect(offline.exit == 0)
@@ -149,7 +149,7 @@ private func rungOutput(_ rung: String, _ args: [String], within seconds: Double
             #expect(live.lines == offline.lines, "\(command.joined(separator: " ")) differs live and offline")
         }
         coordinator.process.signal(SIGTERM)
-        #expect(await coordinator.waitExit(within: 10) == .exited(0))
+        #expect(await coordinator.waitExit(within: 30) == .exited(0))
     }
 
     @Test func clientsNameTheEndpointWhenNoCoordinatorAnswers() async throws {

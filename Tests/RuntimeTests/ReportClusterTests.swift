@@ -80,7 +80,7 @@ private func rungOutput(_ rung: String, _ args: [String]) async throws -> String
         let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory, extra: ["--keep-running"]))
         let workers = try (1...2).map { try Watched(cluster.worker(name: "w\($0)", cache: s.cache("w\($0)"))) }
         #expect(await coordinator.line(within: 90) { $0.contains("study complete") } != nil, "\(coordinator.stderr)")
-        for w in workers { #expect(await w.waitExit(within: 10) == .exited(0)) }
+        for w in workers { #expect(await w.waitExit(within: 30) == .exited(0)) }
 
         // Every completed trial has its report, exactly as printed; no other trial has one.
         let store = try StudyStore.open(StudyDirectory(s.directory), role: .reader)
@@ -143,7 +143,7 @@ private func rungOutput(_ rung: String, _ args: [String]) async throws -> String
         let pareto = try await rungOutput(rung, ["best", "--pareto"] + dir)
         #expect(pareto.contains("Pareto front of cost-test: acc (maximize) against latency_ms (minimize), over \(front.candidates)"))
         coordinator.process.signal(SIGTERM)
-        #expect(await coordinator.waitExit(within: 10) == .exited(0))
+        #expect(await coordinator.waitExit(within: 30) == .exited(0))
     }
 
     @Test func finalAttemptOfAKilledWorkerRunsAgainAndItsRerunsReportIsKept() async throws {
@@ -162,7 +162,7 @@ private func rungOutput(_ rung: String, _ args: [String]) async throws -> String
         let w2 = try Watched(cluster.worker(name: "w2", cache: s.cache("w2")))
         #expect(await coordinator.line(within: 30) { $0.contains("trial \(trial) completed") } != nil, "\(coordinator.lines.suffix(8))")
         #expect(await coordinator.waitExit(within: 90) == .exited(0), "\(coordinator.stderr)")
-        #expect(await w2.waitExit(within: 10) == .exited(0))
+        #expect(await w2.waitExit(within: 30) == .exited(0))
         let store = try StudyStore.open(StudyDirectory(s.directory), role: .reader)
         let attempts = try store.attempts(TrialID(trial))
         #expect(attempts.contains { $0.outcome == .lost && $0.worker == "w1" })
@@ -182,10 +182,10 @@ private func rungOutput(_ rung: String, _ args: [String]) async throws -> String
         let workers = try (1...2).map { try Watched(cluster.worker(name: "w\($0)", cache: s.cache("w\($0)"))) }
         #expect(await first.line(within: 60) { $0.contains(" completed") } != nil, "\(first.lines.suffix(5))")
         first.process.signal(SIGKILL)
-        #expect(await first.waitExit(within: 10) == .signaled(SIGKILL))
+        #expect(await first.waitExit(within: 30) == .signaled(SIGKILL))
         let second = try Watched(cluster.coordinator(study: nil, directory: s.directory, extra: options))
         #expect(await second.waitExit(within: 90) == .exited(0), "\(second.stderr) \(second.lines.suffix(5))")
-        for w in workers { #expect(await w.waitExit(within: 10) == .exited(0)) }
+        for w in workers { #expect(await w.waitExit(within: 30) == .exited(0)) }
         // Each completed trial has its report once, from its last attempt; the others have none.
         let store = try StudyStore.open(StudyDirectory(s.directory), role: .reader)
         let trials = try store.trials()
