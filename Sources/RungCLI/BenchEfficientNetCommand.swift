@@ -20,6 +20,8 @@ struct BenchEfficientNetCommand: ParsableCommand {
     var batch: Int = 16
     @Option(help: "Timed seconds per run (at least this long, whole passes).")
     var seconds: Double = 3
+    @Flag(help: "Time full fine-tuning steps instead (training mode, forward, backward, AdamW, 10 classes) at --batch.")
+    var train = false
 
     func run() throws {
         guard threads >= 1, size >= 8, batch >= 1, seconds > 0 else {
@@ -29,6 +31,7 @@ struct BenchEfficientNetCommand: ParsableCommand {
         BLAS.setThreads(threads)
         AllocatorTuning.keepFreedMemory()
         var rng = SplitMix64(seed: 1)
+        if train { trainSteps(&rng); return }
         let model = EfficientNetLite(generator: &rng)
         model.eval()
         for n in [1, batch] {
@@ -46,5 +49,30 @@ struct BenchEfficientNetCommand: ParsableCommand {
             print(String(format: "EfficientNet-Lite0 %dx%d  batch %3d  threads %d  %8.2f ms/image  %8.1f images/s",
                          size, size, n, threads, perImage * 1000, 1 / perImage))
         }
+    }
+
+    /// Full fine-tuning steps of a 10-class EfficientNet-Lite0 at --batch, images/s.
+    private func trainSteps(_ rng: inout SplitMix64) {
+        let model = EfficientNetLite(classes: 10, generator: &rng)
+        var optimizer = Optimizer(settings: .adamW(), learningRate: 1e-3)
+        let params = model.namedParameters()
+        let x = Tensor.normal([batch, 3, size, size], using: &rng)
+        let labels = (0..<batch).map { $0 % 10 }
+        func step() {
+            for (_, t) in params { t.zeroGrad() }
+            Tensor.crossEntropy(logits: model(x), labels: labels).backward()
+            optimizer.step(params)
+        }
+        step()
+        let start = DispatchTime.now().uptimeNanoseconds
+        var steps = 0
+        var elapsed = 0.0
+        repeat {
+            step()
+            steps += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while elapsed < seconds
+        print(String(format: "EfficientNet-Lite0 %dx%d  fine-tune  batch %3d  threads %d  %6.2f steps/s  %8.1f images/s",
+                     size, size, batch, threads, Double(steps) / elapsed, Double(steps * batch) / elapsed))
     }
 }

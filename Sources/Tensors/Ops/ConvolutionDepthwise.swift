@@ -42,6 +42,7 @@ extension Tensor {
             let db = bias.flatMap { $0.requiresGrad ? $0.gradBuffer() : nil }
             let xs = ph.phased ? UnsafeMutablePointer<Float>.allocate(capacity: ph.size) : nil   // phased input
             let dxs = UnsafeMutablePointer<Float>.allocate(capacity: ph.size)                     // phased dx
+            let info = UnsafePointer(taps.info)                                                   // per tap: q, shift, lo, hi
             for b in 0..<p.n {
                 for ic in 0..<p.c {
                     let plane = px + (b * p.c + ic) * hw
@@ -51,20 +52,18 @@ extension Tensor {
                         let gp = g + (b * o + oc) * l
                         if let db { db[oc] += ConvKernels.sum(gp, count: l) }
                         for i in 0..<p.kh {
-                            for j in 0..<p.kw {
-                                let tap = oc * k + i * p.kw + j
-                                let (off, lo, hi) = p.columns(j)
-                                guard lo < hi else { continue }
-                                let (q, shift) = ph.phase(off)
-                                var acc: Float = 0
-                                for oy in 0..<p.oh {
-                                    let y = p.inputRow(oy, i)
-                                    guard y >= 0 && y < p.h else { continue }
-                                    let at = ph.row(q, y) + shift, grow = gp + oy * p.ow
-                                    if dx != nil { DepthwiseKernels.addScaled(from: grow, pw[tap], into: dxs + at, lo, hi) }
-                                    if dw != nil { acc += DepthwiseKernels.dot(grow, src + at, lo, hi) }
+                            let row = oc * k + i * p.kw
+                            for oy in 0..<p.oh {
+                                let y = p.inputRow(oy, i)
+                                guard y >= 0 && y < p.h else { continue }
+                                let grow = gp + oy * p.ow
+                                for j in 0..<p.kw {
+                                    let (q, shift, lo, hi) = (info[4 * j], info[4 * j + 1], info[4 * j + 2], info[4 * j + 3])
+                                    guard lo < hi else { continue }
+                                    let at = ph.row(q, y) + shift
+                                    if dx != nil { DepthwiseKernels.addScaled(from: grow, pw[row + j], into: dxs + at, lo, hi) }
+                                    if let dw { dw[row + j] += DepthwiseKernels.dot(grow, src + at, lo, hi) }
                                 }
-                                if let dw { dw[tap] += acc }
                             }
                         }
                     }

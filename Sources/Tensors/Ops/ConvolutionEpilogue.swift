@@ -60,8 +60,12 @@ enum EpilogueKernels {
         let lo = V(repeating: low), hi = V(repeating: high)
         var t = 0
         while t + 8 <= count {
-            let v = UnsafeRawPointer(src + t).loadUnaligned(as: V.self) * a + b
-            UnsafeMutableRawPointer(dst + t).storeBytes(of: v.clamped(lowerBound: lo, upperBound: hi), as: V.self)
+            // replacing(with:where:) rather than SIMD's clamped(lowerBound:upperBound:), which is
+            // not specialised across modules and costs a generic call per vector.
+            var v = UnsafeRawPointer(src + t).loadUnaligned(as: V.self) * a + b
+            v.replace(with: lo, where: v .< lo)
+            v.replace(with: hi, where: v .> hi)
+            UnsafeMutableRawPointer(dst + t).storeBytes(of: v, as: V.self)
             t += 8
         }
         while t < count {
