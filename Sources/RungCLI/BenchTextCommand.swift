@@ -22,9 +22,12 @@ struct BenchTextCommand: ParsableCommand {
     var batchSize: Int = 16
     @Flag(help: "One JSON line per case instead of a table.")
     var json = false
+    @Flag(inversion: .prefixedNo, help: "Keep freed memory in the allocator between steps (AllocatorTuning.keepFreedMemory).")
+    var keepFreedMemory = true
 
     func run() throws {
         BLAS.setThreads(threads)
+        if keepFreedMemory { AllocatorTuning.keepFreedMemory() }
         let config = BertConfig(vocabSize: 30522, hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 12,
                                 intermediateSize: 1536, maxPositionEmbeddings: 512)
         var g = SplitMix64(seed: 1)

@@ -34,6 +34,9 @@ struct GEMMBackend: @unchecked Sendable {
     let getThreads: (() -> Int)?
     /// Desired thread count where the library has no process-wide setting (oneDNN, BLIS).
     var threadCount: ThreadCount? = nil
+    /// Set when the library is kept at one thread and Rung splits GEMMs over its own worker
+    /// threads (OpenBLAS; see README): the thread count those use.
+    var ownThreads: ThreadCount? = nil
 
     /// C = alpha · op(A) · op(B) + beta · C, row-major, through whichever library this is.
     @inline(__always)
@@ -119,12 +122,23 @@ enum BLASLoader {
         let get = dlsym(h, "openblas_get_num_threads").map { unsafeBitCast($0, to: rung_get_threads_fn.self) }
         let core = dlsym(h, "openblas_get_corename").map { unsafeBitCast($0, to: rung_corename_fn.self) }
         let coreName = core.flatMap { $0() }.map { String(cString: $0) } ?? "?"
+        // OpenBLAS's idle threads spin between calls, taking the core the elementwise work needs;
+        // kept at one thread, its GEMMs are split over Rung's worker pool instead, which also runs
+        // the elementwise kernels. RUNG_GEMM_SPLIT=0 restores OpenBLAS's own threading.
+        var own: ThreadCount? = nil
+        if let set, let get, ProcessInfoLite.environment("RUNG_GEMM_SPLIT") != "0" {
+            let threads = ThreadCount()
+            threads.value = max(1, Int(get()))
+            set(1)
+            own = threads
+        }
         return GEMMBackend(
             kind: .openBLAS,
             description: "OpenBLAS (\(coreName) kernels\(forced != nil ? ", chosen from CPU flags" : ""))",
             sgemm: unsafeBitCast(gemm, to: rung_cblas_sgemm_fn.self),
             setThreads: set.map { f in { f(Int32($0)) } },
-            getThreads: get.map { f in { Int(f()) } })
+            getThreads: get.map { f in { Int(f()) } },
+            ownThreads: own)
     }
 
     static func loadOneDNN() -> GEMMBackend? {
