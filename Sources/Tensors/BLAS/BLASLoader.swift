@@ -154,10 +154,19 @@ enum BLASLoader {
         }
         let threads = ThreadCount()
         threads.value = Int(get())
+        // As for OpenBLAS: each call runs on its caller's thread (OpenMP told one thread before
+        // every call) and Rung's worker pool splits large GEMMs, unless RUNG_GEMM_SPLIT=0.
+        var own: ThreadCount? = nil
+        if ProcessInfoLite.environment("RUNG_GEMM_SPLIT") != "0" {
+            let pool = ThreadCount()
+            pool.value = max(1, threads.value)
+            threads.value = 1
+            own = pool
+        }
         return GEMMBackend(
-            kind: .oneDNN, description: "oneDNN sgemm (OpenMP)",
+            kind: .oneDNN, description: "oneDNN sgemm (\(own == nil ? "OpenMP" : "one thread per caller"))",
             dnnl: unsafeBitCast(gemm, to: rung_dnnl_sgemm_fn.self), ompSetThreads: set,
-            setThreads: { threads.value = $0 }, getThreads: { threads.value }, threadCount: threads)
+            setThreads: { threads.value = $0 }, getThreads: { threads.value }, threadCount: threads, ownThreads: own)
     }
 
     static func loadBLIS() -> GEMMBackend? {
