@@ -52,6 +52,26 @@ import Testing
         }
     }
 
+    /// oneDNN for the large blocks, OpenBLAS for the rest, in a fresh process (chosen once).
+    @Test func oneDNNForLargeGEMMsIsCorrect() async throws {
+        try #require(access("/usr/lib/x86_64-linux-gnu/libdnnl.so.2", R_OK) == 0
+                     && access("/usr/lib/x86_64-linux-gnu/libopenblas.so.0", R_OK) == 0,
+                     "needs both oneDNN and OpenBLAS")
+        try await #require(processExitsWith: .success) {
+            setenv("RUNG_LARGE_GEMM", "onednn", 1)
+            BLAS.setThreads(2)
+            guard BLASLoader.backend.kind == .openBLAS, BLASLoader.largeGEMM?.kind == .oneDNN else { exit(1) }
+            var rng = SeededRNG(seed: 34)
+            let (m, n, k) = (150, 90, 70)
+            let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let b = (0..<(k * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let got = Tensor.matmul(Tensor(shape: [m, k], scalars: a), Tensor(shape: [k, n], scalars: b)).scalars
+            let want = BLASTests.naive(a, b, m: m, n: n, k: k, tA: false, tB: false)
+            for (g, w) in zip(got, want) where abs(Double(g) - w) > 1e-5 * Double(k) { exit(2) }
+            exit(0)
+        }
+    }
+
     @Test func largeElementwiseOpsMatchPlainLoops() {
         var rng = SeededRNG(seed: 32)
         let n = 150_001

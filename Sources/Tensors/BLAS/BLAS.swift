@@ -40,11 +40,14 @@ public enum BLAS {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
-        let backend = BLASLoader.backend
-        if let own = backend.ownThreads, own.value > 1, m * n * k >= 1 << 19 {
-            splitGEMM(backend, parts: own.value, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-            return
+        var backend = BLASLoader.backend
+        if let own = backend.ownThreads, m * n * k >= 1 << 19 {
+            if let large = BLASLoader.largeGEMM { backend = large }
+            if own.value > 1 {
+                splitGEMM(backend, parts: own.value, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                          a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                return
+            }
         }
         backend.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                      b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

@@ -61,6 +61,18 @@ enum BLASLoader {
     /// The backend, loaded on first use (Swift initialises globals exactly once, thread-safely).
     static let backend: GEMMBackend = load()
 
+    /// A second library for large GEMMs (m·n·k ≥ 2¹⁹), one thread per caller, or nil: oneDNN
+    /// when `RUNG_LARGE_GEMM=onednn` is set, OpenBLAS is the main backend and oneDNN loads and
+    /// passes the self-check. Small GEMMs (attention heads) stay with OpenBLAS.
+    static let largeGEMM: GEMMBackend? = loadLargeGEMM()
+
+    static func loadLargeGEMM() -> GEMMBackend? {
+        guard backend.kind == .openBLAS, backend.ownThreads != nil,
+              ProcessInfoLite.environment("RUNG_LARGE_GEMM")?.lowercased() == "onednn",
+              let candidate = loadOneDNN(), candidate.ownThreads != nil, selfCheck(candidate) else { return nil }
+        return candidate
+    }
+
     /// Notes from loading (what was tried, why something was rejected), for `BLAS.report`.
     nonisolated(unsafe) static var notes: [String] = []
     // nonisolated(unsafe): written only inside `load()`, which runs once under Swift's global
