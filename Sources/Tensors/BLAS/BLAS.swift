@@ -53,14 +53,17 @@ public enum BLAS {
                      b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 
-    /// One GEMM as `parts` single-threaded GEMMs on blocks of C's rows (or columns, when C is
-    /// wider than tall), run on the worker pool. Blocks are multiples of 16 rows or columns.
+    /// One GEMM as single-threaded GEMMs on blocks of C's rows (or columns, when C is wider than
+    /// tall), claimed by `parts` threads of the worker pool. Blocks are multiples of 16.
     static func splitGEMM(_ backend: GEMMBackend, parts: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                           alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let byRows = m >= n
         let extent = byRows ? m : n
-        let step = ((extent + parts - 1) / parts + 15) / 16 * 16
+        // Four blocks per thread (at least 64 rows or columns each): threads claim blocks as
+        // they come free, so one the OS runs late holds up less of the GEMM.
+        let wanted = Swift.max(1, Swift.min(parts * 4, extent / 64))
+        let step = ((extent + wanted - 1) / wanted + 15) / 16 * 16
         let blocks = (extent + step - 1) / step
         guard blocks > 1 else {
             backend.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,

@@ -80,8 +80,9 @@ extension Tensor {
             for pair in 0..<count { body(pair) }
             return
         }
-        Parallel.run(parts: threads) { part in
-            for pair in stride(from: part, to: count, by: threads) { body(pair) }
+        let parts = Swift.min(count, 8 * threads)   // claimed as threads come free
+        Parallel.run(parts: parts) { part in
+            for pair in stride(from: part, to: count, by: parts) { body(pair) }
         }
     }
 }
