@@ -20,6 +20,23 @@ import Testing
         }
     }
 
+    /// Many short jobs back to back: every part of every job runs once, and no job outlives its
+    /// call (a worker still holding one would trap in `withoutActuallyEscaping`).
+    @Test func manyShortJobsEachRunEveryPartOnce() {
+        BLAS.setThreads(2)
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+        defer { counts.deallocate() }
+        for round in 0..<20_000 {
+            let parts = 2 + round % 3
+            counts.initialize(repeating: 0, count: 4)
+            Parallel.run(parts: parts) { p in counts[p] += 1 }
+            if !(0..<parts).allSatisfy({ counts[$0] == 1 }) {
+                Issue.record("round \(round): part counts \((0..<parts).map { counts[$0] })")
+                return
+            }
+        }
+    }
+
     @Test func rangesCoverEveryIndexOnce() {
         for count in [0, 1, 17, 65_537, 200_001] {
             let seen = UnsafeMutablePointer<UInt8>.allocate(capacity: max(count, 1))

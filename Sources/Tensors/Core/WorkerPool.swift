@@ -115,8 +115,7 @@ final class WorkerPool: @unchecked Sendable {
                     if state.compareExchange(expected: s, desired: s + 1, ordering: .acquiringAndReleasing).exchanged {
                         // The swap succeeded on a state of this generation with parts left, so
                         // the job read above is this generation's and the caller still waits.
-                        let job = Unmanaged<Job>.fromOpaque(UnsafeRawPointer(bitPattern: address)!).takeUnretainedValue()
-                        job.body(part)
+                        Self.runPart(address, part)
                         finished.add(1, ordering: .releasing)
                     }
                 } else {
@@ -126,6 +125,14 @@ final class WorkerPool: @unchecked Sendable {
             }
             idle(whileGeneration: generation)
         }
+    }
+
+    /// Runs one part of the job at `address`. Not inlined, so every reference it takes to the job
+    /// is dropped before the part is reported finished: the caller's `withoutActuallyEscaping`
+    /// traps if the closure is still referenced when it returns.
+    @inline(never)
+    private static func runPart(_ address: Int, _ part: Int) {
+        Unmanaged<Job>.fromOpaque(UnsafeRawPointer(bitPattern: address)!)._withUnsafeGuaranteedRef { $0.body(part) }
     }
 
     /// Polls (yielding the core) until a new generation is published; after `spinNanoseconds`
