@@ -20,18 +20,25 @@ struct BenchTextCommand: ParsableCommand {
     var sequenceLength: Int = 64
     @Option(help: "Examples per step.")
     var batchSize: Int = 16
+    @Option(help: "Cases to time, comma-separated: full, frozen, inference.")
+    var cases: String = "full,frozen,inference"
     @Flag(help: "One JSON line per case instead of a table.")
     var json = false
+    @Flag(inversion: .prefixedNo, help: "Keep freed memory in the allocator between steps (AllocatorTuning.keepFreedMemory).")
+    var keepFreedMemory = true
 
     func run() throws {
         BLAS.setThreads(threads)
+        if keepFreedMemory { AllocatorTuning.keepFreedMemory() }
         let config = BertConfig(vocabSize: 30522, hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 12,
                                 intermediateSize: 1536, maxPositionEmbeddings: 512)
         var g = SplitMix64(seed: 1)
         let ids = (0..<batchSize).map { _ in [101] + (0..<(sequenceLength - 2)).map { _ in 1000 + Int(g.next() % 20000) } + [102] }
         let mask = ids.map { $0.map { _ in 1 } }
         let labels = (0..<batchSize).map { $0 % 2 }
-        for (name, trained) in [("full fine-tune", 6), ("frozen encoder", 0), ("inference", -1)] {
+        let wanted = Set(cases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let all = [("full", "full fine-tune", 6), ("frozen", "frozen encoder", 0), ("inference", "inference", -1)]
+        for (key, name, trained) in all where wanted.contains(key) {
             var gen = SplitMix64(seed: 2)
             let encoder = BertEncoder(config: config, generator: &gen)
             let model = TextClassifier(encoder: encoder, classes: 2, trainedLayers: max(trained, 0), pooling: .mean, dropout: 0.1, seed: 3)

@@ -30,7 +30,14 @@ public final class Dropout: Module {
         guard isTraining, probability > 0 else { return input }
         let keepScale = 1 / (1 - probability)
         let p = Double(probability)
-        let mask = Tensor(shape: input.shape) { _ in generator.unitDouble() < p ? 0 : keepScale }
+        // One draw per element in row-major order, written straight into the buffer (the
+        // initialiser-closure form costs a call per element across the module boundary).
+        let mask = Tensor.zeros(input.shape)
+        mask.withUnsafeMutableBufferPointer { m in
+            var g = generator
+            for i in m.indices { m[i] = g.unitDouble() < p ? 0 : keepScale }
+            generator = g
+        }
         return input * mask
     }
 }

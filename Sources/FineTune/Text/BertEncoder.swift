@@ -119,16 +119,8 @@ public final class BertLayer: Module {
     /// hidden [B, T, H]; attentionBias [B, 1, T] holds 0 for real tokens and a large negative
     /// number for padding (added to every query's scores).
     public func forward(_ x: Tensor, attentionBias: Tensor?) -> Tensor {
-        let b = x.shape[0], t = x.shape[1], hidden = x.shape[2], dh = hidden / heads
-        // [B, T, H] → [B·heads, T, dh]
-        func split(_ y: Tensor) -> Tensor { y.reshape([b, t, heads, dh]).transpose(1, 2).reshape([b * heads, t, dh]) }
-        let q = split(query(x)), k = split(key(x)), v = split(value(x))
-        var scores = Tensor.matmul(q, k, transposeB: true) * (1 / Float(dh).squareRoot())   // [B·heads, T, T]
-        if let bias = attentionBias {
-            scores = (scores.reshape([b, heads, t, t]) + bias.reshape([b, 1, 1, t])).reshape([b * heads, t, t])
-        }
-        let context = Tensor.matmul(scores.softmax(axis: -1), v)                              // [B·heads, T, dh]
-            .reshape([b, heads, t, dh]).transpose(1, 2).reshape([b, t, hidden])
+        // softmax(Q_h·K_hᵀ/√dh + bias)·V_h per head, heads side by side in [B, T, H]
+        let context = Tensor.attention(query: query(x), key: key(x), value: value(x), heads: heads, bias: attentionBias)
         let attended = attentionNorm(applyDropout(attentionOutput(context)) + x)
         let fed = output(intermediate(attended).gelu())
         return outputNorm(applyDropout(fed) + attended)

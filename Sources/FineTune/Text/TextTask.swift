@@ -80,6 +80,7 @@ public enum TextTask {
                            onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> TextTrialResult {
         let layerCount = encoder.layers.count
         try config.validate(layers: layerCount)
+        AllocatorTuning.keepFreedMemory()   // an encoder step frees and reallocates megabytes of buffers
         let last = toEpoch ?? config.epochs
         guard fromEpoch >= 0, fromEpoch <= last, last <= config.epochs else {
             throw FineTuneError(.invalidOptions, "epoch range \(fromEpoch)→\(last) must satisfy 0 ≤ from ≤ to ≤ \(config.epochs)")

@@ -7,11 +7,18 @@ public enum BLAS {
     /// Sets the number of threads the GEMM may use, process-wide (benchmarks compare 1 and 2).
     public static func setThreads(_ n: Int) {
         precondition(n >= 1, "BLAS.setThreads: \(n) threads requested, need at least 1")
-        BLASLoader.backend.setThreads?(n)
+        if let own = BLASLoader.backend.ownThreads { own.value = n } else { BLASLoader.backend.setThreads?(n) }
     }
 
-    /// The number of threads the GEMM uses.
-    public static var threads: Int { BLASLoader.backend.getThreads?() ?? 1 }
+    /// The number of threads the GEMM (and the elementwise kernels around it) use.
+    public static var threads: Int {
+        let backend = BLASLoader.backend
+        return backend.ownThreads?.value ?? backend.getThreads?() ?? 1
+    }
+
+    /// Whether GEMMs called from several threads at once each run on their caller's thread only
+    /// (the library is kept at one thread and Rung splits large GEMMs itself).
+    static var splitsItself: Bool { BLASLoader.backend.ownThreads != nil }
 
     /// Which library computes GEMMs, e.g. "OpenBLAS (Cooperlake kernels, chosen from CPU flags)".
     public static var backendDescription: String { BLASLoader.backend.description }
@@ -33,6 +40,54 @@ public enum BLAS {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
+        var backend = BLASLoader.backend
+        if let own = backend.ownThreads, m * n * k >= 1 << 19 {
+            if let large = BLASLoader.largeGEMM { backend = large }
+            if own.value > 1 {
+                splitGEMM(backend, parts: own.value, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                          a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                return
+            }
+        }
+        backend.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                     b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// One GEMM as single-threaded GEMMs on blocks of C's rows (or columns, when C is wider than
+    /// tall), claimed by `parts` threads of the worker pool. Blocks are multiples of 16.
+    static func splitGEMM(_ backend: GEMMBackend, parts: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                          alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let byRows = m >= n
+        let extent = byRows ? m : n
+        // Four blocks per thread (at least 64 rows or columns each): threads claim blocks as
+        // they come free, so one the OS runs late holds up less of the GEMM.
+        let wanted = Swift.max(1, Swift.min(parts * 4, extent / 64))
+        let step = ((extent + wanted - 1) / wanted + 15) / 16 * 16
+        let blocks = (extent + step - 1) / step
+        guard blocks > 1 else {
+            backend.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                         b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        Parallel.run(parts: blocks) { p in
+            let lo = p * step, len = Swift.min(step, extent - lo)
+            if byRows {   // rows lo..<lo+len of op(A) and C
+                backend.gemm(transA: transA, transB: transB, m: len, n: n, k: k, alpha: alpha,
+                             a: a + (transA ? lo : lo * lda), lda: lda, b: b, ldb: ldb, beta: beta, c: c + lo * ldc, ldc: ldc)
+            } else {      // columns lo..<lo+len of op(B) and C
+                backend.gemm(transA: transA, transB: transB, m: m, n: len, k: k, alpha: alpha, a: a, lda: lda,
+                             b: b + (transB ? lo * ldb : lo), ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
+            }
+        }
+    }
+
+    /// A GEMM on the calling thread only, for callers that spread many small GEMMs over the
+    /// worker pool themselves. m, n, k must be positive.
+    @inline(__always)
+    static func sgemmOnThisThread(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         BLASLoader.backend.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                                 b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }

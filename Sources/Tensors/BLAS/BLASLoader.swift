@@ -34,6 +34,9 @@ struct GEMMBackend: @unchecked Sendable {
     let getThreads: (() -> Int)?
     /// Desired thread count where the library has no process-wide setting (oneDNN, BLIS).
     var threadCount: ThreadCount? = nil
+    /// Set when the library is kept at one thread and Rung splits GEMMs over its own worker
+    /// threads (OpenBLAS; see README): the thread count those use.
+    var ownThreads: ThreadCount? = nil
 
     /// C = alpha · op(A) · op(B) + beta · C, row-major, through whichever library this is.
     @inline(__always)
@@ -57,6 +60,18 @@ struct GEMMBackend: @unchecked Sendable {
 enum BLASLoader {
     /// The backend, loaded on first use (Swift initialises globals exactly once, thread-safely).
     static let backend: GEMMBackend = load()
+
+    /// A second library for large GEMMs (m·n·k ≥ 2¹⁹), one thread per caller, or nil: oneDNN
+    /// when `RUNG_LARGE_GEMM=onednn` is set, OpenBLAS is the main backend and oneDNN loads and
+    /// passes the self-check. Small GEMMs (attention heads) stay with OpenBLAS.
+    static let largeGEMM: GEMMBackend? = loadLargeGEMM()
+
+    static func loadLargeGEMM() -> GEMMBackend? {
+        guard backend.kind == .openBLAS, backend.ownThreads != nil,
+              ProcessInfoLite.environment("RUNG_LARGE_GEMM")?.lowercased() == "onednn",
+              let candidate = loadOneDNN(), candidate.ownThreads != nil, selfCheck(candidate) else { return nil }
+        return candidate
+    }
 
     /// Notes from loading (what was tried, why something was rejected), for `BLAS.report`.
     nonisolated(unsafe) static var notes: [String] = []
@@ -119,12 +134,23 @@ enum BLASLoader {
         let get = dlsym(h, "openblas_get_num_threads").map { unsafeBitCast($0, to: rung_get_threads_fn.self) }
         let core = dlsym(h, "openblas_get_corename").map { unsafeBitCast($0, to: rung_corename_fn.self) }
         let coreName = core.flatMap { $0() }.map { String(cString: $0) } ?? "?"
+        // OpenBLAS's idle threads spin between calls, taking the core the elementwise work needs;
+        // kept at one thread, its GEMMs are split over Rung's worker pool instead, which also runs
+        // the elementwise kernels. RUNG_GEMM_SPLIT=0 restores OpenBLAS's own threading.
+        var own: ThreadCount? = nil
+        if let set, let get, ProcessInfoLite.environment("RUNG_GEMM_SPLIT") != "0" {
+            let threads = ThreadCount()
+            threads.value = max(1, Int(get()))
+            set(1)
+            own = threads
+        }
         return GEMMBackend(
             kind: .openBLAS,
             description: "OpenBLAS (\(coreName) kernels\(forced != nil ? ", chosen from CPU flags" : ""))",
             sgemm: unsafeBitCast(gemm, to: rung_cblas_sgemm_fn.self),
             setThreads: set.map { f in { f(Int32($0)) } },
-            getThreads: get.map { f in { Int(f()) } })
+            getThreads: get.map { f in { Int(f()) } },
+            ownThreads: own)
     }
 
     static func loadOneDNN() -> GEMMBackend? {
@@ -140,10 +166,19 @@ enum BLASLoader {
         }
         let threads = ThreadCount()
         threads.value = Int(get())
+        // As for OpenBLAS: each call runs on its caller's thread (OpenMP told one thread before
+        // every call) and Rung's worker pool splits large GEMMs, unless RUNG_GEMM_SPLIT=0.
+        var own: ThreadCount? = nil
+        if ProcessInfoLite.environment("RUNG_GEMM_SPLIT") != "0" {
+            let pool = ThreadCount()
+            pool.value = max(1, threads.value)
+            threads.value = 1
+            own = pool
+        }
         return GEMMBackend(
-            kind: .oneDNN, description: "oneDNN sgemm (OpenMP)",
+            kind: .oneDNN, description: "oneDNN sgemm (\(own == nil ? "OpenMP" : "one thread per caller"))",
             dnnl: unsafeBitCast(gemm, to: rung_dnnl_sgemm_fn.self), ompSetThreads: set,
-            setThreads: { threads.value = $0 }, getThreads: { threads.value }, threadCount: threads)
+            setThreads: { threads.value = $0 }, getThreads: { threads.value }, threadCount: threads, ownThreads: own)
     }
 
     static func loadBLIS() -> GEMMBackend? {

@@ -49,7 +49,12 @@ extension Tensor {
 
     /// Sets the accumulated gradient to zero, keeping its buffer (no allocation next step).
     public func zeroGrad() {
-        if let g = gradStorage { g.base.update(repeating: 0, count: g.count) }
+        if let g = gradStorage {
+            let base = g.base
+            Parallel.forRanges(g.count, minimumPerThread: 131_072) { r in
+                (base + r.lowerBound).update(repeating: 0, count: r.count)
+            }
+        }
     }
 
     /// Drops the gradient buffer.
@@ -94,7 +99,11 @@ extension Tensor {
     /// The gradient buffer, allocated zero-filled on first use; backward rules add into it.
     func gradBuffer() -> UnsafeMutablePointer<Float> {
         if let g = gradStorage { return g.base }
-        let g = TensorStorage(count: count, repeating: 0)
+        let g = TensorStorage(uninitializedCount: count)
+        let base = g.base
+        Parallel.forRanges(count, minimumPerThread: 131_072) { r in
+            (base + r.lowerBound).initialize(repeating: 0, count: r.count)
+        }
         gradStorage = g
         return g.base
     }

@@ -113,7 +113,7 @@ enum BroadcastKernels {
     static func accumulateReduced(_ src: UnsafePointer<Float>, srcShape: [Int],
                                   into dst: UnsafeMutablePointer<Float>, dstShape: [Int]) {
         if srcShape == dstShape || Tensor.elementCount(srcShape) == Tensor.elementCount(dstShape) {
-            Kernels.add(into: dst, from: src, count: Tensor.elementCount(srcShape))
+            Kernels.addParallel(into: dst, from: src, count: Tensor.elementCount(srcShape))
             return
         }
         let plan = BroadcastPlan(out: srcShape, a: dstShape, b: srcShape)

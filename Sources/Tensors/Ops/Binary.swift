@@ -60,7 +60,10 @@ extension Tensor {
         if a.shape == b.shape {
             let s = TensorStorage(uninitializedCount: a.count)
             let po = s.base
-            for i in 0..<a.count { po[i] = f(pa[i], pb[i]) }
+            Parallel.forRanges(a.count) { r in
+                let o = r.lowerBound
+                runBinary(pa + o, 1, pb + o, 1, po + o, r.count, f)
+            }
             return Tensor(shape: a.shape, storage: s)
         }
         let shape = Shapes.broadcast(a.shape, b.shape, op: op)
@@ -89,6 +92,13 @@ extension Tensor {
         }
     }
 
+    /// dst[i] += h(g[i], a[i], b[i]) for i in 0..<n, a plain loop over pointers so it vectorises.
+    @inline(__always)
+    static func accumulateRun(_ dst: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ pa: UnsafePointer<Float>,
+                              _ pb: UnsafePointer<Float>, _ n: Int, _ h: (Float, Float, Float) -> Float) {
+        for i in 0..<n { dst[i] += h(g[i], pa[i], pb[i]) }
+    }
+
     /// t.grad += (h(g, a, b) over the result shape) summed back to t's shape, where a and b are
     /// read broadcast. `t` is a or b.
     @inline(__always)
@@ -99,7 +109,10 @@ extension Tensor {
         let n = elementCount(out)
         let dst = t.gradBuffer()
         if a.shape == b.shape {
-            for i in 0..<n { dst[i] += h(g[i], pa[i], pb[i]) }
+            Parallel.forRanges(n) { r in
+                let o = r.lowerBound
+                accumulateRun(dst + o, g + o, pa + o, pb + o, r.count, h)
+            }
             return
         }
         let direct = t.count == n

@@ -29,7 +29,10 @@ func fastErf(_ x: Float) -> Float {
 @inline(__always)
 func fastExp(_ x: Float) -> Float {
     let y = Swift.min(Swift.max(x, -87), 88)
-    let n = (y * 1.44269504088896341).rounded(.toNearestOrEven)
+    // Adding 1.5·2²³ rounds y·log₂e to the nearest integer n and leaves n in the low mantissa
+    // bits: no rintf call and no checked Float → Int conversion, so loops over it vectorise.
+    let t = y * 1.44269504088896341 + 12_582_912
+    let n = t - 12_582_912
     let r = (y - n * 0.693145751953125) - n * 1.428606765330187045e-06
     var p: Float = 1.0 / 720
     p = p * r + 1.0 / 120
@@ -38,6 +41,14 @@ func fastExp(_ x: Float) -> Float {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let scale = Float(bitPattern: UInt32(truncatingIfNeeded: Int32(n) + 127) << 23)
+    let ni = Int32(bitPattern: t.bitPattern) &- 0x4B40_0000   // n ∈ [−126, 127]
+    let scale = Float(bitPattern: UInt32(bitPattern: (ni &+ 127) &<< 23))
     return p * scale
+}
+
+/// eˣ as `fastExp`, but exactly 0 below −87 (where eˣ < 2⁻¹²⁵): masked attention scores
+/// (−10⁹) then carry no weight at all, as with libm's expf.
+@inline(__always)
+func fastExpOrZero(_ x: Float) -> Float {
+    x < -87 ? 0 : fastExp(x)
 }

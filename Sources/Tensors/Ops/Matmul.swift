@@ -86,7 +86,10 @@ extension Tensor {
         if let bias { precondition(bias.shape == [o], "linear: bias \(bias.shape) must be [\(o)] for weight \(weight.shape)") }
         let s = TensorStorage(uninitializedCount: r * o)
         if let bias {
-            for row in 0..<r { (s.base + row * o).update(from: bias.storage.base, count: o) }
+            let pb = UnsafePointer(bias.storage.base), pc = s.base
+            Parallel.forRanges(r, minimumPerThread: Swift.max(1, 65_536 / Swift.max(o, 1)), alignment: 1) { rows in
+                for row in rows { (pc + row * o).initialize(from: pb, count: o) }
+            }
         }
         BLAS.sgemm(transA: false, transB: true, m: r, n: o, k: inF, alpha: 1, a: x.storage.base, lda: inF,
                    b: weight.storage.base, ldb: inF, beta: bias == nil ? 0 : 1, c: s.base, ldc: o)

@@ -20,7 +20,13 @@ extension Tensor {
         if Tensor.needsGrad(self) {
             // dx = y ⊙ (g − Σ g⊙y)
             out.record([self]) { [x = self, ys = s] g in
-                let dx = x.gradBuffer(), y = ys.base
+                let dx = x.gradBuffer(), y = UnsafePointer(ys.base)
+                if inner == 1 {
+                    Parallel.forRanges(o, minimumPerThread: Swift.max(1, 16_384 / Swift.max(l, 1)), alignment: 1) { rows in
+                        for i in rows { Tensor.softmaxRowBackward(g + i * l, y + i * l, dx + i * l, l, scale: 1) }
+                    }
+                    return
+                }
                 for i in 0..<o {
                     for j in 0..<inner {
                         let base = i * l * inner + j
@@ -58,9 +64,37 @@ extension Tensor {
         return out
     }
 
+    /// dx += scale · y ⊙ (g − Σ g⊙y) for one contiguous row of length n.
+    @inline(__always)
+    static func softmaxRowBackward(_ g: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+                                   _ n: Int, scale: Float) {
+        let dot = Kernels.dot(g, y, n)
+        for t in 0..<n { dx[t] += scale * y[t] * (g[t] - dot) }
+    }
+
+    /// In place: row ← softmax(row + bias) for one contiguous row of length n (bias may be nil),
+    /// with the vectorisable exp (exactly 0 where the shifted score is below −87).
+    @inline(__always)
+    static func softmaxRowInPlace(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, _ n: Int) {
+        if let bias { for t in 0..<n { row[t] += bias[t] } }
+        let m = Kernels.maximum(row, n)
+        for t in 0..<n { row[t] = fastExpOrZero(row[t] - m) }
+        let inv = 1 / Kernels.sum(row, n)
+        for t in 0..<n { row[t] *= inv }
+    }
+
     /// Softmax or log-softmax of each (outer, inner) line of length `len` with stride `inner`.
     static func softmaxRows(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                             outer: Int, len: Int, inner: Int, log: Bool) {
+        if inner == 1 && !log && len > 0 {
+            Parallel.forRanges(outer, minimumPerThread: Swift.max(1, 16_384 / len), alignment: 1) { rows in
+                for i in rows {
+                    (y + i * len).update(from: x + i * len, count: len)
+                    softmaxRowInPlace(y + i * len, bias: nil, len)
+                }
+            }
+            return
+        }
         for i in 0..<outer {
             for j in 0..<inner {
                 let base = i * len * inner + j

@@ -13,6 +13,8 @@ protocol UnaryRule {
     func forward(_ x: Float) -> Float
     func derivative(x: Float, y: Float) -> Float
 }
+// Rules whose bodies are long (GELU) are marked @inline(__always): left as calls, their loops
+// stay scalar.
 
 struct NegRule: UnaryRule {
     func forward(_ x: Float) -> Float { -x }
@@ -48,7 +50,9 @@ struct ReluRule: UnaryRule {
 /// GELU, exact erf form: x·Φ(x) = x/2 · (1 + erf(x/√2)) (Hendrycks & Gimpel 2016), with the
 /// vectorisable erf and exp of FastMath.swift (erf within 2e-6 of libm's).
 struct GeluRule: UnaryRule {
+    @inline(__always)
     func forward(_ x: Float) -> Float { 0.5 * x * (1 + fastErf(x * 0.70710678118654752)) }
+    @inline(__always)
     func derivative(x: Float, y: Float) -> Float {
         0.5 * (1 + fastErf(x * 0.70710678118654752)) + x * 0.39894228040143268 * fastExp(-0.5 * x * x)
     }
@@ -94,16 +98,26 @@ extension Tensor {
     @inline(__always)
     func unary<R: UnaryRule>(_ rule: R) -> Tensor {
         let s = TensorStorage(uninitializedCount: count)
-        let px = storage.base
+        let px = UnsafePointer(storage.base)
         let py = s.base
-        for i in 0..<count { py[i] = rule.forward(px[i]) }
+        Parallel.forRanges(count) { r in Tensor.unaryForward(rule, x: px + r.lowerBound, y: py + r.lowerBound, n: r.count) }
         let out = Tensor(shape: shape, storage: s)
         if Tensor.needsGrad(self) {
             out.record([self]) { [x = self, n = count, ys = s] g in
-                Tensor.unaryBackward(rule, dx: x.gradBuffer(), g: g, x: x.storage.base, y: ys.base, n: n)
+                let dx = x.gradBuffer(), px = UnsafePointer(x.storage.base), py = UnsafePointer(ys.base)
+                Parallel.forRanges(n) { r in
+                    let o = r.lowerBound
+                    Tensor.unaryBackward(rule, dx: dx + o, g: g + o, x: px + o, y: py + o, n: r.count)
+                }
             }
         }
         return out
+    }
+
+    /// y = f(x), as a plain function of two pointers so the loop vectorises.
+    @inline(__always)
+    static func unaryForward<R: UnaryRule>(_ rule: R, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, n: Int) {
+        for i in 0..<n { y[i] = rule.forward(x[i]) }
     }
 
     /// dx += g · f′(x, y), as a plain function of four pointers so the loop vectorises.
