@@ -20,14 +20,7 @@ enum BuiltinImageTrial {
 
     static func run(_ spec: BuiltinTrialSpec, emit: (String) -> Void) throws {
         let config = try config(spec)
-        let dir = URL(fileURLWithPath: spec.checkpointDirectory, isDirectory: true)
-        let file = dir.appendingPathComponent(BuiltinTrial.checkpointFile)
-        var checkpoint: ImageCheckpoint?
-        if spec.fromEpoch > 0 {
-            do { checkpoint = try ImageCheckpoint(contentsOf: file) } catch {
-                throw RuntimeError(.io, "cannot resume trial \(spec.trial) from \(file.path): \(error)")
-            }
-        }
+        let checkpoint = try BuiltinTrial.resumeCheckpoint(spec) { try ImageCheckpoint(contentsOf: $0) }
         // The cost is measured before the first epoch, so every metric line carries it.
         var extra: [String: Double] = [:]
         var last: EpochMetrics?
@@ -53,12 +46,7 @@ enum BuiltinImageTrial {
         if !spec.saveCheckpoint, let report = result.testReport {
             emit(ReportLine(report, classNames: result.classNames).line)
         }
-        if spec.saveCheckpoint {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            do { try result.checkpoint.write(to: file) } catch {
-                throw RuntimeError(.io, "cannot save the checkpoint \(file.path): \(error)")
-            }
-        }
+        try BuiltinTrial.keepCheckpoint(spec) { try result.checkpoint.write(to: $0) }
     }
 
     /// A metric line with the cost fields (and, on the trial's last epoch, `test_accuracy` and

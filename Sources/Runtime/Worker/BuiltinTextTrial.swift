@@ -19,14 +19,7 @@ enum BuiltinTextTrial {
 
     static func run(_ spec: BuiltinTrialSpec, emit: (String) -> Void) throws {
         let config = try config(spec)
-        let dir = URL(fileURLWithPath: spec.checkpointDirectory, isDirectory: true)
-        let file = dir.appendingPathComponent(BuiltinTrial.checkpointFile)
-        var checkpoint: TextCheckpoint?
-        if spec.fromEpoch > 0 {
-            do { checkpoint = try TextCheckpoint(contentsOf: file) } catch {
-                throw RuntimeError(.io, "cannot resume trial \(spec.trial) from \(file.path): \(error)")
-            }
-        }
+        let checkpoint = try BuiltinTrial.resumeCheckpoint(spec) { try TextCheckpoint(contentsOf: $0) }
         let result: TextTrialResult
         do {
             result = try TextTask.run(config: config, fromEpoch: spec.fromEpoch, toEpoch: spec.toEpoch, checkpoint: checkpoint) { m in
@@ -37,11 +30,6 @@ enum BuiltinTextTrial {
             throw RuntimeError(.invalidArgument, "\(error)")
         }
         if !spec.saveCheckpoint, let report = result.testReport { emit(ReportLine(report, classNames: result.classNames).line) }
-        if spec.saveCheckpoint {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            do { try result.checkpoint.write(to: file) } catch {
-                throw RuntimeError(.io, "cannot save the checkpoint \(file.path): \(error)")
-            }
-        }
+        try BuiltinTrial.keepCheckpoint(spec) { try result.checkpoint.write(to: $0) }
     }
 }

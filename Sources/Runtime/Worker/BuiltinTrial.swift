@@ -60,14 +60,7 @@ public enum BuiltinTrial {
             throw RuntimeError(.invalidArgument, "built-in task '\(spec.task.kind)' is not known; accepted: \(BuiltinTask.kinds.joined(separator: ", "))")
         }
         let config = try config(spec)
-        let dir = URL(fileURLWithPath: spec.checkpointDirectory, isDirectory: true)
-        let file = dir.appendingPathComponent(checkpointFile)
-        var checkpoint: TabularCheckpoint?
-        if spec.fromEpoch > 0 {
-            do { checkpoint = try TabularCheckpoint(contentsOf: file) } catch {
-                throw RuntimeError(.io, "cannot resume trial \(spec.trial) from \(file.path): \(error)")
-            }
-        }
+        let checkpoint = try resumeCheckpoint(spec) { try TabularCheckpoint(contentsOf: $0) }
         var last: EpochMetrics?
         let result: TabularTrialResult
         do {
@@ -87,11 +80,27 @@ public enum BuiltinTrial {
         }
         // The final attempt prints the test split's per-class report once (ReportLine.swift).
         if !spec.saveCheckpoint, let report = result.testReport { emit(ReportLine(report, classNames: result.classNames).line) }
-        if spec.saveCheckpoint {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            do { try result.checkpoint.write(to: file) } catch {
-                throw RuntimeError(.io, "cannot save the checkpoint \(file.path): \(error)")
-            }
+        try keepCheckpoint(spec) { try result.checkpoint.write(to: $0) }
+    }
+
+    /// The checkpoint an attempt resumes from (nil for a fresh start at epoch 0), read by `read`
+    /// from the attempt's checkpoint file.
+    static func resumeCheckpoint<C>(_ spec: BuiltinTrialSpec, _ read: (URL) throws -> C) throws -> C? {
+        guard spec.fromEpoch > 0 else { return nil }
+        let file = URL(fileURLWithPath: spec.checkpointDirectory, isDirectory: true).appendingPathComponent(checkpointFile)
+        do { return try read(file) } catch {
+            throw RuntimeError(.io, "cannot resume trial \(spec.trial) from \(file.path): \(error)")
+        }
+    }
+
+    /// Writes the attempt's checkpoint file with `write` when the attempt pauses (not on its final run).
+    static func keepCheckpoint(_ spec: BuiltinTrialSpec, _ write: (URL) throws -> Void) throws {
+        guard spec.saveCheckpoint else { return }
+        let dir = URL(fileURLWithPath: spec.checkpointDirectory, isDirectory: true)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent(checkpointFile)
+        do { try write(file) } catch {
+            throw RuntimeError(.io, "cannot save the checkpoint \(file.path): \(error)")
         }
     }
 
