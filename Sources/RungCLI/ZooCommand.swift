@@ -49,7 +49,7 @@ struct ZooListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List the backbones: parameters, input size, source task, where the weights come from.",
-        discussion: "Built-in backbones first, then those `rung pretrain` kept in the zoo directory.")
+        discussion: "Built-in image backbones first, then the pretrained text encoders, then the backbones `rung pretrain` kept in the zoo directory.")
 
     @Option(help: "Zoo directory of pretrained backbones.")
     var zoo = "zoo"
@@ -65,6 +65,17 @@ struct ZooListCommand: ParsableCommand {
             print("  source task  \(e.sourceTask)")
             print("  weights      \(e.weightsSource)")
             print("  file         \(weights)")
+        }
+        for e in TextZoo.entries {
+            let file = e.directory + "/model.safetensors"
+            let c = e.config
+            print(e.name)
+            print("  parameters   \(TextZoo.parameterCount(c)) (text encoder: \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, FFN \(c.intermediateSize))")
+            print("  input        token ids, up to \(c.maxPositionEmbeddings) per text (uncased WordPiece, \(c.vocabSize) entries)")
+            print("  features     \(c.hiddenSize) (\(e.pooling); \(c.numHiddenLayers) layers for gradual unfreezing)")
+            print("  source task  \(e.sourceTask)")
+            print("  weights      \(e.weightsSource)")
+            print("  file         \(file) (\(FileManager.default.fileExists(atPath: file) ? "present" : "absent"))")
         }
         for e in PretrainedZoo.list(zoo) {
             print(e.name)
