@@ -115,15 +115,11 @@ public enum TextTask {
         var optimizer = Optimizer(settings: .adamW(weightDecay: config.weightDecay), learningRate: config.learningRate,
                                   schedule: warm > 0 ? .warmup(steps: warm, startFactor: 0.1, then: main) : main, groups: groups)
         var history: [EpochMetrics] = []
+        try checkResumePoint(checkpointEpoch: checkpoint?.epoch, fromEpoch: fromEpoch)
         if let checkpoint {
-            guard checkpoint.epoch == fromEpoch else {
-                throw FineTuneError(.invalidOptions, "the checkpoint is at epoch \(checkpoint.epoch), but the run starts from epoch \(fromEpoch)")
-            }
             try model.loadTrainable(checkpoint.weights)
             try optimizer.restoreState(from: checkpoint.optimizerState, stepCount: checkpoint.stepCount)
             history = checkpoint.history
-        } else if fromEpoch != 0 {
-            throw FineTuneError(.invalidOptions, "starting from epoch \(fromEpoch) needs a checkpoint of that epoch")
         }
 
         var ran: [EpochMetrics] = []

@@ -107,3 +107,15 @@ public struct TabularRunReport: Sendable, Codable {
         return try! encoder.encode(self)
     }
 }
+
+/// Checks that an attempt starting at `fromEpoch` has the checkpoint it needs: none for a fresh
+/// start (epoch 0), one saved at exactly `fromEpoch` otherwise. Shared by every trial kind.
+func checkResumePoint(checkpointEpoch: Int?, fromEpoch: Int) throws(FineTuneError) {
+    if let checkpointEpoch {
+        guard checkpointEpoch == fromEpoch else {
+            throw FineTuneError(.invalidOptions, "the checkpoint is at epoch \(checkpointEpoch), but the run starts from epoch \(fromEpoch)")
+        }
+    } else if fromEpoch != 0 {
+        throw FineTuneError(.invalidOptions, "starting from epoch \(fromEpoch) needs a checkpoint of that epoch")
+    }
+}

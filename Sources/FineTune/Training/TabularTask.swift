@@ -62,16 +62,12 @@ public enum TabularTask {
         var stopper = config.earlyStoppingPatience.map { EarlyStopping(patience: $0, mode: .min) }
         var history: [EpochMetrics] = []
 
+        try checkResumePoint(checkpointEpoch: checkpoint?.epoch, fromEpoch: fromEpoch)
         if let checkpoint {
-            guard checkpoint.epoch == fromEpoch else {
-                throw FineTuneError(.invalidOptions, "the checkpoint is at epoch \(checkpoint.epoch), but the run starts from epoch \(fromEpoch)")
-            }
             try model.loadStateDict(checkpoint.weights)
             try optimizer.restoreState(from: checkpoint.optimizerState, stepCount: checkpoint.stepCount)
             stopper = checkpoint.earlyStopping
             history = checkpoint.history
-        } else if fromEpoch != 0 {
-            throw FineTuneError(.invalidOptions, "starting from epoch \(fromEpoch) needs a checkpoint of that epoch")
         }
 
         var ran: [EpochMetrics] = []
