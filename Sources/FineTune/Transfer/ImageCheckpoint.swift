@@ -14,15 +14,19 @@ public struct ImageCheckpoint: Sendable {
     public var config: ImageTrialConfig
     public var earlyStopping: EarlyStopping?
     public var history: [EpochMetrics]
+    /// The model's cost as measured by the attempt that started the trial; later attempts report it
+    /// again instead of measuring the same model anew.
+    public var cost: ModelCost?
 
     public static let formatKey = "rung.format", formatValue = "rung-image-checkpoint-1"
 
-    struct Progress: Codable { var epoch: Int; var stepCount: Int; var history: [EpochMetrics]; var earlyStopping: EarlyStopping? }
+    struct Progress: Codable { var epoch: Int; var stepCount: Int; var history: [EpochMetrics]; var earlyStopping: EarlyStopping?; var cost: ModelCost? }
 
     public init(epoch: Int, stepCount: Int, weights: [String: TensorData], optimizerState: [String: [Float]],
-                config: ImageTrialConfig, earlyStopping: EarlyStopping?, history: [EpochMetrics]) {
+                config: ImageTrialConfig, earlyStopping: EarlyStopping?, history: [EpochMetrics], cost: ModelCost? = nil) {
         self.epoch = epoch; self.stepCount = stepCount; self.weights = weights; self.optimizerState = optimizerState
         self.config = config; self.earlyStopping = earlyStopping; self.history = history
+        self.cost = cost
     }
 
     static func encoder() -> JSONEncoder {
@@ -37,7 +41,7 @@ public struct ImageCheckpoint: Sendable {
         for (name, v) in optimizerState { tensors[name] = TensorData(shape: [v.count], floats: v) }
         let e = Self.encoder()
         let config = (try? e.encode(self.config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        let progress = (try? e.encode(Progress(epoch: epoch, stepCount: stepCount, history: history, earlyStopping: earlyStopping)))
+        let progress = (try? e.encode(Progress(epoch: epoch, stepCount: stepCount, history: history, earlyStopping: earlyStopping, cost: cost)))
             .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         try SafeTensors.write(tensors, metadata: [Self.formatKey: Self.formatValue, "rung.config": config, "rung.progress": progress], to: url)
     }
@@ -58,6 +62,7 @@ public struct ImageCheckpoint: Sendable {
             throw FineTuneError(.invalidSafeTensors, "\(url.lastPathComponent): unreadable metadata (\(error))")
         }
         epoch = progress.epoch; stepCount = progress.stepCount; history = progress.history; earlyStopping = progress.earlyStopping
+        cost = progress.cost
         weights = [:]; optimizerState = [:]
         for (name, t) in file.tensors {
             if name.hasPrefix("optimizer.") { optimizerState[name] = t.floats } else { weights[name] = t }

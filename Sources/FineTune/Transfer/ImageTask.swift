@@ -98,16 +98,12 @@ public enum ImageTask {
         optimizer.threads = BLAS.threads
         var stopper = config.patience.map { EarlyStopping(patience: $0, mode: .min) }
         var history: [EpochMetrics] = []
+        try checkResumePoint(checkpointEpoch: checkpoint?.epoch, fromEpoch: fromEpoch)
         if let checkpoint {
-            guard checkpoint.epoch == fromEpoch else {
-                throw FineTuneError(.invalidOptions, "the checkpoint is at epoch \(checkpoint.epoch), but the run starts from epoch \(fromEpoch)")
-            }
             try model.loadWeights(checkpoint.weights)
             try optimizer.restoreState(from: checkpoint.optimizerState, stepCount: checkpoint.stepCount)
             stopper = checkpoint.earlyStopping
             history = checkpoint.history
-        } else if fromEpoch != 0 {
-            throw FineTuneError(.invalidOptions, "starting from epoch \(fromEpoch) needs a checkpoint of that epoch")
         }
 
         // A linear probe runs the frozen backbone once per image; its epochs cost only the head.
@@ -116,8 +112,10 @@ public enum ImageTask {
         let trainFeatures = probe ? features(model, train, normalization: adapter.normalization) : nil
         let validationFeatures = probe ? features(model, validation, normalization: adapter.normalization) : nil
 
-        var cost: ModelCost?
-        if measureCost {
+        var cost = checkpoint?.cost
+        if let cost {
+            onCost(cost)
+        } else if measureCost {
             let finalBlocks = config.trainedBlocks(epoch: config.epochs, blockCount: blockCount)
             let trainable = model.head.parameterCount
                 + model.blockParameterNames().suffix(finalBlocks).joined().reduce(0) { n, name in n + (named[name]?.count ?? 0) }
@@ -167,7 +165,7 @@ public enum ImageTask {
         return ImageTrialResult(
             epochs: ran, history: history, completedEpochs: epoch, stoppedEarly: stoppedEarly, test: test, testReport: testReport,
             checkpoint: ImageCheckpoint(epoch: epoch, stepCount: optimizer.stepCount, weights: weights,
-                                        optimizerState: optimizer.stateArrays(), config: config, earlyStopping: stopper, history: history),
+                                        optimizerState: optimizer.stateArrays(), config: config, earlyStopping: stopper, history: history, cost: cost),
             cost: cost, classNames: train.classNames, model: model)
     }
 
