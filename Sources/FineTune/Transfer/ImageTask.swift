@@ -83,7 +83,6 @@ public enum ImageTask {
                                     seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 1))
         model.freezeBatchNorm = config.freezeBn
         let blockCount = model.blockCount
-        let named = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor) })
 
         let stepsPerEpoch = (train.count + config.batchSize - 1) / config.batchSize
         let schedule: LearningRateSchedule = config.schedule == .cosine ? .cosine(totalSteps: max(1, stepsPerEpoch * config.epochs)) : .constant
@@ -118,7 +117,7 @@ public enum ImageTask {
         } else if measureCost {
             let finalBlocks = config.trainedBlocks(epoch: config.epochs, blockCount: blockCount)
             let trainable = model.head.parameterCount
-                + model.blockParameterNames().suffix(finalBlocks).joined().reduce(0) { n, name in n + (named[name]?.count ?? 0) }
+                + model.backbone.parameters(ofLastBlocks: finalBlocks).reduce(0) { $0 + $1.count }
             let shape = adapter.shape
             var g = SplitMix64(seed: 7)
             cost = ModelCost.measure(model, trainable: trainable) { n in
@@ -203,13 +202,10 @@ public enum ImageTask {
             for (_, t) in params { t.zeroGrad() }
             let logits: Tensor
             if let features {
-                logits = model.headLogits(features: rowsOf(features, rows))
+                logits = model.headLogits(features: features.gather(rows: rows))
             } else {
-                var x = data.batch(rows).images
-                if config.augment > 0 {
-                    x = augmentation.apply(to: x, seed: ImageAugmentation.batchSeed(runSeed: config.seed, epoch: epoch, batch: batchIndex))
-                }
-                logits = model(normalization.apply(to: x))
+                let seed = ImageAugmentation.batchSeed(runSeed: config.seed, epoch: epoch, batch: batchIndex)
+                logits = model(data.batch(rows, augmentation: augmentation, seed: seed, normalization: normalization).images)
             }
             batchIndex += 1
             let loss = Tensor.crossEntropy(logits: logits, labels: rows.map { data.labels[$0] }, labelSmoothing: Float(config.labelSmoothing))
@@ -230,21 +226,11 @@ public enum ImageTask {
             while start < data.count {
                 let rows = Array(start..<min(start + batchSize, data.count))
                 start += rows.count
-                let z = features.map { model.headLogits(features: rowsOf($0, rows)) } ?? model(normalization.apply(to: data.batch(rows).images))
+                let z = features.map { model.headLogits(features: $0.gather(rows: rows)) } ?? model(normalization.apply(to: data.batch(rows).images))
                 total += Double(Tensor.crossEntropy(logits: z, labels: rows.map { data.labels[$0] }).item) * Double(rows.count)
                 probabilities += z.softmax(axis: -1).scalars
             }
             return (total / Double(max(1, data.count)), probabilities)
         }
-    }
-
-    /// Rows `rows` of a [N, F] tensor.
-    static func rowsOf(_ x: Tensor, _ rows: [Int]) -> Tensor {
-        let f = x.shape[1]
-        var out = [Float](repeating: 0, count: rows.count * f)
-        x.withUnsafeBufferPointer { src in
-            for (r, i) in rows.enumerated() { for j in 0..<f { out[r * f + j] = src[i * f + j] } }
-        }
-        return Tensor(shape: [rows.count, f], scalars: out)
     }
 }
