@@ -31,7 +31,7 @@ enum BuiltinImageTrial {
                                        onTest: { extra["test_accuracy"] = $0.accuracy; extra["test_macro_f1"] = $0.macroF1 },
                                        onEpoch: { m in
                                            last = m
-                                           emit(line(m, epoch: m.epoch, extra: extra))
+                                           emit(BuiltinTrial.line(m, epoch: m.epoch, extra: extra))
                                            return .proceed
                                        })
         } catch {
@@ -40,23 +40,9 @@ enum BuiltinImageTrial {
         // Early stopping ended training before `toEpoch`: the last metrics stand for the
         // remaining epochs (the scheduler needs a value at every rung).
         if let last = last ?? result.history.last, result.completedEpochs < spec.toEpoch {
-            for e in (result.completedEpochs + 1)...spec.toEpoch { emit(line(last, epoch: e, extra: extra)) }
+            for e in (result.completedEpochs + 1)...spec.toEpoch { emit(BuiltinTrial.line(last, epoch: e, extra: extra)) }
         }
-        // The final attempt prints the test split's per-class report once (ReportLine.swift).
-        if !spec.saveCheckpoint, let report = result.testReport {
-            emit(ReportLine(report, classNames: result.classNames).line)
-        }
+        BuiltinTrial.emitReport(spec, result.testReport, classNames: result.classNames, emit: emit)
         try BuiltinTrial.keepCheckpoint(spec) { try result.checkpoint.write(to: $0) }
-    }
-
-    /// A metric line with the cost fields (and, on the trial's last epoch, `test_accuracy` and
-    /// `test_macro_f1`).
-    static func line(_ m: EpochMetrics, epoch: Int, extra: [String: Double]) -> String {
-        let base = BuiltinTrial.line(m, epoch: epoch)
-        let body = extra.keys.sorted().map { key -> String in
-            let v = extra[key]!
-            return "\"\(key)\": " + (v.isFinite ? "\(v)" : "\"\(v)\"")
-        }
-        return body.isEmpty ? base : String(base.dropLast()) + ", " + body.joined(separator: ", ") + "}"
     }
 }

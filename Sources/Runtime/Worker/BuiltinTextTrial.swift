@@ -29,7 +29,7 @@ enum BuiltinTextTrial {
         } catch {
             throw RuntimeError(.invalidArgument, "\(error)")
         }
-        if !spec.saveCheckpoint, let report = result.testReport { emit(ReportLine(report, classNames: result.classNames).line) }
+        BuiltinTrial.emitReport(spec, result.testReport, classNames: result.classNames, emit: emit)
         try BuiltinTrial.keepCheckpoint(spec) { try result.checkpoint.write(to: $0) }
     }
 }

@@ -79,8 +79,14 @@ public enum BuiltinTrial {
             for e in (result.completedEpochs + 1)...spec.toEpoch { emit(line(last, epoch: e)) }
         }
         // The final attempt prints the test split's per-class report once (ReportLine.swift).
-        if !spec.saveCheckpoint, let report = result.testReport { emit(ReportLine(report, classNames: result.classNames).line) }
+        emitReport(spec, result.testReport, classNames: result.classNames, emit: emit)
         try keepCheckpoint(spec) { try result.checkpoint.write(to: $0) }
+    }
+
+    /// Prints the per-class report line (ReportLine.swift) of a trial's final attempt, once.
+    static func emitReport(_ spec: BuiltinTrialSpec, _ report: ClassificationReport?, classNames: [String], emit: (String) -> Void) {
+        guard !spec.saveCheckpoint, let report else { return }
+        emit(ReportLine(report, classNames: classNames).line)
     }
 
     /// The checkpoint an attempt resumes from (nil for a fresh start at epoch 0), read by `read`
@@ -105,13 +111,15 @@ public enum BuiltinTrial {
     }
 
     /// One metric line: `{"epoch": 3, "val_loss": …, "accuracy": …, "macro_f1": …, …}`.
-    static func line(_ m: EpochMetrics, epoch: Int) -> String {
+    /// `extra` adds fields such as an image model's cost figures.
+    static func line(_ m: EpochMetrics, epoch: Int, extra: [String: Double] = [:]) -> String {
         var fields: [String: Double] = [
             "train_loss": m.trainLoss, "val_loss": m.validationLoss, "accuracy": m.accuracy,
             "macro_f1": m.macroF1, "weighted_f1": m.weightedF1, "precision": m.macroPrecision,
             "recall": m.macroRecall, "lr": m.learningRate, "seconds": m.seconds,
         ]
         if let auc = m.rocAUC { fields["roc_auc"] = auc }
+        fields.merge(extra) { _, new in new }
         let body = fields.keys.sorted().map { key -> String in
             let v = fields[key]!
             return "\"\(key)\": " + (v.isFinite ? "\(v)" : "\"\(v)\"")
