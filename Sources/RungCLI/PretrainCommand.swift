@@ -28,7 +28,7 @@ struct PretrainCommand: ParsableCommand {
             var c = try options.makeConfig()
             if options.classes == nil && options.config == nil { c.classes = [0, 1, 2, 3, 4] }
             if options.epochs == nil && options.config == nil { c.epochs = 3 }
-            if options.backbone == nil { c.backbone = "smallcnn" }
+            if options.backbone == nil && options.config == nil { c.backbone = "smallcnn" }
             if options.batchSize == nil && options.config == nil { c.batchSize = 64 }
             let entry = name ?? Self.defaultName(architecture: c.backbone, data: c.data, classes: c.classes ?? [])
             let info = try Self.pretrain(c, name: entry, label: "rung pretrain")
