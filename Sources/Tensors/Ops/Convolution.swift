@@ -276,20 +276,6 @@ enum ConvKernels {
 
     /// into[r] += Σ_t m[r·cols + t].
     static func addRowSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows { into[r] += sum(m + r * cols, count: cols) }
-    }
-
-    /// Σ_t src[t], in eight partial sums so the loop vectorises.
-    @inline(never)
-    static func sum(_ src: UnsafePointer<Float>, count: Int) -> Float {
-        var acc = SIMD8<Float>()
-        var t = 0
-        while t + 8 <= count {
-            acc += UnsafeRawPointer(src + t).loadUnaligned(as: SIMD8<Float>.self)
-            t += 8
-        }
-        var s = acc.sum()
-        while t < count { s += src[t]; t += 1 }
-        return s
+        for r in 0..<rows { into[r] += Kernels.sum(m + r * cols, cols) }
     }
 }

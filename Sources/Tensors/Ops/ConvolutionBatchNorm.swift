@@ -24,7 +24,7 @@ extension Tensor {
         let px = x.storage.base
         for ch in 0..<c {
             var total = 0.0
-            for b in 0..<n { total += Double(ConvKernels.sum(px + (b * c + ch) * sz, count: sz)) }
+            for b in 0..<n { total += Double(Kernels.sum(px + (b * c + ch) * sz, sz)) }
             let mu = Float(total / Double(m))
             var dev = 0.0
             for b in 0..<n { dev += Double(EpilogueKernels.squaredDeviation(px + (b * c + ch) * sz, mu, count: sz)) }

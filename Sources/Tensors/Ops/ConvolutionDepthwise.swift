@@ -50,7 +50,7 @@ extension Tensor {
                     if dx != nil { dxs.update(repeating: 0, count: ph.size) }
                     for oc in (ic * m)..<(ic * m + m) {
                         let gp = g + (b * o + oc) * l
-                        if let db { db[oc] += ConvKernels.sum(gp, count: l) }
+                        if let db { db[oc] += Kernels.sum(gp, l) }
                         for i in 0..<p.kh {
                             let row = oc * k + i * p.kw
                             for oy in 0..<p.oh {
@@ -62,7 +62,7 @@ extension Tensor {
                                     guard lo < hi else { continue }
                                     let at = ph.row(q, y) + shift
                                     if dx != nil { DepthwiseKernels.addScaled(from: grow, pw[row + j], into: dxs + at, lo, hi) }
-                                    if let dw { dw[row + j] += DepthwiseKernels.dot(grow, src + at, lo, hi) }
+                                    if let dw { dw[row + j] += Kernels.dot(grow + lo, src + at + lo, hi - lo) }
                                 }
                             }
                         }
@@ -218,20 +218,5 @@ enum DepthwiseKernels {
         } else {
             for t in lo..<hi { dst[t * stride] += v * src[t] }
         }
-    }
-
-    /// Σ_{t in lo..<hi} a[t] · b[t], in eight partial sums.
-    @inline(never)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ lo: Int, _ hi: Int) -> Float {
-        var acc = SIMD8<Float>()
-        var t = lo
-        while t + 8 <= hi {
-            acc += UnsafeRawPointer(a + t).loadUnaligned(as: SIMD8<Float>.self)
-                * UnsafeRawPointer(b + t).loadUnaligned(as: SIMD8<Float>.self)
-            t += 8
-        }
-        var s = acc.sum()
-        while t < hi { s += a[t] * b[t]; t += 1 }
-        return s
     }
 }

@@ -111,7 +111,7 @@ extension Tensor {
         precondition(hw > 0, "globalAvgPool2d: input \(x.shape) has no spatial extent")
         let scale = 1 / Float(hw)
         let s = TensorStorage(uninitializedCount: planes)
-        for q in 0..<planes { s.base[q] = ConvKernels.sum(x.storage.base + q * hw, count: hw) * scale }
+        for q in 0..<planes { s.base[q] = Kernels.sum(x.storage.base + q * hw, hw) * scale }
         let out = Tensor(shape: [x.shape[0], x.shape[1]], storage: s)
         guard needsGrad(x) else { return out }
         out.record([x]) { g in
