@@ -174,7 +174,7 @@ private func rungOutput(_ rung: String, _ args: [String]) async throws -> String
 
     @Test func reportsSurviveACoordinatorKilledAndRestarted() async throws {
         let rung = try #require(rungBinary(), "build the rung executable first (swift build)")
-        let s = try CostStudy(trials: 18, sleep: 0.2)
+        let s = try CostStudy(trials: 36, sleep: 0.2)
         defer { s.remove() }
         let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
         let options = ["--heartbeat", "0.3", "--lease-timeout", "6"]
@@ -189,7 +189,7 @@ private func rungOutput(_ rung: String, _ args: [String]) async throws -> String
         // Each completed trial has its report once, from its last attempt; the others have none.
         let store = try StudyStore.open(StudyDirectory(s.directory), role: .reader)
         let trials = try store.trials()
-        #expect(trials.count == 18 && trials.allSatisfy { $0.state == .completed || $0.state == .stopped })
+        #expect(trials.count == 36 && trials.allSatisfy { $0.state == .completed || $0.state == .stopped })
         for t in trials {
             let stored = try store.classReport(t.id)
             #expect((stored != nil) == (t.state == .completed), "trial \(t.id) \(t.state)")
