@@ -2,7 +2,7 @@
 // dataset-fashion-mnist is not installed): the small CNN trained for two epochs on 1,500 training
 // images classifies 500 other training images well, and a linear probe on the pretrained
 // backbone of classes 0–4 beats chance on classes 5–9 by far. The full-size acceptance runs are
-// scripts/acceptance-image.sh (release build).
+// scripts/bench-transfer-image.sh (release build).
 import Foundation
 import Testing
 @testable import FineTune

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Acceptance figures of the image transfer task (release build), printed as one line per run:
-#  (a) Fashion-MNIST classes 5–9 with 20 labels per class: the small CNN and the small ResNet from
+# Figures of the image transfer task (release build), printed as one line per run:
+#  fewshot: Fashion-MNIST classes 5–9 with 20 labels per class: the small CNN and the small ResNet from
 #      scratch against the small CNN pretrained on classes 0–4 (linear probe, full, gradual);
 #      the best of each group chosen by validation accuracy, its test accuracy compared;
-#  (b) the small CNN on all of Fashion-MNIST (run with `b`).
-# Usage: scripts/acceptance-image.sh a|b   (needs Fashion-MNIST: deploy/setup.sh)
+#  full: the small CNN on all of Fashion-MNIST.
+# The pretrained backbone is made here on all source images unless ZOO names a zoo that has it
+# (ZOO=zoo uses the one `rung demo` keeps, pretrained on 10,000 source images).
+# Usage: scripts/bench-transfer-image.sh fewshot|full   (needs Fashion-MNIST: deploy/setup.sh)
 set -euo pipefail
 RUNG=${RUNG:-.build/release/rung}
-OUT=${OUT:-runs/acceptance-image}
+OUT=${OUT:-runs/bench-transfer-image}
 ZOO=${ZOO:-$OUT/zoo}
 mkdir -p "$OUT"
 
@@ -21,8 +23,8 @@ print(f"{sys.argv[1]:28s} val {m['epochs'][-1]['accuracy']:.4f}  test {m['test']
 EOF
 }
 
-case "${1:-a}" in
-a)
+case "${1:-fewshot}" in
+fewshot)
     if [ ! -f "$ZOO/smallcnn-fmnist-0-4.json" ]; then
         "$RUNG" pretrain --classes 0-4 --epochs 2 --zoo "$ZOO" --name smallcnn-fmnist-0-4 > "$OUT/pretrain.log"
         tail -1 "$OUT/pretrain.log"
@@ -38,7 +40,10 @@ a)
         run "gradual-lr$lr" --backbone smallcnn-fmnist-0-4 --strategy gradual --unfreeze-every 3 --backbone-lr-mult 0.3 --lr $lr "${common[@]}"
     done
     ;;
-b)
+full)
     "$RUNG" train-image --epochs 6 --batch-size 64 --lr 0.001 --out "$OUT/full-fmnist" | tee "$OUT/full-fmnist.log"
+    ;;
+*)
+    echo "usage: scripts/bench-transfer-image.sh fewshot|full" >&2; exit 2
     ;;
 esac
