@@ -64,11 +64,14 @@ public struct ReportLine: Codable, Equatable, Sendable {
     public init?(line: String) {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         guard trimmed.hasPrefix("{\"rung_report\""),
-              let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-              let inner = object["rung_report"],
-              let data = try? JSONSerialization.data(withJSONObject: inner),
-              let value = try? Self.decoder.decode(ReportLine.self, from: data) else { return nil }
-        self = value
+              let value = try? Self.decoder.decode(Printed.self, from: Data(trimmed.utf8)) else { return nil }
+        self = value.report
+    }
+
+    /// The printed line's outer object.
+    private struct Printed: Decodable {
+        var report: ReportLine
+        enum CodingKeys: String, CodingKey { case report = "rung_report" }
     }
 
     private static var decoder: JSONDecoder {

@@ -246,10 +246,10 @@ public final class WorkerProcess: @unchecked Sendable {
         if finished.count > 8 { finished.removeFirst() }
     }
 
-    /// Keeps a report line for the attempt's PAUSED / DONE, unless its JSON would not fit in a
-    /// message the coordinator accepts (then a `rung` log line says so; the line itself is logged).
-    private func keep(_ report: ClassReport, for ref: AttemptRef, _ socket: ZMQSocket) {
-        let size = ReportLine(report).line.utf8.count
+    /// Keeps a report line for the attempt's PAUSED / DONE, unless its JSON (about the size of the
+    /// printed line) would not fit in a message the coordinator accepts (then a `rung` log line says so; the line itself is logged).
+    private func keep(_ report: ClassReport, printedAs line: String, for ref: AttemptRef, _ socket: ZMQSocket) {
+        let size = line.utf8.count
         guard size <= maxBodyBytes / 2 else {
             send(ref, socket) { .log(LogLines(trial: ref.trial, attempt: ref.attempt, seq: $0, stream: .rung,
                                               lines: ["the per-class report (\(size) bytes) exceeds half the coordinator's message limit (\(self.maxBodyBytes) bytes); it stays in the log only"],
@@ -273,7 +273,7 @@ public final class WorkerProcess: @unchecked Sendable {
             guard !a.stopRequested else { return }  // PROTOCOL.md §5.3: nothing more after STOP
             let stream = Wire.LogStream(rawValue: source.rawValue) ?? .stdout
             send(ref, socket) { .log(LogLines(trial: t, attempt: n, seq: $0, stream: stream, lines: [line], time: now)) }
-            if source == .stdout, line.contains("\"rung_report\""), let r = ReportLine(line: line) { keep(r.classReport, for: ref, socket) }
+            if source == .stdout, line.contains("\"rung_report\""), let r = ReportLine(line: line) { keep(r.classReport, printedAs: line, for: ref, socket) }
         case .ended(let outcome):
             if a.stopRequested || stopFlag.withLock({ $0 }) {
                 attempts[ref] = nil
