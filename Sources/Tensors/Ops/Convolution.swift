@@ -99,12 +99,16 @@ extension Tensor {
         // A 1×1, stride-1, unpadded convolution of one image is its own im2col.
         let pointwise = p.k == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.oh == p.h && p.ow == p.w
         let direct = pointwise && nb == 1
-        let cols: TensorStorage = direct ? x.storage : TensorStorage(uninitializedCount: ck * p.n * p.l)   // chunk i at ck·i·nb·L
+        // Backward reads every chunk's columns again, so they are kept for the whole batch only then;
+        // without a gradient one chunk's worth is reused.
+        let gradBias = bias?.requiresGrad ?? false
+        let backward = needsGrad(x, weight) || (gradBias && Autograd.isEnabled)
+        let cols: TensorStorage = direct ? x.storage : TensorStorage(uninitializedCount: ck * (backward ? p.n : nb) * p.l)   // chunk i at ck·i·nb·L
         let s = TensorStorage(uninitializedCount: p.n * ol)
         let scratch = nb > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: o * nb * p.l) : nil        // [O, nb·L]
         for ci in 0..<chunks {
             let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
-            let cc = cols.base + ck * b0 * p.l                                                             // [C·K, bn·L]
+            let cc = cols.base + (backward || direct ? ck * b0 * p.l : 0)                                 // [C·K, bn·L]
             if !direct { ConvKernels.im2col(x.storage.base + b0 * chw, p.batch(bn), into: cc) }
             let dst = bn == 1 ? s.base + b0 * ol : scratch!
             if bn == 1, let bias { ConvKernels.fillRows(dst, values: bias.storage.base, rows: o, l: p.l) }
@@ -117,8 +121,7 @@ extension Tensor {
         }
         scratch?.deallocate()
         let out = Tensor(shape: [p.n, o, p.oh, p.ow], storage: s)
-        let gradBias = bias?.requiresGrad ?? false
-        guard needsGrad(x, weight) || (gradBias && Autograd.isEnabled) else { return out }
+        guard backward else { return out }
         out.record(bias.map { [x, weight, $0] } ?? [x, weight]) { gOut in
             let db = bias.flatMap { $0.requiresGrad ? $0.gradBuffer() : nil }
             let dw = weight.requiresGrad ? weight.gradBuffer() : nil
