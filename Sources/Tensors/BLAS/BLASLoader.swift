@@ -5,6 +5,7 @@
 // Leaves out: Windows and macOS library names (Linux sonames only; elsewhere the naive GEMM).
 
 import CBLAS
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -243,10 +244,14 @@ enum BLASLoader {
 }
 
 /// A mutable thread count for libraries without a getter.
-final class ThreadCount: @unchecked Sendable {
-    // @unchecked: an Int written by BLAS.setThreads and read by BLAS.threads; a torn read is
-    // impossible for a word-sized value and a stale one is harmless (it is informational).
-    var value = 1
+/// It sizes the worker pool and the GEMM split, and any thread may read it, so it is atomic.
+final class ThreadCount: Sendable {
+    private let stored = Atomic<Int>(1)
+    /// The thread count.
+    var value: Int {
+        get { stored.load(ordering: .relaxed) }
+        set { stored.store(newValue, ordering: .relaxed) }
+    }
 }
 
 /// Environment and file reading without Foundation.
