@@ -24,6 +24,12 @@ struct ImageTrainingOptions: ParsableArguments {
     var zoo: String?
     @Option(help: "Strategy: linear_probe, full or gradual (default full).")
     var strategy: String?
+    @Option(help: "Linear probe on intermediate layers: taps a-b (stage ends, 1-based; `rung zoo list` shows them), e.g. 2-5.")
+    var featureTaps: String?
+    @Option(help: "Side of the average-pooled map of each tap (default 1).")
+    var tapGrid: Int?
+    @Option(help: "L2 penalty on the head's weights, λ in λ/2·‖W‖² (default 0).")
+    var headL2: Double?
     @Option(help: "Gradual unfreezing: epochs between thaws (default 1).")
     var unfreezeEvery: Int?
     @Option(help: "Learning rate of the backbone relative to the head (default 1).")
@@ -89,6 +95,9 @@ struct ImageTrainingOptions: ParsableArguments {
             }
             c.strategy = s
         }
+        if let v = featureTaps { c.featureTaps = v }
+        if let v = tapGrid { c.tapGrid = v }
+        if let v = headL2 { c.headL2 = v }
         if let v = unfreezeEvery { c.unfreezeEvery = v }
         if let v = backboneLrMult { c.backboneLrMult = v }
         if let v = headDropout { c.headDropout = v }

@@ -62,6 +62,7 @@ struct ZooListCommand: ParsableCommand {
             print("  parameters   \(model.parameterCount) (with its \(e.classes)-class head)")
             print("  input        \(e.inputShape.map(String.init).joined(separator: "×"))")
             print("  features     \(model.featureCount) (\(model.blocks.count) blocks for gradual unfreezing)")
+            print("  taps         \(model.tapChannels.enumerated().map { "\($0.offset + 1): \($0.element)" }.joined(separator: ", ")) channels (--feature-taps)")
             print("  source task  \(e.sourceTask)")
             print("  weights      \(e.weightsSource)")
             print("  file         \(weights)")

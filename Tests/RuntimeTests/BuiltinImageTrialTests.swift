@@ -92,7 +92,7 @@ private func writeIDX(to dir: URL) throws {
                                     checkpointDirectory: "/tmp", saveCheckpoint: false)
         let c = try BuiltinImageTrial.config(spec)
         backbones.insert(c.backbone)
-        #expect(c.classes == [5, 6, 7, 8, 9] && c.shots == 20 && c.epochs == 9)
+        #expect(c.classes == [5, 6, 7, 8, 9] && c.shots == 20 && c.epochs == 9, "\(c) \(config)")
         if ["smallcnn", "resnet"].contains(c.backbone) { #expect(config["strategy"] == nil && c.strategy == .full) }
         if c.strategy == .linearProbe { #expect(config["backbone_lr_mult"] == nil) }
         if c.backbone != "efficientnet-lite0" { #expect(config["image_size"] == nil && !c.freezeBn) }

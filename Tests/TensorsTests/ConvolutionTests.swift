@@ -203,4 +203,30 @@ private let convCases: [ConvCase] = [
             return Ref([2, 3], means)
         })
     }
+
+    @Test func adaptiveAveragePoolMatchesPyTorchAndFiniteDifferences() {
+        // torch.nn.functional.adaptive_avg_pool2d(torch.arange(15.).reshape(1, 1, 5, 3), size), torch 2.13.
+        let x = Tensor(shape: [1, 1, 5, 3], scalars: (0..<15).map(Float.init))
+        #expect(Tensor.adaptiveAvgPool2d(x, outputHeight: 3, outputWidth: 2).scalars == [2, 3, 6.5, 7.5, 11, 12])
+        #expect(Tensor.adaptiveAvgPool2d(x, outputHeight: 4, outputWidth: 4).scalars
+                == [1.5, 2, 3, 3.5, 4.5, 5, 6, 6.5, 7.5, 8, 9, 9.5, 10.5, 11, 12, 12.5])
+        #expect(abs(Tensor.adaptiveAvgPool2d(x, outputHeight: 1, outputWidth: 1).scalars[0] - Tensor.globalAvgPool2d(x).scalars[0]) < 1e-5)
+        for (oh, ow) in [(2, 2), (4, 3), (3, 5)] {
+            gradCheck([InputSpec(shape: [2, 2, 5, 4])], op: { Tensor.adaptiveAvgPool2d($0[0], outputHeight: oh, outputWidth: ow) }, ref: { x in
+                var out = [Double]()
+                for q in 0..<4 {
+                    for i in 0..<oh {
+                        for j in 0..<ow {
+                            let ys = (i * 5 / oh)..<Int((Double((i + 1) * 5) / Double(oh)).rounded(.up))
+                            let xs = (j * 4 / ow)..<Int((Double((j + 1) * 4) / Double(ow)).rounded(.up))
+                            var total = 0.0
+                            for y in ys { for c in xs { total += x[0].v[q * 20 + y * 4 + c] } }
+                            out.append(total / Double(ys.count * xs.count))
+                        }
+                    }
+                }
+                return Ref([2, 2, oh, ow], out)
+            })
+        }
+    }
 }

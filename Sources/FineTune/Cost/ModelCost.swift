@@ -36,10 +36,10 @@ public struct ModelCost: Sendable, Hashable, Codable {
     /// row). The model is switched to evaluation mode and back to training mode afterwards.
     /// `warmup` runs precede at least `runs` timed runs at batch 1; batch 64 is timed over
     /// `throughputRuns` runs after one warm-up.
-    public static func measure(_ model: any Module, trainable: Int? = nil, input: (Int) -> Tensor,
-                               warmup: Int = 3, runs: Int = 15, throughputRuns: Int = 2) -> ModelCost {
-        let total = model.parameterCount
-        let bytes = (total + model.namedBuffers().reduce(0) { $0 + $1.tensor.count }) * MemoryLayout<Float>.size
+    public static func measure(_ model: any Module, trainable: Int? = nil, size: (parameters: Int, bufferValues: Int)? = nil,
+                               input: (Int) -> Tensor, warmup: Int = 3, runs: Int = 15, throughputRuns: Int = 2) -> ModelCost {
+        let total = size?.parameters ?? model.parameterCount
+        let bytes = (total + (size?.bufferValues ?? model.namedBuffers().reduce(0) { $0 + $1.tensor.count })) * MemoryLayout<Float>.size
         model.eval()
         defer { model.train() }
         return Autograd.withoutGrad {

@@ -79,8 +79,10 @@ public enum ImageTask {
         let adapter = resolved.adapter
         let train = adapter.apply(raw.train), validation = adapter.apply(raw.validation)
         let classCount = train.classCount
+        let taps = config.taps
+        try taps?.check(resolved.network, name: config.backbone)
         let model = ImageClassifier(backbone: resolved.network, classes: classCount, dropout: Float(config.headDropout),
-                                    seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 1))
+                                    seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 1), taps: taps)
         model.freezeBatchNorm = config.freezeBn
         let blockCount = model.blockCount
 
@@ -110,17 +112,21 @@ public enum ImageTask {
         if probe { model.setTrainedBlocks(0) }
         let trainFeatures = probe ? features(model, train, normalization: adapter.normalization) : nil
         let validationFeatures = probe ? features(model, validation, normalization: adapter.normalization) : nil
+        // Tap features are standardised with the training set's statistics under the starting
+        // weights (a resumed trial has them from its checkpoint).
+        if let standardizer = model.standardizer, checkpoint == nil {
+            standardizer.fit(trainFeatures ?? features(model, train, normalization: adapter.normalization))
+        }
 
         var cost = checkpoint?.cost
         if let cost {
             onCost(cost)
         } else if measureCost {
             let finalBlocks = config.trainedBlocks(epoch: config.epochs, blockCount: blockCount)
-            let trainable = model.head.parameterCount
-                + model.backbone.parameters(ofLastBlocks: finalBlocks).reduce(0) { $0 + $1.count }
+            let trainable = model.trainedParameterCount(blocks: finalBlocks)
             let shape = adapter.shape
             var g = SplitMix64(seed: 7)
-            cost = ModelCost.measure(model, trainable: trainable) { n in
+            cost = ModelCost.measure(model, trainable: trainable, size: model.runningSize()) { n in
                 Tensor(shape: [n] + shape, scalars: (0..<(n * shape.reduce(1, *))).map { _ in Float(g.unitDouble()) })
             }
             onCost(cost!)
@@ -168,7 +174,7 @@ public enum ImageTask {
             cost: cost, classNames: train.classNames, model: model)
     }
 
-    /// Backbone features of every image [count, F], in evaluation mode.
+    /// Backbone features of every image [count, F] (before the standardizer), in evaluation mode.
     static func features(_ model: ImageClassifier, _ data: ImageDataset, normalization: ImageNormalization, batchSize: Int = 256) -> Tensor {
         model.eval()
         defer { model.train() }
@@ -180,7 +186,7 @@ public enum ImageTask {
                 start += rows.count
                 out += model.body(normalization.apply(to: data.batch(rows).images)).scalars
             }
-            return Tensor(shape: [data.count, model.backbone.featureCount], scalars: out)
+            return Tensor(shape: [data.count, model.body.featureCount], scalars: out)
         }
     }
 
@@ -208,10 +214,11 @@ public enum ImageTask {
                 logits = model(data.batch(rows, augmentation: augmentation, seed: seed, normalization: normalization).images)
             }
             batchIndex += 1
-            let loss = Tensor.crossEntropy(logits: logits, labels: rows.map { data.labels[$0] }, labelSmoothing: Float(config.labelSmoothing))
+            let crossEntropy = Tensor.crossEntropy(logits: logits, labels: rows.map { data.labels[$0] }, labelSmoothing: Float(config.labelSmoothing))
+            let loss = config.headL2 > 0 ? crossEntropy + (model.head.weight * model.head.weight).sum() * Float(config.headL2 / 2) : crossEntropy
             loss.backward()
             optimizer.step(params)
-            total += Double(loss.item) * Double(rows.count)
+            total += Double(crossEntropy.item) * Double(rows.count)
         }
         return total / Double(max(1, data.count))
     }

@@ -45,6 +45,16 @@ public struct ImageTrialConfig: Sendable, Hashable, Codable {
     public var imageSize: Int?
     /// Which parameters train.
     public var strategy: FineTuneStrategy = .full
+    /// A linear probe on intermediate layers: taps `"a-b"` (1-based stage ends, input side first;
+    /// `rung zoo list` shows each backbone's), each average-pooled to `tapGrid` × `tapGrid`;
+    /// nil = the backbone's own pooled features. With full or gradual fine-tuning the blocks through
+    /// the last tap train (gradual: from that tap's side); later blocks do not run.
+    public var featureTaps: String?
+    /// Side of the pooled map of each tap.
+    public var tapGrid = 1
+    /// L2 penalty λ/2·‖W‖² on the head's weight matrix, added to the loss (the regularised
+    /// logistic regression of linear-probe evaluations; AdamW's decoupled decay acts apart).
+    public var headL2 = 0.0
     /// Gradual unfreezing: epochs between two thaws.
     public var unfreezeEvery = 1
     /// Gradual unfreezing: blocks thawed at each step.
@@ -82,6 +92,9 @@ public struct ImageTrialConfig: Sendable, Hashable, Codable {
 
     public init() {}
 
+    /// The probe's taps, when configured (and valid).
+    public var taps: FeatureTaps? { featureTaps.flatMap { FeatureTaps(range: $0, grid: tapGrid) } }
+
     /// Checks ranges; throws a message naming the field and what is accepted.
     public func validate() throws(FineTuneError) {
         func bad(_ message: String) -> FineTuneError { FineTuneError(.invalidOptions, message) }
@@ -101,6 +114,11 @@ public struct ImageTrialConfig: Sendable, Hashable, Codable {
         if batchSize < 1 { throw bad("batch_size is \(batchSize); it must be ≥ 1") }
         if epochs < 1 { throw bad("epochs is \(epochs); it must be ≥ 1") }
         if let s = imageSize, s < 8 || s > 512 { throw bad("image_size is \(s); it must be in 8…512") }
+        if !(1...8).contains(tapGrid) { throw bad("tap_grid is \(tapGrid); it must be in 1…8") }
+        if !(headL2 >= 0) { throw bad("head_l2 is \(headL2); it must be ≥ 0") }
+        if let t = featureTaps {
+            guard FeatureTaps(range: t, grid: tapGrid) != nil else { throw bad("feature_taps is \"\(t)\"; it must be a tap or a range of taps, e.g. \"3\" or \"2-5\"") }
+        }
     }
 
     /// Reads a configuration from JSON; fields left out keep their defaults, unknown fields are refused.
@@ -119,6 +137,7 @@ public struct ImageTrialConfig: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case data, classes, shots, validationPerClass, testPerClass, backbone, zoo, weights, imageSize, strategy
+        case featureTaps, tapGrid, headL2
         case unfreezeEvery, unfreezeBlocks, backboneLrMult, headDropout, labelSmoothing, augment, freezeBn, patience
         case learningRate, weightDecay, schedule, batchSize, epochs, seed, splitSeed
     }
@@ -137,6 +156,11 @@ public struct ImageTrialConfig: Sendable, Hashable, Codable {
         weights = try c.decodeIfPresent(String.self, forKey: .weights)
         imageSize = try c.decodeIfPresent(Int.self, forKey: .imageSize)
         strategy = try v(.strategy, d.strategy)
+        // A study's categorical may give a single tap as a number.
+        if let t = try? c.decodeIfPresent(String.self, forKey: .featureTaps) { featureTaps = t }
+        else if let t = try c.decodeIfPresent(Int.self, forKey: .featureTaps) { featureTaps = String(t) }
+        tapGrid = try v(.tapGrid, d.tapGrid)
+        headL2 = try v(.headL2, d.headL2)
         unfreezeEvery = try v(.unfreezeEvery, d.unfreezeEvery)
         unfreezeBlocks = try v(.unfreezeBlocks, d.unfreezeBlocks)
         backboneLrMult = try v(.backboneLrMult, d.backboneLrMult)

@@ -1,7 +1,8 @@
 // What an image-classification network of the zoo exposes to fine-tuning: a feature extractor
 // (the backbone, ending in a pooled vector), a linear head on top, and the backbone's parameter
 // groups in input order for gradual unfreezing and per-block learning rates.
-// Left out: detection / segmentation heads, multi-scale feature maps.
+// Taps expose the feature maps at the ends of the stages, for probes on intermediate layers.
+// Left out: detection / segmentation heads.
 
 import Tensors
 
@@ -24,9 +25,26 @@ public protocol Backbone: Module {
     /// group parameters for freezing and learning rates; run the network through
     /// `features(_:)` or `callAsFunction(_:)`, not by chaining these.
     var blocks: [any Module] { get }
+    /// Channels of the feature maps at the backbone's tap points (the ends of its stages), input
+    /// side first; tap t (1-based) has `tapChannels[t - 1]` channels. Empty when the backbone
+    /// offers no taps.
+    var tapChannels: [Int] { get }
+    /// The feature maps [N, C_t, H_t, W_t] at taps 1 … `last`, input side first, in one pass.
+    func tapMaps(_ input: Tensor, through last: Int) -> [Tensor]
+    /// How many of `blocks`, from the input side, compute tap `tap` (the rest do not run for it).
+    func blocksUsed(throughTap tap: Int) -> Int
 }
 
 extension Backbone {
+    /// No taps unless the backbone names them.
+    public var tapChannels: [Int] { [] }
+    /// No taps unless the backbone names them.
+    public func tapMaps(_ input: Tensor, through last: Int) -> [Tensor] {
+        preconditionFailure("\(type(of: self)) has no feature taps")
+    }
+    /// Every block, unless the backbone says otherwise.
+    public func blocksUsed(throughTap tap: Int) -> Int { blocks.count }
+
     /// Parameters of the head.
     public var headParameters: [Tensor] { head.parameters }
 

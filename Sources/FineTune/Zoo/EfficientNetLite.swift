@@ -108,10 +108,13 @@ public final class EfficientNetLite: Backbone {
     public let fc: Linear
     /// Whether the module is in training mode.
     public var isTraining = true
+    /// The stages the blocks were built from.
+    public let stages: [MBConvStage]
 
     /// A network with freshly initialised weights; load ImageNet weights with `loadWeights`.
     public init<G: RandomNumberGenerator>(classes: Int = 1000, stages: [MBConvStage] = EfficientNetLite.lite0Stages,
                                           dropout: Float = 0.2, generator: inout G) {
+        self.stages = stages
         convStem = Conv2d(3, 32, kernelSize: 3, stride: 2, bias: false, generator: &generator)
         convStem.tfSamePadding = true
         bn0 = BatchNorm2d(channels: 32, eps: 1e-3, momentum: 0.01)
@@ -160,4 +163,36 @@ public final class EfficientNetLite: Backbone {
 
     /// Logits: x [N, 3, H, W] → [N, classes].
     public func callAsFunction(_ input: Tensor) -> Tensor { fc(dropout(features(input))) }
+
+    /// Indices of the last block of each stage in `mbconvBlocks`.
+    private var stageEnds: [Int] {
+        var total = 0
+        return stages.map { total += $0.repeats; return total - 1 }
+    }
+
+    /// The output channels of the seven stages (16, 24, 40, 80, 112, 192, 320 for Lite0), then
+    /// the head convolution's 1280: tap 8 is the map that `features` averages.
+    public var tapChannels: [Int] {
+        stages.map(\.outChannels) + [convHead.outChannels]
+    }
+
+    /// The stem and the blocks through the tap's stage (all 18 groups for tap 8).
+    public func blocksUsed(throughTap tap: Int) -> Int { tap > stages.count ? blocks.count : 2 + stageEnds[tap - 1] }
+
+    /// Stage outputs 1 … `last` (and the head convolution's map when `last` is 8).
+    public func tapMaps(_ input: Tensor, through last: Int) -> [Tensor] {
+        precondition(last >= 1 && last <= tapChannels.count, "EfficientNetLite: taps are 1…\(tapChannels.count), got \(last)")
+        let ends = stageEnds
+        var maps: [Tensor] = []
+        var x = bn0(convStem(input), clampedTo: 0...6)
+        for (i, block) in mbconvBlocks.layers.enumerated() {
+            x = block(x)
+            if ends.contains(i) {
+                maps.append(x)
+                if maps.count == last { return maps }
+            }
+        }
+        maps.append(bn1(convHead(x), clampedTo: 0...6))
+        return maps
+    }
 }

@@ -48,4 +48,17 @@ public final class SmallCNN: Backbone {
 
     /// x [N, C, H, W] → logits [N, classes].
     public func callAsFunction(_ input: Tensor) -> Tensor { fc(features(input)) }
+
+    /// Both stages after their ReLU and max-pool: 32 and 64 channels.
+    public var tapChannels: [Int] { [conv1.outChannels, conv2.outChannels] }
+
+    /// conv1 for tap 1, both convolutions for tap 2.
+    public func blocksUsed(throughTap tap: Int) -> Int { tap }
+
+    /// The pooled maps of conv1 and (when `last` is 2) conv2.
+    public func tapMaps(_ input: Tensor, through last: Int) -> [Tensor] {
+        precondition(last == 1 || last == 2, "SmallCNN: taps are 1…2, got \(last)")
+        let first = pool(conv1(input)).relu()
+        return last == 1 ? [first] : [first, pool(conv2(first)).relu()]
+    }
 }

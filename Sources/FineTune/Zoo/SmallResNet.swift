@@ -70,4 +70,18 @@ public final class SmallResNet: Backbone {
 
     /// x [N, C, H, W] → logits [N, classes].
     public func callAsFunction(_ input: Tensor) -> Tensor { fc(features(input)) }
+
+    /// The stem and the three stages: 16, 16, 32, 64 channels.
+    public var tapChannels: [Int] { [SmallResNet.widths[0]] + SmallResNet.widths }
+
+    /// The stem, then every block of the stages through the tap's.
+    public func blocksUsed(throughTap tap: Int) -> Int { 1 + [layer1, layer2, layer3].prefix(tap - 1).reduce(0) { $0 + $1.layers.count } }
+
+    /// The stem's map, then each stage's output through stage `last − 1`.
+    public func tapMaps(_ input: Tensor, through last: Int) -> [Tensor] {
+        precondition(last >= 1 && last <= 4, "SmallResNet: taps are 1…4, got \(last)")
+        var maps = [bn1(conv1(input), clampedTo: 0...Float.infinity)]
+        for stage in [layer1, layer2, layer3].prefix(last - 1) { maps.append(stage(maps.last!)) }
+        return maps
+    }
 }

@@ -103,6 +103,45 @@ extension Tensor {
         return out
     }
 
+    /// Adaptive average pooling, PyTorch's adaptive_avg_pool2d: x [N, C, H, W] → [N, C, OH, OW],
+    /// output cell (i, j) the mean of rows ⌊i·H/OH⌋ ..< ⌈(i+1)·H/OH⌉ and the same for columns.
+    /// Windows overlap when the size does not divide, and repeat input cells when OH > H.
+    public static func adaptiveAvgPool2d(_ x: Tensor, outputHeight oh: Int, outputWidth ow: Int) -> Tensor {
+        precondition(x.rank == 4, "adaptiveAvgPool2d: input must be NCHW, got \(x.shape)")
+        precondition(oh >= 1 && ow >= 1, "adaptiveAvgPool2d: output size must be ≥ 1, got \(oh)×\(ow)")
+        let h = x.shape[2], w = x.shape[3]
+        precondition(h > 0 && w > 0, "adaptiveAvgPool2d: input \(x.shape) has no spatial extent")
+        let planes = x.shape[0] * x.shape[1], hw = h * w, l = oh * ow
+        func span(_ i: Int, _ out: Int, _ size: Int) -> Range<Int> { (i * size / out)..<((i + 1) * size + out - 1) / out }
+        let rows = (0..<oh).map { span($0, oh, h) }, cols = (0..<ow).map { span($0, ow, w) }
+        let s = TensorStorage(uninitializedCount: planes * l)
+        for q in 0..<planes {
+            let src = x.storage.base + q * hw
+            for i in 0..<oh {
+                for j in 0..<ow {
+                    var total: Float = 0
+                    for y in rows[i] { for xx in cols[j] { total += src[y * w + xx] } }
+                    s.base[q * l + i * ow + j] = total / Float(rows[i].count * cols[j].count)
+                }
+            }
+        }
+        let out = Tensor(shape: [x.shape[0], x.shape[1], oh, ow], storage: s)
+        guard needsGrad(x) else { return out }
+        out.record([x]) { g in
+            let dx = x.gradBuffer()
+            for q in 0..<planes {
+                let d = dx + q * hw
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        let v = g[q * l + i * ow + j] / Float(rows[i].count * cols[j].count)
+                        for y in rows[i] { for xx in cols[j] { d[y * w + xx] += v } }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// Mean over the spatial axes: x [N, C, H, W] → [N, C] (PyTorch's adaptive_avg_pool2d to
     /// 1×1, flattened).
     public static func globalAvgPool2d(_ x: Tensor) -> Tensor {
