@@ -99,3 +99,28 @@ private func writeIDX(to dir: URL) throws {
     }
     #expect(backbones == ["smallcnn", "resnet", "smallcnn-fmnist-0-4", "efficientnet-lite0"])
 }
+
+@Test func topsStudyExampleSamplesTapsOnlyForProbesOfEfficientNet() throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("deploy/examples/image-tops-study.yaml")
+    let study = try Study.load(contentsOf: url)
+    guard case .builtin(let task) = try TrialTask.parse(json: JSONEncoder().encode(study.task)) else {
+        Issue.record("the example's task is not built in")
+        return
+    }
+    var rng = RandomSource(seed: 5)
+    var taps: Set<String> = []
+    for i in 0..<60 {
+        let config = study.space.sample(using: &rng)
+        let spec = BuiltinTrialSpec(task: task, trial: TrialID(i), attempt: 1, config: config, fromEpoch: 0, toEpoch: 18,
+                                    checkpointDirectory: "/tmp", saveCheckpoint: false)
+        let c = try BuiltinImageTrial.config(spec)
+        try c.validate()
+        #expect(c.classes == [0, 2, 3, 4, 6] && c.shots == 20 && c.imageSize == 64)
+        if let t = c.featureTaps {
+            #expect(c.backbone == "efficientnet-lite0" && c.strategy == .linearProbe && [1, 4].contains(c.tapGrid) && c.headL2 > 0)
+            taps.insert(t)
+        }
+    }
+    #expect(taps == ["2-5", "3-6"])
+}
