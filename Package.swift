@@ -77,6 +77,6 @@ let package = Package(
             "Wire", "Search", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search", "FineTune"]),
     ]
 )

@@ -4,6 +4,7 @@
 // checkpoint gives the uninterrupted run's lines.
 import Foundation
 import Testing
+import FineTune
 import Search
 @testable import Runtime
 
@@ -75,22 +76,38 @@ private func writeIDX(to dir: URL) throws {
     #expect(throws: RuntimeError.self) { try BuiltinTrial.run(bad) { _ in } }
 }
 
-@Test func imageStudyExampleSamplesConfigurationsTheImageTaskAccepts() throws {
+/// An example study of deploy/examples and its built-in task.
+private func exampleStudy(_ file: String) throws -> (study: Study, task: BuiltinTask)? {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("deploy/examples/image-study.yaml")
+        .deletingLastPathComponent().appendingPathComponent("deploy/examples/" + file)
     let study = try Study.load(contentsOf: url)
     guard case .builtin(let task) = try TrialTask.parse(json: JSONEncoder().encode(study.task)) else {
-        Issue.record("the example's task is not built in")
-        return
+        Issue.record("the task of \(file) is not built in")
+        return nil
     }
-    #expect(task.kind == "image")
-    var rng = RandomSource(seed: 3)
-    var backbones: Set<String> = []
-    for i in 0..<40 {
+    return (study, task)
+}
+
+/// `count` configurations sampled from `file`'s space (seed `seed`), each with the image trial the
+/// worker would run for it.
+private func sampledImageTrials(_ file: String, count: Int, seed: UInt64, toEpoch: Int) throws
+    -> (task: BuiltinTask, trials: [(config: Configuration, trial: ImageTrialConfig)])? {
+    guard let (study, task) = try exampleStudy(file) else { return nil }
+    var rng = RandomSource(seed: seed)
+    let trials = try (0..<count).map { i in
         let config = study.space.sample(using: &rng)
-        let spec = BuiltinTrialSpec(task: task, trial: TrialID(i), attempt: 1, config: config, fromEpoch: 0, toEpoch: 9,
+        let spec = BuiltinTrialSpec(task: task, trial: TrialID(i), attempt: 1, config: config, fromEpoch: 0, toEpoch: toEpoch,
                                     checkpointDirectory: "/tmp", saveCheckpoint: false)
-        let c = try BuiltinImageTrial.config(spec)
+        return (config, try BuiltinImageTrial.config(spec))
+    }
+    return (task, trials)
+}
+
+@Test func imageStudyExampleSamplesConfigurationsTheImageTaskAccepts() throws {
+    guard let (task, trials) = try sampledImageTrials("image-study.yaml", count: 40, seed: 3, toEpoch: 9) else { return }
+    #expect(task.kind == "image")
+    var backbones: Set<String> = []
+    for (config, c) in trials {
         backbones.insert(c.backbone)
         #expect(c.classes == [5, 6, 7, 8, 9] && c.shots == 20 && c.epochs == 9, "\(c) \(config)")
         if ["smallcnn", "resnet"].contains(c.backbone) { #expect(config["strategy"] == nil && c.strategy == .full) }
@@ -101,20 +118,9 @@ private func writeIDX(to dir: URL) throws {
 }
 
 @Test func topsStudyExampleSamplesTapsOnlyForProbesOfEfficientNet() throws {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("deploy/examples/image-tops-study.yaml")
-    let study = try Study.load(contentsOf: url)
-    guard case .builtin(let task) = try TrialTask.parse(json: JSONEncoder().encode(study.task)) else {
-        Issue.record("the example's task is not built in")
-        return
-    }
-    var rng = RandomSource(seed: 5)
+    guard let (_, trials) = try sampledImageTrials("image-tops-study.yaml", count: 60, seed: 5, toEpoch: 18) else { return }
     var taps: Set<String> = []
-    for i in 0..<60 {
-        let config = study.space.sample(using: &rng)
-        let spec = BuiltinTrialSpec(task: task, trial: TrialID(i), attempt: 1, config: config, fromEpoch: 0, toEpoch: 18,
-                                    checkpointDirectory: "/tmp", saveCheckpoint: false)
-        let c = try BuiltinImageTrial.config(spec)
+    for (_, c) in trials {
         try c.validate()
         #expect(c.classes == [0, 2, 3, 4, 6] && c.shots == 20 && c.imageSize == 64)
         if let t = c.featureTaps {
