@@ -167,9 +167,11 @@ enum ImageTrainer {
         let splits = try ImageTask.loadData(c)
         let classes = c.classes.map { $0.map(String.init).joined(separator: ",") } ?? "all"
         print("\(label): \(c.backbone) (\(c.strategy.rawValue)) on \(c.data), classes \(classes): \(splits.train.count) training, \(splits.validation.count) validation, \(splits.test.count) test images")
-        print(" epoch  train loss  val loss  accuracy  macro-F1  seconds")
-        fflush(nil)
-        let result = try ImageTask.run(config: c, splits: splits, measureCost: true, onEpoch: { m in
+        // The header once the model is built and checked (its cost is measured before epoch 1).
+        let result = try ImageTask.run(config: c, splits: splits, measureCost: true, onCost: { _ in
+            print(" epoch  train loss  val loss  accuracy  macro-F1  seconds")
+            fflush(nil)
+        }, onEpoch: { m in
             print(String(format: "%6d  %10.4f  %8.4f  %8.4f  %8.4f  %7.1f", m.epoch, m.trainLoss, m.validationLoss, m.accuracy, m.macroF1, m.seconds))
             fflush(nil)
             return .proceed
