@@ -39,24 +39,10 @@ struct BenchCNNCommand: ParsableCommand {
         if keepFreedMemory { AllocatorTuning.keepFreedMemory() }
         var rng = SplitMix64(seed: 42)
         let network: any Module = model == "small-cnn" ? SmallCNN(generator: &rng) : SmallResNet(generator: &rng)
-        var optimizer = Optimizer(settings: .adamW(), learningRate: 1e-3)
         let x = Tensor.normal([batch, 1, 28, 28], using: &rng)
         let labels = (0..<batch).map { _ in rng.uniform(below: 10) }
-        let params = network.namedParameters()
-        func step() {
-            for (_, t) in params { t.zeroGrad() }
-            Tensor.crossEntropy(logits: network(x), labels: labels).backward()
-            optimizer.step(params)
-        }
-        for _ in 0..<warmup { step() }
-        let start = DispatchTime.now().uptimeNanoseconds
-        var steps = 0
-        var elapsed = 0.0
-        repeat {
-            step()
-            steps += 1
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        } while elapsed < seconds
+        let step = BenchTrainingStep(network, input: x, labels: labels)
+        let (steps, elapsed) = timedRuns(seconds: seconds, warmup: warmup) { step() }
         let name = model == "small-cnn" ? "small CNN" : "small ResNet"
         print(name + String(format: "  batch %d  threads %d  %.2f steps/s", batch, threads, Double(steps) / elapsed))
     }

@@ -67,26 +67,10 @@ struct BenchMLPCommand: ParsableCommand {
         var rng = SplitMix64(seed: 42)
         let model = MLP(inputs: c.widths[0], hidden: Array(c.widths.dropFirst().dropLast()), outputs: c.widths.last!,
                         dropout: 0, generator: &rng)
-        var optimizer = Optimizer(settings: .adamW(), learningRate: 1e-3)
-        optimizer.threads = threads
         let x = Tensor.normal([c.batch, c.widths[0]], using: &rng)
         let labels = (0..<c.batch).map { _ in rng.uniform(below: c.widths.last!) }
-        let params = model.namedParameters()
-        func step() {
-            for (_, t) in params { t.zeroGrad() }
-            let loss = Tensor.crossEntropy(logits: model(x), labels: labels)
-            loss.backward()
-            optimizer.step(params)
-        }
-        for _ in 0..<warmup { step() }
-        let start = DispatchTime.now().uptimeNanoseconds
-        var steps = 0
-        var elapsed = 0.0
-        repeat {
-            for _ in 0..<10 { step() }
-            steps += 10
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        } while elapsed < seconds
-        return (steps, elapsed)
+        let step = BenchTrainingStep(model, input: x, labels: labels, optimizerThreads: threads)
+        let timed = timedRuns(seconds: seconds, warmup: warmup, chunk: 10) { step() }
+        return (timed.runs, timed.seconds)
     }
 }

@@ -36,15 +36,7 @@ struct BenchEfficientNetCommand: ParsableCommand {
         model.eval()
         for n in [1, batch] {
             let x = Tensor.normal([n, 3, size, size], using: &rng)
-            _ = Autograd.withoutGrad { model(x) }
-            let start = DispatchTime.now().uptimeNanoseconds
-            var passes = 0
-            var elapsed = 0.0
-            repeat {
-                _ = Autograd.withoutGrad { model(x) }
-                passes += 1
-                elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            } while elapsed < seconds
+            let (passes, elapsed) = timedRuns(seconds: seconds, warmup: 1) { _ = Autograd.withoutGrad { model(x) } }
             let perImage = elapsed / Double(passes * n)
             print(String(format: "EfficientNet-Lite0 %dx%d  batch %3d  threads %d  %8.2f ms/image  %8.1f images/s",
                          size, size, n, threads, perImage * 1000, 1 / perImage))
@@ -54,24 +46,9 @@ struct BenchEfficientNetCommand: ParsableCommand {
     /// Full fine-tuning steps of a 10-class EfficientNet-Lite0 at --batch, images/s.
     private func trainSteps(_ rng: inout SplitMix64) {
         let model = EfficientNetLite(classes: 10, generator: &rng)
-        var optimizer = Optimizer(settings: .adamW(), learningRate: 1e-3)
-        let params = model.namedParameters()
         let x = Tensor.normal([batch, 3, size, size], using: &rng)
-        let labels = (0..<batch).map { $0 % 10 }
-        func step() {
-            for (_, t) in params { t.zeroGrad() }
-            Tensor.crossEntropy(logits: model(x), labels: labels).backward()
-            optimizer.step(params)
-        }
-        step()
-        let start = DispatchTime.now().uptimeNanoseconds
-        var steps = 0
-        var elapsed = 0.0
-        repeat {
-            step()
-            steps += 1
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        } while elapsed < seconds
+        let step = BenchTrainingStep(model, input: x, labels: (0..<batch).map { $0 % 10 })
+        let (steps, elapsed) = timedRuns(seconds: seconds, warmup: 1) { step() }
         print(String(format: "EfficientNet-Lite0 %dx%d  fine-tune  batch %3d  threads %d  %6.2f steps/s  %8.1f images/s",
                      size, size, batch, threads, Double(steps) / elapsed, Double(steps * batch) / elapsed))
     }
