@@ -32,6 +32,8 @@ struct ImageTrainingOptions: ParsableArguments {
     var headL2: Double?
     @Option(help: "Gradual unfreezing: epochs between thaws (default 1).")
     var unfreezeEvery: Int?
+    @Option(help: "Gradual unfreezing: blocks thawed at each thaw (default 1).")
+    var unfreezeBlocks: Int?
     @Option(help: "Learning rate of the backbone relative to the head (default 1).")
     var backboneLrMult: Double?
     @Option(help: "Dropout before the head (default 0).")
@@ -99,6 +101,7 @@ struct ImageTrainingOptions: ParsableArguments {
         if let v = tapGrid { c.tapGrid = v }
         if let v = headL2 { c.headL2 = v }
         if let v = unfreezeEvery { c.unfreezeEvery = v }
+        if let v = unfreezeBlocks { c.unfreezeBlocks = v }
         if let v = backboneLrMult { c.backboneLrMult = v }
         if let v = headDropout { c.headDropout = v }
         if let v = labelSmoothing { c.labelSmoothing = v }
