@@ -15,3 +15,9 @@ func trainingFixtureData(_ name: String) throws -> Data {
 func close(_ a: Double, _ b: Double, abs: Double = 1e-6, rel: Double = 1e-5) -> Bool {
     Swift.abs(a - b) <= abs + rel * Swift.abs(b)
 }
+
+/// The repository's root directory (this file is Tests/FineTuneTests/TrainingFixtureSupport.swift).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// EfficientNet-Lite0's ImageNet checkpoint as scripts/fetch-efficientnet-lite0.sh leaves it.
+let efficientNetLite0Weights = repositoryRoot.appendingPathComponent("data/models/efficientnet-lite0-57934424.pth")

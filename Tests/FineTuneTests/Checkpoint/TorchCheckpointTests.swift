@@ -87,14 +87,11 @@ func readsTorchCheckpointElementByElement(file: String) throws {
     }
 }
 
-private let realWeights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("data/models/efficientnet-lite0-57934424.pth")
-
-@Test(.enabled(if: FileManager.default.fileExists(atPath: realWeights.path),
+@Test(.enabled(if: FileManager.default.fileExists(atPath: efficientNetLite0Weights.path),
                "EfficientNet-Lite0 weights are absent: run scripts/fetch-efficientnet-lite0.sh to include this test"))
 func readsRealEfficientNetLite0Weights() throws {
     let want = try JSONDecoder().decode(RealSummary.self, from: Data(contentsOf: fixtureURL("efficientnet-lite0.json")))
-    let ckpt = try TorchCheckpoint.read(realWeights)
+    let ckpt = try TorchCheckpoint.read(efficientNetLite0Weights)
     #expect(ckpt.names.count == 296 && want.count == 296)
     #expect(Array(ckpt.names.prefix(5)) == want.first_names)
     #expect(ckpt.names.last == want.last_name)

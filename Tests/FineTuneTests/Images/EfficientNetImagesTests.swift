@@ -16,10 +16,7 @@ private struct ImagesFixture: Decodable {
     var images: [Entry]
 }
 
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
 private let sampleImages = repositoryRoot.appendingPathComponent("data/images")
-private let lite0Weights = repositoryRoot.appendingPathComponent("data/models/efficientnet-lite0-57934424.pth")
 
 private let samplesPresent = ["china.jpg", "flower.jpg"].allSatisfy {
     FileManager.default.fileExists(atPath: sampleImages.appendingPathComponent($0).path)
@@ -33,7 +30,7 @@ private func fnv1a64(_ bytes: [UInt8]) -> String {
 }
 
 @Test(.enabled(if: samplesPresent, "data/images/china.jpg and flower.jpg are absent: run scripts/fetch-sample-images.sh to include this test"),
-      .enabled(if: FileManager.default.fileExists(atPath: lite0Weights.path),
+      .enabled(if: FileManager.default.fileExists(atPath: efficientNetLite0Weights.path),
                "EfficientNet-Lite0 weights are absent: run scripts/fetch-efficientnet-lite0.sh to include this test"))
 func efficientNetLite0ClassifiesTheSamplePhotographs() throws {
     let fixture = try JSONDecoder().decode(ImagesFixture.self, from: trainingFixtureData("efficientnet-lite0-images.json"))
@@ -48,7 +45,7 @@ func efficientNetLite0ClassifiesTheSamplePhotographs() throws {
     }
     var rng = SplitMix64(seed: 1)
     let model = EfficientNetLite(generator: &rng)
-    try model.loadWeights(try TorchCheckpoint.read(lite0Weights).tensors)
+    try model.loadWeights(try TorchCheckpoint.read(efficientNetLite0Weights).tensors)
     model.eval()
     let n = fixture.images.count
     let logits = Autograd.withoutGrad { model(Tensor(shape: [n, 3, 224, 224], scalars: inputs)) }

@@ -39,11 +39,8 @@ func smallCNNLearnsFashionMNISTFromAFewThousandImages() throws {
     #expect(probe.test!.accuracy >= 0.7)
 }
 
-private let lite0Weights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("data/models/efficientnet-lite0-57934424.pth").path
-
 @Test(.enabled(if: FashionMNIST.isAvailable(), "Fashion-MNIST is not installed (deploy/setup.sh installs dataset-fashion-mnist)"),
-      .enabled(if: FileManager.default.fileExists(atPath: lite0Weights),
+      .enabled(if: FileManager.default.fileExists(atPath: efficientNetLite0Weights.path),
                "EfficientNet-Lite0 weights are absent: run scripts/fetch-efficientnet-lite0.sh to include this test"))
 func imageNetFeaturesOfIntermediateLayersBeatFromScratchOnTheTops() throws {
     // T-shirt, Pullover, Dress, Coat, Shirt: the confusable classes, 20 training images each.
@@ -60,7 +57,7 @@ func imageNetFeaturesOfIntermediateLayersBeatFromScratchOnTheTops() throws {
     let fromScratch = try ImageTask.run(config: scratch, splits: splits).test!.accuracy
     var probe = c
     probe.backbone = "efficientnet-lite0"
-    probe.weights = lite0Weights
+    probe.weights = efficientNetLite0Weights.path
     probe.imageSize = 48
     probe.strategy = .linearProbe
     probe.featureTaps = "2-5"

@@ -14,9 +14,6 @@ private struct LogitsFixture: Decodable {
     var logits: [Float]
 }
 
-private let liteWeights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("data/models/efficientnet-lite0-57934424.pth")
-
 @Test func efficientNetLite0HasTheCheckpointsNamesAndSize() {
     var rng = SplitMix64(seed: 1)
     let model = EfficientNetLite(generator: &rng)
@@ -31,13 +28,13 @@ private let liteWeights = URL(fileURLWithPath: #filePath).deletingLastPathCompon
     #expect(model(x).shape == [1, 1000])
 }
 
-@Test(.enabled(if: FileManager.default.fileExists(atPath: liteWeights.path),
+@Test(.enabled(if: FileManager.default.fileExists(atPath: efficientNetLite0Weights.path),
                "EfficientNet-Lite0 weights are absent: run scripts/fetch-efficientnet-lite0.sh to include this test"))
 func efficientNetLite0MatchesPyTorchWithRealWeights() throws {
     let f = try JSONDecoder().decode(LogitsFixture.self, from: trainingFixtureData("efficientnet-lite0-logits.json"))
     var rng = SplitMix64(seed: 1)
     let model = EfficientNetLite(generator: &rng)
-    try model.loadWeights(try TorchCheckpoint.read(liteWeights).tensors)
+    try model.loadWeights(try TorchCheckpoint.read(efficientNetLite0Weights).tensors)
     model.eval()
     let n = f.batch, s = f.size
     // The fixture's formula: sin(0.11·h·(c+1) + 0.07·w + b) · 1.5, in Double, rounded to Float.
