@@ -6,6 +6,9 @@
 set -euo pipefail
 
 APT_PACKAGES=(libzmq3-dev libopenblas-dev libsqlite3-dev pkg-config libpng-dev libjpeg62-turbo-dev dataset-fashion-mnist)
+# Callers add packages of their own (deploy/test.sh: what only the tests need).
+read -r -a EXTRA <<< "${RUNG_EXTRA_APT:-}"
+APT_PACKAGES+=("${EXTRA[@]}")
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

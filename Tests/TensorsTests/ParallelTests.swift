@@ -70,10 +70,9 @@ import Testing
     }
 
     /// oneDNN for the large blocks, OpenBLAS for the rest, in a fresh process (chosen once).
-    @Test func oneDNNForLargeGEMMsIsCorrect() async throws {
-        try #require(access("/usr/lib/x86_64-linux-gnu/libdnnl.so.2", R_OK) == 0
-                     && access("/usr/lib/x86_64-linux-gnu/libopenblas.so.0", R_OK) == 0,
-                     "needs both oneDNN and OpenBLAS")
+    @Test(.enabled(if: SystemLibrary.installed("libdnnl.so.2") && SystemLibrary.installed("libopenblas.so.0"),
+                   "needs oneDNN (libdnnl2) and OpenBLAS (libopenblas0); deploy/test.sh installs both"))
+    func oneDNNForLargeGEMMsIsCorrect() async throws {
         try await #require(processExitsWith: .success) {
             setenv("RUNG_LARGE_GEMM", "onednn", 1)
             BLAS.setThreads(2)
