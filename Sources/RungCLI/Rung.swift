@@ -9,7 +9,7 @@ struct Rung: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             CoordinatorCommand.self,
-            WorkerCommand.self,
+            WorkerCommand.self, WorkerReleaseCommand.self,
             StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
             SimulateCommand.self,
             TrainCommand.self,

@@ -28,8 +28,12 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between SIGTERM and SIGKILL when a trial is stopped.")
     var stopGrace = 5.0
 
+    @Option(help: "Free megabytes the cache needs before each attempt; below it (or with a cache that takes no writes) attempts are reported as a machine fault and the coordinator quarantines this worker.")
+    var minFreeMb = 64
+
     func validate() throws {
         guard slots >= 1 else { throw ValidationError("--slots is \(slots); it must be at least 1") }
+        guard minFreeMb >= 0 else { throw ValidationError("--min-free-mb is \(minFreeMb); it must be 0 or more") }
     }
 
     func run() async throws {
@@ -39,6 +43,7 @@ struct WorkerCommand: AsyncParsableCommand {
         var options = WorkerOptions(connect: connect, slots: slots, name: name, cache: cacheURL,
                                     rungExecutable: currentExecutablePath())
         options.stopGrace = stopGrace
+        options.minFreeBytes = Int64(minFreeMb) << 20
         let worker = WorkerProcess(options: options)
         FileHandle.standardError.write(Data("rung worker \(name): \(slots) slot(s), coordinator \(connect), cache \(cacheURL.path)\n".utf8))
         let signals = onTerminationSignals { _ in worker.requestStop() }

@@ -133,7 +133,8 @@ struct RandomMessages {
         case .done:
             return .done(Done(trial: trial(), attempt: int(1...9), seq: int(), resource: double(),
                               report: optional { $0.classReport() }))
-        case .failed: return .failed(Failed(trial: trial(), attempt: int(1...9), seq: int(), error: string()))
+        case .failed: return .failed(Failed(trial: trial(), attempt: int(1...9), seq: int(), error: string(),
+                                            machine: optional { $0.bool() }))
         case .checkpointPut: return .checkpointPut(chunk())
         case .checkpointGet: return .checkpointGet(CheckpointRequest(checkpoint: string()))
         case .bye: return .bye(Bye(reason: string()))
@@ -177,6 +178,9 @@ struct RandomMessages {
                                         cursor: int(0...1_000_000), complete: bool()))
         case .stopStudy: return .stopStudy(StopStudyRequest(reason: string()))
         case .stopStudyReply: return .stopStudyReply(StopStudyReply(stopping: bool()))
+        case .workerRelease: return .workerRelease(WorkerReleaseRequest(worker: string()))
+        case .workerReleaseReply:
+            return .workerReleaseReply(WorkerReleaseReply(released: bool(), quarantined: (0..<count()).map { _ in string() }))
         case .query:
             return .query(QueryRequest(query: QueryKind.allCases.randomElement(using: &r)!, trial: optional { $0.trial() },
                                        after: optional { $0.int(0...1_000_000) }, limit: optional { $0.int(1...5000) },

@@ -45,7 +45,7 @@ extension CoordinatorCore {
                 case .paused(let r): book.state = .paused(resource: r)
                 case .completed: book.state = .completed
                 case .failed(let reason): book.state = .failed(reason: reason)
-                case .stopped: book.state = .lost
+                case .stopped, .machineFault: book.state = .lost
                 }
             }
             book.pendingMilestone = nil
@@ -81,6 +81,10 @@ extension CoordinatorCore {
             trials[t] = book
         case .complete:
             isComplete = true
+        case .quarantined(let w, let reason):
+            quarantined[w] = reason
+        case .released(let w):
+            quarantined[w] = nil
         }
     }
 
@@ -121,7 +125,7 @@ extension CoordinatorCore {
     }
 
     /// Free slots over all introduced workers.
-    var idleSlots: Int { workers.values.reduce(0) { $0 + $1.idle } }
+    var idleSlots: Int { workers.reduce(0) { $0 + (quarantined[$1.key] == nil ? $1.value.idle : 0) } }
 
     /// Hands queued assignments to free slots, then asks the engine for work while free slots
     /// outnumber the queue. Stops at the first answer that starts nothing (wait or complete).
@@ -165,7 +169,7 @@ extension CoordinatorCore {
         guard let book = trials[a.trial] else { return nil }
         let attempt = book.attempt + 1
         let isFinal = a.toResource >= settings.maxResource - 1e-9
-        let free = workers.filter { $0.value.idle > 0 }
+        let free = workers.filter { $0.value.idle > 0 && quarantined[$0.key] == nil }
             .sorted { ($0.value.idle, $1.key) > ($1.value.idle, $0.key) }.map(\.key)
         guard let anyFree = free.first else { return nil }
         if a.fromResource <= 0 {

@@ -104,6 +104,8 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     public internal(set) var workers: [WorkerName: WorkerBook] = [:]
     /// True once the engine said the study is complete.
     public internal(set) var isComplete = false
+    /// Workers that get no new work, with the reason (a machine fault), until released.
+    public internal(set) var quarantined: [WorkerName: String] = [:]
     var lastEngineTick: Double
     /// The engine's last answer to `.slotFree` started nothing and no other event has reached it
     /// since: asking again would only add another `.slotFree` to the journal.
@@ -152,6 +154,11 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             record(.checkpointStored(trial: trial, resource: resource), now: now, &out)
         case .goodbye(let w):
             if workers[w] != nil { retire(w, now: now, &out) }
+        case .releaseWorker(let w):
+            if quarantined[w] != nil {
+                record(.released(w), now: now, &out)
+                out.append(.publish(.workerReleased(w)))
+            }
         case .stopStudy:
             guard !isComplete else { break }
             for t in trials.keys.sorted() where !(trials[t]!.state.isFinal) { decide([.stop(t)], now: now, &out) }
@@ -248,6 +255,16 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         case .stopped:
             // Stopped without being asked (the worker is shutting down): run it again elsewhere.
             lose(ref, worker: w, now: now, &out)
+        case .machineFault(let reason):
+            // Not the trial's fault: quarantine the worker, run the trial again elsewhere, uncounted.
+            record(.ended(ref, outcome), now: now, &out)
+            if quarantined[w] == nil {
+                record(.quarantined(w, reason: reason), now: now, &out)
+                out.append(.publish(.workerQuarantined(w, reason: reason)))
+            }
+            out.append(.publish(.lost(ref, worker: w)))
+            decide(feed(.requeued(trial: ref.trial), now: now, &out), now: now, &out)
+            out.append(.publish(.requeued(ref.trial)))
         case .failed(let reason):
             record(.ended(ref, outcome), now: now, &out)
             failTrial(ref.trial, reason: reason, now: now, &out)
@@ -300,7 +317,8 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         record(.lost(ref, worker: w), now: now, &out)
         out.append(.publish(.lost(ref, worker: w)))
         guard wasRunning else { return }
-        decide(feed(.lost(trial: ref.trial), now: now, &out), now: now, &out)
+        // A dead or departed worker is not the trial's fault: the attempt does not count.
+        decide(feed(.requeued(trial: ref.trial), now: now, &out), now: now, &out)
         if let reason = engine.failure(of: ref.trial) {
             record(.failed(ref.trial, reason: reason), now: now, &out)
             out.append(.publish(.failed(ref.trial, reason: reason)))

@@ -79,6 +79,9 @@ public enum AttemptEnd: Hashable, Codable, Sendable, CustomStringConvertible {
     case failed(reason: String)
     /// Ended because the coordinator sent STOP.
     case stopped
+    /// The worker's machine could not run it (cache or checkpoint directory unusable, the child
+    /// could not start): the trial runs again elsewhere, uncounted, and the worker is quarantined.
+    case machineFault(reason: String)
 
     public var description: String {
         switch self {
@@ -86,6 +89,7 @@ public enum AttemptEnd: Hashable, Codable, Sendable, CustomStringConvertible {
         case .completed: return "completed"
         case .failed(let reason): return "failed: \(reason)"
         case .stopped: return "stopped"
+        case .machineFault(let reason): return "machine fault: \(reason)"
         }
     }
 }
@@ -107,6 +111,8 @@ public enum CoordinatorInput: Hashable, Sendable {
     case goodbye(WorkerName)
     /// A client asked to stop the study: stop every trial, start nothing new.
     case stopStudy
+    /// An operator lifted a worker's quarantine (`rung worker-release`), or the worker restarted.
+    case releaseWorker(WorkerName)
     /// Time passed: expire leases.
     case tick
 }
@@ -166,6 +172,10 @@ public enum JournalRecord: Hashable, Codable, Sendable {
     case checkpointStored(trial: TrialID, resource: Double)
     /// The engine said the study is complete.
     case complete
+    /// The worker gets no new work: its machine failed attempts that were not the trials' fault.
+    case quarantined(WorkerName, reason: String)
+    /// The worker's quarantine was lifted.
+    case released(WorkerName)
 }
 
 /// A live event for subscribers (`rung logs --all`, progress displays).
@@ -181,6 +191,8 @@ public enum CoordinatorEvent: Hashable, Codable, Sendable {
     case requeued(TrialID)
     case workerJoined(WorkerName, slots: Int)
     case workerLeft(WorkerName)
+    case workerQuarantined(WorkerName, reason: String)
+    case workerReleased(WorkerName)
     case studyComplete
 }
 

@@ -23,6 +23,8 @@ public struct WorkerOptions: Sendable {
     public var rungExecutable: String
     /// Seconds between SIGTERM and SIGKILL when an attempt is stopped.
     public var stopGrace = 5.0
+    /// Free bytes the cache needs before an attempt starts (below: a machine fault).
+    public var minFreeBytes: Int64 = 64 << 20
     public init(connect: String, slots: Int, name: String, cache: URL, rungExecutable: String) {
         self.connect = connect; self.slots = slots; self.name = name; self.cache = cache
         self.rungExecutable = rungExecutable
@@ -83,6 +85,9 @@ public final class WorkerProcess: @unchecked Sendable {
         ])
         defer { socket.close() }
         try socket.connect(options.connect)
+        if let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes) {
+            log("\(options.name): this machine cannot run attempts (\(problem)); each one assigned is reported as a machine fault, so the coordinator quarantines this worker")
+        }
         hello(socket, resend: false)
         var lastBeat = Date().timeIntervalSince1970
         var shuttingDown = false
@@ -169,6 +174,11 @@ public final class WorkerProcess: @unchecked Sendable {
                                    toResource: assign.toResource, reportAt: assign.reportAt, bracket: assign.bracket),
             attempt: assign.attempt, checkpoint: assign.checkpoint == nil ? .none : .local, isFinal: assign.final)
         var active = ActiveAttempt(order: order)
+        if let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes) {
+            attempts[ref] = active
+            fail(ref, problem, socket, machine: true)
+            return
+        }
         do {
             active.task = try TrialTask.parse(json: JSONEncoder().encode(assign.task))
         } catch {
@@ -200,7 +210,9 @@ public final class WorkerProcess: @unchecked Sendable {
                 for await event in run.events { inbox.lock.withLock { $0.append((ref, event)) } }
             }
         } catch {
-            fail(ref, "cannot start the trial: \(error)", socket)
+            // The machine's fault if its cache went bad meanwhile; else the trial's (a bad command).
+            let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes)
+            fail(ref, "cannot start the trial: \(problem ?? "\(error)")", socket, machine: problem != nil)
         }
     }
 
@@ -234,9 +246,10 @@ public final class WorkerProcess: @unchecked Sendable {
         _ = try? socket.send(m)
     }
 
-    private func fail(_ ref: AttemptRef, _ reason: String, _ socket: ZMQSocket) {
-        log("trial \(ref.trial) attempt \(ref.attempt) failed: \(reason)")
-        send(ref, socket) { .failed(Failed(trial: ref.trial, attempt: ref.attempt, seq: $0, error: reason)) }
+    private func fail(_ ref: AttemptRef, _ reason: String, _ socket: ZMQSocket, machine: Bool = false) {
+        log("trial \(ref.trial) attempt \(ref.attempt) \(machine ? "not run (machine fault)" : "failed"): \(reason)")
+        send(ref, socket) { .failed(Failed(trial: ref.trial, attempt: ref.attempt, seq: $0, error: reason,
+                                           machine: machine ? true : nil)) }
         finish(ref)
     }
 
@@ -303,7 +316,12 @@ public final class WorkerProcess: @unchecked Sendable {
             case .completed:
                 send(ref, socket) { .done(Done(trial: t, attempt: n, seq: $0, resource: a.order.assignment.toResource, report: a.report)) }
             case .failed(let reason):
-                send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason)) }
+                // A checkpoint that cannot be kept is the machine's fault when its cache went bad.
+                let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes)
+                let text = problem.map { "\(reason) (\($0))" } ?? reason
+                send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: text, machine: problem != nil ? true : nil)) }
+            case .machineFault(let reason):
+                send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason, machine: true)) }
             case .stopped:
                 attempts[ref] = nil
                 return

@@ -38,6 +38,8 @@ public enum Message: Hashable, Sendable {
     case logsReply(LogsReply)
     case stopStudy(StopStudyRequest)
     case stopStudyReply(StopStudyReply)
+    case workerRelease(WorkerReleaseRequest)
+    case workerReleaseReply(WorkerReleaseReply)
     case query(QueryRequest)
     case queryReply(QueryReply)
     // PUB only.
@@ -75,6 +77,8 @@ public enum Message: Hashable, Sendable {
         case .logsReply: .logsReply
         case .stopStudy: .stopStudy
         case .stopStudyReply: .stopStudyReply
+        case .workerRelease: .workerRelease
+        case .workerReleaseReply: .workerReleaseReply
         case .query: .query
         case .queryReply: .queryReply
         case .event: .event
@@ -113,6 +117,8 @@ public enum Message: Hashable, Sendable {
         case .logsReply(let b): b
         case .stopStudy(let b): b
         case .stopStudyReply(let b): b
+        case .workerRelease(let b): b
+        case .workerReleaseReply(let b): b
         case .query(let b): b
         case .queryReply(let b): b
         case .event(let b): b
@@ -177,6 +183,8 @@ public enum Message: Hashable, Sendable {
         case .logsReply: return .logsReply(try b())
         case .stopStudy: return .stopStudy(try b())
         case .stopStudyReply: return .stopStudyReply(try b())
+        case .workerRelease: return .workerRelease(try b())
+        case .workerReleaseReply: return .workerReleaseReply(try b())
         case .query: return .query(try b())
         case .queryReply: return .queryReply(try QueryReply(body: body))
         case .event: return .event(try b())
