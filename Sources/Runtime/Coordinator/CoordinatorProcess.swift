@@ -112,6 +112,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
         }
         workerTask = task
         _ = try TrialTask.parse(json: JSONEncoder().encode(task))  // fail early on a bad task
+        _ = try TaskTimeout.parse(json: JSONEncoder().encode(task))
         let now = Date().timeIntervalSince1970
         let info = StudyInfo(name: parsed.name, yaml: yaml, objective: parsed.objective.metric,
                              direction: parsed.objective.direction == .maximize ? .maximize : .minimize,

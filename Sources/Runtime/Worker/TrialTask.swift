@@ -12,6 +12,7 @@ import Search
 ///   command: ["python3", "train.py", "--lr", "{lr}", "--out", "{checkpoint_dir}"]
 ///   env: {OMP_NUM_THREADS: "1"}           # optional
 ///   cwd: /path/to/project                 # optional
+///   timeout: {epoch: 600, attempt: 7200}  # optional wall seconds (either key; or one number: per attempt)
 /// task:                                   # the built-in tabular task
 ///   builtin: tabular
 ///   data: data/breast_cancer.csv          # other keys: TabularTrialConfig's fields
@@ -28,6 +29,7 @@ public enum TrialTask: Hashable, Codable, Sendable {
         guard var object = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
             throw RuntimeError(.invalidArgument, "the study's `task` must be a mapping with either `command: [program, args…]` or `builtin: tabular`")
         }
+        object["timeout"] = nil  // read by `TaskTimeout.parse`
         // The long form `kind: command | builtin` (with `name: tabular` for a built-in task).
         if let kind = object.removeValue(forKey: "kind") as? String {
             switch kind {
@@ -68,6 +70,41 @@ public enum TrialTask: Hashable, Codable, Sendable {
             return .builtin(BuiltinTask(kind: kind, optionsJSON: String(decoding: text, as: UTF8.self)))
         }
         throw RuntimeError(.invalidArgument, "the study's `task` needs `command: [program, args…]` or `builtin: tabular`; it has \(object.keys.sorted())")
+    }
+}
+
+/// Wall-clock limits on an attempt (`task.timeout`): at most `epoch` seconds from the attempt's
+/// start or its last metric line to the next one, at most `attempt` seconds in all. Past either,
+/// the worker stops the child (SIGTERM, then SIGKILL after `--stop-grace`) and the attempt fails
+/// with the reason.
+public struct TaskTimeout: Hashable, Codable, Sendable {
+    /// Seconds allowed between metric lines (and before the first); nil: no limit.
+    public var epoch: Double?
+    /// Seconds allowed for the whole attempt; nil: no limit.
+    public var attempt: Double?
+    public init(epoch: Double? = nil, attempt: Double? = nil) { self.epoch = epoch; self.attempt = attempt }
+
+    /// Reads `timeout` from the study's `task` section given as JSON text (no limits when absent):
+    /// a mapping with `epoch` and/or `attempt`, or one number (the attempt's limit).
+    public static func parse(json: Data) throws -> TaskTimeout {
+        guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
+              let value = object["timeout"] else { return TaskTimeout() }
+        func seconds(_ v: Any, _ key: String) throws -> Double {
+            guard let n = v as? NSNumber, !(v is Bool), n.doubleValue.isFinite, n.doubleValue > 0 else {
+                throw RuntimeError(.invalidArgument, "`\(key)` is \(v); it must be a number of seconds > 0")
+            }
+            return n.doubleValue
+        }
+        if value is NSNumber { return TaskTimeout(attempt: try seconds(value, "task.timeout")) }
+        guard let m = value as? [String: Any], !m.isEmpty else {
+            throw RuntimeError(.invalidArgument, "`task.timeout` must be seconds per attempt, or a mapping {epoch: S, attempt: S} (either key)")
+        }
+        let unknown = Set(m.keys).subtracting(["epoch", "attempt"])
+        guard unknown.isEmpty else {
+            throw RuntimeError(.invalidArgument, "`task.timeout` has unknown key(s) \(unknown.sorted()); accepted: epoch, attempt")
+        }
+        return TaskTimeout(epoch: try m["epoch"].map { try seconds($0, "task.timeout.epoch") },
+                           attempt: try m["attempt"].map { try seconds($0, "task.timeout.attempt") })
     }
 }
 

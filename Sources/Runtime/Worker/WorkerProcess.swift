@@ -40,6 +40,7 @@ final class Inbox: Sendable {
 struct ActiveAttempt {
     var order: WorkOrder
     var task: TrialTask?
+    var timeout = TaskTimeout()
     var run: TrialRun?
     var seq = 0
     /// Every message sent about it (resent after the coordinator restarts).
@@ -134,8 +135,14 @@ public final class WorkerProcess: @unchecked Sendable {
     }
 
     private func leave(_ socket: ZMQSocket, reason: String, bye: Bool) {
-        for a in attempts.values { a.run?.stop() }
+        let runs = attempts.values.compactMap(\.run)
+        for run in runs { run.stop() }
         if bye { _ = try? socket.send(.bye(Bye(reason: reason))) }  // not after SHUTDOWN (§5.8)
+        // The children had SIGTERM: give them --stop-grace to save and exit, then SIGKILL (they
+        // would otherwise die at once with this process, through their parent-death signal).
+        let deadline = Date().addingTimeInterval(options.stopGrace)
+        while runs.contains(where: { !$0.hasExited }), Date() < deadline { usleep(20_000) }
+        for run in runs where !run.hasExited { run.kill() }
         log("\(options.name): \(reason); left the coordinator")
     }
 
@@ -180,7 +187,9 @@ public final class WorkerProcess: @unchecked Sendable {
             return
         }
         do {
-            active.task = try TrialTask.parse(json: JSONEncoder().encode(assign.task))
+            let json = try JSONEncoder().encode(assign.task)
+            active.task = try TrialTask.parse(json: json)
+            active.timeout = try TaskTimeout.parse(json: json)
         } catch {
             attempts[ref] = active
             fail(ref, "\(error)", socket)
@@ -203,7 +212,8 @@ public final class WorkerProcess: @unchecked Sendable {
         guard let a = attempts[ref], let task = a.task else { return }
         do {
             let run = try TrialRun(order: a.order, task: task, cache: cache, rungExecutable: options.rungExecutable,
-                                   stopGrace: options.stopGrace)
+                                   stopGrace: options.stopGrace, timeout: a.timeout,
+                                   dieWithParent: true)  // spawned from the socket thread, which lives as long as the worker
             attempts[ref]!.run = run
             let inbox = self.inbox
             Task.detached {
