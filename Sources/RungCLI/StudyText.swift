@@ -224,7 +224,8 @@ enum StudyText {
         let costs = costColumns(view.front.map(\.metrics)).filter { $0.metric != a.metric }
         let header = ["#", "trial", view.objective.metric, a.metric] + costs.map(\.title) + ["config"]
         return out + table(header, view.front.enumerated().map { i, e in
-            [String(i + 1), String(e.trial.rawValue), metric(e.value), metric(e.metrics[a.metric])]
+            [String(i + 1), String(e.trial.rawValue), metric(e.value),
+             costMetrics.contains { $0.metric == a.metric } ? number(e.metrics[a.metric]) : metric(e.metrics[a.metric])]
                 + costs.map { number(e.metrics[$0.metric]) } + [config(e.config)]
         })
     }
@@ -262,9 +263,24 @@ enum StudyText {
         if let decision = e.decision {
             line += " == \(decision.rawValue)"
             if !e.text.isEmpty { line += ": \(e.text)" }
+        } else if e.stream == .metrics {
+            line += " metrics: " + metricLineText(e.text)
         } else {
             line += " \(e.stream?.rawValue ?? "stdout"): \(e.text)"
         }
         return line
+    }
+
+    /// A metric line `{"epoch": 3, "acc": 0.812345}` as `epoch 3  acc 0.8123` (the text as it is
+    /// when it is not such a line).
+    static func metricLineText(_ json: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json }
+        var parts: [String] = []
+        if let epoch = object["epoch"] as? NSNumber { parts.append("epoch \(number(epoch.doubleValue))") }
+        for key in object.keys.sorted() where key != "epoch" {
+            if let n = object[key] as? NSNumber { parts.append("\(key) \(metric(n.doubleValue))") }
+            else if let s = object[key] as? String { parts.append("\(key) \(s)") }
+        }
+        return parts.joined(separator: "  ")
     }
 }

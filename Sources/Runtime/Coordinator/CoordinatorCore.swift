@@ -212,9 +212,15 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         return out
     }
 
-    /// Stops every trial that is not final and completes the study.
+    /// Stops every trial that is not final (the engine hears of each, so its state and a replay
+    /// agree) and completes the study.
     private mutating func endStudy(now: Double, _ out: inout [CoordinatorAction]) {
-        for t in trials.keys.sorted() where !(trials[t]!.state.isFinal) { decide([.stop(t)], now: now, &out) }
+        for t in trials.keys.sorted() where !(trials[t]!.state.isFinal) {
+            operatorStop = t
+            decide(feed(.stopRequested(trial: t), now: now, &out), now: now, &out)
+            if trials[t]?.state.isFinal == false { decide([.stop(t)], now: now, &out) }
+            operatorStop = nil
+        }
         decide([.complete], now: now, &out)
     }
 

@@ -30,9 +30,15 @@ struct StoreProjection {
             if let index = rungs.firstIndex(where: { same($0, e.resource) }), let value = e.metrics[objective] {
                 mark = RungMark(rung: index, resource: e.resource, value: value)
             }
-            _ = try tx.recordReport(TrialReport(trial: e.trial, attempt: e.attempt, seq: e.seq,
-                                                epoch: Int(e.resource.rounded()), metrics: e.metrics,
-                                                time: now, rung: mark))
+            let outcome = try tx.recordReport(TrialReport(trial: e.trial, attempt: e.attempt, seq: e.seq,
+                                                          epoch: Int(e.resource.rounded()), metrics: e.metrics,
+                                                          time: now, rung: mark))
+            // The metric line also joins the trial's log (`rung logs --metrics`), in its place among
+            // the other lines: seq × 1000, which no LOG line of the attempt uses (REPORT and LOG share seq).
+            if outcome == .accepted || outcome == .repeatedRung {
+                _ = try tx.recordLog(LogLine(trial: e.trial, attempt: e.attempt, seq: e.seq * 1000, time: now,
+                                             stream: .metrics, text: Journal.metricLine(e)))
+            }
         case .ended(let ref, let end):
             switch end {
             case .paused:
