@@ -141,6 +141,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
         core = .restore(engine: engine, settings: settings, journal: records, now: now)
         journalLength = records.count
         try catchUpStore(records, now: now)
+        // Workers of an earlier run are not connected to this one until they say HELLO again.
+        try markWorkers(.lost)
         if let other = options.warmStart {
             if records.isEmpty {
                 let (results, summary) = try WarmStart.results(from: other, for: parsed)
@@ -267,6 +269,16 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 if now - completeAt! >= options.lingerAfterComplete { break }
             }
         }
+        // No worker stays listed `active` once this process stops serving: after the study's end
+        // they were told to leave; after a stop request they are cut off until they say HELLO again.
+        try markWorkers(core.isComplete ? .left : .lost)
+    }
+
+    /// Sets every worker the store lists as active to `state`.
+    func markWorkers(_ state: WorkerState) throws {
+        let active = try store.workers().filter { $0.state == .active }
+        guard !active.isEmpty else { return }
+        try store.write { tx in for w in active { try tx.setWorkerState(w.id, state) } }
     }
 
     /// Turns one received message into steps (and log lines to store).
