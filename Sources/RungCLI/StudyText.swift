@@ -10,7 +10,7 @@ enum StudyText {
     static func number(_ v: Double?) -> String {
         guard let v else { return "-" }
         if v.isNaN { return "nan" }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
+        if abs(v) < 1e15, let whole = Int(exactly: v) { return String(whole) }
         return String(format: "%.6g", v)
     }
 

@@ -31,7 +31,7 @@ struct StoreProjection {
                 mark = RungMark(rung: index, resource: e.resource, value: value)
             }
             _ = try tx.recordReport(TrialReport(trial: e.trial, attempt: e.attempt, seq: e.seq,
-                                                epoch: Int(e.resource.rounded()), metrics: e.metrics,
+                                                epoch: Int(exactly: e.resource.rounded()) ?? 0, metrics: e.metrics,
                                                 time: now, rung: mark))
         case .ended(let ref, let end):
             switch end {
