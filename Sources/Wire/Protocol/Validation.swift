@@ -186,8 +186,11 @@ extension Message {
             try c.chunk(k)
         case .checkpointGet(let g):
             try c.text(g.checkpoint, "checkpoint", max: 256, nonEmpty: true)
-        case .bye, .wait, .shutdown, .status, .stopStudy, .stopStudyReply, .queryReply:
+        case .bye, .wait, .shutdown, .status, .stopStudy, .stopStudyReply, .queryReply,
+             .pause, .resume, .enqueue, .controlReply:
             break
+        case .stopTrial(let s):
+            try c.trial(s.trial)
         case .welcome(let w):
             try c.int(w.worker.rawValue, "worker", 1...WireBounds.maxCount)
             try c.number(w.heartbeatInterval, "heartbeatInterval", 0.001...WireBounds.maxSeconds)
