@@ -13,7 +13,7 @@ enum StudyText {
     /// to 4 significant digits; `-` when absent.
     static func number(_ v: Double?) -> String {
         guard let v else { return "-" }
-        if v.isFinite, v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
+        if abs(v) < 1e15, let whole = Int(exactly: v) { return String(whole) }
         return Readable.significant(v)
     }
 

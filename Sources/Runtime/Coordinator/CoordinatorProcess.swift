@@ -312,44 +312,50 @@ public final class CoordinatorProcess: @unchecked Sendable {
             steps.append(.reply(peer, answer))
             return
         }
+        let subject = message.subject
         guard let name = peers[peer] else {
             steps.append(.reply(peer, .error(ErrorReply(code: .unknownPeer,
                 message: "this coordinator does not know you (it may have restarted): send HELLO, then resend",
-                regarding: message.type.rawValue))))
+                regarding: message.type.rawValue, trial: subject?.trial, attempt: subject?.attempt, seq: subject?.seq))))
             return
         }
-        func input(_ i: CoordinatorInput) { steps += core.handle(i, now: now).map(Step.core) }
+        // The core's refusals of this message become ERROR replies naming it (type, trial, attempt, seq).
+        func input(_ i: CoordinatorInput) {
+            for action in core.handle(i, now: now) {
+                if case .refuse(let w, let refusal) = action, w == name {
+                    steps.append(.reply(peer, .error(errorReply(refusal, regarding: message))))
+                } else {
+                    steps.append(.core(action))
+                }
+            }
+        }
         if case .heartbeat = message { steps.append(.seen(name)) }
         switch message {
-        case .ready:
-            input(.heartbeat(name, running: []))
-        case .heartbeat(let hb):
-            input(.heartbeat(name, running: hb.running.map { AttemptRef(trial: $0.trial, attempt: $0.attempt) }))
-        case .report(let r):
-            input(.report(name, EpochReport(trial: r.trial, attempt: r.attempt, seq: r.seq, resource: r.resource,
-                                            metrics: r.metrics)))
+        case .ready, .heartbeat, .report, .failed:
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
         case .log(let l):
-            for (i, line) in l.lines.enumerated() {
-                steps.append(.log(LogLine(trial: l.trial, attempt: l.attempt, seq: l.seq * 1000 + i, time: l.time ?? now,
-                                    stream: Store.LogStream(rawValue: l.stream.rawValue) ?? .stdout, text: line)))
+            guard let lines = WorkerMessageInputs.logLines(l, now: now) else {
+                steps.append(.reply(peer, .error(ErrorReply(code: .malformedBody,
+                    message: "LOG body: `seq` \(l.seq) with \(l.lines.count) lines is out of range; accepted: seq 1…\(WireBounds.maxSeq), at most \(WireBounds.maxLinesPerLog) lines",
+                    regarding: "LOG", trial: l.trial, attempt: l.attempt, seq: l.seq))))
+                return
             }
+            steps += lines.map(Step.log)
             steps.append(.publish(Topic.log(study: study.name, trial: l.trial, stream: l.stream), .log(l)))
         case .paused(let p):
             let ref = AttemptRef(trial: p.trial, attempt: p.attempt)
             if let r = p.report { classReport(r, of: ref, resource: p.resource, now: now, &steps) }
-            input(.ended(name, ref, .paused(resource: p.resource)))
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
         case .done(let d):
             let ref = AttemptRef(trial: d.trial, attempt: d.attempt)
             if let r = d.report { classReport(r, of: ref, resource: d.resource, now: now, &steps) }
-            input(.ended(name, ref, .completed))
-        case .failed(let f):
-            input(.ended(name, AttemptRef(trial: f.trial, attempt: f.attempt), .failed(reason: f.error)))
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
         case .checkpointPut(let chunk):
             upload(chunk, peer: peer, now: now, &steps)
         case .checkpointGet(let request):
             download(request, peer: peer, &steps)
         case .bye:
-            input(.goodbye(name))
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
             peers[peer] = nil
             peerOf[name] = nil
         default:
@@ -372,7 +378,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
     }
 
     /// The journal seq of the note about a refused report: above any LOG line's (seq × 1000 + i).
-    static let reportNoteSeq = Int.max / 2
+    static let reportNoteSeq = WorkerMessageInputs.reportNoteSeq
 
     private func hello(_ h: Hello, peer: PeerID, now: Double, _ steps: inout [Step]) {
         guard h.slots >= 1, !h.name.isEmpty else {
@@ -525,15 +531,22 @@ public final class CoordinatorProcess: @unchecked Sendable {
         }
     }
 
-    private func errorReply(_ refusal: Refusal) -> ErrorReply {
+    /// The ERROR for a refusal; `message`, when known, is the refused one (its type, trial,
+    /// attempt and seq are repeated, PROTOCOL.md §4.2).
+    func errorReply(_ refusal: Refusal, regarding message: Message? = nil) -> ErrorReply {
+        let code: WireError.Code
+        var trial: TrialID?, attempt: Int?
         switch refusal {
-        case .unknownWorker:
-            return ErrorReply(code: .unknownPeer, message: refusal.description)
-        case .supersededAttempt(let ref, _):
-            return ErrorReply(code: .staleAttempt, message: refusal.description, trial: ref.trial, attempt: ref.attempt)
-        case .invalid:
-            return ErrorReply(code: .unexpectedMessage, message: refusal.description)
+        case .unknownWorker: code = .unknownPeer
+        case .supersededAttempt(let ref, _): code = .staleAttempt; trial = ref.trial; attempt = ref.attempt
+        case .unknownTrial(let t): code = .unknownTrial; trial = t
+        case .unassignedAttempt(let ref, _): code = .unexpectedMessage; trial = ref.trial; attempt = ref.attempt
+        case .malformed: code = .malformedBody
+        case .invalid: code = .unexpectedMessage
         }
+        let subject = message?.subject
+        return ErrorReply(code: code, message: refusal.description, regarding: message?.type.rawValue,
+                          trial: trial ?? subject?.trial, attempt: attempt ?? subject?.attempt, seq: subject?.seq)
     }
 }
 
