@@ -31,23 +31,30 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Free megabytes the cache needs before each attempt; below it (or with a cache that takes no writes) attempts are reported as a machine fault and the coordinator quarantines this worker.")
     var minFreeMb = 64
 
+    @Option(help: ArgumentHelp("Seconds between 'waiting for …' lines while the coordinator does not answer.", valueName: "seconds"))
+    var noticeEvery = 10.0
+
     func validate() throws {
         guard slots >= 1 else { throw ValidationError("--slots is \(slots); it must be at least 1") }
         guard minFreeMb >= 0 else { throw ValidationError("--min-free-mb is \(minFreeMb); it must be 0 or more") }
+        guard noticeEvery > 0 else { throw ValidationError("--notice-every is \(noticeEvery); it must be > 0") }
+        _ = try cliEndpoint(connect, flag: "--connect", quiet: true)
     }
 
     func run() async throws {
         let name = self.name ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         let cacheURL = cache.map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("rung-worker-\(name)", isDirectory: true)
+        let connect = try cliEndpoint(self.connect, flag: "--connect")
         var options = WorkerOptions(connect: connect, slots: slots, name: name, cache: cacheURL,
                                     rungExecutable: currentExecutablePath())
         options.stopGrace = stopGrace
         options.minFreeBytes = Int64(minFreeMb) << 20
+        options.noticeInterval = noticeEvery
         let worker = WorkerProcess(options: options)
         FileHandle.standardError.write(Data("rung worker \(name): \(slots) slot(s), coordinator \(connect), cache \(cacheURL.path)\n".utf8))
         let signals = onTerminationSignals { _ in worker.requestStop() }
-        try await runOnThread { try worker.run() }
+        try await StudySourceOptions.reporting { try await runOnThread { try worker.run() } }
         _ = signals
     }
 }

@@ -34,6 +34,9 @@ extension CoordinatorCore {
         case .epoch(let e):
             guard var book = trials[e.trial], book.attempt == e.attempt else { return }
             book.lastSeq = max(book.lastSeq, e.seq)
+            if let v = e.metrics[settings.objective], book.assignment.reportAt.contains(where: { same($0, e.resource) }) {
+                book.lastRungValue = RungValue(resource: e.resource, value: v)
+            }
             if same(e.resource, book.assignment.toResource) { book.pendingMilestone = e }
             trials[e.trial] = book
         case .ended(let ref, let outcome):
@@ -85,6 +88,11 @@ extension CoordinatorCore {
             quarantined[w] = reason
         case .released(let w):
             quarantined[w] = nil
+        case .assignmentsPaused(let paused):
+            isPaused = paused
+            if !paused { engineWaiting = false }
+        case .draining:
+            isDraining = true
         }
     }
 
@@ -102,7 +110,7 @@ extension CoordinatorCore {
             case .stop(let t):
                 guard let book = trials[t], !book.state.isFinal else { continue }
                 record(.stopped(t), now: now, &out)
-                out.append(.publish(.stopped(t)))
+                out.append(.publish(t == operatorStop ? .control(.stopRequested(t)) : .stopped(t)))
                 if let live = book.live { stopLive(AttemptRef(trial: t, attempt: live.attempt), on: live.worker, now: now, &out) }
             case .wait:
                 break
@@ -124,12 +132,19 @@ extension CoordinatorCore {
         out.append(.send(w, .stop(ref)))
     }
 
-    /// Free slots over all introduced workers.
-    var idleSlots: Int { workers.reduce(0) { $0 + (quarantined[$1.key] == nil ? $1.value.idle : 0) } }
+    /// Free slots over all introduced workers that are not quarantined (saturating: it only needs to be compared).
+    var idleSlots: Int {
+        workers.reduce(0) { sum, w in
+            guard quarantined[w.key] == nil else { return sum }
+            let (total, overflow) = sum.addingReportingOverflow(w.value.idle)
+            return overflow ? Int.max : total
+        }
+    }
 
     /// Hands queued assignments to free slots, then asks the engine for work while free slots
     /// outnumber the queue. Stops at the first answer that starts nothing (wait or complete).
     mutating func dispatch(now: Double, _ out: inout [CoordinatorAction]) {
+        guard !isPaused, !isDraining else { return }
         var asks = 0
         while true {
             assignQueued(now: now, &out)
@@ -156,6 +171,7 @@ extension CoordinatorCore {
             guard idleSlots > 0 else { return }
             guard let (w, order) = placement(for: a) else { continue }
             record(.started(order, worker: w), now: now, &out)
+            if let free = workers[w]?.announced { workers[w]!.announced = max(0, free - 1) }
             out.append(.publish(.started(order, worker: w)))
             out.append(.send(w, .assign(order)))
         }
