@@ -159,6 +159,7 @@ public final class WorkerProcess: @unchecked Sendable {
             welcomed = true
             heartbeatInterval = max(0.05, w.heartbeatInterval)
             maxBodyBytes = w.maxBodyBytes
+            ready(socket)
         case .assign(let a):
             start(a, socket)
         case .stop(let s):
@@ -166,7 +167,7 @@ public final class WorkerProcess: @unchecked Sendable {
             guard var a = attempts[ref] else { return }
             a.stopRequested = true
             attempts[ref] = a
-            if let run = a.run { run.stop() } else { attempts[ref] = nil }
+            if let run = a.run { run.stop() } else { attempts[ref] = nil; ready(socket) }
         case .checkpoint(let chunk):
             try received(chunk, socket)
         case .error(let e):
@@ -263,13 +264,20 @@ public final class WorkerProcess: @unchecked Sendable {
     private func fail(_ ref: AttemptRef, _ reason: String, _ socket: ZMQSocket) {
         log("trial \(ref.trial) attempt \(ref.attempt) failed: \(reason)")
         send(ref, socket) { .failed(Failed(trial: ref.trial, attempt: ref.attempt, seq: $0, error: reason)) }
-        finish(ref)
+        finish(ref, socket)
     }
 
-    private func finish(_ ref: AttemptRef) {
+    private func finish(_ ref: AttemptRef, _ socket: ZMQSocket) {
         guard let a = attempts.removeValue(forKey: ref) else { return }
         finished.append((ref, a.sent))
         if finished.count > 8 { finished.removeFirst() }
+        ready(socket)
+    }
+
+    /// READY with the idle slots now (PROTOCOL.md §4.1): after WELCOME and whenever an attempt ends;
+    /// the coordinator assigns no more than that.
+    private func ready(_ socket: ZMQSocket) {
+        _ = try? socket.send(.ready(Ready(freeSlots: max(0, options.slots - attempts.count))))
     }
 
     /// Keeps a report line for the attempt's PAUSED / DONE, unless its JSON (about the size of the
@@ -303,6 +311,7 @@ public final class WorkerProcess: @unchecked Sendable {
         case .ended(let outcome):
             if a.stopRequested || stopFlag.withLock({ $0 }) {
                 attempts[ref] = nil
+                ready(socket)
                 return
             }
             switch outcome {
@@ -332,9 +341,10 @@ public final class WorkerProcess: @unchecked Sendable {
                 send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason)) }
             case .stopped:
                 attempts[ref] = nil
+                ready(socket)
                 return
             }
-            finish(ref)
+            finish(ref, socket)
         }
     }
 }
