@@ -78,5 +78,8 @@ let package = Package(
         ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search", "FineTune"]),
+        // Deployment: network-namespace hosts, the release tarball, systemd / Slurm / Kubernetes kit
+        // (scripts in deploy/, run as real processes).
+        .testTarget(name: "DeployTests", dependencies: []),
     ]
 )

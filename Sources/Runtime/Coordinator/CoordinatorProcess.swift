@@ -399,6 +399,11 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 guard let peer = peerOf[w] else { continue }
                 _ = try? router.send(message(for: command), to: peer, wait: false)
             case .core(.refuse(let w, let refusal)):
+                // Fencing is visible in the coordinator's log: a superseded attempt's reports
+                // (a worker back from a partition) are refused here, never recorded.
+                if case .supersededAttempt = refusal {
+                    onEvent?("\(TimeText.iso(Date().timeIntervalSince1970).suffix(13)) refused \(w): \(refusal.description)")
+                }
                 guard let peer = peerOf[w] else { continue }
                 _ = try? router.send(.error(errorReply(refusal)), to: peer, wait: false)
             case .core(.persist), .core(.publish), .log, .seen, .classReport:
