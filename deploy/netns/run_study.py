@@ -52,7 +52,9 @@ class Run:
         self.events: list[str] = []
         self.cut = None  # (trial, attempt, worker, from, to, t_cut)
         self.heal_time = None
-        self.extra = a.extra_flags.split() if a.extra_flags else []
+        self.coordinator_flags: list[str] = []
+        self.worker_flags = {}
+        self.curve = False
 
     # --- hosts ---
     def ns(self, host: str) -> str:
@@ -127,12 +129,13 @@ task:
   env: {{RUNG_TEST_EPOCH_SECONDS: "{a.epoch_seconds}"}}
 """)
         self.study_dir = os.path.join(self.dir, "study")
+        self.make_keys()
         t0 = time.monotonic()
         self.coord_log = open(os.path.join(self.dir, "coordinator.log"), "w")
         coord = subprocess.Popen(
             self.prefix("c") + [a.rung, "coordinator", "--study", study, "--dir", self.study_dir,
                                 "--bind", self.endpoint, "--publish", publish,
-                                "--lease-timeout", str(a.lease_timeout)] + self.extra,
+                                "--lease-timeout", str(a.lease_timeout)] + self.coordinator_flags,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.procs.append(coord)
         self.coordinator = coord
@@ -143,9 +146,32 @@ task:
             log = open(os.path.join(self.dir, f"worker-w{i}.log"), "w")
             self.procs.append(subprocess.Popen(
                 self.prefix(f"w{i}") + [a.rung, "worker", "--connect", self.endpoint, "--name", f"w{i}",
-                                        "--cache", os.path.join(self.dir, f"cache-w{i}")] + self.extra,
+                                        "--cache", os.path.join(self.dir, f"cache-w{i}")] + self.worker_flags.get(f"w{i}", []),
                 stdout=log, stderr=subprocess.STDOUT, env=env))
         return t0
+
+    def make_keys(self) -> None:
+        """CURVE as a real deployment runs it, where this rung has it (`rung keygen`): a key pair
+        for the coordinator and one per worker, each worker's public key on the allow-list, and
+        the coordinator's public key pinned by the workers."""
+        a = self.a
+        if a.plain or subprocess.run([a.rung, "keygen", "--help"], capture_output=True).returncode != 0:
+            return
+        keys = os.path.join(self.dir, "keys")
+        allow = os.path.join(keys, "allow", "workers")
+        os.makedirs(allow, exist_ok=True)
+        for name in ["coordinator"] + [f"w{i}" for i in range(1, a.workers + 1)]:
+            sh(a.rung, "keygen", name, "--out", keys)
+            if name != "coordinator":
+                shutil.copy(os.path.join(keys, f"{name}.pub"), allow)
+                self.worker_flags[name] = ["--server-key", os.path.join(keys, "coordinator.pub"),
+                                           "--key", os.path.join(keys, f"{name}.key")]
+        self.coordinator_flags = ["--key", os.path.join(keys, "coordinator.key"), "--allow", os.path.join(keys, "allow")]
+        if a.mode == "loopback":
+            self.coordinator_flags.append("--curve")
+            for flags in self.worker_flags.values():
+                flags.append("--curve")
+        self.curve = True
 
     def watch(self, coord: subprocess.Popen) -> None:
         pattern = re.compile(r"trial (\d+) attempt (\d+) on (w\d+) from its checkpoint at (\d+), up to (\d+)")
@@ -156,11 +182,18 @@ task:
             if m and self.a.partition_seconds > 0 and self.cut is None and self.a.mode == "netns":
                 trial, attempt, worker, start, end = m.groups()
                 if int(end) - int(start) >= 2:
-                    with open(self.control, "w") as f:
-                        f.write(self.ns(worker) + "\n")
-                    self.cut = (int(trial), int(attempt), worker, int(start), int(end), time.time())
-                    self.events.append(f"cut {worker} off while it starts trial {trial} attempt {attempt}")
-                    threading.Timer(self.a.partition_seconds, self.heal).start()
+                    # Cut once the attempt runs (its first epoch is reported after one epoch's
+                    # time): the rest of it happens during the partition.
+                    self.cut = (int(trial), int(attempt), worker, int(start), int(end), 0.0)
+                    threading.Timer(self.a.epoch_seconds * 1.2, self.partition).start()
+
+    def partition(self) -> None:
+        trial, attempt, worker, start, end, _ = self.cut
+        with open(self.control, "w") as f:
+            f.write(self.ns(worker) + "\n")
+        self.cut = (trial, attempt, worker, start, end, time.time())
+        self.events.append(f"cut {worker} off while it runs trial {trial} attempt {attempt} (epochs {start} to {end})")
+        threading.Timer(self.a.partition_seconds, self.heal).start()
 
     def heal(self) -> None:
         open(self.control, "w").close()
@@ -190,7 +223,7 @@ task:
             if value is None or abs(value - expected_score(lrs[trial], int(resource))) > 1e-9:
                 wrong.append((trial, "rung", resource, value))
         moved = db.execute("SELECT COUNT(DISTINCT trial) FROM epoch_metrics WHERE json_extract(metrics, '$.moved') = 1").fetchone()[0]
-        result = {"mode": a.mode, "wall_s": round(wall, 1), "trials": len(trials), "rung_results": len(rung_results),
+        result = {"mode": a.mode, "curve": self.curve, "wall_s": round(wall, 1), "trials": len(trials), "rung_results": len(rung_results),
                   "epoch_reports": db.execute("SELECT COUNT(*) FROM epoch_metrics").fetchone()[0],
                   "lost": lost, "failed": failed, "duplicated": duplicated, "wrong_values": len(wrong),
                   "trials_resumed_on_another_host": moved}
@@ -206,17 +239,17 @@ task:
             else:
                 trial, attempt, worker, start, end, t_cut = self.cut
                 refused = [l for l in log.splitlines() if f"refused {worker}:" in l]
-                fenced = [l for l in refused if f"trial {trial} attempt {attempt}" in l or f"{trial}#{attempt}" in l or f"{trial}/{attempt}" in l]
+                fenced = [l for l in refused if f"trial {trial} attempt {attempt} " in l]
                 after_heal = db.execute("SELECT COUNT(*) FROM epoch_metrics WHERE trial = ? AND attempt = ? AND time >= ?",
                                         (trial, attempt, self.heal_time or t_cut)).fetchone()[0]
                 rerun = db.execute("SELECT attempt, worker, from_resource FROM attempts WHERE trial = ? AND attempt > ? ORDER BY attempt",
                                    (trial, attempt)).fetchall()
                 result.update({"partitioned_worker": worker, "partition_s": a.partition_seconds,
                                "lease_timeout_s": a.lease_timeout, "cut_attempt": f"trial {trial} attempt {attempt}",
-                               "refusals_in_log": len(refused), "reports_recorded_after_heal": after_heal,
+                               "refusals_in_log": len(refused), "refusals_of_cut_attempt": len(fenced), "reports_recorded_after_heal": after_heal,
                                "rerun": [f"attempt {n} on {w} from epoch {int(f)}" for n, w, f in rerun]})
-                if not refused:
-                    problems.append(f"the coordinator's log shows no refused (STALE_ATTEMPT) report from {worker}")
+                if not fenced:
+                    problems.append(f"the coordinator's log shows no refused (STALE_ATTEMPT) report of trial {trial} attempt {attempt} from {worker}")
                 if after_heal:
                     problems.append(f"{after_heal} report(s) of the fenced attempt were recorded after the partition")
                 if not rerun or rerun[0][1] == worker or int(rerun[0][2]) != start:
@@ -234,16 +267,16 @@ def main() -> None:
     p.add_argument("--rung", required=True)
     p.add_argument("--mode", choices=["netns", "loopback"], default="netns")
     p.add_argument("--workers", type=int, default=3)
-    p.add_argument("--trials", type=int, default=27)
+    p.add_argument("--trials", type=int, default=30)
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--epoch-seconds", type=float, default=0.5)
     p.add_argument("--lease-timeout", type=float, default=3)
-    p.add_argument("--partition-seconds", type=float, default=10)
+    p.add_argument("--partition-seconds", type=float, default=8)
     p.add_argument("--delay-ms", type=float, default=20)
     p.add_argument("--jitter-ms", type=float, default=5)
     p.add_argument("--loss", type=float, default=0.01)
     p.add_argument("--timeout", type=float, default=150, help="seconds before the run is given up")
-    p.add_argument("--extra-flags", default="", help="flags for both coordinator and workers (e.g. key files)")
+    p.add_argument("--plain", action="store_true", help="plain TCP even where this rung has CURVE (rung keygen)")
     p.add_argument("--workdir")
     a = p.parse_args()
     if a.mode == "netns":

@@ -137,11 +137,22 @@ space:
 task:
   command: ["/bin/sh", "$T/train.sh", "{lr}"]
 EOF
+# CURVE as across machines, where this rung has it: the coordinator binds every interface.
+CFLAGS="" WFLAGS="" CURVE=false
+if "$RUNG" keygen --help >/dev/null 2>&1; then
+    mkdir -p "$T/keys/allow/workers"
+    "$RUNG" keygen coordinator --out "$T/keys" >/dev/null && "$RUNG" keygen worker --out "$T/keys" >/dev/null \
+        || { echo "rung keygen failed"; exit 1; }
+    cp "$T/keys/worker.pub" "$T/keys/allow/workers/"
+    CFLAGS="--key $T/keys/coordinator.key --allow $T/keys/allow"
+    WFLAGS="--key $T/keys/worker.key --server-key $T/keys/coordinator.pub"
+    CURVE=true
+fi
 start=$(date +%s%N)
 cd "$T/jobs"
-cjob=$("$INNS" sbatch --parsable --export=ALL,RUNG="$RUNG",RUNG_STUDY="$T/study.yaml",RUNG_DIR="$T/study/run",RUNG_HOST=127.0.0.1,RUNG_PORT=5555 \
+cjob=$(RUNG_COORDINATOR_FLAGS="$CFLAGS" "$INNS" sbatch --parsable --export=ALL,RUNG="$RUNG",RUNG_STUDY="$T/study.yaml",RUNG_DIR="$T/study/run",RUNG_HOST=127.0.0.1,RUNG_PORT=5555 \
        "$HERE/rung-coordinator.sbatch") || { echo "sbatch of the coordinator failed"; exit 1; }
-wjob=$("$INNS" sbatch --parsable --array=0-1 --export=ALL,RUNG="$RUNG",RUNG_DIR="$T/study/run",TMPDIR="$T" \
+wjob=$(RUNG_WORKER_FLAGS="$WFLAGS" "$INNS" sbatch --parsable --array=0-1 --export=ALL,RUNG="$RUNG",RUNG_DIR="$T/study/run",TMPDIR="$T" \
        "$HERE/rung-workers.sbatch") || { echo "sbatch of the workers failed"; exit 1; }
 echo "slurm: coordinator job $cjob, worker array job $wjob"
 done_ok=""
@@ -164,6 +175,6 @@ print(len(names), states.get("completed", 0) + states.get("stopped", 0), sum(sta
 EOF
 )
 read -r nworkers finished trials <<< "${workers:-0 0 0}"
-echo "RESULT {\"wall_ms\": $wall, \"jobs_finished\": ${done_ok:-0}, \"study_complete\": $complete, \"workers_used\": $nworkers, \"trials\": $trials, \"trials_finished\": $finished}"
+echo "RESULT {\"curve\": $CURVE, \"wall_ms\": $wall, \"jobs_finished\": ${done_ok:-0}, \"study_complete\": $complete, \"workers_used\": $nworkers, \"trials\": $trials, \"trials_finished\": $finished}"
 [ -n "$done_ok" ] && [ "$complete" = 1 ] && [ "$nworkers" = 2 ] && [ "$finished" = 8 ] && [ "$trials" = 8 ] || {
     tail -n 20 "$T/log/slurmctld.log" "$T/log/slurmd.log"; exit 1; }
