@@ -19,9 +19,17 @@ struct TrialsCommand: AsyncParsableCommand {
         try await StudySourceOptions.reporting {
             let reader = try source.reader()
             let objective = try await reader.studyInfo().fullObjective
-            var trials = try await reader.trials()
-            if let state { trials = trials.filter { $0.state == state } }
-            print(StudyText.trials(trials, objective: objective), terminator: "")
+            let trials = try await reader.trials()
+            guard let state else {
+                print(StudyText.trials(trials, objective: objective), terminator: "")
+                return
+            }
+            // `running` includes `leased` (assigned, its first report not in yet); `queued` includes
+            // `promoted` (waiting for a slot to resume) — as `rung status --connect` counts them.
+            var states: Set<TrialStatus> = [state]
+            if state == .running { states.insert(.leased) }
+            if state == .queued { states.insert(.promoted) }
+            print(StudyText.trials(trials, states: states, asked: state.rawValue, objective: objective), terminator: "")
         }
     }
 }

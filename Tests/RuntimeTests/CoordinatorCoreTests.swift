@@ -182,7 +182,7 @@ private func ref(_ t: Int, _ attempt: Int = 1) -> AttemptRef { AttemptRef(trial:
     _ = core.handle(.hello(a, slots: 2, running: []), now: 0)
     _ = core.handle(.report(a, report(0, seq: 1, at: 1, acc: 0.9)), now: 1)
     _ = core.handle(.ended(a, ref(0), .paused(resource: 1)), now: 2)  // trial 0 promoted: attempt 2
-    let out = core.handle(.stopStudy, now: 3)
+    let out = core.handle(.stopStudy(drain: false), now: 3)
     #expect(out.contains(.send(a, .stop(ref(0, 2)))))
     #expect(out.contains(.send(a, .stop(ref(1)))))
     #expect(out.contains(.persist(.complete)))

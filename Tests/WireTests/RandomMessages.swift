@@ -175,7 +175,12 @@ struct RandomMessages {
         case .logsReply:
             return .logsReply(LogsReply(lines: (0..<count()).map { _ in logLines() }, events: (0..<count()).map { _ in event() },
                                         cursor: int(0...1_000_000), complete: bool()))
-        case .stopStudy: return .stopStudy(StopStudyRequest(reason: string()))
+        case .stopStudy: return .stopStudy(StopStudyRequest(reason: string(), drain: optional { $0.bool() }))
+        case .pause: return .pause(PauseRequest(reason: optional { $0.string() }))
+        case .resume: return .resume(ResumeRequest())
+        case .stopTrial: return .stopTrial(StopTrialRequest(trial: trial()))
+        case .enqueue: return .enqueue(EnqueueRequest(config: config()))
+        case .controlReply: return .controlReply(ControlReply(changed: bool(), message: string()))
         case .stopStudyReply: return .stopStudyReply(StopStudyReply(stopping: bool()))
         case .query:
             return .query(QueryRequest(query: QueryKind.allCases.randomElement(using: &r)!, trial: optional { $0.trial() },

@@ -30,6 +30,8 @@ public struct CoordinatorOptions: Sendable {
     /// Seconds to keep serving once the study is complete (SHUTDOWN reaches the workers, resent
     /// ends are answered) before `run()` returns.
     public var lingerAfterComplete = 1.0
+    /// An earlier study's directory whose results seed the sampler (warm start), for a new study.
+    public var warmStart: URL?
     public init(studyFile: URL? = nil, directory: URL? = nil) { self.studyFile = studyFile; self.directory = directory }
 }
 
@@ -79,6 +81,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
     public var onEvent: (@Sendable (String) -> Void)?
     /// How many journal records were read back at start (0 for a new study).
     public let restoredRecords: Int
+    /// What the warm start did (how many results seeded the sampler), if one was asked for.
+    public private(set) var warmStartSummary: String?
     /// Journal records written so far (read back at start plus appended since); the store holds
     /// this many after each commit.
     var journalLength = 0
@@ -110,7 +114,16 @@ public final class CoordinatorProcess: @unchecked Sendable {
             task = .object(o)
         }
         workerTask = task
-        _ = try TrialTask.parse(json: JSONEncoder().encode(task))  // fail early on a bad task
+        // Fail early on a bad task, and on an objective a built-in task never reports.
+        if case .builtin(let b) = try TrialTask.parse(json: JSONEncoder().encode(task)) {
+            let reported = BuiltinTrial.metricNames(kind: b.kind)
+            let file = options.studyFile?.path ?? dir.studyFile.path
+            for (path, metric) in [("objective.metric", parsed.objective.metric)] + parsed.objective.constraints.map({ ("objective.constraints", $0.metric) })
+            where !reported.contains(metric) {
+                let line = Study.line(of: path, inYAML: yaml).map { ":\($0)" } ?? ""
+                throw RuntimeError(.invalidArgument, "\(file)\(line): `\(path)` names '\(metric)', but the built-in \(b.kind) task does not report it; it reports: \(reported.joined(separator: ", "))")
+            }
+        }
         let now = Date().timeIntervalSince1970
         let info = StudyInfo(name: parsed.name, yaml: yaml, objective: parsed.objective.metric,
                              direction: parsed.objective.direction == .maximize ? .maximize : .minimize,
@@ -128,6 +141,33 @@ public final class CoordinatorProcess: @unchecked Sendable {
         core = .restore(engine: engine, settings: settings, journal: records, now: now)
         journalLength = records.count
         try catchUpStore(records, now: now)
+        if let other = options.warmStart {
+            if records.isEmpty {
+                let (results, summary) = try WarmStart.results(from: other, for: parsed)
+                warmStartSummary = summary
+                try persistNow(core.handle(.seed(results), now: now), now: now)
+            } else {
+                warmStartSummary = "warm start: ignored, the study is carrying on (it was seeded when it began, if asked then)"
+            }
+        }
+    }
+
+    /// Persists actions taken before the sockets exist (the warm start): journal, then store.
+    private func persistNow(_ actions: [CoordinatorAction], now: Double) throws {
+        let records = actions.compactMap { a -> JournalRecord? in if case .persist(let r) = a { return r } else { return nil } }
+        try journal.append(records)
+        journalLength += records.count
+        let position = journalLength
+        try store.write { tx in
+            for a in actions {
+                switch a {
+                case .persist(let r): try projection.project(r, tx, now: now)
+                case .publish(let e): if let (d, _) = projection.describe(e, now: now) { _ = try tx.recordDecision(d) }
+                default: break
+                }
+            }
+            try tx.setJournalPosition(position)
+        }
     }
 
     /// A crash between the journal append and the store commit of the same batch leaves the store
@@ -152,8 +192,42 @@ public final class CoordinatorProcess: @unchecked Sendable {
     /// True once the engine said the study is complete.
     public var isComplete: Bool { core.isComplete }
 
+    /// When this process began serving (for the ETA).
+    let startedAt = Date().timeIntervalSince1970
+    /// Trials final when this process began (a restarted study's earlier work is not in its rate).
+    lazy var finalAtStart = finalTrials
+
+    private var finalTrials: Int {
+        let e = core.engine
+        return e.count(.completed) + e.count(.stopped) + e.count(.failed)
+    }
+
+    /// `12/40 done, ETA 1 min 05 s` (`12 done` without a trial budget; `paused` or `draining` when
+    /// an operator said so). Call it on the coordinator's thread (from `onEvent`).
+    public func progressText(now: Double = Date().timeIntervalSince1970) -> String {
+        let done = finalTrials
+        var text = "\(done)"
+        if let total = study.trials {
+            text += "/\(total) done"
+            let rate = Double(done - finalAtStart) / max(1e-9, now - startedAt)
+            if core.isComplete {
+                text += ", finished"
+            } else if done > finalAtStart, rate > 0 {
+                text += ", ETA \(Readable.duration(Double(max(0, total - done)) / rate))"
+            } else {
+                text += ", ETA -"
+            }
+        } else {
+            text += " done"
+        }
+        if core.isPaused { text += ", paused" }
+        if core.isDraining { text += ", draining" }
+        return text
+    }
+
     /// Serves until the study is complete (with `exitWhenComplete`) or a stop is requested.
     public func run() throws {
+        _ = finalAtStart
         let context = try ZMQContext()
         let limits = Envelope.Limits.standard
         let router = try ZMQSocket(context, .router, options: [
@@ -210,11 +284,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
             hello(h, peer: peer, now: now, &steps)
             return
         }
-        if case .stopStudy(let request) = message {
-            let stopping = !core.isComplete
-            onEvent?("stop requested by a client: \(request.reason)")
-            steps += core.handle(.stopStudy, now: now).map(Step.core)
-            steps.append(.reply(peer, .stopStudyReply(StopStudyReply(stopping: stopping))))
+        if let reply = control(message, now: now, &steps) {
+            steps.append(.reply(peer, reply))
             return
         }
         if case .query(let q) = message {
@@ -357,7 +428,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
         for case .core(let action) in steps {
             switch action {
             case .persist(let r): records.append(r)
-            case .publish(let e): if let d = projection.describe(e, now: now) { decisions.append(d) }
+            case .publish(let e): if let d = projection.describe(e, now: now, value: rungValue) { decisions.append(d) }
             default: break
             }
         }
@@ -377,7 +448,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 switch step {
                 case .core(.persist(let r)): try projection.project(r, tx, now: now)
                 case .core(.publish(let e)):
-                    if let (d, _) = projection.describe(e, now: now) { _ = try tx.recordDecision(d) }
+                    if let (d, _) = projection.describe(e, now: now, value: rungValue) { _ = try tx.recordDecision(d) }
                 case .log(let l): _ = try tx.recordLog(l)
                 case .classReport(let ref, let resource, let report):
                     _ = try tx.recordClassReport(ref.trial, attempt: ref.attempt, resource: resource, report: report, now: now)
@@ -420,6 +491,9 @@ public final class CoordinatorProcess: @unchecked Sendable {
             if let e = event { _ = try? pub.publish(.event(e), topic: Topic.event(study: study.name, kind: e.kind), wait: false) }
         }
     }
+
+    /// A trial's objective at its last rung milestone, for the stream's pause and promotion lines.
+    func rungValue(_ t: TrialID) -> RungValue? { core.trials[t]?.lastRungValue }
 
     private func message(for command: WorkerCommand) -> Message {
         switch command {

@@ -105,8 +105,21 @@ public enum CoordinatorInput: Hashable, Sendable {
     case checkpointStored(trial: TrialID, resource: Double)
     /// The worker leaves cleanly (SIGTERM): its attempts are lost and queued again.
     case goodbye(WorkerName)
-    /// A client asked to stop the study: stop every trial, start nothing new.
-    case stopStudy
+    /// A client asked to stop the study: stop every trial, start nothing new. With `drain`, the
+    /// running attempts finish first (to their pause or completion); then the study ends.
+    case stopStudy(drain: Bool)
+    /// An operator paused the study: no new assignments (running attempts go on to their next
+    /// rung and pause or complete there), until `.resume`.
+    case pause
+    /// An operator resumed a paused study.
+    case resume
+    /// An operator stopped one trial (running, queued or paused): it never runs again.
+    case stopTrial(TrialID)
+    /// An operator enqueued a configuration (already checked against the search space): the next
+    /// new trial runs it.
+    case enqueue(Configuration)
+    /// Results of an earlier study seed the engine's sampler (warm start; once, for a new study).
+    case seed([PriorResult])
     /// Time passed: expire leases.
     case tick
 }
@@ -166,6 +179,10 @@ public enum JournalRecord: Hashable, Codable, Sendable {
     case checkpointStored(trial: TrialID, resource: Double)
     /// The engine said the study is complete.
     case complete
+    /// An operator paused (true) or resumed (false) the study's assignments.
+    case assignmentsPaused(Bool)
+    /// An operator asked the study to drain: start nothing new, end once no attempt runs.
+    case draining
 }
 
 /// A live event for subscribers (`rung logs --all`, progress displays).
@@ -182,6 +199,21 @@ public enum CoordinatorEvent: Hashable, Codable, Sendable {
     case workerJoined(WorkerName, slots: Int)
     case workerLeft(WorkerName)
     case studyComplete
+    /// An operator paused or resumed the study, asked it to drain, enqueued a configuration, or
+    /// stopped a trial.
+    case control(ControlEvent)
+}
+
+/// What an operator did to a running study (`rung pause`, `resume`, `stop-study --drain`,
+/// `enqueue`, `stop-trial`), as published and stored in the study's decisions.
+public enum ControlEvent: Hashable, Codable, Sendable {
+    case paused
+    case resumed
+    case draining
+    case enqueued(Configuration)
+    case stopRequested(TrialID)
+    /// The sampler was seeded with this many results of an earlier study.
+    case seeded(Int)
 }
 
 /// What the process around the state machine must do, in order: persist first, then reply.

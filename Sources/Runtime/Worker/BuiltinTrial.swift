@@ -110,6 +110,18 @@ public enum BuiltinTrial {
         }
     }
 
+    /// The metrics a built-in task of `kind` reports on its metric lines (what an objective or a
+    /// constraint may name).
+    public static func metricNames(kind: String) -> [String] {
+        var names = ["train_loss", "val_loss", "accuracy", "macro_f1", "weighted_f1", "precision", "recall", "lr",
+                     "seconds", "roc_auc"]
+        if kind == "image" {
+            names += ["params_total", "params_trainable", "latency_ms", "images_per_s", "memory_mb",
+                      "test_accuracy", "test_macro_f1"]
+        }
+        return names
+    }
+
     /// One metric line: `{"epoch": 3, "val_loss": …, "accuracy": …, "macro_f1": …, …}`.
     /// `extra` adds fields such as an image model's cost figures.
     static func line(_ m: EpochMetrics, epoch: Int, extra: [String: Double] = [:]) -> String {

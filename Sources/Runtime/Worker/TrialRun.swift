@@ -154,7 +154,7 @@ public final class TrialRun: Sendable {
                         continuation.yield(.log(.stdout, line))
                     }
                 case .stderr(let line):
-                    tail.append(line)
+                    if !line.allSatisfy(\.isWhitespace) { tail.append(line) }
                     if tail.count > 3 { tail.removeFirst() }
                     continuation.yield(.log(.stderr, line))
                 case .exit(let exit):
@@ -190,16 +190,22 @@ public final class TrialRun: Sendable {
                         cache: TrialCache) -> AttemptEnd {
         if stopping { return .stopped }
         let a = order.assignment
-        let tail = stderrTail.isEmpty ? "" : "; last stderr: " + stderrTail.joined(separator: " | ")
+        // The last stderr line is where a Python exception says what went wrong (`ValueError: …`):
+        // it comes first, so that a shortened reason still shows it; the lines before it follow.
+        let last = stderrTail.last.map { $0.trimmingCharacters(in: .whitespaces) }
+        let before = stderrTail.dropLast().map { $0.trimmingCharacters(in: .whitespaces) }
+        let tail = before.isEmpty ? "" : "; stderr before it: " + before.joined(separator: " | ")
+        func reason(_ what: String) -> String { last.map { "\($0) (\(what)\(tail))" } ?? what }
         switch exit {
         case .signaled(let s):
             let hint = s == SIGKILL ? " (out of memory, or killed from outside)" : ""
-            return .failed(reason: "\(exit)\(hint)\(tail)")
+            return .failed(reason: reason("\(exit)\(hint)"))
         case .exited(let status) where status != 0:
-            return .failed(reason: "\(exit)\(tail)")
+            return .failed(reason: reason("\(exit)"))
         case .exited:
             guard reached >= a.toResource - 1e-9 else {
-                return .failed(reason: "exited normally after epoch \(resourceLabel(reached)) without reaching epoch \(resourceLabel(a.toResource))\(tail)")
+                let stderr = stderrTail.isEmpty ? "" : "; last stderr: " + stderrTail.joined(separator: " | ")
+                return .failed(reason: "exited normally after epoch \(resourceLabel(reached)) without reaching epoch \(resourceLabel(a.toResource))\(stderr)")
             }
             if order.isFinal { return .completed }
             let fm = FileManager.default
