@@ -155,7 +155,8 @@ task:
         for the coordinator and one per worker, each worker's public key on the allow-list, and
         the coordinator's public key pinned by the workers."""
         a = self.a
-        if a.plain or subprocess.run([a.rung, "keygen", "--help"], capture_output=True).returncode != 0:
+        probe = subprocess.run([a.rung, "keygen", "--help"], capture_output=True, text=True)
+        if a.plain or "USAGE: rung keygen" not in probe.stdout:
             return
         keys = os.path.join(self.dir, "keys")
         allow = os.path.join(keys, "allow", "workers")

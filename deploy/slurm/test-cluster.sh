@@ -139,7 +139,7 @@ task:
 EOF
 # CURVE as across machines, where this rung has it: the coordinator binds every interface.
 CFLAGS="" WFLAGS="" CURVE=false
-if "$RUNG" keygen --help >/dev/null 2>&1; then
+if "$RUNG" keygen --help 2>/dev/null | grep -q "USAGE: rung keygen"; then
     mkdir -p "$T/keys/allow/workers"
     "$RUNG" keygen coordinator --out "$T/keys" >/dev/null && "$RUNG" keygen worker --out "$T/keys" >/dev/null \
         || { echo "rung keygen failed"; exit 1; }
