@@ -39,8 +39,15 @@ struct ScriptResult {
 /// (SIGKILL to its process) after `timeout` seconds.
 func runScript(_ arguments: [String], timeout: Double, environment: [String: String] = [:]) throws -> ScriptResult {
     let p = Process()
+    // Through a shim that unblocks every signal and restores SIGTERM, SIGINT and SIGPIPE to their
+    // defaults before exec: the test runner's threads block some, children inherit the mask, and
+    // the scripts stop their daemons and processes with SIGTERM.
+    let shim = "import os, signal, sys\n" +
+        "signal.pthread_sigmask(signal.SIG_SETMASK, set())\n" +
+        "for s in (signal.SIGTERM, signal.SIGINT, signal.SIGPIPE, signal.SIGHUP): signal.signal(s, signal.SIG_DFL)\n" +
+        "os.execvp(sys.argv[1], sys.argv[1:])\n"
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = arguments
+    p.arguments = ["python3", "-c", shim] + arguments
     p.currentDirectoryURL = repositoryRoot
     p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     let out = Pipe()

@@ -48,6 +48,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("hosts", nargs="+", help="NAMESPACE=IPV4")
     a = p.parse_args()
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())  # a caller may have blocked SIGTERM; children inherit the mask
     rng = random.Random(a.seed)
 
     fds, owner, name_of = {}, {}, {}

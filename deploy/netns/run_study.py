@@ -258,6 +258,8 @@ task:
             if not moved:
                 problems.append("no trial resumed on another host than the one that wrote its checkpoint")
         result["link"] = getattr(self, "link_counts", {})
+        result["link_lost"] = result["link"].get("lost", 0)
+        result["link_partitioned"] = result["link"].get("partitioned", 0)
         result["events"] = self.events
         result["problems"] = problems
         return result
@@ -280,6 +282,7 @@ def main() -> None:
     p.add_argument("--plain", action="store_true", help="plain TCP even where this rung has CURVE (rung keygen)")
     p.add_argument("--workdir")
     a = p.parse_args()
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())  # a caller may have blocked SIGTERM; children inherit the mask
     if a.mode == "netns":
         if os.geteuid() != 0:
             skip("network namespaces need root (or CAP_NET_ADMIN + CAP_SYS_ADMIN)")
