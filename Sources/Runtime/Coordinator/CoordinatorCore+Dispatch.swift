@@ -128,8 +128,13 @@ extension CoordinatorCore {
         out.append(.send(w, .stop(ref)))
     }
 
-    /// Free slots over all introduced workers.
-    var idleSlots: Int { workers.values.reduce(0) { $0 + $1.idle } }
+    /// Free slots over all introduced workers (saturating: it only needs to be compared).
+    var idleSlots: Int {
+        workers.values.reduce(0) { sum, w in
+            let (total, overflow) = sum.addingReportingOverflow(w.idle)
+            return overflow ? Int.max : total
+        }
+    }
 
     /// Hands queued assignments to free slots, then asks the engine for work while free slots
     /// outnumber the queue. Stops at the first answer that starts nothing (wait or complete).
@@ -161,6 +166,7 @@ extension CoordinatorCore {
             guard idleSlots > 0 else { return }
             guard let (w, order) = placement(for: a) else { continue }
             record(.started(order, worker: w), now: now, &out)
+            if let free = workers[w]?.announced { workers[w]!.announced = max(0, free - 1) }
             out.append(.publish(.started(order, worker: w)))
             out.append(.send(w, .assign(order)))
         }

@@ -78,8 +78,15 @@ public struct WorkerBook: Hashable, Sendable {
     public var lastSeen: Double
     /// False for a worker remembered from the journal that has not said HELLO since the restart.
     public var introduced: Bool
-    /// Free slots.
-    public var idle: Int { introduced ? max(0, slots - running.count) : 0 }
+    /// The free slots the worker last announced (READY or HEARTBEAT `freeSlots`), less the
+    /// assignments sent to it since; nil until it announces any (then only `slots` bounds it).
+    public var announced: Int? = nil
+    /// Free slots: its slots less its running attempts, and no more than it announced (a stopped
+    /// attempt frees its slot here at once, but on the worker only once it has ended).
+    public var idle: Int {
+        guard introduced else { return 0 }
+        return max(0, min(slots - running.count, announced ?? Int.max))
+    }
 }
 
 /// The coordinator's state machine (STYLE.md: value type, `mutating handle -> [Action]`).
@@ -148,6 +155,10 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     /// Handles one input at time `now` and returns what to do, in order.
     public mutating func handle(_ input: CoordinatorInput, now: Double) -> [CoordinatorAction] {
         var out: [CoordinatorAction] = []
+        if let (w, problem) = Self.problem(of: input) {
+            out.append(.refuse(w, .malformed(problem)))
+            return out
+        }
         switch input {
         case .hello(let w, let slots, let running):
             hello(w, slots: slots, running: running, now: now, &out)
@@ -156,6 +167,9 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             for ref in running where !isLive(ref, on: w) {
                 out.append(.send(w, .stop(ref)))
             }
+        case .ready(let w, let free):
+            guard touch(w, now: now, &out) else { break }
+            workers[w]!.announced = free
         case .report(let w, let report):
             guard touch(w, now: now, &out) else { break }
             accept(report, from: w, now: now, &out)
@@ -163,6 +177,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             guard touch(w, now: now, &out) else { break }
             end(ref, outcome, from: w, now: now, &out)
         case .checkpointStored(let trial, let resource):
+            guard resource.isFinite, trials[trial] != nil else { break }
             record(.checkpointStored(trial: trial, resource: resource), now: now, &out)
         case .goodbye(let w):
             if workers[w] != nil { retire(w, now: now, &out) }
@@ -229,7 +244,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     private mutating func hello(_ w: WorkerName, slots: Int, running: [AttemptRef], now: Double,
                                 _ out: inout [CoordinatorAction]) {
         let remembered = workers[w]?.running ?? []
-        workers[w] = WorkerBook(slots: max(0, slots), running: remembered, lastSeen: now, introduced: true)
+        workers[w] = WorkerBook(slots: slots, running: remembered, lastSeen: now, introduced: true)
         out.append(.publish(.workerJoined(w, slots: slots)))
         let claimed = Set(running)
         for ref in remembered.sorted(by: { $0.trial < $1.trial }) where !claimed.contains(ref) {
@@ -258,8 +273,13 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     private mutating func accept(_ report: EpochReport, from w: WorkerName, now: Double,
                                  _ out: inout [CoordinatorAction]) {
         let ref = report.ref
-        guard isLive(ref, on: w), let book = trials[ref.trial] else {
-            out.append(.refuse(w, .supersededAttempt(ref, current: trials[ref.trial]?.live?.attempt)))
+        guard let book = trials[ref.trial] else {
+            out.append(.refuse(w, .unknownTrial(ref.trial)))
+            return
+        }
+        guard isLive(ref, on: w) else {
+            out.append(.refuse(w, ref.attempt > book.attempt ? .unassignedAttempt(ref, current: book.attempt)
+                                                             : .supersededAttempt(ref, current: book.live?.attempt)))
             out.append(.send(w, .stop(ref)))
             return
         }
@@ -283,12 +303,15 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     private mutating func end(_ ref: AttemptRef, _ outcome: AttemptEnd, from w: WorkerName, now: Double,
                               _ out: inout [CoordinatorAction]) {
         guard let book = trials[ref.trial] else {
-            out.append(.refuse(w, .invalid("trial \(ref.trial) is not part of this study")))
+            out.append(.refuse(w, .unknownTrial(ref.trial)))
             return
         }
         guard isLive(ref, on: w) else {
-            // A resend of an end already recorded (after a reconnect) or a stale attempt: no effect.
+            // A resend of an end already recorded (after a reconnect) has no effect and no answer;
+            // an attempt never assigned or superseded by a later one is refused.
             if ref.attempt > book.attempt {
+                out.append(.refuse(w, .unassignedAttempt(ref, current: book.attempt)))
+            } else if ref.attempt < book.attempt {
                 out.append(.refuse(w, .supersededAttempt(ref, current: book.live?.attempt)))
             }
             return

@@ -141,6 +141,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
         core = .restore(engine: engine, settings: settings, journal: records, now: now)
         journalLength = records.count
         try catchUpStore(records, now: now)
+        // Workers of an earlier run are not connected to this one until they say HELLO again.
+        try markWorkers(.lost)
         if let other = options.warmStart {
             if records.isEmpty {
                 let (results, summary) = try WarmStart.results(from: other, for: parsed)
@@ -194,26 +196,41 @@ public final class CoordinatorProcess: @unchecked Sendable {
 
     /// When this process began serving (for the ETA).
     let startedAt = Date().timeIntervalSince1970
-    /// Trials final when this process began (a restarted study's earlier work is not in its rate).
-    lazy var finalAtStart = finalTrials
+    /// Resource reported done when this process began (a restarted study's earlier work is not in its rate).
+    lazy var usedAtStart = core.engine.usedResource
 
     private var finalTrials: Int {
         let e = core.engine
         return e.count(.completed) + e.count(.stopped) + e.count(.failed)
     }
 
+    /// The resource a study of `trials` trials is expected to use: under successive halving,
+    /// rung k gets n / η^k of the trials, each running from the rung below to r_k (Li et al. 2020,
+    /// ASHA's budget); without a scheduler every trial runs to R.
+    private func expectedResource(trials: Int) -> Double {
+        let rungs = core.engine.rungs
+        guard study.scheduler.bracketKind != .none else { return Double(trials) * (rungs.last ?? 0) }
+        let eta = Double(study.budget.reductionFactor)
+        var per = 0.0, previous = 0.0
+        for (k, r) in rungs.enumerated() { per += (r - previous) / pow(eta, Double(k)); previous = r }
+        return Double(trials) * per
+    }
+
     /// `12/40 done, ETA 1 min 05 s` (`12 done` without a trial budget; `paused` or `draining` when
-    /// an operator said so). Call it on the coordinator's thread (from `onEvent`).
+    /// an operator said so). The ETA divides the resource still expected by the rate at which
+    /// epochs were reported since this process began. Call it on the coordinator's thread (from `onEvent`).
     public func progressText(now: Double = Date().timeIntervalSince1970) -> String {
         let done = finalTrials
         var text = "\(done)"
         if let total = study.trials {
             text += "/\(total) done"
-            let rate = Double(done - finalAtStart) / max(1e-9, now - startedAt)
+            let used = core.engine.usedResource
+            let rate = (used - usedAtStart) / max(1e-9, now - startedAt)
             if core.isComplete {
                 text += ", finished"
-            } else if done > finalAtStart, rate > 0 {
-                text += ", ETA \(Readable.duration(Double(max(0, total - done)) / rate))"
+            } else if rate > 0, used > usedAtStart {
+                let left = max(0, expectedResource(trials: total) - used)
+                text += ", ETA \(Readable.duration(left / rate))"
             } else {
                 text += ", ETA -"
             }
@@ -227,7 +244,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
 
     /// Serves until the study is complete (with `exitWhenComplete`) or a stop is requested.
     public func run() throws {
-        _ = finalAtStart
+        _ = usedAtStart
         let context = try ZMQContext()
         let limits = Envelope.Limits.standard
         let router = try ZMQSocket(context, .router, options: [
@@ -267,6 +284,16 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 if now - completeAt! >= options.lingerAfterComplete { break }
             }
         }
+        // No worker stays listed `active` once this process stops serving: after the study's end
+        // they were told to leave; after a stop request they are cut off until they say HELLO again.
+        try markWorkers(core.isComplete ? .left : .lost)
+    }
+
+    /// Sets every worker the store lists as active to `state`.
+    func markWorkers(_ state: WorkerState) throws {
+        let active = try store.workers().filter { $0.state == .active }
+        guard !active.isEmpty else { return }
+        try store.write { tx in for w in active { try tx.setWorkerState(w.id, state) } }
     }
 
     /// Turns one received message into steps (and log lines to store).
@@ -300,44 +327,50 @@ public final class CoordinatorProcess: @unchecked Sendable {
             steps.append(.reply(peer, answer))
             return
         }
+        let subject = message.subject
         guard let name = peers[peer] else {
             steps.append(.reply(peer, .error(ErrorReply(code: .unknownPeer,
                 message: "this coordinator does not know you (it may have restarted): send HELLO, then resend",
-                regarding: message.type.rawValue))))
+                regarding: message.type.rawValue, trial: subject?.trial, attempt: subject?.attempt, seq: subject?.seq))))
             return
         }
-        func input(_ i: CoordinatorInput) { steps += core.handle(i, now: now).map(Step.core) }
+        // The core's refusals of this message become ERROR replies naming it (type, trial, attempt, seq).
+        func input(_ i: CoordinatorInput) {
+            for action in core.handle(i, now: now) {
+                if case .refuse(let w, let refusal) = action, w == name {
+                    steps.append(.reply(peer, .error(errorReply(refusal, regarding: message))))
+                } else {
+                    steps.append(.core(action))
+                }
+            }
+        }
         if case .heartbeat = message { steps.append(.seen(name)) }
         switch message {
-        case .ready:
-            input(.heartbeat(name, running: []))
-        case .heartbeat(let hb):
-            input(.heartbeat(name, running: hb.running.map { AttemptRef(trial: $0.trial, attempt: $0.attempt) }))
-        case .report(let r):
-            input(.report(name, EpochReport(trial: r.trial, attempt: r.attempt, seq: r.seq, resource: r.resource,
-                                            metrics: r.metrics)))
+        case .ready, .heartbeat, .report, .failed:
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
         case .log(let l):
-            for (i, line) in l.lines.enumerated() {
-                steps.append(.log(LogLine(trial: l.trial, attempt: l.attempt, seq: l.seq * 1000 + i, time: l.time ?? now,
-                                    stream: Store.LogStream(rawValue: l.stream.rawValue) ?? .stdout, text: line)))
+            guard let lines = WorkerMessageInputs.logLines(l, now: now) else {
+                steps.append(.reply(peer, .error(ErrorReply(code: .malformedBody,
+                    message: "LOG body: `seq` \(l.seq) with \(l.lines.count) lines is out of range; accepted: seq 1…\(WireBounds.maxSeq), at most \(WireBounds.maxLinesPerLog) lines",
+                    regarding: "LOG", trial: l.trial, attempt: l.attempt, seq: l.seq))))
+                return
             }
+            steps += lines.map(Step.log)
             steps.append(.publish(Topic.log(study: study.name, trial: l.trial, stream: l.stream), .log(l)))
         case .paused(let p):
             let ref = AttemptRef(trial: p.trial, attempt: p.attempt)
             if let r = p.report { classReport(r, of: ref, resource: p.resource, now: now, &steps) }
-            input(.ended(name, ref, .paused(resource: p.resource)))
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
         case .done(let d):
             let ref = AttemptRef(trial: d.trial, attempt: d.attempt)
             if let r = d.report { classReport(r, of: ref, resource: d.resource, now: now, &steps) }
-            input(.ended(name, ref, .completed))
-        case .failed(let f):
-            input(.ended(name, AttemptRef(trial: f.trial, attempt: f.attempt), .failed(reason: f.error)))
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
         case .checkpointPut(let chunk):
             upload(chunk, peer: peer, now: now, &steps)
         case .checkpointGet(let request):
             download(request, peer: peer, &steps)
         case .bye:
-            input(.goodbye(name))
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
             peers[peer] = nil
             peerOf[name] = nil
         default:
@@ -360,7 +393,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
     }
 
     /// The journal seq of the note about a refused report: above any LOG line's (seq × 1000 + i).
-    static let reportNoteSeq = Int.max / 2
+    static let reportNoteSeq = WorkerMessageInputs.reportNoteSeq
 
     private func hello(_ h: Hello, peer: PeerID, now: Double, _ steps: inout [Step]) {
         guard h.slots >= 1, !h.name.isEmpty else {
@@ -518,15 +551,22 @@ public final class CoordinatorProcess: @unchecked Sendable {
         }
     }
 
-    private func errorReply(_ refusal: Refusal) -> ErrorReply {
+    /// The ERROR for a refusal; `message`, when known, is the refused one (its type, trial,
+    /// attempt and seq are repeated, PROTOCOL.md §4.2).
+    func errorReply(_ refusal: Refusal, regarding message: Message? = nil) -> ErrorReply {
+        let code: WireError.Code
+        var trial: TrialID?, attempt: Int?
         switch refusal {
-        case .unknownWorker:
-            return ErrorReply(code: .unknownPeer, message: refusal.description)
-        case .supersededAttempt(let ref, _):
-            return ErrorReply(code: .staleAttempt, message: refusal.description, trial: ref.trial, attempt: ref.attempt)
-        case .invalid:
-            return ErrorReply(code: .unexpectedMessage, message: refusal.description)
+        case .unknownWorker: code = .unknownPeer
+        case .supersededAttempt(let ref, _): code = .staleAttempt; trial = ref.trial; attempt = ref.attempt
+        case .unknownTrial(let t): code = .unknownTrial; trial = t
+        case .unassignedAttempt(let ref, _): code = .unexpectedMessage; trial = ref.trial; attempt = ref.attempt
+        case .malformed: code = .malformedBody
+        case .invalid: code = .unexpectedMessage
         }
+        let subject = message?.subject
+        return ErrorReply(code: code, message: refusal.description, regarding: message?.type.rawValue,
+                          trial: trial ?? subject?.trial, attempt: attempt ?? subject?.attempt, seq: subject?.seq)
     }
 }
 

@@ -97,6 +97,9 @@ public enum CoordinatorInput: Hashable, Sendable {
     case hello(WorkerName, slots: Int, running: [AttemptRef])
     /// The worker is alive; it lists the attempts it is running.
     case heartbeat(WorkerName, running: [AttemptRef])
+    /// The worker has `freeSlots` idle slots now (READY, or a HEARTBEAT's count): the coordinator
+    /// assigns it no more than that until it says otherwise.
+    case ready(WorkerName, freeSlots: Int)
     /// One epoch's metrics.
     case report(WorkerName, EpochReport)
     /// An attempt ended.
@@ -138,9 +141,16 @@ public enum WorkerCommand: Hashable, Codable, Sendable {
 public enum Refusal: Hashable, Sendable, CustomStringConvertible {
     /// The sender has not said HELLO (for instance, the coordinator restarted): say HELLO again.
     case unknownWorker(WorkerName)
-    /// The message is about an attempt that is not the trial's current one on this worker.
+    /// The message is about an attempt that is not the trial's current one on this worker
+    /// (superseded by a later attempt, or no longer running): STALE_ATTEMPT.
     case supersededAttempt(AttemptRef, current: Int?)
-    /// The message is well formed but makes no sense here.
+    /// The message names a trial the study does not have: UNKNOWN_TRIAL.
+    case unknownTrial(TrialID)
+    /// The message names an attempt higher than any assigned for its trial: UNEXPECTED_MESSAGE.
+    case unassignedAttempt(AttemptRef, current: Int)
+    /// A number out of range (the wire decoder checks the same bounds first): MALFORMED_BODY.
+    case malformed(String)
+    /// The message is well formed but makes no sense here: UNEXPECTED_MESSAGE.
     case invalid(String)
 
     public var description: String {
@@ -148,6 +158,10 @@ public enum Refusal: Hashable, Sendable, CustomStringConvertible {
         case .unknownWorker(let w): return "worker \(w) is not known; send HELLO first"
         case .supersededAttempt(let a, let cur):
             return "\(a) is not running here (current attempt: \(cur.map(String.init) ?? "none")); stop it"
+        case .unknownTrial(let t): return "trial \(t) is not part of this study"
+        case .unassignedAttempt(let a, let cur):
+            return "\(a) was never assigned (the trial's latest attempt is \(cur)); stop it"
+        case .malformed(let s): return s
         case .invalid(let s): return s
         }
     }

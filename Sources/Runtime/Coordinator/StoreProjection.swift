@@ -31,12 +31,14 @@ struct StoreProjection {
                 mark = RungMark(rung: index, resource: e.resource, value: value)
             }
             let outcome = try tx.recordReport(TrialReport(trial: e.trial, attempt: e.attempt, seq: e.seq,
-                                                          epoch: Int(e.resource.rounded()), metrics: e.metrics,
+                                                          epoch: Int(exactly: e.resource.rounded()) ?? 0, metrics: e.metrics,
                                                           time: now, rung: mark))
             // The metric line also joins the trial's log (`rung logs --metrics`), in its place among
             // the other lines: seq × 1000, which no LOG line of the attempt uses (REPORT and LOG share seq).
-            if outcome == .accepted || outcome == .repeatedRung {
-                _ = try tx.recordLog(LogLine(trial: e.trial, attempt: e.attempt, seq: e.seq * 1000, time: now,
+            // (seq ≤ 2^40, checked by the decoder and the core, so the product cannot overflow.)
+            let (logSeq, overflow) = e.seq.multipliedReportingOverflow(by: 1000)
+            if outcome == .accepted || outcome == .repeatedRung, !overflow {
+                _ = try tx.recordLog(LogLine(trial: e.trial, attempt: e.attempt, seq: logSeq, time: now,
                                              stream: .metrics, text: Journal.metricLine(e)))
             }
         case .ended(let ref, let end):

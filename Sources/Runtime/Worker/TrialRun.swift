@@ -32,7 +32,8 @@ public struct TrialCache: Hashable, Sendable {
 
 /// A resource as a short label: `3` for 3.0, `2.5` otherwise.
 public func resourceLabel(_ r: Double) -> String {
-    r == r.rounded() && abs(r) < 1e15 ? String(Int(r)) : String(r)
+    if abs(r) < 1e15, let whole = Int(exactly: r) { return String(whole) }
+    return String(r)
 }
 
 /// Which stream a trial's log line came from.
@@ -125,8 +126,12 @@ public final class TrialRun: Sendable {
             launch = ChildLaunch(executable: words[0], arguments: Array(words.dropFirst()), environment: env,
                                  workingDirectory: c.workingDirectory)
         case .builtin(let b):
+            // ASSIGN's resources were checked finite and ≤ 1e12 by the decoder; checked here all the same.
+            guard let fromEpoch = Int(exactly: a.fromResource.rounded()), let toEpoch = Int(exactly: a.toResource.rounded()) else {
+                throw RuntimeError(.invalidArgument, "resources \(a.fromResource)…\(a.toResource) are not whole epochs a built-in task can run")
+            }
             let spec = BuiltinTrialSpec(task: b, trial: a.trial, attempt: order.attempt, config: a.config,
-                                        fromEpoch: Int(a.fromResource.rounded()), toEpoch: Int(a.toResource.rounded()),
+                                        fromEpoch: fromEpoch, toEpoch: toEpoch,
                                         checkpointDirectory: workspace.path, saveCheckpoint: !order.isFinal)
             let specURL = workspace.deletingLastPathComponent().appendingPathComponent("attempt-\(order.attempt).json")
             try JSONEncoder.sorted.encode(spec).write(to: specURL)

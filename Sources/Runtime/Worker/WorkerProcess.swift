@@ -67,6 +67,9 @@ public final class WorkerProcess: @unchecked Sendable {
     var lastHello = 0.0
     /// Whether the coordinator answered the last HELLO with WELCOME.
     var welcomed = false
+    /// Whether this process was ever welcomed (a refused HELLO after that may be about its own
+    /// old connection, still live at the coordinator: it keeps trying).
+    var everWelcomed = false
     /// The coordinator refused this worker's HELLO (a duplicate name, an unsupported version): `run()` throws it.
     var refusal: RuntimeError?
     /// Lines for the worker's own log (stderr by default).
@@ -157,8 +160,10 @@ public final class WorkerProcess: @unchecked Sendable {
                 log("\(options.name): the coordinator at \(options.connect) answered")
             }
             welcomed = true
+            everWelcomed = true
             heartbeatInterval = max(0.05, w.heartbeatInterval)
             maxBodyBytes = w.maxBodyBytes
+            ready(socket)
         case .assign(let a):
             start(a, socket)
         case .stop(let s):
@@ -166,12 +171,12 @@ public final class WorkerProcess: @unchecked Sendable {
             guard var a = attempts[ref] else { return }
             a.stopRequested = true
             attempts[ref] = a
-            if let run = a.run { run.stop() } else { attempts[ref] = nil }
+            if let run = a.run { run.stop() } else { attempts[ref] = nil; ready(socket) }
         case .checkpoint(let chunk):
             try received(chunk, socket)
         case .error(let e):
-            if e.regarding == MessageType.hello.rawValue {
-                // A refused HELLO (a live worker already has this name, an unsupported version):
+            if e.regarding == MessageType.hello.rawValue, !everWelcomed {
+                // A first HELLO refused (another live worker has this name, an unsupported version):
                 // waiting would be forever, so the worker says why and exits non-zero.
                 log("\(options.name): the coordinator at \(options.connect) refused this worker: \(e.code.rawValue): \(e.message)")
                 refusal = RuntimeError(.protocolViolation, "the coordinator at \(options.connect) refused worker '\(options.name)': \(e.message) (\(e.code.rawValue))")
@@ -263,13 +268,20 @@ public final class WorkerProcess: @unchecked Sendable {
     private func fail(_ ref: AttemptRef, _ reason: String, _ socket: ZMQSocket) {
         log("trial \(ref.trial) attempt \(ref.attempt) failed: \(reason)")
         send(ref, socket) { .failed(Failed(trial: ref.trial, attempt: ref.attempt, seq: $0, error: reason)) }
-        finish(ref)
+        finish(ref, socket)
     }
 
-    private func finish(_ ref: AttemptRef) {
+    private func finish(_ ref: AttemptRef, _ socket: ZMQSocket) {
         guard let a = attempts.removeValue(forKey: ref) else { return }
         finished.append((ref, a.sent))
         if finished.count > 8 { finished.removeFirst() }
+        ready(socket)
+    }
+
+    /// READY with the idle slots now (PROTOCOL.md §4.1): after WELCOME and whenever an attempt ends;
+    /// the coordinator assigns no more than that.
+    private func ready(_ socket: ZMQSocket) {
+        _ = try? socket.send(.ready(Ready(freeSlots: max(0, options.slots - attempts.count))))
     }
 
     /// Keeps a report line for the attempt's PAUSED / DONE, unless its JSON (about the size of the
@@ -303,6 +315,7 @@ public final class WorkerProcess: @unchecked Sendable {
         case .ended(let outcome):
             if a.stopRequested || stopFlag.withLock({ $0 }) {
                 attempts[ref] = nil
+                ready(socket)
                 return
             }
             switch outcome {
@@ -332,9 +345,10 @@ public final class WorkerProcess: @unchecked Sendable {
                 send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason)) }
             case .stopped:
                 attempts[ref] = nil
+                ready(socket)
                 return
             }
-            finish(ref)
+            finish(ref, socket)
         }
     }
 }

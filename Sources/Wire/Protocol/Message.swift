@@ -3,6 +3,7 @@
 // Leaves out the framing (Envelope) and the sockets (Transport).
 
 import Foundation
+import Search
 
 /// One protocol message: the type frame and the decoded body (and binary frame) together.
 public enum Message: Hashable, Sendable {
@@ -200,6 +201,22 @@ public enum Message: Hashable, Sendable {
         case .enqueue: return .enqueue(try b())
         case .controlReply: return .controlReply(try b())
         case .event: return .event(try b())
+        }
+    }
+}
+
+extension Message {
+    /// The trial, attempt and `seq` a worker's message is about, where it has them (an ERROR
+    /// refusing it repeats them, PROTOCOL.md §4.2).
+    public var subject: (trial: TrialID, attempt: Int, seq: Int?)? {
+        switch self {
+        case .report(let b): (b.trial, b.attempt, b.seq)
+        case .log(let b): (b.trial, b.attempt, b.seq)
+        case .paused(let b): (b.trial, b.attempt, b.seq)
+        case .done(let b): (b.trial, b.attempt, b.seq)
+        case .failed(let b): (b.trial, b.attempt, b.seq)
+        case .checkpointPut(let b): (b.trial, b.attempt, nil)
+        default: nil
         }
     }
 }
