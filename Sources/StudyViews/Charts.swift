@@ -326,11 +326,13 @@ public enum Charts {
         let n = report.confusion.count
         guard n > 0 else { return SVGText.empty("no confusion matrix") }
         let cell = n > 12 ? 22.0 : 36.0
-        let left = 110.0, top = 96.0
-        let width = left + cell * Double(n) + 20, height = top + cell * Double(n) + 20
+        let longest = Double(report.classNames.map { min($0.count, 14) }.max() ?? 4)
+        let left = 30 + longest * 6.5, top = 28 + longest * 4.8
+        let width = left + cell * Double(n) + 40, height = top + cell * Double(n) + 10
         let most = Double(report.confusion.flatMap { $0 }.max() ?? 1)
-        var svg = SVGText.open(width: width, height: height, title: "confusion matrix")
+        var svg = SVGText.open(width: width, height: height, title: "confusion matrix", natural: true)
         svg += "<text class=\"axis\" x=\"\(SVGText.n(left + cell * Double(n) / 2))\" y=\"14\" text-anchor=\"middle\">predicted</text>"
+        svg += "<text class=\"axis\" transform=\"translate(12 \(SVGText.n(top + cell * Double(n) / 2))) rotate(-90)\" text-anchor=\"middle\">true</text>"
         for (j, name) in report.classNames.enumerated() {
             let x = left + cell * (Double(j) + 0.5)
             svg += "<text class=\"tick\" transform=\"translate(\(SVGText.n(x)) \(SVGText.n(top - 6))) rotate(-45)\">\(ViewFormat.escape(String(name.prefix(14))))</text>"

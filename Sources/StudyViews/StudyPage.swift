@@ -211,12 +211,12 @@ public enum StudyPage {
         out += "</div></div>"
         if let r = d.classReport {
             out += "<h3>Per-class report (\(ViewFormat.escape(r.report.split)), accuracy \(ViewFormat.metric(r.report.accuracy)))</h3><div class=\"cols\">"
-            out += "<table class=\"trials\"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>f1</th><th>support</th></tr></thead><tbody>"
+            out += "<div class=\"perclass\"><table class=\"trials\"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>f1</th><th>support</th></tr></thead><tbody>"
             for (i, name) in r.report.classNames.enumerated() {
                 func at(_ a: [Double]) -> String { i < a.count ? ViewFormat.metric(a[i]) : "–" }
                 out += "<tr><td>\(ViewFormat.escape(name))</td><td class=\"num\">\(at(r.report.precision))</td><td class=\"num\">\(at(r.report.recall))</td><td class=\"num\">\(at(r.report.f1))</td><td class=\"num\">\(i < r.report.support.count ? String(r.report.support[i]) : "–")</td></tr>"
             }
-            out += "</tbody></table><div class=\"confusion\">\(Charts.confusion(r.report))</div></div>"
+            out += "</tbody></table></div><div class=\"confusion\">\(Charts.confusion(r.report))</div></div>"
         } else {
             out += "<h3>Per-class report</h3><p class=\"empty\">this trial sent no per-class report</p>"
         }
@@ -293,7 +293,7 @@ public enum StudyPage {
     .time{color:#80868b;font-variant-numeric:tabular-nums}.kind{display:inline-block;min-width:70px;font-weight:500}
     .k-promoted{color:#7b1fa2}.k-stopped{color:#5f6368}.k-completed{color:#137333}.k-failed{color:#d93025}.k-paused{color:#b06000}.k-started,.k-resumed{color:#1967d2}
     .cols{display:flex;flex-wrap:wrap;gap:24px}.cols>div{min-width:280px}.metrics{display:flex;flex-wrap:wrap;gap:8px;flex:1}
-    .kv th{width:140px}.confusion{max-width:520px;flex:1}
+    .kv th{width:140px}.perclass{flex:1 1 420px;max-width:640px}.confusion{flex:0 1 auto}
     pre.log{background:#202124;color:#e8eaed;padding:10px 12px;border-radius:6px;font-size:12px;max-height:360px;overflow:auto}
     footer{color:#80868b;font-size:12px;padding:8px 24px 24px;max-width:1500px;margin:0 auto}
     """
