@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Runtime
+import Search
 import Store
 
 struct CoordinatorCommand: AsyncParsableCommand {
@@ -42,20 +43,33 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Flag(help: "Print only the summary, not every scheduler decision.")
     var quiet = false
 
+    @Option(name: .customLong("warm-start"), help: ArgumentHelp("A finished study's directory whose results seed the sampler (TPE models them with its own); used when the study begins.", valueName: "dir"))
+    var warmStart: String?
+
+    func validate() throws {
+        _ = try cliEndpoint(bind, flag: "--bind", quiet: true)
+        _ = try cliEndpoint(publish, flag: "--publish", quiet: true)
+    }
+
     func run() async throws {
         var options = CoordinatorOptions(studyFile: study.map { URL(fileURLWithPath: $0) },
                                           directory: dir.map { URL(fileURLWithPath: $0, isDirectory: true) })
-        options.bind = bind
-        options.publish = publish
+        options.bind = try cliEndpoint(bind, flag: "--bind")
+        options.publish = try cliEndpoint(publish, flag: "--publish")
+        options.warmStart = warmStart.map { URL(fileURLWithPath: $0, isDirectory: true) }
         options.heartbeatInterval = heartbeat
         options.leaseTimeout = leaseTimeout
         options.exitWhenComplete = !keepRunning
         options.fsync = fsync
         let coordinator = try CoordinatorProcess(options: options)
-        if !quiet { coordinator.onEvent = { print($0); fflush(nil) } }
+        if !quiet {
+            // Called on the coordinator's own thread, between batches: reading its progress is safe.
+            coordinator.onEvent = { line in print("[\(coordinator.progressText())] \(line)"); fflush(nil) }
+        }
+        if let summary = coordinator.warmStartSummary { print(summary) }
         let resumed = coordinator.restoredRecords > 0 ? " (carrying on: \(coordinator.restoredRecords) journal records)" : ""
         print("rung coordinator: study '\(coordinator.study.name)' in \(coordinator.directory.root.path)\(resumed)")
-        print("  workers: rung worker --connect \(bind.replacingOccurrences(of: "*", with: "HOST"))   events: \(publish)")
+        print("  workers: rung worker --connect \(options.bind.replacingOccurrences(of: "*", with: "HOST"))   events: \(options.publish)")
         fflush(nil)
         let signals = onTerminationSignals { _ in coordinator.requestStop() }
         try await runOnThread { try coordinator.run() }
@@ -71,9 +85,8 @@ func printLeaderboard(_ directory: StudyDirectory, limit: Int = 5) throws {
     print("\nstudy '\(s.info.name)': \(s.trialCount) trials, \(s.rungResultCount) rung results, \(s.reportCount) epoch reports, \(s.lineCount) log lines")
     print("best by \(s.info.objective) (\(s.info.direction.rawValue)):")
     for (i, e) in try store.leaderboard(limit: limit).enumerated() {
-        let config = e.config.keys.sorted().map { "\($0)=\(e.config[$0]!)" }.joined(separator: " ")
-        print(String(format: "  %d. trial %-4d %@ %.4f at %@  %@", i + 1, e.trial.rawValue, s.info.objective, e.value,
-                     resourceLabel(e.resource), config))
+        let trial = "trial \(e.trial.rawValue)".padding(toLength: 10, withPad: " ", startingAt: 0)
+        print("  \(i + 1). \(trial) \(s.info.objective) \(Readable.metric(e.value)) at \(resourceLabel(e.resource))  \(StudyText.config(e.config))")
     }
     print("study directory: \(directory.root.path)  (logs: \(directory.logs.path))")
 }

@@ -39,6 +39,9 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(help: "Log lines only, without decisions.")
     var linesOnly = false
 
+    @Flag(help: "Also show the metric lines the trial printed (epoch, objective and other metrics).")
+    var metrics = false
+
     @Option(help: ArgumentHelp("With --connect --follow: the coordinator's PUB endpoint, if not its PUB port on the --connect host.",
                                valueName: "endpoint"))
     var publish: String?
@@ -98,7 +101,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     /// Entries as text, one write per page: fast for long histories, and a pipe sees new lines at once.
     private func write(_ entries: [JournalEntry], showTrial: Bool) {
-        let text = entries.map { StudyText.entry($0, showTrial: showTrial) + "\n" }.joined()
+        let text = entries.filter { metrics || $0.stream != .metrics }.map { StudyText.entry($0, showTrial: showTrial) + "\n" }.joined()
         if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
     }
 

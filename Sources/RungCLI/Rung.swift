@@ -11,6 +11,7 @@ struct Rung: AsyncParsableCommand {
             CoordinatorCommand.self,
             WorkerCommand.self,
             StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
+            PauseCommand.self, ResumeCommand.self, StopTrialCommand.self, EnqueueCommand.self, StopStudyCommand.self,
             SimulateCommand.self,
             TrainCommand.self,
             TrainTextCommand.self,

@@ -28,6 +28,7 @@ struct StudySourceOptions: ParsableArguments {
         default: break
         }
         guard timeout > 0 else { throw ValidationError("--timeout is \(timeout), but must be > 0") }
+        if let connect { _ = try cliEndpoint(connect, flag: "--connect", quiet: true) }
     }
 
     /// Where the study is read from, for messages: the directory or the endpoint.
@@ -39,7 +40,7 @@ struct StudySourceOptions: ParsableArguments {
     /// The live reader when `--connect` was given.
     func liveReader() throws -> LiveStudyReader? {
         guard let connect else { return nil }
-        return try LiveStudyReader(endpoint: connect, timeout: timeout)
+        return try LiveStudyReader(endpoint: try cliEndpoint(connect, flag: "--connect"), timeout: timeout)
     }
 
     /// Opens the study read-only (a `StoreError` names the directory if it is not one), or

@@ -23,6 +23,9 @@ public struct WorkerOptions: Sendable {
     public var rungExecutable: String
     /// Seconds between SIGTERM and SIGKILL when an attempt is stopped.
     public var stopGrace = 5.0
+    /// Seconds between "waiting for tcp://… (no answer yet)" lines while the coordinator has not
+    /// answered HELLO.
+    public var noticeInterval = 10.0
     public init(connect: String, slots: Int, name: String, cache: URL, rungExecutable: String) {
         self.connect = connect; self.slots = slots; self.name = name; self.cache = cache
         self.rungExecutable = rungExecutable
@@ -62,6 +65,10 @@ public final class WorkerProcess: @unchecked Sendable {
     /// The largest JSON body the coordinator accepts (from WELCOME).
     var maxBodyBytes = Envelope.Limits.standard.maxBodyBytes
     var lastHello = 0.0
+    /// Whether the coordinator answered the last HELLO with WELCOME.
+    var welcomed = false
+    /// The coordinator refused this worker's HELLO (a duplicate name, an unsupported version): `run()` throws it.
+    var refusal: RuntimeError?
     /// Lines for the worker's own log (stderr by default).
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -85,8 +92,13 @@ public final class WorkerProcess: @unchecked Sendable {
         try socket.connect(options.connect)
         hello(socket, resend: false)
         var lastBeat = Date().timeIntervalSince1970
+        var lastNotice = lastBeat
         var shuttingDown = false
         while true {
+            if let refusal {
+                leave(socket, reason: "refused by the coordinator", bye: false)
+                throw refusal
+            }
             if stopFlag.withLock({ $0 }) || shuttingDown || ParentWatch.parentGone {
                 leave(socket, reason: shuttingDown ? "shutdown by the coordinator" : "worker stopped (signal)",
                       bye: !shuttingDown)
@@ -103,6 +115,10 @@ public final class WorkerProcess: @unchecked Sendable {
             let events = inbox.lock.withLock { box -> [(AttemptRef, TrialRunEvent)] in defer { box.removeAll() }; return box }
             for (ref, event) in events { try runEvent(ref, event, socket) }
             let now = Date().timeIntervalSince1970
+            if !welcomed, now - lastNotice >= options.noticeInterval {
+                lastNotice = now
+                log("\(options.name): waiting for \(options.connect) (no answer yet): is `rung coordinator` running there with --bind on that port? If another worker there already uses the name '\(options.name)', give this one its own --name")
+            }
             if now - lastBeat >= heartbeatInterval {
                 lastBeat = now
                 try socket.send(.heartbeat(Heartbeat(running: runningList(), freeSlots: max(0, options.slots - attempts.count))))
@@ -137,8 +153,13 @@ public final class WorkerProcess: @unchecked Sendable {
     private func handle(_ message: Message, _ socket: ZMQSocket) throws {
         switch message {
         case .welcome(let w):
+            if !welcomed, lastHello > 0, Date().timeIntervalSince1970 - lastHello > options.noticeInterval {
+                log("\(options.name): the coordinator at \(options.connect) answered")
+            }
+            welcomed = true
             heartbeatInterval = max(0.05, w.heartbeatInterval)
             maxBodyBytes = w.maxBodyBytes
+            ready(socket)
         case .assign(let a):
             start(a, socket)
         case .stop(let s):
@@ -146,11 +167,17 @@ public final class WorkerProcess: @unchecked Sendable {
             guard var a = attempts[ref] else { return }
             a.stopRequested = true
             attempts[ref] = a
-            if let run = a.run { run.stop() } else { attempts[ref] = nil }
+            if let run = a.run { run.stop() } else { attempts[ref] = nil; ready(socket) }
         case .checkpoint(let chunk):
             try received(chunk, socket)
         case .error(let e):
-            if e.code == .unknownPeer {
+            if e.regarding == MessageType.hello.rawValue {
+                // A refused HELLO (a live worker already has this name, an unsupported version):
+                // waiting would be forever, so the worker says why and exits non-zero.
+                log("\(options.name): the coordinator at \(options.connect) refused this worker: \(e.code.rawValue): \(e.message)")
+                refusal = RuntimeError(.protocolViolation, "the coordinator at \(options.connect) refused worker '\(options.name)': \(e.message) (\(e.code.rawValue))")
+            } else if e.code == .unknownPeer {
+                welcomed = false
                 if Date().timeIntervalSince1970 - lastHello > 1 { hello(socket, resend: true) }
             } else if e.code == .staleAttempt, let t = e.trial, let n = e.attempt {
                 attempts[AttemptRef(trial: t, attempt: n)]?.run?.stop()
@@ -237,13 +264,20 @@ public final class WorkerProcess: @unchecked Sendable {
     private func fail(_ ref: AttemptRef, _ reason: String, _ socket: ZMQSocket) {
         log("trial \(ref.trial) attempt \(ref.attempt) failed: \(reason)")
         send(ref, socket) { .failed(Failed(trial: ref.trial, attempt: ref.attempt, seq: $0, error: reason)) }
-        finish(ref)
+        finish(ref, socket)
     }
 
-    private func finish(_ ref: AttemptRef) {
+    private func finish(_ ref: AttemptRef, _ socket: ZMQSocket) {
         guard let a = attempts.removeValue(forKey: ref) else { return }
         finished.append((ref, a.sent))
         if finished.count > 8 { finished.removeFirst() }
+        ready(socket)
+    }
+
+    /// READY with the idle slots now (PROTOCOL.md §4.1): after WELCOME and whenever an attempt ends;
+    /// the coordinator assigns no more than that.
+    private func ready(_ socket: ZMQSocket) {
+        _ = try? socket.send(.ready(Ready(freeSlots: max(0, options.slots - attempts.count))))
     }
 
     /// Keeps a report line for the attempt's PAUSED / DONE, unless its JSON (about the size of the
@@ -277,6 +311,7 @@ public final class WorkerProcess: @unchecked Sendable {
         case .ended(let outcome):
             if a.stopRequested || stopFlag.withLock({ $0 }) {
                 attempts[ref] = nil
+                ready(socket)
                 return
             }
             switch outcome {
@@ -306,9 +341,10 @@ public final class WorkerProcess: @unchecked Sendable {
                 send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason)) }
             case .stopped:
                 attempts[ref] = nil
+                ready(socket)
                 return
             }
-            finish(ref)
+            finish(ref, socket)
         }
     }
 }

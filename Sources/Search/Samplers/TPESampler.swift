@@ -50,7 +50,7 @@ struct TPESampler {
             for e in observations[j].reversed() {
                 scanned += 1
                 if scanned > 4 * limit || out.count >= limit { break }
-                guard (trials[e.trial].lastRung ?? -1) < k, seen.insert(e.trial).inserted else { continue }
+                guard e.trial >= 0, (trials[e.trial].lastRung ?? -1) < k, seen.insert(e.trial).inserted else { continue }
                 out.append(trials[e.trial].config)
             }
             if out.count >= limit { break }
@@ -73,13 +73,16 @@ struct TPESampler {
     /// Observations a rung needs before it is modelled.
     var need: Int { max(2, options.minObservations ?? (space.freeDimensions + 2)) }
 
-    func suggest(rng: inout RandomSource, observations: [[RankedEntry]], trials: [TrialRecord]) -> Configuration {
+    /// `observations` may hold warm-start entries: trial index −1 − j is `priors[j]`.
+    func suggest(rng: inout RandomSource, observations: [[RankedEntry]], trials: [TrialRecord],
+                 priors: [Configuration] = []) -> Configuration {
+        func config(_ e: RankedEntry) -> Configuration { e.trial >= 0 ? trials[e.trial].config : priors[-1 - e.trial] }
         guard let k = Self.modelRung(observations, need: need) else { return space.sample(using: &rng) }
         if rng.unit() < options.randomFraction { return space.sample(using: &rng) }
         let recent = observations[k].suffix(options.maxObservations).sorted(by: RankedEntry.better)
         let nGood = min(recent.count - 1, max(1, Int((options.gamma * Double(recent.count)).rounded(.up))))
-        let good = recent.prefix(nGood).map { trials[$0.trial].config }
-        var bad = recent.dropFirst(nGood).map { trials[$0.trial].config }
+        let good = recent.prefix(nGood).map(config)
+        var bad = recent.dropFirst(nGood).map(config)
         bad += Self.leftBehind(below: k, observations: observations, trials: trials,
                                limit: max(0, options.maxObservations - bad.count))
         if options.constantLiar { bad += Self.pending(below: k, trials: trials, limit: options.maxObservations) }

@@ -40,7 +40,7 @@ public struct Constraint: Sendable, Codable, Equatable {
 
     /// `latency_ms <= 5` (an integral bound without a fraction, as people write it).
     public var text: String {
-        let b = bound == bound.rounded() && abs(bound) < 1e15 ? String(Int(bound)) : "\(bound)"
+        let b = abs(bound) < 1e15 ? Int(exactly: bound).map(String.init) ?? "\(bound)" : "\(bound)"
         return "\(metric) \(comparison.rawValue) \(b)"
     }
 }

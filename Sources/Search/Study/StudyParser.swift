@@ -56,6 +56,7 @@ private struct StudyParser {
             seed = UInt64(s)
         }
         let task = try r.optional(top, "task").map { try r.json($0, "task") } ?? .null
+        if let node = r.optional(top, "task") { try r.checkPlaceholders(task: node, space: space) }
         return Study(name: name, objective: objective, budget: budget, scheduler: scheduler, sampler: sampler,
                      trials: trials, maxTotalResource: maxTotal, maxAttempts: maxAttempts, seed: seed,
                      space: space, task: task)
