@@ -49,6 +49,8 @@ RUNG = {
     "rung-hyperband-tpe": "scheduler: {type: hyperband, over: asha}\nsampler: tpe\n",
     "rung-hyperband-tpe-mv": "scheduler: {type: hyperband, over: asha}\nsampler: {type: tpe, multivariate: true}\n",
     "rung-asha-s1-tpe": "scheduler: {type: asha, min_early_stopping_rate: 1}\nsampler: tpe\n",
+    "rung-hyperband-s1-tpe": "scheduler: {type: hyperband, over: asha, min_early_stopping_rate: 1}\nsampler: tpe\n",
+    "rung-hyperband-s1-random": "scheduler: {type: hyperband, over: asha, min_early_stopping_rate: 1}\nsampler: random\n",
 }
 OPTUNA = ["optuna-tpe-hyperband", "optuna-random-sha"]
 
@@ -155,7 +157,7 @@ def run_rung(rung, bench, label, lines, seeds, budget, workdir):
                 f"max_total_resource: {budget}\nseed: 0\n{lines}{SPACE_YAML}")
     out = os.path.join(workdir, f"{label}-{os.path.basename(bench)}.csv")
     subprocess.run([rung, "simulate", "--study", study, "--benchmark", "replay:" + bench, "--workers", "1",
-                    "--repeats", str(seeds), "--seed", "0", "--csv", out], check=True, stdout=subprocess.DEVNULL)
+                    "--repeats", str(seeds), "--seed", "0", "--csv", out], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     curves = {s: [] for s in range(seeds)}
     with open(out) as f:
         for r in csv.DictReader(f):
