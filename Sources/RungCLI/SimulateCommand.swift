@@ -91,15 +91,15 @@ func note(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Virtual seconds as "12,345 s (3.43 h)".
+/// Virtual seconds as "3 h 25 min" (`Readable.duration`).
 func formatTime(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "—" }
-    return String(format: "%.0f s (%.2f h)", seconds, seconds / 3600)
+    return Readable.duration(seconds)
 }
 
 func formatValue(_ v: Double?) -> String {
     guard let v, v.isFinite else { return "—" }
-    return String(format: "%.6g", v)
+    return Readable.significant(v)
 }
 
 struct SimulateRunCommand: ParsableCommand {
@@ -167,7 +167,7 @@ struct SimulateRunCommand: ParsableCommand {
             print("Faults per repeat (median): deaths \(formatValue(AnytimeSummary.quantile(results.map { Double($0.deaths) }, 0.5))), "
                   + "trials lost \(formatValue(AnytimeSummary.quantile(results.map { Double($0.lostTrials) }, 0.5)))")
         }
-        print(String(format: "Wall time %.2f s", Date().timeIntervalSince(started)))
+        print("Wall time \(Readable.duration(Date().timeIntervalSince(started)))")
         if let csv {
             try summary.csv.write(toFile: csv, atomically: true, encoding: .utf8)
             print("Anytime curves written to \(csv)")

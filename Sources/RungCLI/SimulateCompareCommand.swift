@@ -69,7 +69,7 @@ struct SimulateCompareCommand: ParsableCommand {
         let report = QualityReport(outcomes)
         print("Benchmark \(benchmark), \(workers) workers, seeds \(firstSeed)…\(firstSeed + UInt64(seeds) - 1)")
         print(report.text)
-        print(String(format: "Wall time %.1f s", Date().timeIntervalSince(started)))
+        print("Wall time \(Readable.duration(Date().timeIntervalSince(started)))")
         if let csv {
             let names = Set(outcomes.flatMap { $0.summary.results.flatMap(\.parameterNames) }).sorted()
             var text = "label," + SimulationResult.csvHeader(parameters: names) + "\n"

@@ -10,7 +10,7 @@ import Store
 /// Runs `rung ARGS` to its end: exit, stdout and stderr lines.
 private func rungCommand(_ rung: String, _ args: [String]) async throws -> (exit: ChildExit?, out: [String], err: [String]) {
     let p = try Watched(ChildLaunch(executable: rung, arguments: args, environment: ParentWatch.childEnvironment()))
-    let exit = await p.waitExit(within: 30)
+    let exit = await p.waitExit(within: 90)
     return (exit, p.lines, p.stderr)
 }
 
@@ -45,12 +45,12 @@ private func rungCommand(_ rung: String, _ args: [String]) async throws -> (exit
 
         // Pause while trial 0 runs: it goes on to its rung and pauses there, with its value in the
         // stream; nothing new starts.
-        #expect(await coordinator.line(within: 30) { $0.contains("trial 0 attempt 1 on w1") } != nil, "\(coordinator.stderr)")
+        #expect(await coordinator.line(within: 90) { $0.contains("trial 0 attempt 1 on w1") } != nil, "\(coordinator.stderr)")
         let pause = try await rungCommand(rung, ["pause", "--connect", e])
         #expect(pause.exit == .exited(0), "\(pause.err)")
         #expect(pause.out.first?.hasPrefix("paused: no new assignments; 1 running attempt(s)") == true, "\(pause.out)")
         open(0)
-        let paused = await coordinator.line(within: 30) { $0.contains("trial 0 paused at rung 0 (epoch 1) acc ") }
+        let paused = await coordinator.line(within: 90) { $0.contains("trial 0 paused at rung 0 (epoch 1) acc ") }
         #expect(paused?.hasSuffix("with a checkpoint") == true, "\(coordinator.lines.suffix(5))")
         #expect(paused.map { $0.range(of: #"acc -?\d+\.\d{4} with"#, options: .regularExpression) != nil } == true,
                 "the value has 4 decimals: \(paused ?? "none")")
@@ -74,24 +74,24 @@ private func rungCommand(_ rung: String, _ args: [String]) async throws -> (exit
         let resume = try await rungCommand(rung, ["resume", "--connect", e])
         #expect(resume.exit == .exited(0), "\(resume.err)")
         #expect(resume.out.first == "resumed: assignments go on", "\(resume.out)")
-        let started = await coordinator.line(within: 30) { $0.contains("trial 1 attempt 1 on w1") }
+        let started = await coordinator.line(within: 90) { $0.contains("trial 1 attempt 1 on w1") }
         #expect(started?.hasSuffix("{lr=0.0123}") == true, "\(started ?? "none")")
 
         // Stop that trial while it runs; an unknown trial is refused.
         let stop = try await rungCommand(rung, ["stop-trial", "1", "--connect", e])
         #expect(stop.exit == .exited(0), "\(stop.err)")
         #expect(stop.out.first == "trial 1 stopped (it was running)", "\(stop.out)")
-        #expect(await coordinator.line(within: 30) { $0.contains("trial 1 stopped by an operator") } != nil)
+        #expect(await coordinator.line(within: 90) { $0.contains("trial 1 stopped by an operator") } != nil)
         let missing = try await rungCommand(rung, ["stop-trial", "99", "--connect", e])
         #expect(missing.exit == .exited(1))
         #expect(missing.err.contains { $0.contains("trial 99 is not part of this study") }, "\(missing.err)")
 
         // Drain: the attempt running now ends at its rung, nothing new starts, then the study ends.
-        let next = try #require(await coordinator.line(within: 30) { $0.contains("trial 2 attempt 1 on w1") })
+        let next = try #require(await coordinator.line(within: 90) { $0.contains("trial 2 attempt 1 on w1") })
         _ = next
         let drain = try await rungCommand(rung, ["stop-study", "--drain", "--connect", e])
         #expect(drain.exit == .exited(0), "\(drain.err)")
-        #expect(await coordinator.line(within: 30) { $0.contains("draining") } != nil)
+        #expect(await coordinator.line(within: 90) { $0.contains("draining") } != nil)
         open(2)
         #expect(await coordinator.waitExit(within: 60) == .exited(0), "\(coordinator.stderr)")
         #expect(await worker.waitExit(within: 30) == .exited(0))

@@ -10,7 +10,7 @@ import Store
 import Wire
 @testable import Runtime
 
-private func rung(_ args: [String], within seconds: Double = 60) async throws -> (exit: ChildExit?, out: [String], err: [String]) {
+private func rung(_ args: [String], within seconds: Double = 90) async throws -> (exit: ChildExit?, out: [String], err: [String]) {
     let binary = try #require(rungBinary(), "build the rung executable first (swift build)")
     let p = try Watched(ChildLaunch(executable: binary, arguments: args, environment: ParentWatch.childEnvironment()))
     let exit = await p.waitExit(within: seconds)
