@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/setup.sh
 # What only the tests use: the BLAS fallbacks (BLIS, oneDNN) whose loading the Tensors tests
-# check; iproute2 for the network-namespace hosts; a one-node Slurm cluster (slurmctld, slurmd,
-# the sbatch client, munge) for the Slurm test; systemd-analyze (systemd) for the unit check.
-RUNG_EXTRA_APT="libblis4 libdnnl2 iproute2 slurmctld slurmd slurm-client munge systemd" bash deploy/setup.sh
+# check; chromium for the dashboard's page test; iproute2 for the network-namespace hosts; a
+# one-node Slurm cluster (slurmctld, slurmd, the sbatch client, munge) for the Slurm test;
+# systemd-analyze (systemd) for the unit check.
+RUNG_EXTRA_APT="libblis4 libdnnl2 chromium iproute2 slurmctld slurmd slurm-client munge systemd" bash deploy/setup.sh
 # The Kubernetes manifests' offline validators (their tests skip and say so without them).
 python3 -m pip install -q yamllint kubernetes-validate 2>&1 | grep -v "Running pip as the 'root' user" >&2 \
     || true
