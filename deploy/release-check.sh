@@ -2,14 +2,14 @@
 # Checks a release tarball the way a worker machine without Swift would use it: verifies its
 # SHA-256, unpacks it, and, in a private mount namespace where the Swift toolchain folder is an
 # empty directory, runs `rung --version`, `rung --help` and a real study (coordinator and 2 workers
-# on loopback, a shell-script trainer) to completion.
+# on the loopback of a private network namespace, a shell-script trainer) to completion.
 #   deploy/release-check.sh [dist/rung-VERSION-linux-x86_64.tar.gz]
 # Exit 0 pass, 1 fail, 77 skipped (no tarball, or no root for the mount namespace).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TARBALL=${1:-$(ls -t dist/rung-*-linux-*.tar.gz 2>/dev/null | head -1)}
 [ -n "$TARBALL" ] && [ -f "$TARBALL" ] || { echo "SKIP: no release tarball (deploy/build-release.sh makes one in dist/)"; exit 77; }
-[ "$(id -u)" = 0 ] && command -v unshare >/dev/null || { echo "SKIP: hiding the toolchain needs root and unshare"; exit 77; }
+[ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null || { echo "SKIP: hiding the toolchain needs root, unshare and ip"; exit 77; }
 TARBALL=$(readlink -f "$TARBALL")
 SWIFT_DIR=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift || echo /opt/swift/usr/bin/swift)")")")")
 (cd "$(dirname "$TARBALL")" && sha256sum -c --quiet "$(basename "$TARBALL").sha256") || { echo "FAIL: the tarball's SHA-256 does not match"; exit 1; }
@@ -42,11 +42,14 @@ space:
 task:
   command: ["/bin/sh", "$T/train.sh", "{lr}"]
 EOF
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 47311)
+# The study runs in a network namespace of its own (unshare --net below): its loopback ports
+# cannot collide with anything else on this machine.
+PORT=5555
 cat > "$T/inside.sh" <<EOF
 #!/bin/sh
-# Runs in the private mount namespace: the toolchain folder is now empty.
+# Runs in private mount and network namespaces: the toolchain folder is now empty.
 set -u
+ip link set lo up 2>/dev/null || { echo "FAIL: could not bring up loopback in the private network namespace"; exit 1; }
 mount --bind "$T/empty" "$SWIFT_DIR" || { echo "FAIL: could not hide $SWIFT_DIR"; exit 1; }
 if ls "$SWIFT_DIR/usr/lib/swift/linux/libswiftCore.so" >/dev/null 2>&1; then echo "FAIL: the toolchain is still visible"; exit 1; fi
 echo "toolchain folder $SWIFT_DIR hidden (now empty: \$(ls -A "$SWIFT_DIR" | wc -l) entries)"
@@ -65,7 +68,7 @@ grep -q "6 trials" "$T/coordinator.log" && grep -q "study '" "$T/coordinator.log
 "$PKG/bin/rung" status --dir "$T/study/run" | head -5
 EOF
 chmod 755 "$T/inside.sh"
-unshare --mount --propagation private "$T/inside.sh"
+unshare --mount --propagation private --net "$T/inside.sh"
 rc=$?
 [ $rc = 0 ] && echo "release check: $(basename "$TARBALL") runs without the toolchain" || echo "release check: FAILED"
 exit $rc
