@@ -18,7 +18,7 @@ let chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { Fi
           .enabled(if: rungBinary() != nil, "needs the rung executable built beside the tests"),
           .timeLimit(.minutes(2)))
     func theDashboardShowsALiveTwoWorkerStudyInChromium() async throws {
-        let study = try GatedStudy(trials: 12)
+        let study = try GatedStudy(trials: 15)
         defer { study.remove() }
         let cluster = LocalCluster(rung: rungBinary()!, endpoints: try LoopbackEndpoints())
         let httpPort = try freeLoopbackPort()
@@ -75,7 +75,7 @@ let chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { Fi
         }
         let latencyCount = after.split(separator: "\n").first { $0.hasPrefix("rung_assignment_latency_seconds_count") }
             .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
-        #expect(latencyCount >= 12, "every trial's start is an assignment: \(latencyCount)")
+        #expect(latencyCount >= 15, "every trial's start is an assignment: \(latencyCount)")
 
         // A trial's page.
         let trial = try await get(base + "trial/0")
