@@ -42,14 +42,16 @@ public enum StudyPage {
     }
 
     /// The dashboard's panels for `s` (importances computed by the caller, who may cache them).
-    /// `link` gives the address of a trial's page.
+    /// `link` gives the address of a trial's page; with `chartLinks`, the history's dots and the
+    /// curves link there too (the report has pages for its best trials only, so it leaves them out).
     public static func panels(_ s: StudySnapshot, importance: ImportanceResult?, now: Double,
-                              link: (TrialID) -> String = { "trial/\($0)" }) -> [Panel] {
-        [
+                              link: @escaping (TrialID) -> String = { "trial/\($0)" }, chartLinks: Bool = true) -> [Panel] {
+        let chartLink = chartLinks ? link : nil
+        return [
             Panel(id: "p-head", html: head(s, now: now)),
-            Panel(id: "p-history", html: card("Optimisation history", Charts.history(s),
+            Panel(id: "p-history", html: card("Optimisation history", Charts.history(s, link: chartLink),
                                               "Each trial's \(s.info.objective) at its highest rung; the line is the incumbent.")),
-            Panel(id: "p-curves", html: card("Intermediate values", Charts.curves(s),
+            Panel(id: "p-curves", html: card("Intermediate values", Charts.curves(s, link: chartLink),
                                              "Every trial's curve, coloured by state; at each rung ▲ promoted, ○ waiting, ✕ stopped, ● completed.")),
             Panel(id: "p-ladder", html: card("Rung ladder", Charts.ladder(s), "Trials with a result at each rung and what the scheduler decided there.")),
             Panel(id: "p-parallel", html: card("Parallel coordinates", Charts.parallel(s), "Darker lines are better trials.")),
@@ -83,7 +85,7 @@ public enum StudyPage {
     /// The self-contained report: the dashboard's figures (no script, no links outside the file)
     /// and a section for each trial in `details`.
     public static func report(_ s: StudySnapshot, importance: ImportanceResult?, details: [TrialDetail], now: Double) -> String {
-        let ps = panels(s, importance: importance, now: now, link: { "#trial-\($0)" })
+        let ps = panels(s, importance: importance, now: now, link: { "#trial-\($0)" }, chartLinks: false)
         var body = "<body><header><div class=\"brand\">rung</div><div class=\"live\">report · \(ViewFormat.clock(now))</div></header><main>"
         body += grid(ps)
         for d in details { body += trialSection(d, s) }
