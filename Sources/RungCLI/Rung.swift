@@ -6,6 +6,7 @@ struct Rung: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rung",
         abstract: "Distributed hyperparameter search for fine-tuning (SHA, ASHA, Hyperband over ZeroMQ).",
+        version: rungVersion,
         subcommands: [
             DemoCommand.self,
             CoordinatorCommand.self,

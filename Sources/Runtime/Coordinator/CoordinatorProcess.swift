@@ -496,6 +496,11 @@ public final class CoordinatorProcess: @unchecked Sendable {
         for step in steps {
             switch step {
             case .reply(let peer, let m):
+                // Fencing is visible in the coordinator's log: a superseded attempt's messages (a
+                // worker back from a partition) are refused with STALE_ATTEMPT, never recorded.
+                if case .error(let e) = m, e.code == .staleAttempt, let name = peers[peer] {
+                    onEvent?("\(TimeText.iso(Date().timeIntervalSince1970).suffix(13)) refused \(name): \(e.message)")
+                }
                 _ = try? router.send(m, to: peer, wait: false)
             case .publish(let topic, let m):
                 _ = try? pub.publish(m, topic: topic, wait: false)
@@ -503,6 +508,9 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 guard let peer = peerOf[w] else { continue }
                 _ = try? router.send(message(for: command), to: peer, wait: false)
             case .core(.refuse(let w, let refusal)):
+                if case .supersededAttempt = refusal {
+                    onEvent?("\(TimeText.iso(Date().timeIntervalSince1970).suffix(13)) refused \(w): \(refusal.description)")
+                }
                 guard let peer = peerOf[w] else { continue }
                 _ = try? router.send(.error(errorReply(refusal)), to: peer, wait: false)
             case .core(.persist), .core(.publish), .log, .seen, .classReport:
