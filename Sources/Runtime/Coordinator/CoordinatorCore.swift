@@ -183,6 +183,9 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             record(.checkpointStored(trial: trial, resource: resource), now: now, &out)
         case .goodbye(let w):
             if workers[w] != nil { retire(w, now: now, &out) }
+        case .connectionDropped(let since):
+            let dead = workers.filter { $0.value.introduced && $0.value.lastSeen < since }.keys.sorted()
+            for w in dead { retire(w, now: now, &out) }
         case .releaseWorker(let w):
             if quarantined[w] != nil {
                 record(.released(w), now: now, &out)

@@ -280,6 +280,12 @@ public final class CoordinatorProcess: @unchecked Sendable {
         defer { router.close(); pub.close() }
         try router.bind(options.bind)
         try pub.bind(options.publish)
+        // A dropped connection (a killed worker's socket closes at once) is seen here in
+        // milliseconds; whose it was shows when the others heartbeat within the grace below.
+        let monitor = try router.disconnectMonitor("inproc://rung-router-monitor-\(UInt64.random(in: 0...UInt64.max))")
+        defer { monitor.close() }
+        let dropGrace = max(2.5 * options.heartbeatInterval, 1.0)
+        var droppedAt: Double?
         defer {
             // Fold the WAL in, so study.sqlite alone is the whole study, then let another coordinator in.
             try? store.checkpointWAL()
@@ -303,6 +309,14 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 _ = try? router.send(reply, to: peer, wait: false)
             }
             let now = Date().timeIntervalSince1970
+            while (try? monitor.receive(wait: false)) != nil {
+                if droppedAt == nil { droppedAt = now }
+            }
+            if let since = droppedAt, now - since >= dropGrace {
+                droppedAt = nil
+                steps = core.handle(.connectionDropped(since: since), now: now).map(Step.core)
+                try commit(steps, now: now, router: router, pub: pub)
+            }
             if now - lastTick >= 0.25 {
                 lastTick = now
                 steps = core.handle(.tick, now: now).map(Step.core)

@@ -129,6 +129,10 @@ public enum CoordinatorInput: Hashable, Sendable {
     case seed([PriorResult])
     /// An operator lifted a worker's quarantine (`rung worker-release`), or the worker restarted.
     case releaseWorker(WorkerName)
+    /// A connection to the ROUTER dropped at `since` (the socket monitor's event does not say
+    /// whose): every worker not heard from since then is taken as gone, its attempts lost at once
+    /// instead of after the lease timeout. A live worker heartbeats meanwhile and is kept.
+    case connectionDropped(since: Double)
     /// Time passed: expire leases.
     case tick
 }
