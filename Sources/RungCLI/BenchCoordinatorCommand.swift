@@ -1,7 +1,7 @@
 // `rung bench-coordinator`: REPORT ingestion over real ZeroMQ with durability on. A coordinator
 // (in this process, its own thread) and K workers (DEALER sockets on their own threads) on loopback;
 // each worker says HELLO, takes its ASSIGN and sends its share of REPORTs, then a STATUS whose reply
-// marks that every REPORT before it was journaled and committed to SQLite. Prints messages/s.
+// marks that every REPORT before it was logged and committed to SQLite. Prints messages/s.
 import ArgumentParser
 import Foundation
 import Runtime
@@ -12,7 +12,7 @@ import Wire
 struct BenchCoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-coordinator",
-        abstract: "Measure REPORT ingestion of a coordinator over ZeroMQ with the journal and SQLite store on.")
+        abstract: "Measure REPORT ingestion of a coordinator over ZeroMQ with its log and store (one SQLite transaction per batch) on.")
 
     @Option(help: "REPORT messages in total.")
     var reports = 200_000
@@ -20,7 +20,7 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Worker connections sending them.")
     var workers = 4
 
-    @Flag(help: "Sync the journal on every batch as well (machine-crash durability).")
+    @Flag(help: "Sync the store on every batch as well (machine-crash durability).")
     var fsync = false
 
     @Option(help: "Instead: run this many no-op trials (ASSIGN → REPORT → DONE, no child process) and print trials/s.")
@@ -67,7 +67,7 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
         try await serving.value
         let store = try StudyStore.open(coordinator.directory, role: .reader)
         let stored = try store.summary().reportCount
-        print(String(format: "REPORT ingestion: %d messages from %d workers in %.2f s = %.0f messages/s (journal%@ + SQLite WAL, one transaction per batch); %d epoch rows stored",
+        print(String(format: "REPORT ingestion: %d messages from %d workers in %.2f s = %.0f messages/s (log + rows in SQLite WAL%@, one transaction per batch); %d epoch rows stored",
                      perWorker * workers, workers, seconds, Double(perWorker * workers) / seconds,
                      fsync ? " fsync" : "", stored))
         guard stored == perWorker * workers else {
@@ -107,7 +107,7 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
         try await serving.value
         let seconds = Date().timeIntervalSince(started)
         let done = try StudyStore.open(coordinator.directory, role: .reader).trials().filter { $0.state == .completed }.count
-        print(String(format: "no-op trials: %d completed by %d workers in %.2f s = %.1f trials/s (journal%@ + SQLite WAL)",
+        print(String(format: "no-op trials: %d completed by %d workers in %.2f s = %.1f trials/s (log + rows in SQLite WAL%@)",
                      done, workers, seconds, Double(done) / seconds, fsync ? " fsync" : ""))
     }
 

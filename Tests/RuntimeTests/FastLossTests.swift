@@ -16,8 +16,7 @@ import Store
         let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory,
                                                           extra: ["--heartbeat", "0.5", "--lease-timeout", "30"]))
         let w1 = try Watched(cluster.worker(name: "w1", cache: s.cache("w1")))
-        let started = await coordinator.line(within: 60) { $0.contains("attempt 1 on w1") }
-        let trial = try #require(started.flatMap(trialNumber(in:)), "\(coordinator.lines.suffix(5))")
+        #expect(await coordinator.line(within: 60) { $0.contains("attempt 1 on w1") } != nil, "\(coordinator.lines.suffix(5))")
         let w2 = try Watched(cluster.worker(name: "w2", cache: s.cache("w2")))
         #expect(await coordinator.line(within: 30) { $0.contains("worker w2 joined") } != nil)
         let killed = Date()
@@ -25,6 +24,7 @@ import Store
         let lost = await coordinator.line(within: 25) { $0.contains("lost with worker w1") }
         #expect(lost != nil, "\(coordinator.lines.suffix(8))")
         #expect(Date().timeIntervalSince(killed) < 20, "noticed only after \(Date().timeIntervalSince(killed)) s")
+        let trial = try #require(lost.flatMap(trialNumber(in:)))
         #expect(await coordinator.waitExit(within: 90) == .exited(0), "\(coordinator.stderr)")
         _ = await w2.waitExit(within: 30)
         let store = try StudyStore.open(StudyDirectory(s.directory), role: .reader)

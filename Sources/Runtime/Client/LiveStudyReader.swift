@@ -1,6 +1,8 @@
 // The live `StudyReading`: a CLI client's DEALER asks a running coordinator QUERY requests and reads
 // the store's own read models back, so `rung status --connect` prints what `--dir` prints. Shows a
-// one-line notice when a reply takes over a second and fails naming the endpoint after a timeout.
+// one-line notice when a reply takes over a second, sends the request again on a fresh connection
+// after 2, 4, 8 … s (so a coordinator restart in between costs a retry, not an error), and fails
+// naming the endpoint after a timeout.
 // Leaves out following logs as they arrive (LiveLogFollower.swift) and the printing (RungCLI).
 import Foundation
 import Search
@@ -15,7 +17,7 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
     /// Seconds to wait for a reply before giving up.
     public let timeout: Double
     private let context: ZMQContext
-    private let socket: ZMQSocket
+    private var socket: ZMQSocket
     private let lock = NSLock()
     private let notice: @Sendable (String) -> Void
     private var noticed = false
@@ -32,15 +34,24 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
         self.notice = notice
         do {
             context = try ZMQContext()
-            socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 0), .reconnectInterval(milliseconds: 200),
-                                                            .heartbeatInterval(milliseconds: 1000), .heartbeatTimeout(milliseconds: 5000)])
-            try socket.connect(endpoint)
+            socket = try Self.connect(context, endpoint)
         } catch {
             throw RuntimeError(.invalidArgument, "cannot connect to \(endpoint): \(error); give an endpoint such as tcp://HOST:5555")
         }
     }
 
     deinit { socket.close() }
+
+    private static func connect(_ context: ZMQContext, _ endpoint: String) throws -> ZMQSocket {
+        let socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 0), .reconnectInterval(milliseconds: 200),
+                                                               .heartbeatInterval(milliseconds: 1000), .heartbeatTimeout(milliseconds: 5000)])
+        try socket.connect(endpoint)
+        return socket
+    }
+
+    /// Seconds without a reply after which the request is sent again on a fresh connection (the
+    /// coordinator may have restarted and dropped it; every request here is safe to repeat).
+    static let resendAfter = 2.0
 
     /// Sends one QUERY and waits for its reply.
     public func ask(_ request: QueryRequest) throws -> QueryReply {
@@ -69,9 +80,24 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
                 throw RuntimeError(.io, "cannot send to the coordinator at \(endpoint): \(error)")
             }
             let start = Date()
+            var sent = start
+            var interval = Self.resendAfter
+            // Every connection this request went out on: the reply may come on any of them.
+            var sockets = [socket]
+            defer {
+                // Keep the newest connection for the next request; close the others.
+                socket = sockets.removeLast()
+                for s in sockets { s.close() }
+            }
             while true {
-                let frames: [Data]?
-                do { frames = try socket.receive(timeout: .milliseconds(200)) } catch {
+                var frames: [Data]?
+                do {
+                    for s in sockets where frames == nil { frames = try s.receive(wait: false) }
+                    if frames == nil {
+                        _ = try ZMQSocket.poll(sockets.map { ($0, .readable) }, timeout: .milliseconds(200))
+                        for s in sockets where frames == nil { frames = try s.receive(wait: false) }
+                    }
+                } catch {
                     throw RuntimeError(.io, "cannot receive from the coordinator at \(endpoint): \(error)")
                 }
                 if let frames {
@@ -86,6 +112,15 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
                     continue  // not ours (a late reply to an earlier, abandoned request)
                 }
                 let waited = Date().timeIntervalSince(start)
+                if Date().timeIntervalSince(sent) >= interval, waited < timeout {
+                    // The coordinator may have restarted and dropped the request: send it again on
+                    // a fresh connection (after 2, 4, 8 … s, so a slow answer is not asked for often).
+                    if let fresh = try? Self.connect(context, endpoint), (try? fresh.send(request)) != nil {
+                        sockets.append(fresh)
+                    }
+                    sent = Date()
+                    interval *= 2
+                }
                 if waited >= timeout {
                     throw RuntimeError(.unreachable, "no reply from the coordinator at \(endpoint) within \(StudyTime.seconds(timeout)) s; is `rung coordinator` running there, with --bind on that port? (--timeout changes the wait)")
                 }
