@@ -42,6 +42,16 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Flag(help: "Print only the summary, not every scheduler decision.")
     var quiet = false
 
+    @Option(help: "The most trial slots one worker may offer (a HELLO with more is refused).")
+    var maxSlots = 64
+
+    @OptionGroup(title: "CURVE (on for any non-loopback endpoint; PROTOCOL.md §9, README: Keys)")
+    var keys: ServerKeyOptions
+
+    func validate() throws {
+        guard maxSlots >= 1 else { throw ValidationError("--max-slots is \(maxSlots); it must be at least 1") }
+    }
+
     func run() async throws {
         var options = CoordinatorOptions(studyFile: study.map { URL(fileURLWithPath: $0) },
                                           directory: dir.map { URL(fileURLWithPath: $0, isDirectory: true) })
@@ -51,11 +61,18 @@ struct CoordinatorCommand: AsyncParsableCommand {
         options.leaseTimeout = leaseTimeout
         options.exitWhenComplete = !keepRunning
         options.fsync = fsync
+        options.maxSlots = maxSlots
+        options.curve = try keys.setup(for: [bind, publish])
+        options.insecure = keys.insecure
+        HangupSignal.install()
         let coordinator = try CoordinatorProcess(options: options)
         if !quiet { coordinator.onEvent = { print($0); fflush(nil) } }
         let resumed = coordinator.restoredRecords > 0 ? " (carrying on: \(coordinator.restoredRecords) journal records)" : ""
         print("rung coordinator: study '\(coordinator.study.name)' in \(coordinator.directory.root.path)\(resumed)")
         print("  workers: rung worker --connect \(bind.replacingOccurrences(of: "*", with: "HOST"))   events: \(publish)")
+        if let curve = options.curve {
+            print("  CURVE on: public key \(curve.keyPair.publicKey), allow-list \(curve.allowList.path)")
+        }
         fflush(nil)
         let signals = onTerminationSignals { _ in coordinator.requestStop() }
         try await runOnThread { try coordinator.run() }

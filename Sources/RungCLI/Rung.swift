@@ -10,6 +10,7 @@ struct Rung: AsyncParsableCommand {
             DemoCommand.self,
             CoordinatorCommand.self,
             WorkerCommand.self,
+            KeygenCommand.self,
             StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
             SimulateCommand.self,
             TrainCommand.self,

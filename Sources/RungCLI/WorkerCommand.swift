@@ -28,6 +28,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between SIGTERM and SIGKILL when a trial is stopped.")
     var stopGrace = 5.0
 
+    @OptionGroup(title: "CURVE (on for a non-loopback coordinator; README: Keys)")
+    var keys: ClientKeyOptions
+
     func validate() throws {
         guard slots >= 1 else { throw ValidationError("--slots is \(slots); it must be at least 1") }
     }
@@ -39,6 +42,8 @@ struct WorkerCommand: AsyncParsableCommand {
         var options = WorkerOptions(connect: connect, slots: slots, name: name, cache: cacheURL,
                                     rungExecutable: currentExecutablePath())
         options.stopGrace = stopGrace
+        options.curve = try keys.setup(for: connect, defaultKey: "worker.key")
+        options.insecure = keys.insecure
         let worker = WorkerProcess(options: options)
         FileHandle.standardError.write(Data("rung worker \(name): \(slots) slot(s), coordinator \(connect), cache \(cacheURL.path)\n".utf8))
         let signals = onTerminationSignals { _ in worker.requestStop() }

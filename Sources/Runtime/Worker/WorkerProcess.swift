@@ -23,6 +23,11 @@ public struct WorkerOptions: Sendable {
     public var rungExecutable: String
     /// Seconds between SIGTERM and SIGKILL when an attempt is stopped.
     public var stopGrace = 5.0
+    /// CURVE: the coordinator's pinned public key and this worker's key pair. Nil: plain TCP,
+    /// which `run()` accepts only on a loopback endpoint unless `insecure`.
+    public var curve: CurveClientSetup?
+    /// Accept plain TCP to a non-loopback endpoint (the CLI's --insecure, which warns).
+    public var insecure = false
     public init(connect: String, slots: Int, name: String, cache: URL, rungExecutable: String) {
         self.connect = connect; self.slots = slots; self.name = name; self.cache = cache
         self.rungExecutable = rungExecutable
@@ -62,6 +67,8 @@ public final class WorkerProcess: @unchecked Sendable {
     /// The largest JSON body the coordinator accepts (from WELCOME).
     var maxBodyBytes = Envelope.Limits.standard.maxBodyBytes
     var lastHello = 0.0
+    /// The last NAME_IN_USE text logged (logged once, not on every retry).
+    var lastRefusal = ""
     /// Lines for the worker's own log (stderr by default).
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -75,12 +82,17 @@ public final class WorkerProcess: @unchecked Sendable {
 
     /// Serves the coordinator until SHUTDOWN or a stop request.
     public func run() throws {
+        if options.curve == nil, !options.insecure, !Endpoint.isLoopback(options.connect) {
+            throw RuntimeError(.invalidArgument, Endpoint.needsCurve([options.connect], missing: "no coordinator public key was given (--server-key FILE, --key FILE)"))
+        }
         let context = try ZMQContext()
+        // With CURVE the coordinator's key is pinned: a server without its secret key cannot
+        // complete the handshake, so nothing (no ASSIGN) reaches this worker from it.
         let socket = try ZMQSocket(context, .dealer, options: [
             .linger(milliseconds: 2000), .routingID(Data(options.name.utf8)),
             .reconnectInterval(milliseconds: 200), .reconnectIntervalMax(milliseconds: 1000),
             .maxMessageSize(Envelope.Limits.standard.socketMaxMessageSize), .sendHighWaterMark(100_000),
-        ])
+        ] + (options.curve?.socketOptions ?? []))
         defer { socket.close() }
         try socket.connect(options.connect)
         hello(socket, resend: false)
@@ -95,6 +107,10 @@ public final class WorkerProcess: @unchecked Sendable {
             do {
                 if let message = try socket.receiveMessage(timeout: .milliseconds(20)) {
                     if case .shutdown = message { shuttingDown = true; continue }
+                    if case .error(let e) = message, e.code == .limitExceeded || e.code == .forbidden, e.regarding == "HELLO" {
+                        leave(socket, reason: "the coordinator refused this worker: \(e.code.rawValue): \(e.message)", bye: false)
+                        throw RuntimeError(.invalidArgument, "the coordinator at \(options.connect) refused this worker: \(e.code.rawValue): \(e.message)")
+                    }
                     try handle(message, socket)
                 }
             } catch let e as WireError where e.code != .transport {
@@ -152,8 +168,12 @@ public final class WorkerProcess: @unchecked Sendable {
         case .error(let e):
             if e.code == .unknownPeer {
                 if Date().timeIntervalSince1970 - lastHello > 1 { hello(socket, resend: true) }
-            } else if e.code == .staleAttempt, let t = e.trial, let n = e.attempt {
+            } else if e.code == .staleAttempt || e.code == .notLeaseHolder, let t = e.trial, let n = e.attempt {
                 attempts[AttemptRef(trial: t, attempt: n)]?.run?.stop()
+            } else if e.code == .nameInUse {
+                // Another live connection holds this name: HELLO again (after UNKNOWN_PEER) until it is gone.
+                if e.message != lastRefusal { log("coordinator: \(e.code.rawValue): \(e.message)") }
+                lastRefusal = e.message
             } else {
                 log("coordinator: \(e.code.rawValue): \(e.message)")
             }

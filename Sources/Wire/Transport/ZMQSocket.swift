@@ -39,6 +39,9 @@ public final class ZMQSocket {
     public let kind: Kind
     var handle: UnsafeMutableRawPointer?
     private var message = zmq_msg_t()
+    /// The ZAP user id of the connection the last received message came from (what the ZAP
+    /// handler answered for its CURVE key, see `CurveAuthenticator`); nil on a plain connection.
+    public private(set) var lastUserID: String?
 
     /// Creates a socket of type `kind`, applies `options` in order.
     ///
@@ -145,6 +148,9 @@ public final class ZMQSocket {
                 // Later parts of a message are always there once the first one arrived.
                 if e == EAGAIN && frames.isEmpty { return nil }
                 throw WireError.zmq("zmq_msg_recv(\(kind))", errno: e)
+            }
+            if frames.isEmpty {
+                lastUserID = zmq_msg_gets(&message, "User-Id").map { String(cString: $0) }
             }
             let size = zmq_msg_size(&message)
             if size == 0 {
