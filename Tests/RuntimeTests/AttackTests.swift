@@ -113,7 +113,8 @@ final class Peer {
 
     init(_ endpoint: String, options: [ZMQOption] = [], routingID: String? = nil) throws {
         context = try ZMQContext()
-        socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 0)]
+        // A failed handshake drops the connection for good: sends give up after a second then.
+        socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 0), .sendTimeout(milliseconds: 1000)]
                                + (routingID.map { [.routingID(Data($0.utf8))] } ?? []) + options)
         try socket.connect(endpoint)
     }

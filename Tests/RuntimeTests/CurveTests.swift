@@ -88,8 +88,9 @@ private func received(_ sub: ZMQSocket, within seconds: Double) throws -> Int {
         try strangerSub.connect(publish)
         #expect(try received(listedSub, within: 0.5) == 0)  // nothing published yet; lets the SUB join
 
-        // A worker with its keys in RUNG_KEYS (default flags) runs the study to the end.
-        let worker = try Watched(ChildLaunch(executable: rung, arguments: ["worker", "--connect", router, "--name", "w1",
+        // A worker with its keys in RUNG_KEYS (the default files) runs the study to the end; on
+        // loopback it asks for CURVE with --curve (elsewhere it is on anyway).
+        let worker = try Watched(ChildLaunch(executable: rung, arguments: ["worker", "--connect", router, "--name", "w1", "--curve",
                                                                           "--cache", study.root.appendingPathComponent("cache").path],
                                              environment: env))
         defer { worker.process.signal(SIGKILL) }
@@ -105,7 +106,7 @@ private func received(_ sub: ZMQSocket, within seconds: Double) throws -> Int {
         #expect(try received(strangerSub, within: 0.3) == 0)
 
         // The CLI client with its default key reads the study; the operator key may stop it.
-        let (statusExit, statusOut, statusErr) = try await rungRun(rung, ["status", "--connect", router], keys: keys)
+        let (statusExit, statusOut, statusErr) = try await rungRun(rung, ["status", "--connect", router, "--curve"], keys: keys)
         #expect(statusExit == .exited(0), "\(statusErr)")
         #expect(statusOut.joined(separator: "\n").contains("attack-test"))
         let op = try Peer(router, options: clientOptions("op"))

@@ -40,7 +40,8 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
         do {
             context = try ZMQContext()
             socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 0), .reconnectInterval(milliseconds: 200),
-                                                            .heartbeatInterval(milliseconds: 1000), .heartbeatTimeout(milliseconds: 5000)]
+                                                            .heartbeatInterval(milliseconds: 1000), .heartbeatTimeout(milliseconds: 5000),
+                                                            .sendTimeout(milliseconds: Int(min(timeout, 600) * 1000))]
                                    + (curve?.socketOptions ?? []))
             try socket.connect(endpoint)
         } catch {

@@ -69,6 +69,8 @@ public final class WorkerProcess: @unchecked Sendable {
     var lastHello = 0.0
     /// The last NAME_IN_USE text logged (logged once, not on every retry).
     var lastRefusal = ""
+    /// Whether a WELCOME came (else a hint is logged after 10 s).
+    var welcomed = false
     /// Lines for the worker's own log (stderr by default).
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -92,11 +94,16 @@ public final class WorkerProcess: @unchecked Sendable {
             .linger(milliseconds: 2000), .routingID(Data(options.name.utf8)),
             .reconnectInterval(milliseconds: 200), .reconnectIntervalMax(milliseconds: 1000),
             .maxMessageSize(Envelope.Limits.standard.socketMaxMessageSize), .sendHighWaterMark(100_000),
+            // A failed handshake (CURVE keys that do not match) drops the connection for good; sends
+            // must not block forever then.
+            .sendTimeout(milliseconds: 2000),
         ] + (options.curve?.socketOptions ?? []))
         defer { socket.close() }
         try socket.connect(options.connect)
         hello(socket, resend: false)
         var lastBeat = Date().timeIntervalSince1970
+        let started = lastBeat
+        var hinted = false
         var shuttingDown = false
         while true {
             if stopFlag.withLock({ $0 }) || shuttingDown || ParentWatch.parentGone {
@@ -121,7 +128,11 @@ public final class WorkerProcess: @unchecked Sendable {
             let now = Date().timeIntervalSince1970
             if now - lastBeat >= heartbeatInterval {
                 lastBeat = now
-                try socket.send(.heartbeat(Heartbeat(running: runningList(), freeSlots: max(0, options.slots - attempts.count))))
+                try socket.send(.heartbeat(Heartbeat(running: runningList(), freeSlots: max(0, options.slots - attempts.count))), wait: false)
+                if !welcomed, !hinted, now - started > 10 {
+                    hinted = true
+                    log("\(options.name): no WELCOME from the coordinator at \(options.connect) after 10 s\(options.curve == nil ? "" : "; with CURVE, check that --server-key is that coordinator's public key and that this worker's .pub is in its allow/workers/")")
+                }
             }
         }
     }
@@ -153,6 +164,7 @@ public final class WorkerProcess: @unchecked Sendable {
     private func handle(_ message: Message, _ socket: ZMQSocket) throws {
         switch message {
         case .welcome(let w):
+            welcomed = true
             heartbeatInterval = max(0.05, w.heartbeatInterval)
             maxBodyBytes = w.maxBodyBytes
         case .assign(let a):

@@ -149,16 +149,18 @@ public final class ZMQSocket {
                 if e == EAGAIN && frames.isEmpty { return nil }
                 throw WireError.zmq("zmq_msg_recv(\(kind))", errno: e)
             }
-            if frames.isEmpty {
-                lastUserID = zmq_msg_gets(&message, "User-Id").map { String(cString: $0) }
-            }
             let size = zmq_msg_size(&message)
             if size == 0 {
                 frames.append(Data())
             } else {
                 frames.append(Data(bytes: zmq_msg_data(&message), count: size))
             }
-            if zmq_msg_more(&message) == 0 { return frames }
+            if zmq_msg_more(&message) == 0 {
+                // The last frame came from the peer (a ROUTER's first frame is its own routing id,
+                // which carries no connection metadata).
+                lastUserID = zmq_msg_gets(&message, "User-Id").map { String(cString: $0) }
+                return frames
+            }
         }
     }
 
