@@ -47,7 +47,8 @@ private func received(_ sub: ZMQSocket, within seconds: Double) throws -> Int {
         func clientOptions(_ name: String) throws -> [ZMQOption] {
             try CurveClientSetup(serverKey: server.publicKey, keyPair: KeyFiles.readSecret(keys.appendingPathComponent("\(name).key"))).socketOptions
         }
-        let port = try freeLoopbackPort(), pubPort = try freeLoopbackPort()
+        let ports = try LoopbackEndpoints()
+        let port = ports.router, pubPort = ports.publish
         let args = ["coordinator", "--study", study.studyFile.path, "--dir", study.directory("run").path, "--keep-running",
                     "--bind", "tcp://0.0.0.0:\(port)", "--publish", "tcp://0.0.0.0:\(pubPort)"]
 
@@ -65,8 +66,9 @@ private func received(_ sub: ZMQSocket, within seconds: Double) throws -> Int {
 
         // An allow-listed reader gets answers (so the coordinator is up) but may not stop the study.
         let reader = try Peer(router, options: clientOptions("client"))
-        guard case .statusReply? = try reader.ask(.status(StatusRequest()), within: 20) else {
-            Issue.record("no STATUS_REPLY for an allow-listed client key")
+        let first = try reader.ask(.status(StatusRequest()), within: 20)
+        guard case .statusReply? = first else {
+            Issue.record("no STATUS_REPLY for an allow-listed client key: \(String(describing: first)); coordinator: \(coordinator.stderr)")
             return
         }
         let forbidden = try reader.errorCode(.stopStudy(StopStudyRequest(reason: "reader")))
@@ -101,7 +103,7 @@ private func received(_ sub: ZMQSocket, within seconds: Double) throws -> Int {
                 finished = s.finished
             }
         }
-        #expect(finished)
+        #expect(finished, "worker: \(worker.stderr) coordinator: \(coordinator.lines.suffix(8)) \(coordinator.stderr)")
         #expect(try received(listedSub, within: 0.3) > 0)
         #expect(try received(strangerSub, within: 0.3) == 0)
 
@@ -110,8 +112,9 @@ private func received(_ sub: ZMQSocket, within seconds: Double) throws -> Int {
         #expect(statusExit == .exited(0), "\(statusErr)")
         #expect(statusOut.joined(separator: "\n").contains("attack-test"))
         let op = try Peer(router, options: clientOptions("op"))
-        guard case .stopStudyReply? = try op.ask(.stopStudy(StopStudyRequest(reason: "operator")), within: 20) else {
-            Issue.record("no STOP_STUDY_REPLY for the operator key")
+        let stopReply = try op.ask(.stopStudy(StopStudyRequest(reason: "operator")), within: 20)
+        guard case .stopStudyReply? = stopReply else {
+            Issue.record("no STOP_STUDY_REPLY for the operator key: \(String(describing: stopReply))")
             return
         }
         coordinator.process.signal(SIGTERM)
