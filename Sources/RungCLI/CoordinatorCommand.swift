@@ -1,8 +1,10 @@
 // `rung coordinator`: runs a study — binds the ROUTER and PUB sockets, drives the search engine,
 // records everything in the study directory, and carries on a study when restarted with its --dir.
 import ArgumentParser
+import Dashboard
 import Foundation
 import Runtime
+import Search
 import Store
 
 struct CoordinatorCommand: AsyncParsableCommand {
@@ -48,15 +50,28 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @OptionGroup(title: "CURVE (on for any non-loopback endpoint; PROTOCOL.md §9, README: Keys)")
     var keys: ServerKeyOptions
 
+    @Option(name: .customLong("warm-start"), help: ArgumentHelp("A finished study's directory whose results seed the sampler (TPE models them with its own); used when the study begins.", valueName: "dir"))
+    var warmStart: String?
+
+    @Option(help: ArgumentHelp("Also serve the web dashboard and /metrics at HOST:PORT (as `rung dashboard`).",
+                               valueName: "host:port"))
+    var http: String?
+
     func validate() throws {
         guard maxSlots >= 1 else { throw ValidationError("--max-slots is \(maxSlots); it must be at least 1") }
+        _ = try cliEndpoint(bind, flag: "--bind", quiet: true)
+        _ = try cliEndpoint(publish, flag: "--publish", quiet: true)
+        if let http, DashboardServer.parseListen(http) == nil {
+            throw ValidationError("--http is '\(http)', but must be HOST:PORT such as 127.0.0.1:8080")
+        }
     }
 
     func run() async throws {
         var options = CoordinatorOptions(studyFile: study.map { URL(fileURLWithPath: $0) },
                                           directory: dir.map { URL(fileURLWithPath: $0, isDirectory: true) })
-        options.bind = bind
-        options.publish = publish
+        options.bind = try cliEndpoint(bind, flag: "--bind")
+        options.publish = try cliEndpoint(publish, flag: "--publish")
+        options.warmStart = warmStart.map { URL(fileURLWithPath: $0, isDirectory: true) }
         options.heartbeatInterval = heartbeat
         options.leaseTimeout = leaseTimeout
         options.exitWhenComplete = !keepRunning
@@ -66,18 +81,40 @@ struct CoordinatorCommand: AsyncParsableCommand {
         options.insecure = keys.insecure
         HangupSignal.install()
         let coordinator = try CoordinatorProcess(options: options)
-        if !quiet { coordinator.onEvent = { print($0); fflush(nil) } }
+        if !quiet {
+            // Called on the coordinator's own thread, between batches: reading its progress is safe.
+            coordinator.onEvent = { line in print("[\(coordinator.progressText())] \(line)"); fflush(nil) }
+        }
+        if let summary = coordinator.warmStartSummary { print(summary) }
         let resumed = coordinator.restoredRecords > 0 ? " (carrying on: \(coordinator.restoredRecords) journal records)" : ""
         print("rung coordinator: study '\(coordinator.study.name)' in \(coordinator.directory.root.path)\(resumed)")
-        print("  workers: rung worker --connect \(bind.replacingOccurrences(of: "*", with: "HOST"))   events: \(publish)")
+        print("  workers: rung worker --connect \(options.bind.replacingOccurrences(of: "*", with: "HOST"))   events: \(options.publish)")
         if let curve = options.curve {
             print("  CURVE on: public key \(curve.keyPair.publicKey), allow-list \(curve.allowList.path)")
         }
         fflush(nil)
+        let dashboard = try http.map { try startDashboard($0, directory: coordinator.directory) }
         let signals = onTerminationSignals { _ in coordinator.requestStop() }
         try await runOnThread { try coordinator.run() }
         _ = signals
+        dashboard?.cancel()
+        _ = await dashboard?.result
         try printLeaderboard(coordinator.directory)
+    }
+}
+
+/// Serves the dashboard of the coordinator's own study directory until the returned task is
+/// cancelled; a dashboard that cannot listen says so on standard error and the study goes on.
+func startDashboard(_ listen: String, directory: StudyDirectory) throws -> Task<Void, Never> {
+    let (host, port) = DashboardServer.parseListen(listen)!
+    let server = DashboardServer(reader: try StudyStore.open(directory, role: .reader), host: host, port: port)
+    return Task {
+        do {
+            try await server.run { address in print("  dashboard: \(address)   metrics: \(address)metrics"); fflush(nil) }
+        } catch is CancellationError {
+        } catch {
+            FileHandle.standardError.write(Data("error: the dashboard at \(listen) stopped: \(error); the study goes on without it\n".utf8))
+        }
     }
 }
 
@@ -88,9 +125,8 @@ func printLeaderboard(_ directory: StudyDirectory, limit: Int = 5) throws {
     print("\nstudy '\(s.info.name)': \(s.trialCount) trials, \(s.rungResultCount) rung results, \(s.reportCount) epoch reports, \(s.lineCount) log lines")
     print("best by \(s.info.objective) (\(s.info.direction.rawValue)):")
     for (i, e) in try store.leaderboard(limit: limit).enumerated() {
-        let config = e.config.keys.sorted().map { "\($0)=\(e.config[$0]!)" }.joined(separator: " ")
-        print(String(format: "  %d. trial %-4d %@ %.4f at %@  %@", i + 1, e.trial.rawValue, s.info.objective, e.value,
-                     resourceLabel(e.resource), config))
+        let trial = "trial \(e.trial.rawValue)".padding(toLength: 10, withPad: " ", startingAt: 0)
+        print("  \(i + 1). \(trial) \(s.info.objective) \(Readable.metric(e.value)) at \(resourceLabel(e.resource))  \(StudyText.config(e.config))")
     }
     print("study directory: \(directory.root.path)  (logs: \(directory.logs.path))")
 }

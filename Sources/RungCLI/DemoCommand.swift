@@ -6,6 +6,7 @@
 import ArgumentParser
 import FineTune
 import Foundation
+import Search
 import Runtime
 import Store
 
@@ -144,15 +145,11 @@ struct DemoCommand: AsyncParsableCommand {
             coordinator.signal(SIGTERM)
             for c in workerProcesses { c.signal(SIGTERM) }
         }
-        var finished = 0
         var exit: ChildExit?
         for await event in coordinator.events {
             switch event {
             case .stdout(let line):
-                if line.contains(" completed") || line.contains(" stopped: ") || line.contains(" failed: ") { finished += 1 }
-                let elapsed = String(format: "%5.1fs", Date().timeIntervalSince(studyStarted))
-                print(line.isEmpty || line.hasPrefix(" ") || line.hasPrefix("study") || line.hasPrefix("best") || line.hasPrefix("rung ")
-                      ? line : "[\(elapsed) \(finished)/\(trialCount) done] \(line)")
+                print(line)  // decision lines carry the coordinator's own [x/N done, ETA] counter
                 fflush(nil)
             case .stderr(let line):
                 FileHandle.standardError.write(Data("coordinator: \(line)\n".utf8))
@@ -178,8 +175,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         let rung = Self.commandName()
-        print(String(format: "\nfinished in %.1f s (study %.1f s). Look closer: %@ best --dir %@ · %@ logs --dir %@ --all",
-                     Date().timeIntervalSince(started), Date().timeIntervalSince(studyStarted), rung, directory.path, rung, directory.path))
+        print("\nfinished in \(Readable.duration(Date().timeIntervalSince(started))) (study \(Readable.duration(Date().timeIntervalSince(studyStarted)))). Look closer: \(rung) best --dir \(directory.path) · \(rung) logs --dir \(directory.path) --all")
     }
 
     /// Checks the data and pretrains the source backbone when the zoo lacks it.
@@ -222,14 +218,15 @@ struct DemoCommand: AsyncParsableCommand {
     /// The leaderboard with validation and test accuracy and the cost columns.
     static func costLeaderboard(_ entries: [LeaderboardEntry]) -> String {
         if entries.isEmpty { return "No rung result yet: nothing to rank.\n" }
-        func n(_ v: Double?, _ f: String) -> String { v.map { String(format: f, $0) } ?? "-" }
+        func m4(_ v: Double?) -> String { v.map(Readable.metric) ?? "-" }
+        func n(_ v: Double?) -> String { StudyText.number(v) }
         let rows = entries.enumerated().map { i, e -> [String] in
             let m = e.metrics
-            let backbone = e.config["backbone"].map { "\($0)" } ?? "-"
-            let strategy = e.config["strategy"].map { "\($0)" } ?? (backbone == "smallcnn" ? "scratch" : "-")
-            return [String(i + 1), String(e.trial.rawValue), backbone, strategy, String(format: "%.4f", e.value),
-                    n(m["test_accuracy"], "%.4f"), StudyText.number(e.resource), n(m["params_total"], "%.0f"),
-                    n(m["params_trainable"], "%.0f"), n(m["latency_ms"], "%.3f"), n(m["images_per_s"], "%.0f"), n(m["memory_mb"], "%.2f")]
+            let backbone = e.config["backbone"].map(Readable.parameter) ?? "-"
+            let strategy = e.config["strategy"].map(Readable.parameter) ?? (backbone == "smallcnn" ? "scratch" : "-")
+            return [String(i + 1), String(e.trial.rawValue), backbone, strategy, Readable.metric(e.value),
+                    m4(m["test_accuracy"]), n(e.resource), n(m["params_total"].map { $0.rounded() }),
+                    n(m["params_trainable"].map { $0.rounded() }), n(m["latency_ms"]), n(m["images_per_s"]), n(m["memory_mb"])]
         }
         return "Leaderboard (validation accuracy at the highest rung; test accuracy once a trial completes):\n"
             + StudyText.table(["#", "trial", "backbone", "strategy", "val acc", "test acc", "epochs", "params", "trained",

@@ -30,6 +30,9 @@ struct ExportCommand: AsyncParsableCommand {
     func run() async throws {
         try await StudySourceOptions.reporting {
             let rows = try await source.reader().exportRows(allAttempts: allAttempts)
+            for (metric, column) in ExportFormat.renamedMetrics(rows) {
+                FileHandle.standardError.write(Data("note: the metric '\(metric)' is written as column '\(column)'; '\(metric)' is a fixed column of the export (trial, attempt, epoch, seconds = the epoch's wall time)\n".utf8))
+            }
             guard let out else {
                 format.write(rows) { print($0, terminator: "") }
                 return

@@ -39,6 +39,9 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(help: "Log lines only, without decisions.")
     var linesOnly = false
 
+    @Flag(help: "Also show the metric lines the trial printed (epoch, objective and other metrics).")
+    var metrics = false
+
     @Option(help: ArgumentHelp("With --connect --follow: the coordinator's PUB endpoint, if not its PUB port on the --connect host.",
                                valueName: "endpoint"))
     var publish: String?
@@ -47,6 +50,7 @@ struct LogsCommand: AsyncParsableCommand {
         guard (trial != nil) != all else { throw ValidationError("pass either --trial ID or --all") }
         if let tail, tail < 1 { throw ValidationError("--tail is \(tail), but must be ≥ 1") }
         if publish != nil, source.connect == nil || !follow { throw ValidationError("--publish goes with --connect and --follow") }
+        if let publish { _ = try cliEndpoint(publish, flag: "--publish", quiet: true) }
     }
 
     func run() async throws {
@@ -68,7 +72,7 @@ struct LogsCommand: AsyncParsableCommand {
             // Live: subscribe before reading the history, so nothing committed meanwhile is missed.
             var follower: LiveLogFollower?
             if follow, let live {
-                follower = try LiveLogFollower(reader: live, study: try await live.studyInfo().name, trial: id, publish: publish)
+                follower = try LiveLogFollower(reader: live, study: try await live.studyInfo().name, trial: id, publish: try publish.map { try cliEndpoint($0, flag: "--publish") })
             }
             var query = LogQuery(trial: id, tail: tail, includeDecisions: !linesOnly)
             var page = try await reader.logs(query)
@@ -98,7 +102,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     /// Entries as text, one write per page: fast for long histories, and a pipe sees new lines at once.
     private func write(_ entries: [JournalEntry], showTrial: Bool) {
-        let text = entries.map { StudyText.entry($0, showTrial: showTrial) + "\n" }.joined()
+        let text = entries.filter { metrics || $0.stream != .metrics }.map { StudyText.entry($0, showTrial: showTrial) + "\n" }.joined()
         if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
     }
 

@@ -31,6 +31,7 @@ struct StudySourceOptions: ParsableArguments {
         default: break
         }
         guard timeout > 0 else { throw ValidationError("--timeout is \(timeout), but must be > 0") }
+        if let connect { _ = try cliEndpoint(connect, flag: "--connect", quiet: true) }
     }
 
     /// Where the study is read from, for messages: the directory or the endpoint.
@@ -42,7 +43,7 @@ struct StudySourceOptions: ParsableArguments {
     /// The live reader when `--connect` was given.
     func liveReader() throws -> LiveStudyReader? {
         guard let connect else { return nil }
-        return try LiveStudyReader(endpoint: connect, timeout: timeout,
+        return try LiveStudyReader(endpoint: try cliEndpoint(connect, flag: "--connect"), timeout: timeout,
                                    curve: keys.setup(for: connect, defaultKey: "client.key"), insecure: keys.insecure)
     }
 

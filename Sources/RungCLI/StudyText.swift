@@ -6,18 +6,19 @@ import Search
 import Store
 
 enum StudyText {
-    /// A number for a table: up to 6 significant digits, `nan` for NaN.
+    /// A metric value for a table: 4 decimals (`Readable.metric`), `-` when absent.
+    static func metric(_ v: Double?) -> String { v.map(Readable.metric) ?? "-" }
+
+    /// A quantity (a cost such as parameters or latency, a bound): whole numbers as they are, others
+    /// to 4 significant digits; `-` when absent.
     static func number(_ v: Double?) -> String {
         guard let v else { return "-" }
-        if v.isNaN { return "nan" }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
-        return String(format: "%.6g", v)
+        if abs(v) < 1e15, let whole = Int(exactly: v) { return String(whole) }
+        return Readable.significant(v)
     }
 
-    /// `lr=0.01 layers=2 opt=adam`, keys sorted.
-    static func config(_ config: Configuration) -> String {
-        config.keys.sorted().map { "\($0)=\(config[$0]!)" }.joined(separator: " ")
-    }
+    /// `lr=0.01 layers=2 opt=adam`, keys sorted, parameters to 4 significant digits.
+    static func config(_ config: Configuration) -> String { Readable.config(config, braces: false) }
 
     /// Rows of cells as columns separated by two spaces, left-aligned.
     static func table(_ header: [String], _ rows: [[String]]) -> String {
@@ -64,7 +65,7 @@ enum StudyText {
         }
         out += "\n"
         if let best = s.best, best.feasible {
-            out += "Best so far: trial \(best.trial), \(s.info.objective) \(number(best.value)) at rung \(best.rung) "
+            out += "Best so far: trial \(best.trial), \(s.info.objective) \(metric(best.value)) at rung \(best.rung) "
             out += "(resource \(number(best.resource))), \(config(best.config))\n"
         } else if s.best != nil {
             out += "Best so far: none feasible; every result breaks a constraint of the objective.\n"
@@ -78,18 +79,65 @@ enum StudyText {
     /// objective's constraints when the study has some.
     static func trials(_ trials: [StoredTrial], objective: Objective) -> String {
         if trials.isEmpty { return "No trials yet.\n" }
+        return trialTable(trials, objective: objective)
+    }
+
+    /// `rung trials --state S`: the trials in those states, or, when none is, how many the study has
+    /// in each state (so an empty answer is never mistaken for an empty study).
+    static func trials(_ all: [StoredTrial], states: Set<TrialStatus>, asked: String, objective: Objective) -> String {
+        if all.isEmpty { return "No trials yet.\n" }
+        let mine = all.filter { states.contains($0.state) }
+        if mine.isEmpty {
+            var byState: [TrialStatus: Int] = [:]
+            for t in all { byState[t.state, default: 0] += 1 }
+            let counts = TrialStatus.allCases.compactMap { s in byState[s].map { "\($0) \(s.rawValue)" } }
+            return "No trial is \(asked) now; the study has \(all.count) trial(s): \(counts.joined(separator: ", ")).\n"
+        }
+        return trialTable(mine, objective: objective)
+    }
+
+    private static func trialTable(_ trials: [StoredTrial], objective: Objective) -> String {
         let costs = costColumns(trials.compactMap(\.metrics))
         let constrained = !objective.constraints.isEmpty
         var header = ["trial", "state", "bracket", "rung", "resource", "value"] + costs.map(\.title)
         if constrained { header.append("feasible") }
         header += ["attempt", "worker", "config"]
         return table(header, trials.map { t in
-            var row = [String(t.id.rawValue), t.state.rawValue + (t.error.map { " (\($0.prefix(40)))" } ?? ""), String(t.bracket),
-                       t.rung.map(String.init) ?? "-", number(t.resource), number(t.value)]
+            var row = [String(t.id.rawValue), t.state.rawValue + (t.error.map { " (\(shortened($0, to: 60)))" } ?? ""), String(t.bracket),
+                       t.rung.map(String.init) ?? "-", number(t.resource), metric(t.value)]
             row += costs.map { number(t.metrics?[$0.metric]) }
             if constrained { row.append(t.metrics.map { feasibility(objective, value: t.value ?? .nan, metrics: $0) } ?? "-") }
             return row + [String(t.attempt), t.worker ?? "-", config(t.config)]
         })
+    }
+
+    /// `rung trials --trial N`: the trial's state and configuration, its metrics epoch by epoch
+    /// (the objective first, then the others that every epoch has; time per epoch), and a
+    /// sparkline of the objective.
+    static func curve(_ t: StoredTrial, rows: [ExportRow], objective: String) -> String {
+        var out = "Trial \(t.id): \(t.state.rawValue)" + (t.error.map { " (\($0))" } ?? "")
+        out += ", attempt \(t.attempt), \(config(t.config))\n"
+        guard !rows.isEmpty else { return out + "No epoch reported yet.\n" }
+        let common = rows.dropFirst().reduce(Set(rows[0].metrics.keys)) { $0.intersection($1.metrics.keys) }
+        let others = common.subtracting([objective]).sorted()
+        let header = ["epoch", objective] + others + ["attempt", "time"]
+        out += table(header, rows.map { r in
+            [String(r.epoch), metric(r.metrics[objective])] + others.map { metric(r.metrics[$0]) }
+                + [String(r.attempt), r.seconds.map(Readable.duration) ?? "-"]
+        })
+        let values = rows.compactMap { $0.metrics[objective] }.filter(\.isFinite)
+        if let lo = values.min(), let hi = values.max() {
+            out += "\(objective) \(sparkline(values))  \(Readable.metric(values.first!)) → \(Readable.metric(values.last!)) (min \(Readable.metric(lo)), max \(Readable.metric(hi)))\n"
+        }
+        return out
+    }
+
+    /// Values as a line of block characters, lowest `▁` to highest `█` (all `▄` when flat).
+    static func sparkline(_ values: [Double]) -> String {
+        let ticks = Array("▁▂▃▄▅▆▇█")
+        guard let lo = values.min(), let hi = values.max() else { return "" }
+        guard hi > lo else { return String(repeating: "▄", count: values.count) }
+        return String(values.map { ticks[min(ticks.count - 1, Int(((($0 - lo) / (hi - lo)) * Double(ticks.count - 1)).rounded()))] })
     }
 
     /// The cost metrics trials report (`params_total`, `latency_ms`, …) and their column titles.
@@ -124,7 +172,7 @@ enum StudyText {
         var header = ["#", "trial", info.objective, "rung", "resource", "state"] + costs.map(\.title)
         if constrained { header.append("feasible") }
         out += table(header + ["config"], entries.enumerated().map { i, e in
-            var row = [String(i + 1), String(e.trial.rawValue), number(e.value), String(e.rung), number(e.resource), e.state.rawValue]
+            var row = [String(i + 1), String(e.trial.rawValue), metric(e.value), String(e.rung), number(e.resource), e.state.rawValue]
             row += costs.map { number(e.metrics[$0.metric]) }
             if constrained { row.append(feasibility(objective, value: e.value, metrics: e.metrics)) }
             return row + [config(e.config)]
@@ -141,7 +189,7 @@ enum StudyText {
     static func classReport(_ stored: StoredClassReport) -> String {
         let r = stored.report
         var out = "Per-class report of trial \(stored.trial) (\(r.split) split, attempt \(stored.attempt), "
-        out += "accuracy \(number(r.accuracy)), \(r.support.reduce(0, +)) rows):\n"
+        out += "accuracy \(metric(r.accuracy)), \(r.support.reduce(0, +)) rows):\n"
         out += table(["class", "precision", "recall", "f1", "support"], r.classNames.indices.map { k in
             [r.classNames[k], fixed(r.precision[k]), fixed(r.recall[k]), fixed(r.f1[k]), String(r.support[k])]
         })
@@ -153,8 +201,14 @@ enum StudyText {
         return out
     }
 
-    /// `0.912`: three decimals for the per-class table; `nan` for NaN.
-    static func fixed(_ v: Double) -> String { v.isNaN ? "nan" : String(format: "%.3f", v) }
+    /// A per-class figure: 4 decimals like every metric (`Readable.metric`).
+    static func fixed(_ v: Double) -> String { Readable.metric(v) }
+
+    /// `text` cut to `limit` characters with `…`, keeping the start (a failure reason leads with
+    /// its exception line).
+    static func shortened(_ text: String, to limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
+    }
 
     /// Rows of cells: the first column left-aligned, the others right-aligned (numbers).
     static func rightAligned(_ header: [String], _ rows: [[String]]) -> String {
@@ -199,7 +253,8 @@ enum StudyText {
         let costs = costColumns(view.front.map(\.metrics)).filter { $0.metric != a.metric }
         let header = ["#", "trial", view.objective.metric, a.metric] + costs.map(\.title) + ["config"]
         return out + table(header, view.front.enumerated().map { i, e in
-            [String(i + 1), String(e.trial.rawValue), number(e.value), number(e.metrics[a.metric])]
+            [String(i + 1), String(e.trial.rawValue), metric(e.value),
+             costMetrics.contains { $0.metric == a.metric } ? number(e.metrics[a.metric]) : metric(e.metrics[a.metric])]
                 + costs.map { number(e.metrics[$0.metric]) } + [config(e.config)]
         })
     }
@@ -237,9 +292,24 @@ enum StudyText {
         if let decision = e.decision {
             line += " == \(decision.rawValue)"
             if !e.text.isEmpty { line += ": \(e.text)" }
+        } else if e.stream == .metrics {
+            line += " metrics: " + metricLineText(e.text)
         } else {
             line += " \(e.stream?.rawValue ?? "stdout"): \(e.text)"
         }
         return line
+    }
+
+    /// A metric line `{"epoch": 3, "acc": 0.812345}` as `epoch 3  acc 0.8123` (the text as it is
+    /// when it is not such a line).
+    static func metricLineText(_ json: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json }
+        var parts: [String] = []
+        if let epoch = object["epoch"] as? NSNumber { parts.append("epoch \(number(epoch.doubleValue))") }
+        for key in object.keys.sorted() where key != "epoch" {
+            if let n = object[key] as? NSNumber { parts.append("\(key) \(metric(n.doubleValue))") }
+            else if let s = object[key] as? String { parts.append("\(key) \(s)") }
+        }
+        return parts.joined(separator: "  ")
     }
 }

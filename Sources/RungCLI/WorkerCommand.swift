@@ -31,23 +31,30 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup(title: "CURVE (on for a non-loopback coordinator; README: Keys)")
     var keys: ClientKeyOptions
 
+    @Option(help: ArgumentHelp("Seconds between 'waiting for …' lines while the coordinator does not answer.", valueName: "seconds"))
+    var noticeEvery = 10.0
+
     func validate() throws {
         guard slots >= 1 else { throw ValidationError("--slots is \(slots); it must be at least 1") }
+        guard noticeEvery > 0 else { throw ValidationError("--notice-every is \(noticeEvery); it must be > 0") }
+        _ = try cliEndpoint(connect, flag: "--connect", quiet: true)
     }
 
     func run() async throws {
         let name = self.name ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         let cacheURL = cache.map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("rung-worker-\(name)", isDirectory: true)
+        let connect = try cliEndpoint(self.connect, flag: "--connect")
         var options = WorkerOptions(connect: connect, slots: slots, name: name, cache: cacheURL,
                                     rungExecutable: currentExecutablePath())
         options.stopGrace = stopGrace
         options.curve = try keys.setup(for: connect, defaultKey: "worker.key")
         options.insecure = keys.insecure
+        options.noticeInterval = noticeEvery
         let worker = WorkerProcess(options: options)
         FileHandle.standardError.write(Data("rung worker \(name): \(slots) slot(s), coordinator \(connect), cache \(cacheURL.path)\n".utf8))
         let signals = onTerminationSignals { _ in worker.requestStop() }
-        try await runOnThread { try worker.run() }
+        try await StudySourceOptions.reporting { try await runOnThread { try worker.run() } }
         _ = signals
     }
 }

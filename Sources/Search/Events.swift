@@ -84,6 +84,29 @@ public enum SearchEvent: Hashable, Codable, Sendable {
     case lost(trial: TrialID)
     /// Time passed (lets synchronous SHA act on stragglers).
     case tick
+    /// An operator asked to evaluate this configuration next (Optuna's `enqueue_trial`): the next
+    /// new trial gets it instead of a sampled one. It counts toward the study's trial budget. The
+    /// driver checks it first (`SearchEngine.enqueueProblem`); the engine ignores one it cannot run.
+    case enqueued(config: Configuration)
+    /// An operator asked to stop this trial (running, queued or paused): it becomes `stopped` and
+    /// is never run again. A `.stop` decision follows if it was not final yet.
+    case stopRequested(trial: TrialID)
+    /// Results of an earlier study seed the sampler (warm start); they are not trials of this
+    /// study. TPE models them with its own results; the random and grid samplers ignore them.
+    case seeded(results: [PriorResult])
+}
+
+/// One result of an earlier study, for a warm start: a configuration and its objective value (as
+/// measured) at a resource. The engine files it under the highest of its rungs ≤ `resource`.
+public struct PriorResult: Hashable, Codable, Sendable {
+    public var config: Configuration
+    public var resource: Double
+    public var value: Double
+    /// Whether it met every constraint of the earlier study's objective.
+    public var feasible: Bool
+    public init(config: Configuration, resource: Double, value: Double, feasible: Bool = true) {
+        self.config = config; self.resource = resource; self.value = value; self.feasible = feasible
+    }
 }
 
 /// What to do for one trial.

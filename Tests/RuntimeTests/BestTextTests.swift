@@ -66,16 +66,16 @@ private func rung(_ args: [String]) async throws -> (out: String, err: String, e
         #expect(best.out == """
             Best trials of costs by acc (maximize), feasible first, then highest rung:
             Constraints: latency_ms <= 5
-            #  trial  acc  rung  resource  state      params  latency ms  memory MB  feasible                   config
-            1  1      0.8  1     3         completed  3000    4           12.5       yes                        lr=0.02
-            2  2      0.7  1     3         completed  2000    2           12.5       yes                        lr=0.03
-            3  0      0.9  1     3         completed  1000    7           12.5       no: latency_ms 7 not <= 5  lr=0.01
+            #  trial  acc     rung  resource  state      params  latency ms  memory MB  feasible                   config
+            1  1      0.8000  1     3         completed  3000    4           12.5       yes                        lr=0.02
+            2  2      0.7000  1     3         completed  2000    2           12.5       yes                        lr=0.03
+            3  0      0.9000  1     3         completed  1000    7           12.5       no: latency_ms 7 not <= 5  lr=0.01
 
-            Per-class report of trial 1 (test split, attempt 1, accuracy 0.8, 8 rows):
-            class    precision  recall  f1     support
-            t-shirt  1.000      0.500   0.667  2
-            trouser  0.500      1.000   0.667  1
-            bag      0.800      0.800   0.800  5
+            Per-class report of trial 1 (test split, attempt 1, accuracy 0.8000, 8 rows):
+            class    precision  recall  f1      support
+            t-shirt  1.0000     0.5000  0.6667  2
+            trouser  0.5000     1.0000  0.6667  1
+            bag      0.8000     0.8000  0.8000  5
 
             Confusion matrix (rows: true class, columns: predicted class):
             true \\ predicted  t-shirt  trouser  bag
@@ -88,9 +88,9 @@ private func rung(_ args: [String]) async throws -> (out: String, err: String, e
         let pareto = try await rung(["best", "--dir", dir, "--pareto"])
         #expect(pareto.out == """
             Pareto front of costs: acc (maximize) against params_total (minimize), over 2 finished feasible trial(s) reporting both (constraints: latency_ms <= 5):
-            #  trial  acc  params_total  latency ms  memory MB  config
-            1  1      0.8  3000          4           12.5       lr=0.02
-            2  2      0.7  2000          2           12.5       lr=0.03
+            #  trial  acc     params_total  latency ms  memory MB  config
+            1  1      0.8000  3000          4           12.5       lr=0.02
+            2  2      0.7000  2000          2           12.5       lr=0.03
 
             """)
         let latency = try await rung(["best", "--dir", dir, "--pareto", "--against", "latency_ms:max", "--json"])
@@ -108,11 +108,11 @@ private func rung(_ args: [String]) async throws -> (out: String, err: String, e
 
         let trials = try await rung(["trials", "--dir", dir])
         #expect(trials.out == """
-            trial  state      bracket  rung  resource  value  params  latency ms  memory MB  feasible                   attempt  worker  config
-            0      completed  0        1     3         0.9    1000    7           12.5       no: latency_ms 7 not <= 5  1        w1      lr=0.01
-            1      completed  0        1     3         0.8    3000    4           12.5       yes                        1        w1      lr=0.02
-            2      completed  0        1     3         0.7    2000    2           12.5       yes                        1        w1      lr=0.03
-            3      queued     0        -     0         -      -       -           -          -                          0        -       lr=0.05
+            trial  state      bracket  rung  resource  value   params  latency ms  memory MB  feasible                   attempt  worker  config
+            0      completed  0        1     3         0.9000  1000    7           12.5       no: latency_ms 7 not <= 5  1        w1      lr=0.01
+            1      completed  0        1     3         0.8000  3000    4           12.5       yes                        1        w1      lr=0.02
+            2      completed  0        1     3         0.7000  2000    2           12.5       yes                        1        w1      lr=0.03
+            3      queued     0        -     0         -       -       -           -          -                          0        -       lr=0.05
 
             """)
 

@@ -128,8 +128,9 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         #expect(await coordinator.line(within: 30) { $0.contains("trial 0 queued again") } != nil)
         let w2 = try Watched(cluster.worker(name: "w2", cache: s.cache("w2")))
         #expect(await coordinator.line(within: 30) { $0.contains("trial 0 attempt 2 on w2") } != nil)
-        let failure = await coordinator.line(within: 60) { $0.contains("trial 2 failed: exit status 3") }
-        #expect(failure?.hasSuffix("last stderr: attempt 1 of trial 2 | diverged: loss is nan") == true, "\(failure ?? "none")")
+        // The exception line (the last stderr line) comes first in the reason, the lines before it after.
+        let failure = await coordinator.line(within: 60) { $0.contains("trial 2 failed: diverged: loss is nan (exit status 3") }
+        #expect(failure?.hasSuffix("(exit status 3; stderr before it: attempt 1 of trial 2)") == true, "\(failure ?? "none")")
         #expect(await coordinator.waitExit(within: 90) == .exited(0), "\(coordinator.stderr)")
         #expect(await w2.waitExit(within: 30) == .exited(0))
         try checkFinished(s.directory, trials: 5, failed: [2])

@@ -70,8 +70,12 @@ private func ref(_ t: Int, _ attempt: Int = 1) -> AttemptRef { AttemptRef(trial:
     let first = core.handle(.report(a, report(0, seq: 1, at: 0.5, acc: 0.1)), now: 1)
     #expect(first.count == 2)
     #expect(core.handle(.report(a, report(0, seq: 1, at: 0.5, acc: 0.1)), now: 1) == [])
-    let old = core.handle(.report(a, report(0, attempt: 0, seq: 2, at: 0.5, acc: 0.1)), now: 1)
-    #expect(old == [.refuse(a, .supersededAttempt(ref(0, 0), current: 1)), .send(a, .stop(ref(0, 0)))])
+    let bad = core.handle(.report(a, report(0, attempt: 0, seq: 2, at: 0.5, acc: 0.1)), now: 1)
+    #expect(bad == [.refuse(a, .malformed("`attempt` is 0; accepted: 1…1000000"))])
+    let next = core.handle(.report(a, report(0, attempt: 2, seq: 2, at: 0.5, acc: 0.1)), now: 1)
+    #expect(next == [.refuse(a, .unassignedAttempt(ref(0, 2), current: 1)), .send(a, .stop(ref(0, 2)))])
+    let unknown = core.handle(.report(a, report(7, attempt: 1, seq: 2, at: 0.5, acc: 0.1)), now: 1)
+    #expect(unknown == [.refuse(a, .unknownTrial(TrialID(7)))])
     // Unknown sender: asked to say HELLO.
     #expect(core.handle(.heartbeat(b, running: []), now: 1) == [.refuse(b, .unknownWorker(b))])
 }
@@ -182,7 +186,7 @@ private func ref(_ t: Int, _ attempt: Int = 1) -> AttemptRef { AttemptRef(trial:
     _ = core.handle(.hello(a, slots: 2, running: []), now: 0)
     _ = core.handle(.report(a, report(0, seq: 1, at: 1, acc: 0.9)), now: 1)
     _ = core.handle(.ended(a, ref(0), .paused(resource: 1)), now: 2)  // trial 0 promoted: attempt 2
-    let out = core.handle(.stopStudy, now: 3)
+    let out = core.handle(.stopStudy(drain: false), now: 3)
     #expect(out.contains(.send(a, .stop(ref(0, 2)))))
     #expect(out.contains(.send(a, .stop(ref(1)))))
     #expect(out.contains(.persist(.complete)))

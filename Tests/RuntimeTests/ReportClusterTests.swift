@@ -135,7 +135,7 @@ private func rungOutput(_ rung: String, _ args: [String]) async throws -> String
             let k = best.trial.rawValue
             #expect(text.contains("Per-class report of trial \(k) (test split"))
             #expect(text.contains("Confusion matrix (rows: true class, columns: predicted class):"))
-            #expect(text.contains("\ncat    1.000      0.500   0.667  \(k + 2)\n"), "\(text)")
+            #expect(text.contains("\ncat    1.0000     0.5000  0.6667  \(k + 2)\n"), "\(text)")
             #expect(text.contains("true \\ predicted  cat  dog\n"))
             #expect(text.contains("\ndog                 0    3\n"))
             let json = try await rungOutput(rung, ["best", "--json"] + live)

@@ -55,7 +55,7 @@ struct ScriptedEngine: SearchDriving {
         case .lost(let t):
             running.remove(t); requeued.append(t)
             return []
-        case .tick:
+        case .tick, .enqueued, .stopRequested, .seeded:
             return []
         }
     }

@@ -79,7 +79,12 @@ private func logs(_ events: [TrialRunEvent], _ stream: LineSource) -> [String] {
     defer { try? FileManager.default.removeItem(at: cache.root) }
     let crash = try TrialRun(order: order(), task: sh("echo 'CUDA out of memory' >&2; exit 3"), cache: cache,
                              rungExecutable: "/bin/false")
-    #expect(await collect(crash).last == .ended(.failed(reason: "exit status 3; last stderr: CUDA out of memory")))
+    #expect(await collect(crash).last == .ended(.failed(reason: "CUDA out of memory (exit status 3)")))
+    // A Python traceback: the exception line leads the reason, blank lines are skipped.
+    let traceback = try TrialRun(order: order(), task: sh("printf 'Traceback (most recent call last):\\n  File \"t.py\", line 3\\nValueError: lr must be > 0\\n\\n' >&2; exit 1"),
+                                 cache: cache, rungExecutable: "/bin/false")
+    #expect(await collect(traceback).last == .ended(.failed(reason:
+        "ValueError: lr must be > 0 (exit status 1; stderr before it: Traceback (most recent call last): | File \"t.py\", line 3)")))
     let killed = try TrialRun(order: order(), task: sh("echo '{\"epoch\": 1, \"f\": 1}'; kill -9 $$"), cache: cache,
                               rungExecutable: "/bin/false")
     let events = await collect(killed)

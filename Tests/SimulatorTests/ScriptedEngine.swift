@@ -58,7 +58,7 @@ struct ScriptedEngine: SearchDriver {
         case .failed(let t, _):
             running.remove(t)
             return []
-        case .tick:
+        case .tick, .enqueued, .stopRequested, .seeded:
             return []
         }
     }

@@ -49,7 +49,7 @@ import Testing
         let blob = Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 * 7) })
         for (i, part) in [blob.prefix(4096), blob.dropFirst(4096)].enumerated() {
             sent.append(.checkpointPut(CheckpointChunk(checkpoint: "t3-a1-r3", trial: a.trial, attempt: 1, resource: 3, index: i,
-                                                       count: 2, size: blob.count, sha256: "00", bytes: Data(part))))
+                                                       count: 2, size: blob.count, sha256: String(repeating: "0", count: 64), bytes: Data(part))))
         }
         seq += 1
         sent.append(.paused(Paused(trial: a.trial, attempt: 1, seq: seq, resource: 3, checkpoint: "t3-a1-r3")))

@@ -1,5 +1,6 @@
 // Random protocol messages of every type for the property tests: awkward strings (quotes,
 // backslashes, control characters, non-ASCII), extreme numbers, empty and large collections.
+// Every number lies within `WireBounds` (the decoder refuses the others; FuzzTests sends those).
 // Leaves out non-finite metrics (NaN ≠ NaN) — EnvelopeTests checks those by hand.
 
 import Foundation
@@ -36,6 +37,15 @@ struct RandomMessages {
         default: return Double.random(in: 0...100, using: &r)
         }
     }
+
+    /// A resource: 0…1e6, integral half the time.
+    mutating func resource() -> Double { bool() ? Double(int(0...1000)) : Double.random(in: 0...1e6, using: &r) }
+    /// A time: seconds since 1970 up to 2033.
+    mutating func time() -> Double { Double.random(in: 0...2e9, using: &r) }
+    /// A SHA-256 in lowercase hex.
+    mutating func sha() -> String { String((0..<64).map { _ in "0123456789abcdef".randomElement(using: &r)! }) }
+    /// A non-empty string.
+    mutating func name() -> String { string() + "n" }
 
     mutating func string() -> String {
         let pieces = ["a", "Z", "9", " ", "\"", "\\", "/", "\n", "\t", "\u{0}", "\u{1f}", "é", "Δ", "🚀", "{", "}", "[", "]", ":", ","]
@@ -88,63 +98,64 @@ struct RandomMessages {
 
     mutating func metrics() -> [String: Double] {
         var m: [String: Double] = [:]
-        for _ in 0..<count(6) { m[string()] = double() }
+        for _ in 0..<count(6) { m[name()] = double() }
         return m
     }
 
     mutating func attempt() -> TrialAttempt { TrialAttempt(trial: trial(), attempt: int(1...9)) }
     mutating func logLines() -> LogLines {
         LogLines(trial: trial(), attempt: int(1...9), seq: int(1...1_000_000), stream: LogStream.allCases.randomElement(using: &r)!,
-                 lines: (0..<count(5)).map { _ in string() }, time: optional { $0.double() })
+                 lines: (0..<count(5)).map { _ in string() }, time: optional { $0.time() })
     }
     mutating func chunk() -> CheckpointChunk {
         let n = int(1...50)
-        return CheckpointChunk(checkpoint: string(), trial: trial(), attempt: int(1...9), resource: double(),
-                               index: int(0...(n - 1)), count: n, size: int(0...1 << 30), sha256: string(),
+        return CheckpointChunk(checkpoint: name(), trial: trial(), attempt: int(1...9), resource: resource(),
+                               index: int(0...(n - 1)), count: n, size: int(0...1 << 30), sha256: sha(),
                                bytes: Data((0..<count(300)).map { _ in UInt8.random(in: 0...255, using: &r) }))
     }
     mutating func summary() -> TrialSummary {
         TrialSummary(trial: trial(), state: TrialState.allCases.randomElement(using: &r)!, attempt: int(1...9),
-                     config: config(), bracket: int(0...5), resource: double(), value: optional { $0.double() },
+                     config: config(), bracket: int(0...5), resource: resource(), value: optional { $0.double() },
                      worker: optional { $0.string() })
     }
     mutating func event() -> StudyEvent {
         StudyEvent(kind: StudyEventKind.allCases.randomElement(using: &r)!, trial: optional { $0.trial() },
-                   attempt: optional { $0.int(1...9) }, resource: optional { $0.double() }, value: optional { $0.double() },
-                   worker: optional { $0.string() }, detail: optional { $0.string() }, time: double())
+                   attempt: optional { $0.int(1...9) }, resource: optional { $0.resource() }, value: optional { $0.double() },
+                   worker: optional { $0.string() }, detail: optional { $0.string() }, time: time())
     }
 
     /// A random message of type `type`.
     mutating func message(_ type: MessageType) -> Message {
         switch type {
         case .hello:
-            return .hello(Hello(name: string(), host: string(), pid: int(1...4_000_000), slots: int(1...64),
-                                protocolVersion: int(1...3), cachedCheckpoints: (0..<count()).map { _ in string() },
+            return .hello(Hello(name: name(), host: string(), pid: int(1...4_000_000), slots: int(1...64),
+                                protocolVersion: 1, cachedCheckpoints: (0..<count()).map { _ in string() },
                                 running: (0..<count()).map { _ in attempt() }))
         case .ready: return .ready(Ready(freeSlots: int(0...64)))
         case .heartbeat: return .heartbeat(Heartbeat(running: (0..<count()).map { _ in attempt() }, freeSlots: int(0...8)))
         case .report:
-            return .report(Report(trial: trial(), attempt: int(1...9), seq: int(1...1_000_000), resource: double(),
-                                  metrics: metrics(), atRung: bool(), time: optional { $0.double() }))
+            return .report(Report(trial: trial(), attempt: int(1...9), seq: int(1...1_000_000), resource: resource(),
+                                  metrics: metrics(), atRung: bool(), time: optional { $0.time() }))
         case .log: return .log(logLines())
         case .paused:
-            return .paused(Paused(trial: trial(), attempt: int(1...9), seq: int(), resource: double(), checkpoint: string(),
+            return .paused(Paused(trial: trial(), attempt: int(1...9), seq: int(1...999), resource: resource(), checkpoint: string(),
                                   report: optional { $0.classReport() }))
         case .done:
-            return .done(Done(trial: trial(), attempt: int(1...9), seq: int(), resource: double(),
+            return .done(Done(trial: trial(), attempt: int(1...9), seq: int(1...999), resource: resource(),
                               report: optional { $0.classReport() }))
-        case .failed: return .failed(Failed(trial: trial(), attempt: int(1...9), seq: int(), error: string()))
+        case .failed: return .failed(Failed(trial: trial(), attempt: int(1...9), seq: int(1...999), error: string()))
         case .checkpointPut: return .checkpointPut(chunk())
-        case .checkpointGet: return .checkpointGet(CheckpointRequest(checkpoint: string()))
+        case .checkpointGet: return .checkpointGet(CheckpointRequest(checkpoint: name()))
         case .bye: return .bye(Bye(reason: string()))
         case .welcome:
-            return .welcome(Welcome(worker: WorkerID(int(1...1000)), study: string(), heartbeatInterval: double(),
-                                    leaseTimeout: double(), maxBodyBytes: int(1...1 << 24), maxChunkBytes: int(1...1 << 24)))
+            return .welcome(Welcome(worker: WorkerID(int(1...1000)), study: string(), heartbeatInterval: Double.random(in: 0.01...100, using: &r),
+                                    leaseTimeout: Double.random(in: 0.01...1000, using: &r), maxBodyBytes: int(1...1 << 24), maxChunkBytes: int(1...1 << 24)))
         case .assign:
+            let from = resource()
             return .assign(Assign(trial: trial(), attempt: int(1...9), config: config(), task: json(),
-                                  fromResource: double(), toResource: double(), reportAt: (0..<count()).map { _ in double() },
+                                  fromResource: from, toResource: from + resource(), reportAt: (0..<count()).map { _ in resource() },
                                   bracket: int(0...5), final: bool(),
-                                  checkpoint: optional { CheckpointRef(id: $0.string(), resource: $0.double(), size: $0.int(0...1 << 30), sha256: $0.string()) }))
+                                  checkpoint: optional { CheckpointRef(id: $0.name(), resource: $0.resource(), size: $0.int(0...1 << 30), sha256: $0.sha()) }))
         case .stop: return .stop(Stop(trial: trial(), attempt: int(1...9), reason: string()))
         case .wait: return .wait(Wait(reason: string()))
         case .shutdown: return .shutdown(Shutdown(reason: string()))
@@ -160,10 +171,10 @@ struct RandomMessages {
             for s in TrialState.allCases where bool() { byState[s] = int(0...500) }
             return .statusReply(StatusReply(
                 study: string(), finished: bool(), trialsByState: byState,
-                rungs: (0..<count()).map { _ in RungCount(resource: double(), trials: int(0...500)) },
+                rungs: (0..<count()).map { _ in RungCount(resource: resource(), trials: int(0...500)) },
                 workers: (0..<count(3)).map { _ in
                     WorkerSummary(worker: WorkerID(int(1...99)), name: string(), host: string(), slots: int(1...8),
-                                  running: (0..<count(2)).map { _ in attempt() }, lastSeen: double())
+                                  running: (0..<count(2)).map { _ in attempt() }, lastSeen: time())
                 },
                 best: optional { $0.summary() }))
         case .trials: return .trials(TrialsRequest(state: optional { TrialState.allCases.randomElement(using: &$0.r)! }))
@@ -175,7 +186,12 @@ struct RandomMessages {
         case .logsReply:
             return .logsReply(LogsReply(lines: (0..<count()).map { _ in logLines() }, events: (0..<count()).map { _ in event() },
                                         cursor: int(0...1_000_000), complete: bool()))
-        case .stopStudy: return .stopStudy(StopStudyRequest(reason: string()))
+        case .stopStudy: return .stopStudy(StopStudyRequest(reason: string(), drain: optional { $0.bool() }))
+        case .pause: return .pause(PauseRequest(reason: optional { $0.string() }))
+        case .resume: return .resume(ResumeRequest())
+        case .stopTrial: return .stopTrial(StopTrialRequest(trial: trial()))
+        case .enqueue: return .enqueue(EnqueueRequest(config: config()))
+        case .controlReply: return .controlReply(ControlReply(changed: bool(), message: string()))
         case .stopStudyReply: return .stopStudyReply(StopStudyReply(stopping: bool()))
         case .query:
             return .query(QueryRequest(query: QueryKind.allCases.randomElement(using: &r)!, trial: optional { $0.trial() },

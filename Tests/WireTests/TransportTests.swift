@@ -107,7 +107,7 @@ let deadline = Duration.seconds(10)
         let until = ContinuousClock.now + deadline
         var joined = false
         while !joined && ContinuousClock.now < until {
-            try pub.publish(lines(1, 0, "probe"), topic: Topic.log(study: "s", trial: TrialID(1), stream: .stdout))
+            try pub.publish(lines(1, 99, "probe"), topic: Topic.log(study: "s", trial: TrialID(1), stream: .stdout))
             joined = try sub.receivePublished(timeout: .milliseconds(50)) != nil
         }
         #expect(joined)
@@ -116,7 +116,7 @@ let deadline = Duration.seconds(10)
         var got: (topic: String, message: Message)?
         repeat {
             got = try sub.receivePublished(timeout: deadline)
-        } while got?.message == lines(1, 0, "probe")
+        } while got?.message == lines(1, 99, "probe")
         #expect(got?.topic == "log/s/1/stderr")
         #expect(got?.message == lines(1, 1, "one"))
         #expect(try sub.receive(wait: false) == nil)

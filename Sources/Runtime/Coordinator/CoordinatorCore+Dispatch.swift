@@ -35,6 +35,9 @@ extension CoordinatorCore {
         case .epoch(let e):
             guard var book = trials[e.trial], book.attempt == e.attempt else { return }
             book.lastSeq = max(book.lastSeq, e.seq)
+            if let v = e.metrics[settings.objective], book.assignment.reportAt.contains(where: { same($0, e.resource) }) {
+                book.lastRungValue = RungValue(resource: e.resource, value: v)
+            }
             if same(e.resource, book.assignment.toResource) { book.pendingMilestone = e }
             trials[e.trial] = book
         case .ended(let ref, let outcome):
@@ -82,6 +85,11 @@ extension CoordinatorCore {
             trials[t] = book
         case .complete:
             isComplete = true
+        case .assignmentsPaused(let paused):
+            isPaused = paused
+            if !paused { engineWaiting = false }
+        case .draining:
+            isDraining = true
         }
     }
 
@@ -99,7 +107,7 @@ extension CoordinatorCore {
             case .stop(let t):
                 guard let book = trials[t], !book.state.isFinal else { continue }
                 record(.stopped(t), now: now, &out)
-                out.append(.publish(.stopped(t)))
+                out.append(.publish(t == operatorStop ? .control(.stopRequested(t)) : .stopped(t)))
                 if let live = book.live { stopLive(AttemptRef(trial: t, attempt: live.attempt), on: live.worker, now: now, &out) }
             case .wait:
                 break
@@ -121,12 +129,18 @@ extension CoordinatorCore {
         out.append(.send(w, .stop(ref)))
     }
 
-    /// Free slots over all introduced workers.
-    var idleSlots: Int { workers.values.reduce(0) { $0 + $1.idle } }
+    /// Free slots over all introduced workers (saturating: it only needs to be compared).
+    var idleSlots: Int {
+        workers.values.reduce(0) { sum, w in
+            let (total, overflow) = sum.addingReportingOverflow(w.idle)
+            return overflow ? Int.max : total
+        }
+    }
 
     /// Hands queued assignments to free slots, then asks the engine for work while free slots
     /// outnumber the queue. Stops at the first answer that starts nothing (wait or complete).
     mutating func dispatch(now: Double, _ out: inout [CoordinatorAction]) {
+        guard !isPaused, !isDraining else { return }
         var asks = 0
         while true {
             assignQueued(now: now, &out)
@@ -153,6 +167,7 @@ extension CoordinatorCore {
             guard idleSlots > 0 else { return }
             guard let (w, order) = placement(for: a) else { continue }
             record(.started(order, worker: w), now: now, &out)
+            if let free = workers[w]?.announced { workers[w]!.announced = max(0, free - 1) }
             out.append(.publish(.started(order, worker: w)))
             out.append(.send(w, .assign(order)))
         }

@@ -53,11 +53,19 @@ public struct TrialBook: Hashable, Sendable {
     public var checkpointHolders: Set<WorkerName> = []
     /// Whether the coordinator's artifact store holds that checkpoint.
     public var checkpointStored = false
+    /// The objective at the last rung milestone the trial reported (resource, value).
+    public var lastRungValue: RungValue?
 
     /// The attempt occupying a worker slot, if any.
     public var live: (worker: WorkerName, attempt: Int)? { liveWorker.map { ($0, attempt) } }
 
     init(assignment: Assignment) { self.assignment = assignment }
+}
+
+/// The objective value a trial reported at one rung milestone.
+public struct RungValue: Hashable, Sendable {
+    public var resource: Double
+    public var value: Double
 }
 
 /// A connected (or, after a restart, remembered) worker.
@@ -70,8 +78,15 @@ public struct WorkerBook: Hashable, Sendable {
     public var lastSeen: Double
     /// False for a worker remembered from the journal that has not said HELLO since the restart.
     public var introduced: Bool
-    /// Free slots.
-    public var idle: Int { introduced ? max(0, slots - running.count) : 0 }
+    /// The free slots the worker last announced (READY or HEARTBEAT `freeSlots`), less the
+    /// assignments sent to it since; nil until it announces any (then only `slots` bounds it).
+    public var announced: Int? = nil
+    /// Free slots: its slots less its running attempts, and no more than it announced (a stopped
+    /// attempt frees its slot here at once, but on the worker only once it has ended).
+    public var idle: Int {
+        guard introduced else { return 0 }
+        return max(0, min(slots - running.count, announced ?? Int.max))
+    }
 }
 
 /// The coordinator's state machine (STYLE.md: value type, `mutating handle -> [Action]`).
@@ -107,6 +122,12 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     public internal(set) var leaseHolders: [AttemptRef: WorkerName] = [:]
     /// True once the engine said the study is complete.
     public internal(set) var isComplete = false
+    /// True while an operator has paused new assignments (`rung pause`).
+    public internal(set) var isPaused = false
+    /// True once an operator asked the study to drain (`rung stop-study --drain`).
+    public internal(set) var isDraining = false
+    /// The trial an operator is stopping right now (its stop is published as the operator's).
+    var operatorStop: TrialID?
     var lastEngineTick: Double
     /// The engine's last answer to `.slotFree` started nothing and no other event has reached it
     /// since: asking again would only add another `.slotFree` to the journal.
@@ -137,6 +158,10 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     /// Handles one input at time `now` and returns what to do, in order.
     public mutating func handle(_ input: CoordinatorInput, now: Double) -> [CoordinatorAction] {
         var out: [CoordinatorAction] = []
+        if let (w, problem) = Self.problem(of: input) {
+            out.append(.refuse(w, .malformed(problem)))
+            return out
+        }
         switch input {
         case .hello(let w, let slots, let running):
             hello(w, slots: slots, running: running, now: now, &out)
@@ -145,6 +170,9 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             for ref in running where !isLive(ref, on: w) {
                 out.append(.send(w, .stop(ref)))
             }
+        case .ready(let w, let free):
+            guard touch(w, now: now, &out) else { break }
+            workers[w]!.announced = free
         case .report(let w, let report):
             guard touch(w, now: now, &out) else { break }
             accept(report, from: w, now: now, &out)
@@ -152,13 +180,41 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             guard touch(w, now: now, &out) else { break }
             end(ref, outcome, from: w, now: now, &out)
         case .checkpointStored(let trial, let resource):
+            guard resource.isFinite, trials[trial] != nil else { break }
             record(.checkpointStored(trial: trial, resource: resource), now: now, &out)
         case .goodbye(let w):
             if workers[w] != nil { retire(w, now: now, &out) }
-        case .stopStudy:
+        case .stopStudy(let drain):
             guard !isComplete else { break }
-            for t in trials.keys.sorted() where !(trials[t]!.state.isFinal) { decide([.stop(t)], now: now, &out) }
-            decide([.complete], now: now, &out)
+            if drain {
+                if !isDraining {
+                    record(.draining, now: now, &out)
+                    out.append(.publish(.control(.draining)))
+                }
+            } else {
+                endStudy(now: now, &out)
+            }
+        case .pause:
+            guard !isPaused, !isComplete else { break }
+            record(.assignmentsPaused(true), now: now, &out)
+            out.append(.publish(.control(.paused)))
+        case .resume:
+            guard isPaused else { break }
+            record(.assignmentsPaused(false), now: now, &out)
+            out.append(.publish(.control(.resumed)))
+        case .stopTrial(let t):
+            guard let book = trials[t], !book.state.isFinal else { break }
+            operatorStop = t
+            decide(feed(.stopRequested(trial: t), now: now, &out), now: now, &out)
+            operatorStop = nil
+        case .enqueue(let config):
+            guard !isComplete else { break }
+            out.append(.publish(.control(.enqueued(config))))
+            decide(feed(.enqueued(config: config), now: now, &out), now: now, &out)
+        case .seed(let results):
+            guard !results.isEmpty else { break }
+            out.append(.publish(.control(.seeded(results.count))))
+            decide(feed(.seeded(results: results), now: now, &out), now: now, &out)
         case .tick:
             let dead = workers.filter { now - $0.value.lastSeen > settings.leaseTimeout }.keys.sorted()
             for w in dead { retire(w, now: now, &out) }
@@ -168,7 +224,22 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             }
         }
         dispatch(now: now, &out)
+        if isDraining, !isComplete, !trials.values.contains(where: { $0.liveWorker != nil }) {
+            endStudy(now: now, &out)
+        }
         return out
+    }
+
+    /// Stops every trial that is not final (the engine hears of each, so its state and a replay
+    /// agree) and completes the study.
+    private mutating func endStudy(now: Double, _ out: inout [CoordinatorAction]) {
+        for t in trials.keys.sorted() where !(trials[t]!.state.isFinal) {
+            operatorStop = t
+            decide(feed(.stopRequested(trial: t), now: now, &out), now: now, &out)
+            if trials[t]?.state.isFinal == false { decide([.stop(t)], now: now, &out) }
+            operatorStop = nil
+        }
+        decide([.complete], now: now, &out)
     }
 
     // MARK: - Inputs
@@ -176,7 +247,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     private mutating func hello(_ w: WorkerName, slots: Int, running: [AttemptRef], now: Double,
                                 _ out: inout [CoordinatorAction]) {
         let remembered = workers[w]?.running ?? []
-        workers[w] = WorkerBook(slots: max(0, slots), running: remembered, lastSeen: now, introduced: true)
+        workers[w] = WorkerBook(slots: slots, running: remembered, lastSeen: now, introduced: true)
         out.append(.publish(.workerJoined(w, slots: slots)))
         let claimed = Set(running)
         for ref in remembered.sorted(by: { $0.trial < $1.trial }) where !claimed.contains(ref) {
@@ -205,8 +276,13 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     private mutating func accept(_ report: EpochReport, from w: WorkerName, now: Double,
                                  _ out: inout [CoordinatorAction]) {
         let ref = report.ref
-        guard isLive(ref, on: w), let book = trials[ref.trial] else {
-            out.append(.refuse(w, .supersededAttempt(ref, current: trials[ref.trial]?.live?.attempt)))
+        guard let book = trials[ref.trial] else {
+            out.append(.refuse(w, .unknownTrial(ref.trial)))
+            return
+        }
+        guard isLive(ref, on: w) else {
+            out.append(.refuse(w, ref.attempt > book.attempt ? .unassignedAttempt(ref, current: book.attempt)
+                                                             : .supersededAttempt(ref, current: book.live?.attempt)))
             out.append(.send(w, .stop(ref)))
             return
         }
@@ -218,7 +294,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         let isMilestone = a.reportAt.contains { same($0, report.resource) }
         guard isMilestone, !same(report.resource, a.toResource) else { return }
         guard let value = report.metrics[settings.objective] else {
-            failTrial(ref.trial, reason: missingObjective(report.resource), now: now, &out)
+            failTrial(ref.trial, reason: missingObjective(report.resource, reported: report.metrics), now: now, &out)
             stopLive(ref, on: w, now: now, &out)
             return
         }
@@ -230,12 +306,15 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     private mutating func end(_ ref: AttemptRef, _ outcome: AttemptEnd, from w: WorkerName, now: Double,
                               _ out: inout [CoordinatorAction]) {
         guard let book = trials[ref.trial] else {
-            out.append(.refuse(w, .invalid("trial \(ref.trial) is not part of this study")))
+            out.append(.refuse(w, .unknownTrial(ref.trial)))
             return
         }
         guard isLive(ref, on: w) else {
-            // A resend of an end already recorded (after a reconnect) or a stale attempt: no effect.
+            // A resend of an end already recorded (after a reconnect) has no effect and no answer;
+            // an attempt never assigned or superseded by a later one is refused.
             if ref.attempt > book.attempt {
+                out.append(.refuse(w, .unassignedAttempt(ref, current: book.attempt)))
+            } else if ref.attempt < book.attempt {
                 out.append(.refuse(w, .supersededAttempt(ref, current: book.live?.attempt)))
             }
             return
@@ -263,7 +342,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
                 return
             }
             if needsMilestone, milestone?.metrics[settings.objective] == nil {
-                let reason = missingObjective(a.toResource)
+                let reason = missingObjective(a.toResource, reported: milestone?.metrics)
                 record(.ended(ref, .failed(reason: reason)), now: now, &out)
                 failTrial(ref.trial, reason: reason, now: now, &out)
                 return
@@ -285,8 +364,16 @@ public struct CoordinatorCore<Engine: SearchDriving> {
 
     // MARK: - Helpers
 
-    private func missingObjective(_ resource: Double) -> String {
-        "the report at resource \(resource) has no value for the objective '\(settings.objective)'"
+    /// Why a trial fails that did not report the objective: what it did report, so a misspelt
+    /// metric name is seen at once.
+    private func missingObjective(_ resource: Double, reported: [String: Double]?) -> String {
+        let what: String
+        if let reported, !reported.isEmpty {
+            what = "it reported " + reported.keys.sorted().joined(separator: ", ")
+        } else {
+            what = "it reported no metrics there (print a JSON line such as {\"epoch\": \(resourceLabel(resource)), \"\(settings.objective)\": 0.91})"
+        }
+        return "the report at epoch \(resourceLabel(resource)) has no value for the objective '\(settings.objective)'; \(what)"
     }
 
     /// Removes a worker (lease expired or goodbye): its attempts are lost.

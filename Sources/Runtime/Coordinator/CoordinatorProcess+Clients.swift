@@ -103,7 +103,7 @@ extension CoordinatorProcess {
                 guard r.events, let k = StudyEventKind(rawValue: kind.rawValue == "studyCompleted" ? "finished" : kind.rawValue) else { continue }
                 events.append(Wire.StudyEvent(kind: k, trial: e.trial, attempt: e.attempt, worker: e.worker,
                                               detail: e.text, time: e.time))
-            } else if let t = e.trial {
+            } else if let t = e.trial, e.stream != .metrics {  // LOGS carries LOG bodies; reports are not LOGs
                 lines.append(LogLines(trial: t, attempt: e.attempt ?? 0, seq: e.seq ?? 0,
                                       stream: Wire.LogStream(rawValue: e.stream?.rawValue ?? "stdout") ?? .stdout,
                                       lines: [e.text], time: e.time))

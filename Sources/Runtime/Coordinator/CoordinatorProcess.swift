@@ -37,6 +37,8 @@ public struct CoordinatorOptions: Sendable {
     public var insecure = false
     /// The most slots one worker may offer in HELLO; a HELLO offering more is refused.
     public var maxSlots = 64
+    /// An earlier study's directory whose results seed the sampler (warm start), for a new study.
+    public var warmStart: URL?
     public init(studyFile: URL? = nil, directory: URL? = nil) { self.studyFile = studyFile; self.directory = directory }
 }
 
@@ -88,6 +90,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
     public var onEvent: (@Sendable (String) -> Void)?
     /// How many journal records were read back at start (0 for a new study).
     public let restoredRecords: Int
+    /// What the warm start did (how many results seeded the sampler), if one was asked for.
+    public private(set) var warmStartSummary: String?
     /// Journal records written so far (read back at start plus appended since); the store holds
     /// this many after each commit.
     var journalLength = 0
@@ -123,7 +127,16 @@ public final class CoordinatorProcess: @unchecked Sendable {
             task = .object(o)
         }
         workerTask = task
-        _ = try TrialTask.parse(json: JSONEncoder().encode(task))  // fail early on a bad task
+        // Fail early on a bad task, and on an objective a built-in task never reports.
+        if case .builtin(let b) = try TrialTask.parse(json: JSONEncoder().encode(task)) {
+            let reported = BuiltinTrial.metricNames(kind: b.kind)
+            let file = options.studyFile?.path ?? dir.studyFile.path
+            for (path, metric) in [("objective.metric", parsed.objective.metric)] + parsed.objective.constraints.map({ ("objective.constraints", $0.metric) })
+            where !reported.contains(metric) {
+                let line = Study.line(of: path, inYAML: yaml).map { ":\($0)" } ?? ""
+                throw RuntimeError(.invalidArgument, "\(file)\(line): `\(path)` names '\(metric)', but the built-in \(b.kind) task does not report it; it reports: \(reported.joined(separator: ", "))")
+            }
+        }
         let now = Date().timeIntervalSince1970
         let info = StudyInfo(name: parsed.name, yaml: yaml, objective: parsed.objective.metric,
                              direction: parsed.objective.direction == .maximize ? .maximize : .minimize,
@@ -141,6 +154,35 @@ public final class CoordinatorProcess: @unchecked Sendable {
         core = .restore(engine: engine, settings: settings, journal: records, now: now)
         journalLength = records.count
         try catchUpStore(records, now: now)
+        // Workers of an earlier run are not connected to this one until they say HELLO again.
+        try markWorkers(.lost)
+        if let other = options.warmStart {
+            if records.isEmpty {
+                let (results, summary) = try WarmStart.results(from: other, for: parsed)
+                warmStartSummary = summary
+                try persistNow(core.handle(.seed(results), now: now), now: now)
+            } else {
+                warmStartSummary = "warm start: ignored, the study is carrying on (it was seeded when it began, if asked then)"
+            }
+        }
+    }
+
+    /// Persists actions taken before the sockets exist (the warm start): journal, then store.
+    private func persistNow(_ actions: [CoordinatorAction], now: Double) throws {
+        let records = actions.compactMap { a -> JournalRecord? in if case .persist(let r) = a { return r } else { return nil } }
+        try journal.append(records)
+        journalLength += records.count
+        let position = journalLength
+        try store.write { tx in
+            for a in actions {
+                switch a {
+                case .persist(let r): try projection.project(r, tx, now: now)
+                case .publish(let e): if let (d, _) = projection.describe(e, now: now) { _ = try tx.recordDecision(d) }
+                default: break
+                }
+            }
+            try tx.setJournalPosition(position)
+        }
     }
 
     /// A crash between the journal append and the store commit of the same batch leaves the store
@@ -165,12 +207,61 @@ public final class CoordinatorProcess: @unchecked Sendable {
     /// True once the engine said the study is complete.
     public var isComplete: Bool { core.isComplete }
 
+    /// When this process began serving (for the ETA).
+    let startedAt = Date().timeIntervalSince1970
+    /// Resource reported done when this process began (a restarted study's earlier work is not in its rate).
+    lazy var usedAtStart = core.engine.usedResource
+
+    private var finalTrials: Int {
+        let e = core.engine
+        return e.count(.completed) + e.count(.stopped) + e.count(.failed)
+    }
+
+    /// The resource a study of `trials` trials is expected to use: under successive halving,
+    /// rung k gets n / η^k of the trials, each running from the rung below to r_k (Li et al. 2020,
+    /// ASHA's budget); without a scheduler every trial runs to R.
+    private func expectedResource(trials: Int) -> Double {
+        let rungs = core.engine.rungs
+        guard study.scheduler.bracketKind != .none else { return Double(trials) * (rungs.last ?? 0) }
+        let eta = Double(study.budget.reductionFactor)
+        var per = 0.0, previous = 0.0
+        for (k, r) in rungs.enumerated() { per += (r - previous) / pow(eta, Double(k)); previous = r }
+        return Double(trials) * per
+    }
+
+    /// `12/40 done, ETA 1 min 05 s` (`12 done` without a trial budget; `paused` or `draining` when
+    /// an operator said so). The ETA divides the resource still expected by the rate at which
+    /// epochs were reported since this process began. Call it on the coordinator's thread (from `onEvent`).
+    public func progressText(now: Double = Date().timeIntervalSince1970) -> String {
+        let done = finalTrials
+        var text = "\(done)"
+        if let total = study.trials {
+            text += "/\(total) done"
+            let used = core.engine.usedResource
+            let rate = (used - usedAtStart) / max(1e-9, now - startedAt)
+            if core.isComplete {
+                text += ", finished"
+            } else if rate > 0, used > usedAtStart {
+                let left = max(0, expectedResource(trials: total) - used)
+                text += ", ETA \(Readable.duration(left / rate))"
+            } else {
+                text += ", ETA -"
+            }
+        } else {
+            text += " done"
+        }
+        if core.isPaused { text += ", paused" }
+        if core.isDraining { text += ", draining" }
+        return text
+    }
+
     /// Serves until the study is complete (with `exitWhenComplete`) or a stop is requested.
     public func run() throws {
         let plainRemote = [options.bind, options.publish].filter { !Endpoint.isLoopback($0) }
         if options.curve == nil, !options.insecure, !plainRemote.isEmpty {
             throw RuntimeError(.invalidArgument, Endpoint.needsCurve(plainRemote, missing: "no coordinator key was given (--key FILE, --allow DIR)"))
         }
+        _ = usedAtStart
         let context = try ZMQContext()
         let limits = Envelope.Limits.standard
         // CURVE: the ZAP handler admits only allow-listed keys; it must run before the binds.
@@ -238,6 +329,16 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 if now - completeAt! >= options.lingerAfterComplete { break }
             }
         }
+        // No worker stays listed `active` once this process stops serving: after the study's end
+        // they were told to leave; after a stop request they are cut off until they say HELLO again.
+        try markWorkers(core.isComplete ? .left : .lost)
+    }
+
+    /// Sets every worker the store lists as active to `state`.
+    func markWorkers(_ state: WorkerState) throws {
+        let active = try store.workers().filter { $0.state == .active }
+        guard !active.isEmpty else { return }
+        try store.write { tx in for w in active { try tx.setWorkerState(w.id, state) } }
     }
 
     /// Turns one received message into steps (and log lines to store).
@@ -262,11 +363,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
             hello(h, peer: peer, key: received.userID.map(Self.key(ofUser:)), now: now, &steps)
             return
         }
-        if case .stopStudy(let request) = message {
-            let stopping = !core.isComplete
-            onEvent?("stop requested by a client: \(request.reason)")
-            steps += core.handle(.stopStudy, now: now).map(Step.core)
-            steps.append(.reply(peer, .stopStudyReply(StopStudyReply(stopping: stopping))))
+        if let reply = control(message, now: now, &steps) {
+            steps.append(.reply(peer, reply))
             return
         }
         if case .query(let q) = message {
@@ -281,48 +379,54 @@ public final class CoordinatorProcess: @unchecked Sendable {
             steps.append(.reply(peer, answer))
             return
         }
+        let subject = message.subject
         guard let name = peers[peer], options.curve == nil || keyOf[name] == received.userID.map(Self.key(ofUser:)) else {
             steps.append(.reply(peer, .error(ErrorReply(code: .unknownPeer,
                 message: "this coordinator does not know you (it may have restarted): send HELLO, then resend",
-                regarding: message.type.rawValue))))
+                regarding: message.type.rawValue, trial: subject?.trial, attempt: subject?.attempt, seq: subject?.seq))))
             return
         }
         if let refusal = leaseRefusal(message, from: name) {
             steps.append(.reply(peer, .error(refusal)))
             return
         }
-        func input(_ i: CoordinatorInput) { steps += core.handle(i, now: now).map(Step.core) }
+        // The core's refusals of this message become ERROR replies naming it (type, trial, attempt, seq).
+        func input(_ i: CoordinatorInput) {
+            for action in core.handle(i, now: now) {
+                if case .refuse(let w, let refusal) = action, w == name {
+                    steps.append(.reply(peer, .error(errorReply(refusal, regarding: message))))
+                } else {
+                    steps.append(.core(action))
+                }
+            }
+        }
         if case .heartbeat = message { steps.append(.seen(name)) }
         switch message {
-        case .ready:
-            input(.heartbeat(name, running: []))
-        case .heartbeat(let hb):
-            input(.heartbeat(name, running: hb.running.map { AttemptRef(trial: $0.trial, attempt: $0.attempt) }))
-        case .report(let r):
-            input(.report(name, EpochReport(trial: r.trial, attempt: r.attempt, seq: r.seq, resource: r.resource,
-                                            metrics: r.metrics)))
+        case .ready, .heartbeat, .report, .failed:
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
         case .log(let l):
-            for (i, line) in l.lines.enumerated() {
-                steps.append(.log(LogLine(trial: l.trial, attempt: l.attempt, seq: l.seq * 1000 + i, time: l.time ?? now,
-                                    stream: Store.LogStream(rawValue: l.stream.rawValue) ?? .stdout, text: line)))
+            guard let lines = WorkerMessageInputs.logLines(l, now: now) else {
+                steps.append(.reply(peer, .error(ErrorReply(code: .malformedBody,
+                    message: "LOG body: `seq` \(l.seq) with \(l.lines.count) lines is out of range; accepted: seq 1…\(WireBounds.maxSeq), at most \(WireBounds.maxLinesPerLog) lines",
+                    regarding: "LOG", trial: l.trial, attempt: l.attempt, seq: l.seq))))
+                return
             }
+            steps += lines.map(Step.log)
             steps.append(.publish(Topic.log(study: study.name, trial: l.trial, stream: l.stream), .log(l)))
         case .paused(let p):
             let ref = AttemptRef(trial: p.trial, attempt: p.attempt)
             if let r = p.report { classReport(r, of: ref, resource: p.resource, now: now, &steps) }
-            input(.ended(name, ref, .paused(resource: p.resource)))
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
         case .done(let d):
             let ref = AttemptRef(trial: d.trial, attempt: d.attempt)
             if let r = d.report { classReport(r, of: ref, resource: d.resource, now: now, &steps) }
-            input(.ended(name, ref, .completed))
-        case .failed(let f):
-            input(.ended(name, AttemptRef(trial: f.trial, attempt: f.attempt), .failed(reason: f.error)))
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
         case .checkpointPut(let chunk):
             upload(chunk, peer: peer, now: now, &steps)
         case .checkpointGet(let request):
             download(request, peer: peer, &steps)
         case .bye:
-            input(.goodbye(name))
+            WorkerMessageInputs.inputs(message, from: name).forEach(input)
             peers[peer] = nil
             peerOf[name] = nil
             keyOf[name] = nil
@@ -368,7 +472,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
     }
 
     /// The journal seq of the note about a refused report: above any LOG line's (seq × 1000 + i).
-    static let reportNoteSeq = Int.max / 2
+    static let reportNoteSeq = WorkerMessageInputs.reportNoteSeq
 
     /// The ERROR for a message about an attempt (REPORT, LOG, PAUSED, DONE, FAILED, CHECKPOINT_PUT,
     /// CHECKPOINT_GET) from a worker that does not hold that attempt's lease; nil when it does, or
@@ -485,7 +589,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
         for case .core(let action) in steps {
             switch action {
             case .persist(let r): records.append(r)
-            case .publish(let e): if let d = projection.describe(e, now: now) { decisions.append(d) }
+            case .publish(let e): if let d = projection.describe(e, now: now, value: rungValue) { decisions.append(d) }
             default: break
             }
         }
@@ -505,7 +609,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 switch step {
                 case .core(.persist(let r)): try projection.project(r, tx, now: now)
                 case .core(.publish(let e)):
-                    if let (d, _) = projection.describe(e, now: now) { _ = try tx.recordDecision(d) }
+                    if let (d, _) = projection.describe(e, now: now, value: rungValue) { _ = try tx.recordDecision(d) }
                 case .log(let l): _ = try tx.recordLog(l)
                 case .classReport(let ref, let resource, let report):
                     _ = try tx.recordClassReport(ref.trial, attempt: ref.attempt, resource: resource, report: report, now: now)
@@ -520,6 +624,11 @@ public final class CoordinatorProcess: @unchecked Sendable {
         for step in steps {
             switch step {
             case .reply(let peer, let m):
+                // Fencing is visible in the coordinator's log: a superseded attempt's messages (a
+                // worker back from a partition) are refused with STALE_ATTEMPT, never recorded.
+                if case .error(let e) = m, e.code == .staleAttempt, let name = peers[peer] {
+                    onEvent?("\(TimeText.iso(Date().timeIntervalSince1970).suffix(13)) refused \(name): \(e.message)")
+                }
                 _ = try? router.send(m, to: peer, wait: false)
             case .publish(let topic, let m):
                 _ = try? pub.publish(m, topic: topic, wait: false)
@@ -527,6 +636,9 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 guard let peer = peerOf[w] else { continue }
                 _ = try? router.send(message(for: command), to: peer, wait: false)
             case .core(.refuse(let w, let refusal)):
+                if case .supersededAttempt = refusal {
+                    onEvent?("\(TimeText.iso(Date().timeIntervalSince1970).suffix(13)) refused \(w): \(refusal.description)")
+                }
                 guard let peer = peerOf[w] else { continue }
                 _ = try? router.send(.error(errorReply(refusal)), to: peer, wait: false)
             case .core(.persist), .core(.publish), .log, .seen, .classReport:
@@ -543,6 +655,9 @@ public final class CoordinatorProcess: @unchecked Sendable {
             if let e = event { _ = try? pub.publish(.event(e), topic: Topic.event(study: study.name, kind: e.kind), wait: false) }
         }
     }
+
+    /// A trial's objective at its last rung milestone, for the stream's pause and promotion lines.
+    func rungValue(_ t: TrialID) -> RungValue? { core.trials[t]?.lastRungValue }
 
     private func message(for command: WorkerCommand) -> Message {
         switch command {
@@ -567,15 +682,22 @@ public final class CoordinatorProcess: @unchecked Sendable {
         }
     }
 
-    private func errorReply(_ refusal: Refusal) -> ErrorReply {
+    /// The ERROR for a refusal; `message`, when known, is the refused one (its type, trial,
+    /// attempt and seq are repeated, PROTOCOL.md §4.2).
+    func errorReply(_ refusal: Refusal, regarding message: Message? = nil) -> ErrorReply {
+        let code: WireError.Code
+        var trial: TrialID?, attempt: Int?
         switch refusal {
-        case .unknownWorker:
-            return ErrorReply(code: .unknownPeer, message: refusal.description)
-        case .supersededAttempt(let ref, _):
-            return ErrorReply(code: .staleAttempt, message: refusal.description, trial: ref.trial, attempt: ref.attempt)
-        case .invalid:
-            return ErrorReply(code: .unexpectedMessage, message: refusal.description)
+        case .unknownWorker: code = .unknownPeer
+        case .supersededAttempt(let ref, _): code = .staleAttempt; trial = ref.trial; attempt = ref.attempt
+        case .unknownTrial(let t): code = .unknownTrial; trial = t
+        case .unassignedAttempt(let ref, _): code = .unexpectedMessage; trial = ref.trial; attempt = ref.attempt
+        case .malformed: code = .malformedBody
+        case .invalid: code = .unexpectedMessage
         }
+        let subject = message?.subject
+        return ErrorReply(code: code, message: refusal.description, regarding: message?.type.rawValue,
+                          trial: trial ?? subject?.trial, attempt: attempt ?? subject?.attempt, seq: subject?.seq)
     }
 }
 

@@ -97,6 +97,9 @@ public enum CoordinatorInput: Hashable, Sendable {
     case hello(WorkerName, slots: Int, running: [AttemptRef])
     /// The worker is alive; it lists the attempts it is running.
     case heartbeat(WorkerName, running: [AttemptRef])
+    /// The worker has `freeSlots` idle slots now (READY, or a HEARTBEAT's count): the coordinator
+    /// assigns it no more than that until it says otherwise.
+    case ready(WorkerName, freeSlots: Int)
     /// One epoch's metrics.
     case report(WorkerName, EpochReport)
     /// An attempt ended.
@@ -105,8 +108,21 @@ public enum CoordinatorInput: Hashable, Sendable {
     case checkpointStored(trial: TrialID, resource: Double)
     /// The worker leaves cleanly (SIGTERM): its attempts are lost and queued again.
     case goodbye(WorkerName)
-    /// A client asked to stop the study: stop every trial, start nothing new.
-    case stopStudy
+    /// A client asked to stop the study: stop every trial, start nothing new. With `drain`, the
+    /// running attempts finish first (to their pause or completion); then the study ends.
+    case stopStudy(drain: Bool)
+    /// An operator paused the study: no new assignments (running attempts go on to their next
+    /// rung and pause or complete there), until `.resume`.
+    case pause
+    /// An operator resumed a paused study.
+    case resume
+    /// An operator stopped one trial (running, queued or paused): it never runs again.
+    case stopTrial(TrialID)
+    /// An operator enqueued a configuration (already checked against the search space): the next
+    /// new trial runs it.
+    case enqueue(Configuration)
+    /// Results of an earlier study seed the engine's sampler (warm start; once, for a new study).
+    case seed([PriorResult])
     /// Time passed: expire leases.
     case tick
 }
@@ -125,9 +141,16 @@ public enum WorkerCommand: Hashable, Codable, Sendable {
 public enum Refusal: Hashable, Sendable, CustomStringConvertible {
     /// The sender has not said HELLO (for instance, the coordinator restarted): say HELLO again.
     case unknownWorker(WorkerName)
-    /// The message is about an attempt that is not the trial's current one on this worker.
+    /// The message is about an attempt that is not the trial's current one on this worker
+    /// (superseded by a later attempt, or no longer running): STALE_ATTEMPT.
     case supersededAttempt(AttemptRef, current: Int?)
-    /// The message is well formed but makes no sense here.
+    /// The message names a trial the study does not have: UNKNOWN_TRIAL.
+    case unknownTrial(TrialID)
+    /// The message names an attempt higher than any assigned for its trial: UNEXPECTED_MESSAGE.
+    case unassignedAttempt(AttemptRef, current: Int)
+    /// A number out of range (the wire decoder checks the same bounds first): MALFORMED_BODY.
+    case malformed(String)
+    /// The message is well formed but makes no sense here: UNEXPECTED_MESSAGE.
     case invalid(String)
 
     public var description: String {
@@ -135,6 +158,10 @@ public enum Refusal: Hashable, Sendable, CustomStringConvertible {
         case .unknownWorker(let w): return "worker \(w) is not known; send HELLO first"
         case .supersededAttempt(let a, let cur):
             return "\(a) is not running here (current attempt: \(cur.map(String.init) ?? "none")); stop it"
+        case .unknownTrial(let t): return "trial \(t) is not part of this study"
+        case .unassignedAttempt(let a, let cur):
+            return "\(a) was never assigned (the trial's latest attempt is \(cur)); stop it"
+        case .malformed(let s): return s
         case .invalid(let s): return s
         }
     }
@@ -166,6 +193,10 @@ public enum JournalRecord: Hashable, Codable, Sendable {
     case checkpointStored(trial: TrialID, resource: Double)
     /// The engine said the study is complete.
     case complete
+    /// An operator paused (true) or resumed (false) the study's assignments.
+    case assignmentsPaused(Bool)
+    /// An operator asked the study to drain: start nothing new, end once no attempt runs.
+    case draining
 }
 
 /// A live event for subscribers (`rung logs --all`, progress displays).
@@ -182,6 +213,21 @@ public enum CoordinatorEvent: Hashable, Codable, Sendable {
     case workerJoined(WorkerName, slots: Int)
     case workerLeft(WorkerName)
     case studyComplete
+    /// An operator paused or resumed the study, asked it to drain, enqueued a configuration, or
+    /// stopped a trial.
+    case control(ControlEvent)
+}
+
+/// What an operator did to a running study (`rung pause`, `resume`, `stop-study --drain`,
+/// `enqueue`, `stop-trial`), as published and stored in the study's decisions.
+public enum ControlEvent: Hashable, Codable, Sendable {
+    case paused
+    case resumed
+    case draining
+    case enqueued(Configuration)
+    case stopRequested(TrialID)
+    /// The sampler was seeded with this many results of an earlier study.
+    case seeded(Int)
 }
 
 /// What the process around the state machine must do, in order: persist first, then reply.

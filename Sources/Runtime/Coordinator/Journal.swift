@@ -71,6 +71,14 @@ public final class Journal {
         return out
     }
 
+    /// The metric line of a report as a trial prints it: `{"epoch": 3, "acc": 0.81}` (metrics in
+    /// key order, full precision).
+    static func metricLine(_ e: EpochReport) -> String {
+        var out = "{\"epoch\": " + (e.resource == e.resource.rounded() && abs(e.resource) < 1e15 ? String(Int(e.resource)) : jsonNumber(e.resource))
+        for key in e.metrics.keys.sorted() { out += ", " + jsonString(key) + ": " + jsonNumber(e.metrics[key]!) }
+        return out + "}"
+    }
+
     static func jsonNumber(_ v: Double) -> String {
         if v.isNaN { return "\"NaN\"" }
         if v.isInfinite { return v > 0 ? "\"Infinity\"" : "\"-Infinity\"" }

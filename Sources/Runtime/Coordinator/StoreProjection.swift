@@ -30,9 +30,17 @@ struct StoreProjection {
             if let index = rungs.firstIndex(where: { same($0, e.resource) }), let value = e.metrics[objective] {
                 mark = RungMark(rung: index, resource: e.resource, value: value)
             }
-            _ = try tx.recordReport(TrialReport(trial: e.trial, attempt: e.attempt, seq: e.seq,
-                                                epoch: Int(e.resource.rounded()), metrics: e.metrics,
-                                                time: now, rung: mark))
+            let outcome = try tx.recordReport(TrialReport(trial: e.trial, attempt: e.attempt, seq: e.seq,
+                                                          epoch: Int(exactly: e.resource.rounded()) ?? 0, metrics: e.metrics,
+                                                          time: now, rung: mark))
+            // The metric line also joins the trial's log (`rung logs --metrics`), in its place among
+            // the other lines: seq × 1000, which no LOG line of the attempt uses (REPORT and LOG share seq).
+            // (seq ≤ 2^40, checked by the decoder and the core, so the product cannot overflow.)
+            let (logSeq, overflow) = e.seq.multipliedReportingOverflow(by: 1000)
+            if outcome == .accepted || outcome == .repeatedRung, !overflow {
+                _ = try tx.recordLog(LogLine(trial: e.trial, attempt: e.attempt, seq: logSeq, time: now,
+                                             stream: .metrics, text: Journal.metricLine(e)))
+            }
         case .ended(let ref, let end):
             switch end {
             case .paused:
@@ -54,21 +62,33 @@ struct StoreProjection {
             try tx.setTrialState(t, .stopped, now: now)
         case .failed(let t, let reason):
             try tx.setTrialState(t, .failed, error: reason, now: now)
-        case .checkpointHeld, .checkpointStored:
+        case .checkpointHeld, .checkpointStored, .assignmentsPaused, .draining:
             break
         case .complete:
             try tx.setStudyState(.completed)
         }
     }
 
-    /// The decision row and the PUB event for a coordinator event, if it has them.
-    func describe(_ event: CoordinatorEvent, now: Double) -> (DecisionRecord, Wire.StudyEvent?)? {
+    /// "rung 1 (epoch 3) val_acc 0.8123": where a resource sits on the ladder, and the objective
+    /// there when known.
+    func rungText(_ resource: Double, _ value: RungValue?) -> String {
+        var s = rungs.firstIndex(where: { same($0, resource) }).map { "rung \($0) (epoch \(resourceLabel(resource)))" }
+            ?? "epoch \(resourceLabel(resource))"
+        if let v = value, same(v.resource, resource) { s += " \(objective) \(Readable.metric(v.value))" }
+        return s
+    }
+
+    /// The decision row and the PUB event for a coordinator event, if it has them. `value` gives a
+    /// trial's objective at its last rung milestone (for pauses, promotions and completions).
+    func describe(_ event: CoordinatorEvent, now: Double,
+                  value: (TrialID) -> RungValue? = { _ in nil }) -> (DecisionRecord, Wire.StudyEvent?)? {
         func pair(_ kind: DecisionKind, _ wireKind: StudyEventKind?, trial: TrialID? = nil, attempt: Int? = nil,
-                  worker: WorkerName? = nil, resource: Double? = nil, detail: String) -> (DecisionRecord, Wire.StudyEvent?)? {
+                  worker: WorkerName? = nil, resource: Double? = nil, value: Double? = nil,
+                  detail: String) -> (DecisionRecord, Wire.StudyEvent?)? {
             let d = DecisionRecord(time: now, kind: kind, trial: trial, attempt: attempt, worker: worker?.rawValue,
                                    detail: detail)
             let e = wireKind.map {
-                Wire.StudyEvent(kind: $0, trial: trial, attempt: attempt, resource: resource,
+                Wire.StudyEvent(kind: $0, trial: trial, attempt: attempt, resource: resource, value: value,
                                 worker: worker?.rawValue, detail: detail, time: now)
             }
             return (d, e)
@@ -84,12 +104,19 @@ struct StoreProjection {
         case .epoch:
             return nil
         case .paused(let ref, let r):
-            return pair(.paused, .paused, trial: ref.trial, attempt: ref.attempt, resource: r,
-                        detail: "paused at \(resourceLabel(r)) with a checkpoint")
+            let v = value(ref.trial)
+            return pair(.paused, .paused, trial: ref.trial, attempt: ref.attempt, resource: r, value: v?.value,
+                        detail: "paused at \(rungText(r, v)) with a checkpoint")
         case .completed(let ref):
-            return pair(.completed, .completed, trial: ref.trial, attempt: ref.attempt, detail: "completed")
+            let v = value(ref.trial)
+            let at = v.map { " at \(rungText($0.resource, $0))" } ?? ""
+            return pair(.completed, .completed, trial: ref.trial, attempt: ref.attempt, resource: v?.resource,
+                        value: v?.value, detail: "completed\(at)")
         case .promoted(let t, let to):
-            return pair(.promoted, .promoted, trial: t, resource: to, detail: "promoted, to run up to \(resourceLabel(to))")
+            let v = value(t)
+            let from = v.map { " from \(rungText($0.resource, $0))" } ?? ""
+            return pair(.promoted, .promoted, trial: t, resource: to, value: v?.value,
+                        detail: "promoted\(from), to run up to epoch \(resourceLabel(to))")
         case .stopped(let t):
             return pair(.stopped, .stopped, trial: t, detail: "stopped: lost its rung")
         case .failed(let t, let reason):
@@ -105,11 +132,24 @@ struct StoreProjection {
             return pair(.workerLeft, nil, worker: w, detail: "worker \(w) left")
         case .studyComplete:
             return pair(.studyCompleted, .finished, detail: "study complete")
+        case .control(let c):
+            switch c {
+            case .paused:
+                return pair(.note, nil, detail: "paused by an operator: no new assignments until `rung resume`; running attempts go on to their next rung")
+            case .resumed:
+                return pair(.note, nil, detail: "resumed by an operator: assignments go on")
+            case .draining:
+                return pair(.note, nil, detail: "draining (asked by an operator): nothing new starts; the study ends when the running attempts have finished")
+            case .enqueued(let config):
+                return pair(.note, nil, detail: "configuration enqueued by an operator, to run next: \(configText(config))")
+            case .stopRequested(let t):
+                return pair(.stopped, .stopped, trial: t, detail: "stopped by an operator")
+            case .seeded(let n):
+                return pair(.note, nil, detail: "sampler seeded with \(n) result(s) of an earlier study (warm start)")
+            }
         }
     }
 }
 
 /// `{lr=0.01, layers=3}` in key order.
-func configText(_ c: Configuration) -> String {
-    "{" + c.keys.sorted().map { "\($0)=\(c[$0]!)" }.joined(separator: ", ") + "}"
-}
+func configText(_ c: Configuration) -> String { Readable.config(c) }

@@ -49,10 +49,10 @@ extension MessageType {
             return .worker
         case .status, .trials, .best, .logs, .query:
             return .reader
-        case .stopStudy:
+        case .stopStudy, .pause, .resume, .stopTrial, .enqueue:
             return .operator
         case .welcome, .assign, .stop, .wait, .shutdown, .checkpoint, .checkpointStored, .error,
-             .statusReply, .trialsReply, .bestReply, .logsReply, .stopStudyReply, .queryReply, .event:
+             .statusReply, .trialsReply, .bestReply, .logsReply, .stopStudyReply, .queryReply, .controlReply, .event:
             return nil
         }
     }

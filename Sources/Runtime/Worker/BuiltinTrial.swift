@@ -19,7 +19,13 @@ public enum BuiltinTrial {
         var extra: [String: Any] = [:]
         if let units = params.removeValue(forKey: "hidden_units")?.numeric {
             let layers = params.removeValue(forKey: "layers")?.numeric ?? 1
-            extra["hidden"] = Array(repeating: Int(units), count: max(1, Int(layers)))
+            // Parameters come over the wire: whole numbers in a sane range, or a clear error.
+            guard let u = Int(exactly: units.rounded()), (1...1_000_000).contains(u),
+                  let l = Int(exactly: layers.rounded()), (1...1_000).contains(l) else {
+                throw RuntimeError(.invalidArgument,
+                    "`hidden_units` \(units) and `layers` \(layers) must be whole numbers in 1…1000000 and 1…1000")
+            }
+            extra["hidden"] = Array(repeating: u, count: l)
         }
         let json = try overlay(spec, params: params, extra: extra)
         do {
@@ -108,6 +114,18 @@ public enum BuiltinTrial {
         do { try write(file) } catch {
             throw RuntimeError(.io, "cannot save the checkpoint \(file.path): \(error)")
         }
+    }
+
+    /// The metrics a built-in task of `kind` reports on its metric lines (what an objective or a
+    /// constraint may name).
+    public static func metricNames(kind: String) -> [String] {
+        var names = ["train_loss", "val_loss", "accuracy", "macro_f1", "weighted_f1", "precision", "recall", "lr",
+                     "seconds", "roc_auc"]
+        if kind == "image" {
+            names += ["params_total", "params_trainable", "latency_ms", "images_per_s", "memory_mb",
+                      "test_accuracy", "test_macro_f1"]
+        }
+        return names
     }
 
     /// One metric line: `{"epoch": 3, "val_loss": …, "accuracy": …, "macro_f1": …, …}`.

@@ -32,7 +32,8 @@ public struct TrialCache: Hashable, Sendable {
 
 /// A resource as a short label: `3` for 3.0, `2.5` otherwise.
 public func resourceLabel(_ r: Double) -> String {
-    r == r.rounded() && abs(r) < 1e15 ? String(Int(r)) : String(r)
+    if abs(r) < 1e15, let whole = Int(exactly: r) { return String(whole) }
+    return String(r)
 }
 
 /// Which stream a trial's log line came from.
@@ -125,8 +126,12 @@ public final class TrialRun: Sendable {
             launch = ChildLaunch(executable: words[0], arguments: Array(words.dropFirst()), environment: env,
                                  workingDirectory: c.workingDirectory)
         case .builtin(let b):
+            // ASSIGN's resources were checked finite and ≤ 1e12 by the decoder; checked here all the same.
+            guard let fromEpoch = Int(exactly: a.fromResource.rounded()), let toEpoch = Int(exactly: a.toResource.rounded()) else {
+                throw RuntimeError(.invalidArgument, "resources \(a.fromResource)…\(a.toResource) are not whole epochs a built-in task can run")
+            }
             let spec = BuiltinTrialSpec(task: b, trial: a.trial, attempt: order.attempt, config: a.config,
-                                        fromEpoch: Int(a.fromResource.rounded()), toEpoch: Int(a.toResource.rounded()),
+                                        fromEpoch: fromEpoch, toEpoch: toEpoch,
                                         checkpointDirectory: workspace.path, saveCheckpoint: !order.isFinal)
             let specURL = workspace.deletingLastPathComponent().appendingPathComponent("attempt-\(order.attempt).json")
             try JSONEncoder.sorted.encode(spec).write(to: specURL)
@@ -154,7 +159,7 @@ public final class TrialRun: Sendable {
                         continuation.yield(.log(.stdout, line))
                     }
                 case .stderr(let line):
-                    tail.append(line)
+                    if !line.allSatisfy(\.isWhitespace) { tail.append(line) }
                     if tail.count > 3 { tail.removeFirst() }
                     continuation.yield(.log(.stderr, line))
                 case .exit(let exit):
@@ -190,16 +195,22 @@ public final class TrialRun: Sendable {
                         cache: TrialCache) -> AttemptEnd {
         if stopping { return .stopped }
         let a = order.assignment
-        let tail = stderrTail.isEmpty ? "" : "; last stderr: " + stderrTail.joined(separator: " | ")
+        // The last stderr line is where a Python exception says what went wrong (`ValueError: …`):
+        // it comes first, so that a shortened reason still shows it; the lines before it follow.
+        let last = stderrTail.last.map { $0.trimmingCharacters(in: .whitespaces) }
+        let before = stderrTail.dropLast().map { $0.trimmingCharacters(in: .whitespaces) }
+        let tail = before.isEmpty ? "" : "; stderr before it: " + before.joined(separator: " | ")
+        func reason(_ what: String) -> String { last.map { "\($0) (\(what)\(tail))" } ?? what }
         switch exit {
         case .signaled(let s):
             let hint = s == SIGKILL ? " (out of memory, or killed from outside)" : ""
-            return .failed(reason: "\(exit)\(hint)\(tail)")
+            return .failed(reason: reason("\(exit)\(hint)"))
         case .exited(let status) where status != 0:
-            return .failed(reason: "\(exit)\(tail)")
+            return .failed(reason: reason("\(exit)"))
         case .exited:
             guard reached >= a.toResource - 1e-9 else {
-                return .failed(reason: "exited normally after epoch \(resourceLabel(reached)) without reaching epoch \(resourceLabel(a.toResource))\(tail)")
+                let stderr = stderrTail.isEmpty ? "" : "; last stderr: " + stderrTail.joined(separator: " | ")
+                return .failed(reason: "exited normally after epoch \(resourceLabel(reached)) without reaching epoch \(resourceLabel(a.toResource))\(stderr)")
             }
             if order.isFinal { return .completed }
             let fm = FileManager.default

@@ -114,9 +114,7 @@ public struct CommandTask: Hashable, Codable, Sendable {
 
 /// A placeholder name: letters, digits, `_`, `-`, `.`, not empty. Braces around anything else
 /// stay as they are.
-func isPlaceholderName(_ s: String) -> Bool {
-    !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }
-}
+func isPlaceholderName(_ s: String) -> Bool { CommandPlaceholders.isName(s) }
 
 /// A built-in task and its options (JSON object text; for `tabular`, `TabularTrialConfig`'s fields).
 public struct BuiltinTask: Hashable, Codable, Sendable {

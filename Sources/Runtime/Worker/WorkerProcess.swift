@@ -28,6 +28,9 @@ public struct WorkerOptions: Sendable {
     public var curve: CurveClientSetup?
     /// Accept plain TCP to a non-loopback endpoint (the CLI's --insecure, which warns).
     public var insecure = false
+    /// Seconds between "waiting for tcp://… (no answer yet)" lines while the coordinator has not
+    /// answered HELLO.
+    public var noticeInterval = 10.0
     public init(connect: String, slots: Int, name: String, cache: URL, rungExecutable: String) {
         self.connect = connect; self.slots = slots; self.name = name; self.cache = cache
         self.rungExecutable = rungExecutable
@@ -69,8 +72,13 @@ public final class WorkerProcess: @unchecked Sendable {
     var lastHello = 0.0
     /// The last NAME_IN_USE text logged (logged once, not on every retry).
     var lastRefusal = ""
-    /// Whether a WELCOME came (else a hint is logged after 10 s).
+    /// Whether the coordinator answered the last HELLO with WELCOME.
     var welcomed = false
+    /// Whether this process was ever welcomed (a refused HELLO after that may be about its own
+    /// old connection, still live at the coordinator: it keeps trying).
+    var everWelcomed = false
+    /// The coordinator refused this worker's HELLO (a duplicate name, an unsupported version): `run()` throws it.
+    var refusal: RuntimeError?
     /// Lines for the worker's own log (stderr by default).
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -102,10 +110,13 @@ public final class WorkerProcess: @unchecked Sendable {
         try socket.connect(options.connect)
         hello(socket, resend: false)
         var lastBeat = Date().timeIntervalSince1970
-        let started = lastBeat
-        var hinted = false
+        var lastNotice = lastBeat
         var shuttingDown = false
         while true {
+            if let refusal {
+                leave(socket, reason: "refused by the coordinator", bye: false)
+                throw refusal
+            }
             if stopFlag.withLock({ $0 }) || shuttingDown || ParentWatch.parentGone {
                 leave(socket, reason: shuttingDown ? "shutdown by the coordinator" : "worker stopped (signal)",
                       bye: !shuttingDown)
@@ -114,10 +125,6 @@ public final class WorkerProcess: @unchecked Sendable {
             do {
                 if let message = try socket.receiveMessage(timeout: .milliseconds(20)) {
                     if case .shutdown = message { shuttingDown = true; continue }
-                    if case .error(let e) = message, e.code == .limitExceeded || e.code == .forbidden, e.regarding == "HELLO" {
-                        leave(socket, reason: "the coordinator refused this worker: \(e.code.rawValue): \(e.message)", bye: false)
-                        throw RuntimeError(.invalidArgument, "the coordinator at \(options.connect) refused this worker: \(e.code.rawValue): \(e.message)")
-                    }
                     try handle(message, socket)
                 }
             } catch let e as WireError where e.code != .transport {
@@ -126,13 +133,13 @@ public final class WorkerProcess: @unchecked Sendable {
             let events = inbox.lock.withLock { box -> [(AttemptRef, TrialRunEvent)] in defer { box.removeAll() }; return box }
             for (ref, event) in events { try runEvent(ref, event, socket) }
             let now = Date().timeIntervalSince1970
+            if !welcomed, now - lastNotice >= options.noticeInterval {
+                lastNotice = now
+                log("\(options.name): waiting for \(options.connect) (no answer yet): is `rung coordinator` running there with --bind on that port? If another worker there already uses the name '\(options.name)', give this one its own --name\(options.curve == nil ? "" : ". With CURVE: is --server-key that coordinator's public key, and this worker's .pub in its allow/workers/?")")
+            }
             if now - lastBeat >= heartbeatInterval {
                 lastBeat = now
                 try socket.send(.heartbeat(Heartbeat(running: runningList(), freeSlots: max(0, options.slots - attempts.count))), wait: false)
-                if !welcomed, !hinted, now - started > 10 {
-                    hinted = true
-                    log("\(options.name): no WELCOME from the coordinator at \(options.connect) after 10 s\(options.curve == nil ? "" : "; with CURVE, check that --server-key is that coordinator's public key and that this worker's .pub is in its allow/workers/")")
-                }
             }
         }
     }
@@ -164,9 +171,14 @@ public final class WorkerProcess: @unchecked Sendable {
     private func handle(_ message: Message, _ socket: ZMQSocket) throws {
         switch message {
         case .welcome(let w):
+            if !welcomed, lastHello > 0, Date().timeIntervalSince1970 - lastHello > options.noticeInterval {
+                log("\(options.name): the coordinator at \(options.connect) answered")
+            }
             welcomed = true
+            everWelcomed = true
             heartbeatInterval = max(0.05, w.heartbeatInterval)
             maxBodyBytes = w.maxBodyBytes
+            ready(socket)
         case .assign(let a):
             start(a, socket)
         case .stop(let s):
@@ -174,11 +186,17 @@ public final class WorkerProcess: @unchecked Sendable {
             guard var a = attempts[ref] else { return }
             a.stopRequested = true
             attempts[ref] = a
-            if let run = a.run { run.stop() } else { attempts[ref] = nil }
+            if let run = a.run { run.stop() } else { attempts[ref] = nil; ready(socket) }
         case .checkpoint(let chunk):
             try received(chunk, socket)
         case .error(let e):
-            if e.code == .unknownPeer {
+            if e.regarding == MessageType.hello.rawValue, !everWelcomed {
+                // A first HELLO refused (another live worker has this name, an unsupported version):
+                // waiting would be forever, so the worker says why and exits non-zero.
+                log("\(options.name): the coordinator at \(options.connect) refused this worker: \(e.code.rawValue): \(e.message)")
+                refusal = RuntimeError(.protocolViolation, "the coordinator at \(options.connect) refused worker '\(options.name)': \(e.message) (\(e.code.rawValue))")
+            } else if e.code == .unknownPeer {
+                welcomed = false
                 if Date().timeIntervalSince1970 - lastHello > 1 { hello(socket, resend: true) }
             } else if e.code == .staleAttempt || e.code == .notLeaseHolder, let t = e.trial, let n = e.attempt {
                 attempts[AttemptRef(trial: t, attempt: n)]?.run?.stop()
@@ -269,13 +287,20 @@ public final class WorkerProcess: @unchecked Sendable {
     private func fail(_ ref: AttemptRef, _ reason: String, _ socket: ZMQSocket) {
         log("trial \(ref.trial) attempt \(ref.attempt) failed: \(reason)")
         send(ref, socket) { .failed(Failed(trial: ref.trial, attempt: ref.attempt, seq: $0, error: reason)) }
-        finish(ref)
+        finish(ref, socket)
     }
 
-    private func finish(_ ref: AttemptRef) {
+    private func finish(_ ref: AttemptRef, _ socket: ZMQSocket) {
         guard let a = attempts.removeValue(forKey: ref) else { return }
         finished.append((ref, a.sent))
         if finished.count > 8 { finished.removeFirst() }
+        ready(socket)
+    }
+
+    /// READY with the idle slots now (PROTOCOL.md §4.1): after WELCOME and whenever an attempt ends;
+    /// the coordinator assigns no more than that.
+    private func ready(_ socket: ZMQSocket) {
+        _ = try? socket.send(.ready(Ready(freeSlots: max(0, options.slots - attempts.count))))
     }
 
     /// Keeps a report line for the attempt's PAUSED / DONE, unless its JSON (about the size of the
@@ -309,6 +334,7 @@ public final class WorkerProcess: @unchecked Sendable {
         case .ended(let outcome):
             if a.stopRequested || stopFlag.withLock({ $0 }) {
                 attempts[ref] = nil
+                ready(socket)
                 return
             }
             switch outcome {
@@ -338,9 +364,10 @@ public final class WorkerProcess: @unchecked Sendable {
                 send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason)) }
             case .stopped:
                 attempts[ref] = nil
+                ready(socket)
                 return
             }
-            finish(ref)
+            finish(ref, socket)
         }
     }
 }

@@ -27,7 +27,9 @@ public struct SearchEngine: Sendable, Equatable {
     public private(set) var trials: [TrialRecord] = []
     /// Whether the study is finished (every `.slotFree` now answers `.complete`).
     public private(set) var isComplete = false
-    /// Resource handed out in assignments so far (Σ toResource − fromResource).
+    /// Resource handed out in assignments and not given back (Σ toResource − fromResource, less
+    /// the unrun part of every assignment that was stopped, failed or lost): what
+    /// `max_total_resource` caps. When the study completes it equals `usedResource`.
     public private(set) var committedResource: Double = 0
     /// Resource reported done so far (progress between successive rung results).
     public private(set) var usedResource: Double = 0
@@ -53,6 +55,12 @@ public struct SearchEngine: Sendable, Equatable {
     /// The best feasible result per rung.
     private var bestPerRung: [RankedEntry?]
     private var intakeClosed = false
+    /// Configurations an operator enqueued, taken by the next new trials in this order.
+    private var enqueued: [Configuration] = []
+    /// Warm-start results of an earlier study: their configurations, and per rung their entries
+    /// (with trial index −1 − j for `priorConfigs[j]`, so they never collide with this study's).
+    private var priorConfigs: [Configuration] = []
+    private var priorObservations: [[RankedEntry]]
 
     /// The rung milestones (resource values), increasing; the last is R.
     public var rungs: [Double] { ladder.rungs }
@@ -65,11 +73,13 @@ public struct SearchEngine: Sendable, Equatable {
         sampler = SamplerState(spec: study.sampler, space: study.space)
         observations = Array(repeating: [], count: ladder.rungs.count)
         bestPerRung = Array(repeating: nil, count: ladder.rungs.count)
+        priorObservations = Array(repeating: [], count: ladder.rungs.count)
         let kind = study.scheduler.bracketKind
         let hyperband = study.scheduler.kind == .hyperband
         switch kind {
         case .asha, .ashaStopping:
-            asha = ASHAScheduler(ladder: ladder, stopping: kind == .ashaStopping, hyperband: hyperband)
+            asha = ASHAScheduler(ladder: ladder, stopping: kind == .ashaStopping, hyperband: hyperband,
+                                 minRate: study.scheduler.minEarlyStoppingRate)
         case .sha:
             sha = SHAScheduler(ladder: ladder, hyperband: hyperband, spec: study.scheduler)
         case .none, .hyperband:
@@ -117,6 +127,53 @@ public struct SearchEngine: Sendable, Equatable {
         case .failed(let t, let reason): return fail(t.rawValue, reason, now)
         case .lost(let t): return lost(t.rawValue, now)
         case .tick: return tick(now)
+        case .enqueued(let config):
+            guard enqueueProblem(config) == nil else { return [] }
+            enqueued.append(study.space.canonical(config))
+            return []
+        case .stopRequested(let t):
+            return stopRequested(t.rawValue, now)
+        case .seeded(let results):
+            seed(results)
+            return []
+        }
+    }
+
+    // MARK: Operator control
+
+    /// Configurations enqueued and not started yet.
+    public var enqueuedCount: Int { enqueued.count }
+
+    /// Warm-start results the sampler holds.
+    public var priorCount: Int { priorConfigs.count }
+
+    /// Why `config` cannot be enqueued now (it does not fit the search space, the study takes no
+    /// more new trials), or nil when it can. The text names the parameter and what is accepted.
+    public func enqueueProblem(_ config: Configuration) -> String? {
+        if isComplete { return "the study is finished" }
+        if intakeClosed || !resourceLeft { return "the study starts no more new trials (its budget is spent)" }
+        if let n = study.trials, trials.count + enqueued.count >= n {
+            return "the study's budget of \(n) trials is taken (\(trials.count) started, \(enqueued.count) enqueued)"
+        }
+        return study.space.problem(with: config)
+    }
+
+    private mutating func stopRequested(_ i: Int, _ now: Double) -> [Decision] {
+        guard trials.indices.contains(i), !trials[i].state.isFinal else { return [] }
+        var out = stop([i], now)
+        if sha != nil { out += stop(sha!.remove(trial: i), now) }
+        return out
+    }
+
+    private mutating func seed(_ results: [PriorResult]) {
+        for r in results {
+            guard let k = ladder.rungs.lastIndex(where: { $0 <= r.resource * (1 + 1e-9) }),
+                  study.space.problem(with: r.config) == nil else { continue }
+            let config = study.space.canonical(r.config)
+            let feasible = r.feasible && !r.value.isNaN
+            priorObservations[k].append(RankedEntry(loss: feasible ? study.objective.loss(r.value) : .infinity,
+                                                    trial: -1 - priorConfigs.count))
+            priorConfigs.append(config)
         }
     }
 
@@ -126,8 +183,8 @@ public struct SearchEngine: Sendable, Equatable {
     private var newTrialsLeft: Int {
         var left = Int.max
         if let n = study.trials { left = max(0, n - trials.count) }
-        if let g = sampler.remaining { left = min(left, g) }
-        if study.trials == nil && study.maxTotalResource == nil && sampler.remaining == nil { left = 0 }
+        if let g = sampler.remaining { left = min(left, g + enqueued.count) }
+        if study.trials == nil && study.maxTotalResource == nil && sampler.remaining == nil { left = enqueued.count }
         return left
     }
 
@@ -197,6 +254,7 @@ public struct SearchEngine: Sendable, Equatable {
 
     private mutating func fail(_ i: Int, _ reason: String, _ now: Double) -> [Decision] {
         guard trials.indices.contains(i), !trials[i].state.isFinal else { return [] }
+        releaseUnrun(i)
         setState(i, .failed, now)
         trials[i].failureReason = reason
         asha?.remove(trial: i, bracket: trials[i].bracket)
@@ -210,6 +268,7 @@ public struct SearchEngine: Sendable, Equatable {
         if trials[i].losses >= study.maxAttempts {
             return fail(i, "lost \(trials[i].losses) times", now)
         }
+        releaseUnrun(i)
         setState(i, .queued, now)
         lostQueue.append(i)
         return []
@@ -260,7 +319,15 @@ public struct SearchEngine: Sendable, Equatable {
             guard let s = sha!.bracketForNewTrial(available: available) else { return nil }
             bracket = s.bracket; serial = s.serial
         }
-        let config = sampler.suggest(space: study.space, rng: &rng, observations: observations, trials: trials)
+        let config: Configuration
+        if !enqueued.isEmpty {
+            config = enqueued.removeFirst()
+        } else if priorConfigs.isEmpty {
+            config = sampler.suggest(space: study.space, rng: &rng, observations: observations, trials: trials)
+        } else {
+            let merged = zip(priorObservations, observations).map { $0 + $1 }
+            config = sampler.suggest(space: study.space, rng: &rng, observations: merged, trials: trials, priors: priorConfigs)
+        }
         let i = trials.count
         let to = runsToMax ? ladder.rungs[ladder.rungs.count - 1] : ladder.rungs[bracket]
         trials.append(TrialRecord(id: TrialID(i), config: config, bracket: bracket, state: .queued,
@@ -288,11 +355,20 @@ public struct SearchEngine: Sendable, Equatable {
     private mutating func stop(_ ids: [Int], _ now: Double) -> [Decision] {
         var out: [Decision] = []
         for i in ids where !trials[i].state.isFinal {
+            releaseUnrun(i)
             setState(i, .stopped, now)
             asha?.remove(trial: i, bracket: trials[i].bracket)
             out.append(.stop(TrialID(i)))
         }
         return out
+    }
+
+    /// Gives back the part of trial i's assignment it has not run (it is stopped, failed or lost;
+    /// a lost trial's resume commits it again). Nothing for a trial that is not running (a queued
+    /// lost trial gave its part back when it was lost).
+    private mutating func releaseUnrun(_ i: Int) {
+        guard trials[i].state == .running else { return }
+        committedResource -= max(0, trials[i].target - trials[i].resourceDone)
     }
 
     /// Ends the study: paused trials will never be promoted.

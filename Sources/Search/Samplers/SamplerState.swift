@@ -18,8 +18,9 @@ struct SamplerState: Sendable, Equatable {
     var remaining: Int? { spec.kind == .grid ? grid.count - gridNext : nil }
 
     /// The next configuration. `observations[k]` are rung k's results in arrival order.
+    /// Entries with a negative trial index −1 − j stand for `priors[j]` (a warm start's results).
     mutating func suggest(space: SearchSpace, rng: inout RandomSource, observations: [[RankedEntry]],
-                          trials: [TrialRecord]) -> Configuration {
+                          trials: [TrialRecord], priors: [Configuration] = []) -> Configuration {
         switch spec.kind {
         case .random:
             return space.sample(using: &rng)
@@ -29,7 +30,7 @@ struct SamplerState: Sendable, Equatable {
             return grid[gridNext]
         case .tpe:
             return TPESampler(options: spec.tpe, space: space)
-                .suggest(rng: &rng, observations: observations, trials: trials)
+                .suggest(rng: &rng, observations: observations, trials: trials, priors: priors)
         }
     }
 }

@@ -1,6 +1,7 @@
 // `rung export` text: one row per trial per epoch, as CSV or JSON Lines, in the per-epoch format
 // `rung simulate --benchmark replay:FILE` reads. Columns: trial, attempt, epoch, seconds (if known),
-// the metrics (sorted), then `param.<name>` (sorted). Leaves out reading it back (the Simulator).
+// the metrics (sorted; one named like a fixed column is written `metric.<name>`), then
+// `param.<name>` (sorted). Leaves out reading it back (the Simulator).
 import Foundation
 import Search
 
@@ -22,10 +23,27 @@ public enum ExportFormat: String, Sendable, CaseIterable {
             anySeconds = anySeconds || row.seconds != nil
         }
         var columns = ["trial", "attempt", "epoch"]
-        if anySeconds, !metrics.contains("seconds") { columns.append("seconds") }
-        columns += metrics.subtracting(["trial", "attempt", "epoch"]).sorted()
+        if anySeconds { columns.append("seconds") }
+        columns += metrics.sorted().map(metricColumn)
         columns += params.sorted().map { "param." + $0 }
         return columns
+    }
+
+    /// The fixed columns; a metric of the same name is namespaced (`metric.seconds`), so a trial's
+    /// own `seconds` never replaces the epoch's wall time.
+    public static let fixedColumns: Set<String> = ["trial", "attempt", "epoch", "seconds"]
+
+    /// The column of a metric: its name, or `metric.<name>` when that is a fixed column's name
+    /// (or starts like a namespaced one).
+    public static func metricColumn(_ name: String) -> String {
+        fixedColumns.contains(name) || name.hasPrefix("param.") || name.hasPrefix("metric.") ? "metric." + name : name
+    }
+
+    /// Metrics of `rows` written under another column name, with that name (for a note to the user).
+    public static func renamedMetrics(_ rows: [ExportRow]) -> [(metric: String, column: String)] {
+        var names = Set<String>()
+        for row in rows { names.formUnion(row.metrics.keys) }
+        return names.sorted().compactMap { n in metricColumn(n) == n ? nil : (n, metricColumn(n)) }
     }
 
     /// Writes the whole export through `sink`, one line (with its newline) per call.
@@ -64,8 +82,11 @@ public enum ExportFormat: String, Sendable, CaseIterable {
         case "trial": return .int(row.trial.rawValue)
         case "attempt": return .int(row.attempt)
         case "epoch": return .int(row.epoch)
-        case "seconds" where row.metrics["seconds"] == nil: return row.seconds.map { .double($0) }
+        case "seconds": return row.seconds.map { .double($0) }
         case _ where column.hasPrefix("param."): return row.config[String(column.dropFirst(6))]
+        case _ where column.hasPrefix("metric."):
+            let name = String(column.dropFirst(7))
+            return (row.metrics[name] ?? row.metrics[column]).map { .double($0) }
         default: return row.metrics[column].map { .double($0) }
         }
     }

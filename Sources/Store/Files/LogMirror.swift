@@ -161,8 +161,8 @@ extension StudyStore {
 public enum TimeText {
     /// `2026-11-29T14:31:02.120Z` for seconds since 1970.
     public static func iso(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
-        var whole = Int(seconds.rounded(.down))
+        // Beyond ±1e15 s (30 million years) a time is garbage, and Int(_:) would trap near 9.2e18.
+        guard seconds.isFinite, abs(seconds) < 1e15, var whole = Int(exactly: seconds.rounded(.down)) else { return "?" }
         var millis = Int(((seconds - Double(whole)) * 1000).rounded())
         if millis == 1000 { whole += 1; millis = 0 }
         var t = time_t(whole)

@@ -207,6 +207,9 @@ public enum LogStream: String, Codable, Sendable {
     case stdout, stderr
     /// Rung's own log on the worker, about this trial.
     case rung
+    /// A metric line the trial printed (`{"epoch": 3, "acc": 0.81}`), as the coordinator received
+    /// it in a REPORT; `rung logs` shows these only with `--metrics`.
+    case metrics
 }
 
 /// A LOG line from a worker.

@@ -1,4 +1,5 @@
-// Bodies of the CLI clients' requests (STATUS, TRIALS, BEST, LOGS, STOP_STUDY) and of the
+// Bodies of the CLI clients' requests (STATUS, TRIALS, BEST, LOGS, STOP_STUDY; the operator's
+// PAUSE, RESUME, STOP_TRIAL, ENQUEUE) and of the
 // coordinator's replies, plus the summaries they carry. Trial states are Search's `TrialState`.
 // Leaves out how the coordinator computes them (Runtime, Store) and how the CLI prints them.
 
@@ -176,12 +177,15 @@ public struct LogsReply: Hashable, Codable, Sendable {
     }
 }
 
-/// STOP_STUDY: stop every running trial, start nothing new.
+/// STOP_STUDY: stop every running trial, start nothing new; with `drain`, let the running
+/// attempts finish first (start nothing new, then end).
 public struct StopStudyRequest: Hashable, Codable, Sendable {
     /// Why, for a person.
     public var reason: String
+    /// Finish the running attempts before ending (absent: false).
+    public var drain: Bool?
     /// Makes the value from its fields (the JSON fields of the same names).
-    public init(reason: String) { self.reason = reason }
+    public init(reason: String, drain: Bool? = nil) { self.reason = reason; self.drain = drain }
 }
 
 /// STOP_STUDY_REPLY: whether the study is now stopping (false if it had already finished).
@@ -190,4 +194,46 @@ public struct StopStudyReply: Hashable, Codable, Sendable {
     public var stopping: Bool
     /// Makes the value from its fields (the JSON fields of the same names).
     public init(stopping: Bool) { self.stopping = stopping }
+}
+
+/// PAUSE: assign no new work (running attempts go on to their next rung and pause or complete
+/// there) until RESUME.
+public struct PauseRequest: Hashable, Codable, Sendable {
+    /// Why, for a person (optional).
+    public var reason: String?
+    /// Makes the value from its fields (the JSON fields of the same names).
+    public init(reason: String? = nil) { self.reason = reason }
+}
+
+/// RESUME: assign work again after PAUSE.
+public struct ResumeRequest: Hashable, Codable, Sendable {
+    /// The request (it has no fields).
+    public init() {}
+}
+
+/// STOP_TRIAL: stop one trial (running, queued or paused); it never runs again.
+public struct StopTrialRequest: Hashable, Codable, Sendable {
+    /// The trial.
+    public var trial: TrialID
+    /// Makes the value from its fields (the JSON fields of the same names).
+    public init(trial: TrialID) { self.trial = trial }
+}
+
+/// ENQUEUE: evaluate this configuration next (Optuna's `enqueue_trial`); it must be a
+/// configuration of the study's search space and counts toward its trial budget.
+public struct EnqueueRequest: Hashable, Codable, Sendable {
+    /// The configuration (every active parameter; fixed ones may be left out).
+    public var config: Configuration
+    /// Makes the value from its fields (the JSON fields of the same names).
+    public init(config: Configuration) { self.config = config }
+}
+
+/// CONTROL_REPLY: the answer to PAUSE, RESUME, STOP_TRIAL and ENQUEUE; refusals come as ERROR.
+public struct ControlReply: Hashable, Codable, Sendable {
+    /// True when the request changed something; false when it was already so (a second PAUSE).
+    public var changed: Bool
+    /// What the coordinator did, for a person ("paused: no new assignments until RESUME").
+    public var message: String
+    /// Makes the value from its fields (the JSON fields of the same names).
+    public init(changed: Bool, message: String) { self.changed = changed; self.message = message }
 }

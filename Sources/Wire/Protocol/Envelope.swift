@@ -171,17 +171,9 @@ public enum Envelope {
             "type frame \(printable(frame)) is no message type; known: \(MessageType.allCases.map(\.rawValue).joined(separator: ", "))")
     }
 
-    /// Checks that JSON cannot express: chunk positions and sizes.
+    /// Checks that JSON cannot express: every number within `WireBounds` (Validation.swift).
     private static func validate(_ message: Message) throws(WireError) {
-        switch message {
-        case .checkpointPut(let c), .checkpoint(let c):
-            guard c.count >= 1, c.index >= 0, c.index < c.count, c.size >= 0 else {
-                throw WireError(.malformedBody,
-                    "\(message.type.rawValue) chunk index \(c.index) of count \(c.count), size \(c.size): needs count ≥ 1, 0 ≤ index < count, size ≥ 0")
-            }
-        default:
-            break
-        }
+        try message.validate()
     }
 
     /// Up to 24 bytes of `data` as text with non-printable bytes escaped, and its length.

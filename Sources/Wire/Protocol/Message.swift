@@ -3,6 +3,7 @@
 // Leaves out the framing (Envelope) and the sockets (Transport).
 
 import Foundation
+import Search
 
 /// One protocol message: the type frame and the decoded body (and binary frame) together.
 public enum Message: Hashable, Sendable {
@@ -40,6 +41,11 @@ public enum Message: Hashable, Sendable {
     case stopStudyReply(StopStudyReply)
     case query(QueryRequest)
     case queryReply(QueryReply)
+    case pause(PauseRequest)
+    case resume(ResumeRequest)
+    case stopTrial(StopTrialRequest)
+    case enqueue(EnqueueRequest)
+    case controlReply(ControlReply)
     // PUB only.
     case event(StudyEvent)
 
@@ -77,6 +83,11 @@ public enum Message: Hashable, Sendable {
         case .stopStudyReply: .stopStudyReply
         case .query: .query
         case .queryReply: .queryReply
+        case .pause: .pause
+        case .resume: .resume
+        case .stopTrial: .stopTrial
+        case .enqueue: .enqueue
+        case .controlReply: .controlReply
         case .event: .event
         }
     }
@@ -115,6 +126,11 @@ public enum Message: Hashable, Sendable {
         case .stopStudyReply(let b): b
         case .query(let b): b
         case .queryReply(let b): b
+        case .pause(let b): b
+        case .resume(let b): b
+        case .stopTrial(let b): b
+        case .enqueue(let b): b
+        case .controlReply(let b): b
         case .event(let b): b
         }
     }
@@ -179,7 +195,28 @@ public enum Message: Hashable, Sendable {
         case .stopStudyReply: return .stopStudyReply(try b())
         case .query: return .query(try b())
         case .queryReply: return .queryReply(try QueryReply(body: body))
+        case .pause: return .pause(try b())
+        case .resume: return .resume(try b())
+        case .stopTrial: return .stopTrial(try b())
+        case .enqueue: return .enqueue(try b())
+        case .controlReply: return .controlReply(try b())
         case .event: return .event(try b())
+        }
+    }
+}
+
+extension Message {
+    /// The trial, attempt and `seq` a worker's message is about, where it has them (an ERROR
+    /// refusing it repeats them, PROTOCOL.md §4.2).
+    public var subject: (trial: TrialID, attempt: Int, seq: Int?)? {
+        switch self {
+        case .report(let b): (b.trial, b.attempt, b.seq)
+        case .log(let b): (b.trial, b.attempt, b.seq)
+        case .paused(let b): (b.trial, b.attempt, b.seq)
+        case .done(let b): (b.trial, b.attempt, b.seq)
+        case .failed(let b): (b.trial, b.attempt, b.seq)
+        case .checkpointPut(let b): (b.trial, b.attempt, nil)
+        default: nil
         }
     }
 }

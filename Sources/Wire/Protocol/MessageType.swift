@@ -38,8 +38,21 @@ public enum MessageType: String, Sendable, Hashable, CaseIterable, Codable {
     case stopStudyReply = "STOP_STUDY_REPLY"
     case query = "QUERY"
     case queryReply = "QUERY_REPLY"
+    // Operator control (client → coordinator), each answered with CONTROL_REPLY or ERROR.
+    case pause = "PAUSE"
+    case resume = "RESUME"
+    case stopTrial = "STOP_TRIAL"
+    case enqueue = "ENQUEUE"
+    case controlReply = "CONTROL_REPLY"
     // Coordinator PUB socket only.
     case event = "EVENT"
+
+    /// The client requests that change a running study (PROTOCOL.md §4.5): with CURVE roles on,
+    /// only an operator's key may send them. Every new control message belongs here.
+    public static let control: Set<MessageType> = [.stopStudy, .pause, .resume, .stopTrial, .enqueue]
+
+    /// Whether this type is a control request (see `control`).
+    public var isControl: Bool { Self.control.contains(self) }
 
     /// Whether a message of this type has a fourth frame with raw bytes (checkpoint chunks).
     public var carriesBinaryFrame: Bool { self == .checkpointPut || self == .checkpoint }

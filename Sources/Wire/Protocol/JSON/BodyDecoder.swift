@@ -68,7 +68,13 @@ enum Scalar {
 
     static func double(_ tree: JSONTree, _ path: @autoclosure () -> [any CodingKey]) throws -> Double {
         switch tree {
-        case .number(let d, _): return d
+        case .number(let d, _):
+            // A literal beyond a Double's range (1e999) is refused: non-finite values are spelt out.
+            guard d.isFinite else {
+                throw DecodingError.dataCorrupted(.init(codingPath: path(),
+                    debugDescription: "a number literal beyond ±1.8e308; write a non-finite value as \"Infinity\", \"-Infinity\" or \"NaN\""))
+            }
+            return d
         case .string("NaN"): return .nan
         case .string("Infinity"): return .infinity
         case .string("-Infinity"): return -.infinity
