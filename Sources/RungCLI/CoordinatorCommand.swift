@@ -77,10 +77,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         options.exitWhenComplete = !keepRunning
         options.fsync = fsync
         options.maxSlots = maxSlots
-        options.curve = try keys.setup(for: [bind, publish])
-        options.insecure = keys.insecure
         HangupSignal.install()
-        let coordinator = try CoordinatorProcess(options: options)
+        let coordinator = try CoordinatorProcess(options: options)  // checks the study first
+        coordinator.useTransport(curve: try keys.setup(for: [bind, publish]), insecure: keys.insecure)
         if !quiet {
             // Called on the coordinator's own thread, between batches: reading its progress is safe.
             coordinator.onEvent = { line in print("[\(coordinator.progressText())] \(line)"); fflush(nil) }
@@ -89,7 +88,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let resumed = coordinator.restoredRecords > 0 ? " (carrying on: \(coordinator.restoredRecords) journal records)" : ""
         print("rung coordinator: study '\(coordinator.study.name)' in \(coordinator.directory.root.path)\(resumed)")
         print("  workers: rung worker --connect \(options.bind.replacingOccurrences(of: "*", with: "HOST"))   events: \(options.publish)")
-        if let curve = options.curve {
+        if let curve = coordinator.curve {
             print("  CURVE on: public key \(curve.keyPair.publicKey), allow-list \(curve.allowList.path)")
         }
         fflush(nil)

@@ -62,7 +62,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
     // @unchecked: every mutable field is touched only by the thread inside `run()`, except
     // `stopFlag` and `queryReplies`, which are Mutexes; the `queries` queue reads only `store`
     // (Sendable) and `options` (immutable).
-    let options: CoordinatorOptions
+    private(set) var options: CoordinatorOptions
     /// The study being run.
     public let study: Study
     /// Its directory.
@@ -203,6 +203,17 @@ public final class CoordinatorProcess: @unchecked Sendable {
 
     /// Asks `run()` to return (thread-safe; used on SIGINT/SIGTERM).
     public func requestStop() { stopFlag.withLock { $0 = true } }
+
+    /// The CURVE setup in force (nil: plain TCP).
+    public var curve: CurveServerSetup? { options.curve }
+
+    /// Sets the transport security after `init` (which checks the study first, so a study error
+    /// is reported before a missing key): the CURVE setup, or plain TCP (off loopback only with
+    /// `insecure`). Call before `run()`.
+    public func useTransport(curve: CurveServerSetup?, insecure: Bool) {
+        options.curve = curve
+        options.insecure = insecure
+    }
 
     /// True once the engine said the study is complete.
     public var isComplete: Bool { core.isComplete }
@@ -447,7 +458,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
     }
 
     /// The Z85 public key in a ZAP user id (`roles:KEY`).
-    static func key(ofUser user: String) -> String { String(user.split(separator: ":").last ?? "") }
+    static func key(ofUser user: String) -> String { String(user.suffix(40)) }  // Z85 may hold ':'
 
     /// Takes a freshly read allow-list into force and logs what changed.
     private func adopt(_ list: AllowList, from dir: URL) {
