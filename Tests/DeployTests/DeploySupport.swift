@@ -76,3 +76,18 @@ private final class OutputBox: @unchecked Sendable {
     var done: Bool { lock.lock(); defer { lock.unlock() }; return value != nil }
     var text: String { lock.lock(); defer { lock.unlock() }; return value ?? "" }
 }
+
+/// Whether this process may make network namespaces and configure links in them (root with
+/// CAP_SYS_ADMIN and CAP_NET_ADMIN, and `ip` and `unshare` installed): probed once by bringing up
+/// the loopback of a throw-away namespace.
+let canMakeNetworkNamespaces: Bool = {
+    guard isRoot, let unshare = which("unshare"), let ip = which("ip") else { return false }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: unshare)
+    p.arguments = ["--net", ip, "link", "set", "lo", "up"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return false }
+    p.waitUntilExit()
+    return p.terminationStatus == 0
+}()

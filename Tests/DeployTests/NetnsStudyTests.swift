@@ -4,13 +4,13 @@
 import Foundation
 import Testing
 
-private let netnsPossible = isRoot && which("python3") != nil
+private let netnsPossible = canMakeNetworkNamespaces && which("python3") != nil
     && FileManager.default.fileExists(atPath: "/dev/net/tun") && rungBinary() != nil
 
 @Suite("Study across network-namespace hosts")
 struct NetnsStudyTests {
     @Test("3 worker hosts, delay and loss, a partition that heals: no result lost or duplicated, stale reports fenced",
-          .enabled(if: netnsPossible, "needs root, python3, /dev/net/tun and the rung binary (network namespaces and TUN links)"),
+          .enabled(if: netnsPossible, "needs network namespaces (root with CAP_SYS_ADMIN and CAP_NET_ADMIN, iproute2), python3, /dev/net/tun and the rung binary"),
           .timeLimit(.minutes(4)))
     func partitionedStudyCompletes() throws {
         let run = try runScript(["bash", "deploy/netns/run-study.sh", "--rung", rungBinary()!, "--mode", "netns",

@@ -28,7 +28,7 @@ struct ReleaseTarballTests {
     @Test("runs --help and a coordinator with two workers with the Swift toolchain folder hidden",
           .enabled(if: releaseTarball() != nil,
                    "no dist/rung-*.tar.gz: deploy/test.sh builds it (deploy/build-release.sh, several minutes); RUNG_TEST_RELEASE=0 skipped that"),
-          .enabled(if: isRoot && which("unshare") != nil, "hiding the toolchain needs root and unshare (a private mount namespace)"),
+          .enabled(if: canMakeNetworkNamespaces, "hiding the toolchain needs root and unshare (private mount and network namespaces)"),
           .timeLimit(.minutes(2)))
     func runsWithoutToolchain() throws {
         let tarball = try #require(releaseTarball())

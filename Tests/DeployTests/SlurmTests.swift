@@ -4,14 +4,14 @@
 import Foundation
 import Testing
 
-private let slurmPossible = isRoot && which("slurmctld") != nil && which("slurmd") != nil && which("sbatch") != nil
+private let slurmPossible = canMakeNetworkNamespaces && which("slurmctld") != nil && which("slurmd") != nil && which("sbatch") != nil
     && which("munged") != nil && which("nsenter") != nil && rungBinary() != nil
 
 @Suite("Slurm")
 struct SlurmTests {
     @Test("sbatch runs the coordinator job and a 2-worker array job to the end of a study",
           .enabled(if: slurmPossible,
-                   "needs root and Debian's slurmctld, slurmd, slurm-client and munge (deploy/test.sh installs them)"),
+                   "needs network namespaces (root, iproute2) and Debian's slurmctld, slurmd, slurm-client and munge (deploy/test.sh installs them)"),
           .timeLimit(.minutes(3)))
     func studyThroughSbatch() throws {
         let run = try runScript(["bash", "deploy/slurm/test-cluster.sh", rungBinary()!], timeout: 150)

@@ -49,10 +49,10 @@ extension MessageType {
             return .worker
         case .status, .trials, .best, .logs, .query:
             return .reader
-        case .stopStudy, .pause, .resume, .stopTrial, .enqueue:
+        case .stopStudy, .pause, .resume, .stopTrial, .enqueue, .workerRelease:
             return .operator
         case .welcome, .assign, .stop, .wait, .shutdown, .checkpoint, .checkpointStored, .error,
-             .statusReply, .trialsReply, .bestReply, .logsReply, .stopStudyReply, .queryReply, .controlReply, .event:
+             .statusReply, .trialsReply, .bestReply, .logsReply, .stopStudyReply, .queryReply, .controlReply, .workerReleaseReply, .event:
             return nil
         }
     }
