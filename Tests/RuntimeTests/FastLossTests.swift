@@ -10,7 +10,7 @@ import Store
 @Suite(.serialized) struct FastLossTests {
     @Test func aKilledWorkerIsNoticedInSecondsNotAtTheLeaseTimeout() async throws {
         let rung = try #require(rungBinary(), "build the rung executable first (swift build)")
-        let s = try ScriptStudy(trials: 4, sleep: 0.4)
+        let s = try ScriptStudy(trials: 10, sleep: 0.4)
         defer { s.remove() }
         let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
         let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory,

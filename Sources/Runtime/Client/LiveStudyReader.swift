@@ -16,6 +16,8 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
     public let endpoint: String
     /// Seconds to wait for a reply before giving up.
     public let timeout: Double
+    /// CURVE: the coordinator's pinned key and this client's key pair (nil: plain TCP).
+    public let curve: CurveClientSetup?
     private let context: ZMQContext
     private var socket: ZMQSocket
     private let lock = NSLock()
@@ -26,15 +28,20 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
     private static let limits = Envelope.Limits(maxBodyBytes: 1 << 30, maxBinaryBytes: 4 << 20)
 
     /// Connects (lazily, as ZeroMQ does) to the coordinator at `endpoint`. `notice` receives a line
-    /// for a person when a reply is slow (standard error in the CLI).
-    public init(endpoint: String, timeout: Double = 10,
+    /// for a person when a reply is slow (standard error in the CLI). A non-loopback endpoint
+    /// needs `curve` (the coordinator's key pinned) unless `insecure`.
+    public init(endpoint: String, timeout: Double = 10, curve: CurveClientSetup? = nil, insecure: Bool = false,
                 notice: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }) throws {
         self.endpoint = endpoint
         self.timeout = timeout
+        self.curve = curve
         self.notice = notice
+        if curve == nil, !insecure, !Endpoint.isLoopback(endpoint) {
+            throw RuntimeError(.invalidArgument, Endpoint.needsCurve([endpoint], missing: "no coordinator public key was given (--server-key FILE, --key FILE)"))
+        }
         do {
             context = try ZMQContext()
-            socket = try Self.connect(context, endpoint)
+            socket = try Self.connect(context, endpoint, timeout: timeout, curve: curve)
         } catch {
             throw RuntimeError(.invalidArgument, "cannot connect to \(endpoint): \(error); give an endpoint such as tcp://HOST:5555")
         }
@@ -42,9 +49,12 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
 
     deinit { socket.close() }
 
-    private static func connect(_ context: ZMQContext, _ endpoint: String) throws -> ZMQSocket {
+    private static func connect(_ context: ZMQContext, _ endpoint: String, timeout: Double,
+                                curve: CurveClientSetup?) throws -> ZMQSocket {
         let socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 0), .reconnectInterval(milliseconds: 200),
-                                                               .heartbeatInterval(milliseconds: 1000), .heartbeatTimeout(milliseconds: 5000)])
+                                                               .heartbeatInterval(milliseconds: 1000), .heartbeatTimeout(milliseconds: 5000),
+                                                               .sendTimeout(milliseconds: Int(min(timeout, 600) * 1000))]
+                                   + (curve?.socketOptions ?? []))
         try socket.connect(endpoint)
         return socket
     }
@@ -115,14 +125,15 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
                 if Date().timeIntervalSince(sent) >= interval, waited < timeout {
                     // The coordinator may have restarted and dropped the request: send it again on
                     // a fresh connection (after 2, 4, 8 … s, so a slow answer is not asked for often).
-                    if let fresh = try? Self.connect(context, endpoint), (try? fresh.send(request)) != nil {
+                    if let fresh = try? Self.connect(context, endpoint, timeout: timeout, curve: curve),
+                       (try? fresh.send(request)) != nil {
                         sockets.append(fresh)
                     }
                     sent = Date()
                     interval *= 2
                 }
                 if waited >= timeout {
-                    throw RuntimeError(.unreachable, "no reply from the coordinator at \(endpoint) within \(StudyTime.seconds(timeout)) s; is `rung coordinator` running there, with --bind on that port? (--timeout changes the wait)")
+                    throw RuntimeError(.unreachable, "no reply from the coordinator at \(endpoint) within \(StudyTime.seconds(timeout)) s; is `rung coordinator` running there, with --bind on that port\(self.curve == nil ? "" : ", with the key pair whose public key --server-key names, and this client's public key in its allow-list")? (--timeout changes the wait)")
                 }
                 if waited >= 1, !noticed {
                     noticed = true

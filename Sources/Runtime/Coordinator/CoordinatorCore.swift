@@ -117,6 +117,9 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     public internal(set) var queue: [Assignment] = []
     /// Workers known now.
     public internal(set) var workers: [WorkerName: WorkerBook] = [:]
+    /// The worker each attempt was leased to (from its `.started` record): only it may send
+    /// messages about the attempt.
+    public internal(set) var leaseHolders: [AttemptRef: WorkerName] = [:]
     /// True once the engine said the study is complete.
     public internal(set) var isComplete = false
     /// Workers that get no new work, with the reason (a machine fault), until released.
@@ -184,6 +187,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         case .goodbye(let w):
             if workers[w] != nil { retire(w, now: now, &out) }
         case .connectionDropped(let since):
+            guard !isComplete else { break }  // workers leave after SHUTDOWN: nothing to take back
             let dead = workers.filter { $0.value.introduced && $0.value.lastSeen < since }.keys.sorted()
             for w in dead { retire(w, now: now, &out) }
         case .releaseWorker(let w):
