@@ -59,6 +59,7 @@ let package = Package(
         .target(name: "Runtime", dependencies: [
             "Search", "Wire", "Store", "FineTune",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], exclude: ["README.md"]),
 
         .executableTarget(name: "RungCLI", dependencies: [
@@ -77,6 +78,7 @@ let package = Package(
             "Wire", "Search", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search", "FineTune"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search", "FineTune",
+                                                   .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     ]
 )
