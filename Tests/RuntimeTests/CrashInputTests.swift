@@ -32,14 +32,14 @@ import Wire
         defer { worker.close() }
         try worker.send(.hello(Hello(name: "w1", host: "h", pid: 1, slots: 1)))
         var assign: Assign?
-        while assign == nil, let m = try worker.receiveMessage(timeout: .seconds(20)) {
+        while assign == nil, let m = try worker.receiveMessage(timeout: .seconds(60)) {
             if case .assign(let a) = m { assign = a }
         }
         let a = try #require(assign)
         let tag = Data(Envelope.tag.utf8)
         func reply(_ socket: ZMQSocket, _ type: String, _ body: String) throws -> ErrorReply? {
             try socket.send([tag, Data(type.utf8), Data(body.utf8)])
-            while let m = try socket.receiveMessage(timeout: .seconds(20)) {
+            while let m = try socket.receiveMessage(timeout: .seconds(60)) {
                 if case .error(let e) = m { return e }
             }
             return nil
@@ -62,7 +62,7 @@ import Wire
         try worker.send(.report(Report(trial: a.trial, attempt: n, seq: 1, resource: 0.5, metrics: ["acc": 0.5], atRung: false)))
         try worker.send(.status(StatusRequest()))
         var status: StatusReply?
-        while status == nil, let m = try worker.receiveMessage(timeout: .seconds(20)) {
+        while status == nil, let m = try worker.receiveMessage(timeout: .seconds(60)) {
             if case .statusReply(let r) = m { status = r }
         }
         #expect(status?.workers.map(\.name) == ["w1"])
