@@ -3,6 +3,7 @@
 // The targets and their `dependencies:` lists are the architecture: dependencies point down only.
 //
 //   rung (RungCLI)                      argument parsing, wiring, terminal output
+//   Dashboard  StudyViews               HTTP server (Hummingbird, SSE, /metrics) · pure HTML/SVG pictures
 //   Runtime                             coordinator and worker processes: sockets, timers, files
 //   Wire    Store    FineTune  Simulator protocol+ZeroMQ · SQLite · models/data/training · virtual time
 //   Search           Tensors            pure logic: spaces, samplers, schedulers · tensors+autodiff
@@ -26,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries. Only Tensors imports CBLAS; only Wire imports CZeroMQ.
@@ -62,8 +65,18 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], exclude: ["README.md"]),
 
+        // Pictures of a study: pure HTML/SVG views and importances (StudyViews), served live over
+        // HTTP with SSE and Prometheus metrics (Dashboard, the only target that pulls in SwiftNIO).
+        .target(name: "StudyViews", dependencies: ["Search", "Store"], exclude: ["README.md"]),
+        .target(name: "Dashboard", dependencies: [
+            "StudyViews", "Store", "Search",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], exclude: ["README.md"]),
+
         .executableTarget(name: "RungCLI", dependencies: [
-            "Tensors", "FineTune", "Search", "Simulator", "Wire", "Store", "Runtime",
+            "Tensors", "FineTune", "Search", "Simulator", "Wire", "Store", "Runtime", "StudyViews", "Dashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -78,6 +91,7 @@ let package = Package(
             "Wire", "Search", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
+        .testTarget(name: "DashboardTests", dependencies: ["StudyViews", "Dashboard", "Store", "Search", "Runtime"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search", "FineTune",
                                                    .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     ]

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash deploy/setup.sh
 # What only the tests use: the BLAS fallbacks (BLIS, oneDNN) whose loading the Tensors tests
 # check.
-RUNG_EXTRA_APT="libblis4 libdnnl2" bash deploy/setup.sh
+RUNG_EXTRA_APT="libblis4 libdnnl2 chromium" bash deploy/setup.sh
 for fetch in scripts/fetch-breast-cancer.sh scripts/fetch-minilm.sh scripts/fetch-efficientnet-lite0.sh \
              scripts/fetch-sample-images.sh; do
     bash "$fetch" || echo "rung tests: $fetch failed; the tests that need its data will say they skipped" >&2

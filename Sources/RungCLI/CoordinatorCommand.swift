@@ -1,6 +1,7 @@
 // `rung coordinator`: runs a study — binds the ROUTER and PUB sockets, drives the search engine,
 // records everything in the study directory, and carries on a study when restarted with its --dir.
 import ArgumentParser
+import Dashboard
 import Foundation
 import Runtime
 import Search
@@ -46,9 +47,16 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("warm-start"), help: ArgumentHelp("A finished study's directory whose results seed the sampler (TPE models them with its own); used when the study begins.", valueName: "dir"))
     var warmStart: String?
 
+    @Option(help: ArgumentHelp("Also serve the web dashboard and /metrics at HOST:PORT (as `rung dashboard`).",
+                               valueName: "host:port"))
+    var http: String?
+
     func validate() throws {
         _ = try cliEndpoint(bind, flag: "--bind", quiet: true)
         _ = try cliEndpoint(publish, flag: "--publish", quiet: true)
+        if let http, DashboardServer.parseListen(http) == nil {
+            throw ValidationError("--http is '\(http)', but must be HOST:PORT such as 127.0.0.1:8080")
+        }
     }
 
     func run() async throws {
@@ -71,10 +79,28 @@ struct CoordinatorCommand: AsyncParsableCommand {
         print("rung coordinator: study '\(coordinator.study.name)' in \(coordinator.directory.root.path)\(resumed)")
         print("  workers: rung worker --connect \(options.bind.replacingOccurrences(of: "*", with: "HOST"))   events: \(options.publish)")
         fflush(nil)
+        let dashboard = try http.map { try startDashboard($0, directory: coordinator.directory) }
         let signals = onTerminationSignals { _ in coordinator.requestStop() }
         try await runOnThread { try coordinator.run() }
         _ = signals
+        dashboard?.cancel()
+        _ = await dashboard?.result
         try printLeaderboard(coordinator.directory)
+    }
+}
+
+/// Serves the dashboard of the coordinator's own study directory until the returned task is
+/// cancelled; a dashboard that cannot listen says so on standard error and the study goes on.
+func startDashboard(_ listen: String, directory: StudyDirectory) throws -> Task<Void, Never> {
+    let (host, port) = DashboardServer.parseListen(listen)!
+    let server = DashboardServer(reader: try StudyStore.open(directory, role: .reader), host: host, port: port)
+    return Task {
+        do {
+            try await server.run { address in print("  dashboard: \(address)   metrics: \(address)metrics"); fflush(nil) }
+        } catch is CancellationError {
+        } catch {
+            FileHandle.standardError.write(Data("error: the dashboard at \(listen) stopped: \(error); the study goes on without it\n".utf8))
+        }
     }
 }
 

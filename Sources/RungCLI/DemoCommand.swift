@@ -175,8 +175,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         let rung = Self.commandName()
-        print(String(format: "\nfinished in %.1f s (study %.1f s). Look closer: %@ best --dir %@ · %@ logs --dir %@ --all",
-                     Date().timeIntervalSince(started), Date().timeIntervalSince(studyStarted), rung, directory.path, rung, directory.path))
+        print("\nfinished in \(Readable.duration(Date().timeIntervalSince(started))) (study \(Readable.duration(Date().timeIntervalSince(studyStarted)))). Look closer: \(rung) best --dir \(directory.path) · \(rung) logs --dir \(directory.path) --all")
     }
 
     /// Checks the data and pretrains the source backbone when the zoo lacks it.

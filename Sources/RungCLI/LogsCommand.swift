@@ -50,6 +50,7 @@ struct LogsCommand: AsyncParsableCommand {
         guard (trial != nil) != all else { throw ValidationError("pass either --trial ID or --all") }
         if let tail, tail < 1 { throw ValidationError("--tail is \(tail), but must be ≥ 1") }
         if publish != nil, source.connect == nil || !follow { throw ValidationError("--publish goes with --connect and --follow") }
+        if let publish { _ = try cliEndpoint(publish, flag: "--publish", quiet: true) }
     }
 
     func run() async throws {
@@ -71,7 +72,7 @@ struct LogsCommand: AsyncParsableCommand {
             // Live: subscribe before reading the history, so nothing committed meanwhile is missed.
             var follower: LiveLogFollower?
             if follow, let live {
-                follower = try LiveLogFollower(reader: live, study: try await live.studyInfo().name, trial: id, publish: publish)
+                follower = try LiveLogFollower(reader: live, study: try await live.studyInfo().name, trial: id, publish: try publish.map { try cliEndpoint($0, flag: "--publish") })
             }
             var query = LogQuery(trial: id, tail: tail, includeDecisions: !linesOnly)
             var page = try await reader.logs(query)

@@ -12,6 +12,7 @@ struct Rung: AsyncParsableCommand {
             WorkerCommand.self,
             StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
             PauseCommand.self, ResumeCommand.self, StopTrialCommand.self, EnqueueCommand.self, StopStudyCommand.self,
+            DashboardCommand.self, ReportCommand.self,
             SimulateCommand.self,
             TrainCommand.self,
             TrainTextCommand.self,

@@ -45,6 +45,10 @@ struct ClusterOptions: ParsableArguments {
     var landscapeSeed: UInt64 = 0
     @Option(help: "Replay benchmark: match simulated trials to recorded ones by `nearest` configuration or `in-order`.")
     var replayMatching: String = "nearest"
+    @Option(help: "Replay benchmark with several recorded seeds: `resample` (each trial replays one seed's curve) or `mean` (the mean curve, no noise).")
+    var replayNoise: String = "resample"
+    @Option(help: "Replay benchmark: virtual seconds per epoch, overriding the recorded `seconds` column (default: as recorded, else 60).")
+    var costPerEpoch: Double?
 
     func benchmarkOptions() throws -> BenchmarkOptions {
         var o = BenchmarkOptions()
@@ -55,6 +59,14 @@ struct ClusterOptions: ParsableArguments {
             throw ValidationError("--replay-matching is '\(replayMatching)'; it must be nearest or in-order")
         }
         o.replayMatching = m
+        guard let n = ReplayBenchmark.Noise(rawValue: replayNoise) else {
+            throw ValidationError("--replay-noise is '\(replayNoise)'; it must be resample or mean")
+        }
+        o.replayNoise = n
+        if let c = costPerEpoch {
+            guard c > 0, c.isFinite else { throw ValidationError("--cost-per-epoch is \(c); it must be a number of seconds > 0") }
+            o.costPerEpoch = c
+        }
         return o
     }
 
@@ -79,15 +91,15 @@ func note(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Virtual seconds as "12,345 s (3.43 h)".
+/// Virtual seconds as "3 h 25 min" (`Readable.duration`).
 func formatTime(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "—" }
-    return String(format: "%.0f s (%.2f h)", seconds, seconds / 3600)
+    return Readable.duration(seconds)
 }
 
 func formatValue(_ v: Double?) -> String {
     guard let v, v.isFinite else { return "—" }
-    return String(format: "%.6g", v)
+    return Readable.significant(v)
 }
 
 struct SimulateRunCommand: ParsableCommand {
@@ -105,8 +117,10 @@ struct SimulateRunCommand: ParsableCommand {
     var seed: UInt64?
     @Option(help: "How many repeats (seeds) to run; the table shows medians over them.")
     var repeats: Int = 1
-    @Option(help: "Write every repeat's anytime curve to this CSV file (seed,time,best,regret,trial).")
+    @Option(help: "Write every repeat's anytime curve to this CSV file (seed,time,resource,best,regret,trial,recorded,param.<name>…; one row per improvement of the incumbent).")
     var csv: String?
+    @Option(help: "Write every trial of every repeat to this file: CSV, or JSON Lines when it ends in .jsonl (seed, trial, recorded run, resource run and reached, last and final value, seconds, start and end time, stopped, configuration).")
+    var trialsOut: String?
     @Option(help: "Rows in the anytime table.")
     var rows: Int = 12
     @OptionGroup var cluster: ClusterOptions
@@ -122,6 +136,7 @@ struct SimulateRunCommand: ParsableCommand {
         let bench = try BenchmarkCatalog.make(benchmark, study: study, options: try cluster.benchmarkOptions())
         var sim = StudySimulation(study: study, benchmark: bench, workers: workers)
         cluster.apply(to: &sim.settings)
+        sim.settings.traceTrials = trialsOut != nil
         try sim.settings.validate()
         let first = seed ?? study.seed
         print("Study \(study.name): scheduler \(study.scheduler.kind.rawValue), sampler \(study.sampler.kind.rawValue), "
@@ -152,12 +167,43 @@ struct SimulateRunCommand: ParsableCommand {
             print("Faults per repeat (median): deaths \(formatValue(AnytimeSummary.quantile(results.map { Double($0.deaths) }, 0.5))), "
                   + "trials lost \(formatValue(AnytimeSummary.quantile(results.map { Double($0.lostTrials) }, 0.5)))")
         }
-        print(String(format: "Wall time %.2f s", Date().timeIntervalSince(started)))
+        print("Wall time \(Readable.duration(Date().timeIntervalSince(started)))")
         if let csv {
             try summary.csv.write(toFile: csv, atomically: true, encoding: .utf8)
             print("Anytime curves written to \(csv)")
         }
+        if let trialsOut {
+            try trialDump(results, path: trialsOut).write(toFile: trialsOut, atomically: true, encoding: .utf8)
+            print("Trials written to \(trialsOut)")
+        }
     }
+}
+
+/// Every repeat's trial traces as CSV, or JSON Lines when `path` ends in `.jsonl`.
+func trialDump(_ results: [SimulationResult], path: String) throws -> String {
+    if path.lowercased().hasSuffix(".jsonl") {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var lines: [String] = []
+        for r in results {
+            for t in r.trials {
+                struct Row: Encodable { var seed: UInt64; var trace: TrialTrace
+                    func encode(to encoder: any Encoder) throws {
+                        try trace.encode(to: encoder)
+                        var c = encoder.container(keyedBy: K.self)
+                        try c.encode(seed, forKey: K(stringValue: "seed")!)
+                    }
+                    struct K: CodingKey { var stringValue: String; var intValue: Int? { nil }
+                        init?(stringValue: String) { self.stringValue = stringValue }; init?(intValue: Int) { nil } }
+                }
+                lines.append(String(decoding: try encoder.encode(Row(seed: r.seed, trace: t)), as: UTF8.self))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+    let names = Set(results.flatMap { $0.trials.flatMap { $0.config.keys } }).sorted()
+    return ([SimulationResult.traceHeader(parameters: names)] + results.flatMap { $0.traceRows(parameters: names) })
+        .joined(separator: "\n") + "\n"
 }
 
 /// The anytime table: median best value and regret (with quartiles) at evenly spaced times.

@@ -29,7 +29,7 @@ struct SimulateCompareCommand: ParsableCommand {
     var seeds: Int = 20
     @Option(help: "The first seed.")
     var firstSeed: UInt64 = 0
-    @Option(help: "Write every contender's anytime curves to this CSV file (label,seed,time,best,regret,trial).")
+    @Option(help: "Write every contender's anytime curves to this CSV file (label, then the columns of `rung simulate --csv`).")
     var csv: String?
     @Flag(help: "Print the report but exit 0 even when a goal is missed.")
     var noCheck = false
@@ -69,10 +69,13 @@ struct SimulateCompareCommand: ParsableCommand {
         let report = QualityReport(outcomes)
         print("Benchmark \(benchmark), \(workers) workers, seeds \(firstSeed)…\(firstSeed + UInt64(seeds) - 1)")
         print(report.text)
-        print(String(format: "Wall time %.1f s", Date().timeIntervalSince(started)))
+        print("Wall time \(Readable.duration(Date().timeIntervalSince(started)))")
         if let csv {
-            var text = "label," + SimulationResult.csvHeader + "\n"
-            for o in outcomes { for row in o.summary.results.flatMap(\.csvRows) { text += "\(o.label),\(row)\n" } }
+            let names = Set(outcomes.flatMap { $0.summary.results.flatMap(\.parameterNames) }).sorted()
+            var text = "label," + SimulationResult.csvHeader(parameters: names) + "\n"
+            for o in outcomes {
+                for row in o.summary.results.flatMap({ $0.csvRows(parameters: names) }) { text += "\(o.label),\(row)\n" }
+            }
             try text.write(toFile: csv, atomically: true, encoding: .utf8)
             print("Anytime curves written to \(csv)")
         }

@@ -111,6 +111,35 @@ enum StudyText {
         })
     }
 
+    /// `rung trials --trial N`: the trial's state and configuration, its metrics epoch by epoch
+    /// (the objective first, then the others that every epoch has; time per epoch), and a
+    /// sparkline of the objective.
+    static func curve(_ t: StoredTrial, rows: [ExportRow], objective: String) -> String {
+        var out = "Trial \(t.id): \(t.state.rawValue)" + (t.error.map { " (\($0))" } ?? "")
+        out += ", attempt \(t.attempt), \(config(t.config))\n"
+        guard !rows.isEmpty else { return out + "No epoch reported yet.\n" }
+        let common = rows.dropFirst().reduce(Set(rows[0].metrics.keys)) { $0.intersection($1.metrics.keys) }
+        let others = common.subtracting([objective]).sorted()
+        let header = ["epoch", objective] + others + ["attempt", "time"]
+        out += table(header, rows.map { r in
+            [String(r.epoch), metric(r.metrics[objective])] + others.map { metric(r.metrics[$0]) }
+                + [String(r.attempt), r.seconds.map(Readable.duration) ?? "-"]
+        })
+        let values = rows.compactMap { $0.metrics[objective] }.filter(\.isFinite)
+        if let lo = values.min(), let hi = values.max() {
+            out += "\(objective) \(sparkline(values))  \(Readable.metric(values.first!)) → \(Readable.metric(values.last!)) (min \(Readable.metric(lo)), max \(Readable.metric(hi)))\n"
+        }
+        return out
+    }
+
+    /// Values as a line of block characters, lowest `▁` to highest `█` (all `▄` when flat).
+    static func sparkline(_ values: [Double]) -> String {
+        let ticks = Array("▁▂▃▄▅▆▇█")
+        guard let lo = values.min(), let hi = values.max() else { return "" }
+        guard hi > lo else { return String(repeating: "▄", count: values.count) }
+        return String(values.map { ticks[min(ticks.count - 1, Int(((($0 - lo) / (hi - lo)) * Double(ticks.count - 1)).rounded()))] })
+    }
+
     /// The cost metrics trials report (`params_total`, `latency_ms`, …) and their column titles.
     static let costMetrics: [(metric: String, title: String)] = [
         ("params_total", "params"), ("params_trainable", "trainable"), ("latency_ms", "latency ms"),

@@ -5,6 +5,7 @@
 import ArgumentParser
 import FineTune
 import Foundation
+import Search
 import Tensors
 
 struct TrainCommand: ParsableCommand {
@@ -47,6 +48,9 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt64?
     @Option(help: "Seed of the train/validation/test split (default 0).")
     var splitSeed: UInt64?
+
+    @Flag(help: "Refuse a mostly numeric column with non-numeric cells (abc, 1,5) instead of reading them as missing values.")
+    var refuseNonNumeric = false
     @Option(help: "Output directory for the checkpoint and metrics.json.")
     var out: String = "runs/train"
     @Option(help: "JSON file with the settings; flags override it.")
@@ -109,18 +113,20 @@ struct TrainCommand: ParsableCommand {
         if let patience { c.earlyStoppingPatience = patience }
         if let seed { c.seed = seed }
         if let splitSeed { c.splitSeed = splitSeed }
+        c.refuseNonNumeric = refuseNonNumeric
         return c
     }
 
     func train(_ config: TabularTrialConfig) throws(FineTuneError) {
         let splits = try TabularTask.loadData(config)
+        for note in splits.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         let source = config.data ?? "built-in synthetic table"
         print("data: \(source) — \(splits.train.count) train / \(splits.validation.count) validation / \(splits.test.count) test rows, \(splits.train.featureCount) features, classes \(splits.train.classNames.joined(separator: ", "))")
-        print("model: MLP \(splits.train.featureCount) → \(config.hidden.map(String.init).joined(separator: " → ")) → \(splits.train.classCount), \(config.optimizer.rawValue) lr \(config.learningRate), \(config.epochs) epochs, batch \(config.batchSize)")
-        print(row(["epoch", "train loss", "val loss", "accuracy", "macro-F1", "ROC-AUC", "seconds"]))
+        print("model: MLP \(splits.train.featureCount) → \(config.hidden.map(String.init).joined(separator: " → ")) → \(splits.train.classCount), \(config.optimizer.rawValue) lr \(Readable.significant(config.learningRate)), \(config.epochs) epochs, batch \(config.batchSize)")
+        print(row(["epoch", "train loss", "val loss", "accuracy", "macro-F1", "ROC-AUC", "time"]))
         let result = try TabularTask.run(config: config, splits: splits) { m in
             print(row(["\(m.epoch)", fmt(m.trainLoss), fmt(m.validationLoss), fmt(m.accuracy), fmt(m.macroF1),
-                       m.rocAUC.map(fmt) ?? "n/a", String(format: "%.2f", m.seconds)]))
+                       m.rocAUC.map(fmt) ?? "n/a", Readable.duration(m.seconds)]))
             return .proceed
         }
         if result.stoppedEarly { print("stopped early after epoch \(result.completedEpochs)") }
@@ -143,10 +149,10 @@ struct TrainCommand: ParsableCommand {
         print("wrote \(dir.appendingPathComponent("checkpoint.safetensors").path) and \(metricsURL.path)")
     }
 
-    private func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
+    private func fmt(_ x: Double) -> String { Readable.metric(x) }
 
     private func row(_ cells: [String]) -> String {
-        let widths = [5, 10, 10, 9, 9, 8, 8]
+        let widths = [5, 10, 10, 9, 9, 8, 10]
         return zip(cells, widths).map { String(repeating: " ", count: max(0, $1 - $0.count)) + $0 }.joined(separator: "  ")
     }
 }

@@ -6,6 +6,7 @@ import ArgumentParser
 import FineTune
 import Foundation
 import Runtime
+import Search
 import Tensors
 
 /// Flags shared by `train-image` and `pretrain`: data, classes, training settings.
@@ -172,10 +173,11 @@ enum ImageTrainer {
         print("\(label): \(c.backbone) (\(c.strategy.rawValue)) on \(c.data), classes \(classes): \(splits.train.count) training, \(splits.validation.count) validation, \(splits.test.count) test images")
         // The header once the model is built and checked (its cost is measured before epoch 1).
         let result = try ImageTask.run(config: c, splits: splits, measureCost: true, onCost: { _ in
-            print(" epoch  train loss  val loss  accuracy  macro-F1  seconds")
+            print(" epoch  train loss  val loss  accuracy  macro-F1        time")
             fflush(nil)
         }, onEpoch: { m in
-            print(String(format: "%6d  %10.4f  %8.4f  %8.4f  %8.4f  %7.1f", m.epoch, m.trainLoss, m.validationLoss, m.accuracy, m.macroF1, m.seconds))
+            print(String(format: "%6d  %10.4f  %8.4f  %8.4f  %8.4f  ", m.epoch, m.trainLoss, m.validationLoss, m.accuracy, m.macroF1)
+                  + padLeft(Readable.duration(m.seconds), 10))
             fflush(nil)
             return .proceed
         })
@@ -185,10 +187,9 @@ enum ImageTrainer {
             print(ImageTrainer.table(report, classNames: result.classNames))
         }
         if let cost = result.cost {
-            print(String(format: "cost: %d parameters (%d trained), %.3f ms per image at batch 1, %.0f images/s at batch 64, %.2f MiB of weights",
-                         cost.paramsTotal, cost.paramsTrainable, cost.latencyMs, cost.imagesPerSecond, cost.memoryMB))
+            print("cost: \(Readable.count(cost.paramsTotal)) parameters (\(Readable.count(cost.paramsTrainable)) trained), \(Readable.significant(cost.latencyMs)) ms per image at batch 1, \(Readable.significant(cost.imagesPerSecond)) images/s at batch 64, \(Readable.significant(cost.memoryMB)) MiB of weights")
         }
-        print(String(format: "%.1f s in all", Date().timeIntervalSince(started)))
+        print("\(Readable.duration(Date().timeIntervalSince(started))) in all")
         return result
     }
 
@@ -198,7 +199,7 @@ enum ImageTrainer {
         func pad(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
         var lines = [pad("class") + " precision  recall      F1  support"]
         for (i, name) in classNames.enumerated() {
-            lines.append(pad(name) + String(format: " %9.3f  %6.3f  %6.3f  %7d", r.precision[i], r.recall[i], r.f1[i], r.support[i]))
+            lines.append(pad(name) + String(format: " %9.4f  %6.4f  %6.4f  %7d", r.precision[i], r.recall[i], r.f1[i], r.support[i]))
         }
         lines.append("confusion (rows true, columns predicted):")
         for (i, row) in r.confusion.rows.enumerated() {

@@ -4,6 +4,7 @@
 import ArgumentParser
 import FineTune
 import Foundation
+import Search
 import Tensors
 
 struct TrainTextCommand: ParsableCommand {
@@ -92,10 +93,10 @@ struct TrainTextCommand: ParsableCommand {
             try c.validate()
             if let threads { BLAS.setThreads(max(1, threads)) }
             print("rung train-text: \(c.data) with \(c.model), training the top \(c.unfreezeLayers) layer(s) and the head")
-            print(" epoch  train loss  val loss  accuracy  macro-F1  ROC-AUC  seconds")
+            print(" epoch  train loss  val loss  accuracy  macro-F1  ROC-AUC        time")
             let result = try TextTask.run(config: c) { m in
-                print(String(format: "%6d  %10.4f  %8.4f  %8.4f  %8.4f  %7.4f  %7.1f", m.epoch, m.trainLoss, m.validationLoss,
-                             m.accuracy, m.macroF1, m.rocAUC ?? .nan, m.seconds))
+                print(String(format: "%6d  %10.4f  %8.4f  %8.4f  %8.4f  %7.4f  ", m.epoch, m.trainLoss, m.validationLoss,
+                             m.accuracy, m.macroF1, m.rocAUC ?? .nan) + padLeft(Readable.duration(m.seconds), 10))
                 fflush(nil)
                 return .proceed
             }
@@ -118,3 +119,6 @@ struct TrainTextCommand: ParsableCommand {
         }
     }
 }
+
+/// `text` right-aligned in `width` columns (epoch tables).
+func padLeft(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }

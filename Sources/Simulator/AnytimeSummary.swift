@@ -78,6 +78,8 @@ public struct AnytimeSummary: Sendable {
 
     /// All repeats' anytime curves as CSV text with a header line.
     public var csv: String {
-        ([SimulationResult.csvHeader] + results.flatMap(\.csvRows)).joined(separator: "\n") + "\n"
+        let names = Set(results.flatMap(\.parameterNames)).sorted()
+        return ([SimulationResult.csvHeader(parameters: names)] + results.flatMap { $0.csvRows(parameters: names) })
+            .joined(separator: "\n") + "\n"
     }
 }

@@ -33,6 +33,8 @@ public struct SimulationSettings: Sendable, Hashable {
     public var tickInterval: Double = 60
     /// Consecutive ticks with nothing running and nothing started before the run is declared stalled.
     public var stallTicks: Int = 100_000
+    /// Keep a `TrialTrace` per trial in the result (for `--trials-out`; off for scale runs).
+    public var traceTrials = false
 
     /// Settings for `workers` workers and a study whose maximum resource is `maxResource`.
     public init(workers: Int, seed: UInt64, maxResource: Double) {
@@ -239,6 +241,7 @@ public struct Simulation<Engine: SearchDriver> {
                 }
             case .stop(let trial):
                 result.decisions.stops += 1
+                if settings.traceTrials, result.trials.indices.contains(trial.rawValue) { result.trials[trial.rawValue].stopped = true }
                 if let w = running[trial] { end(worker: w, lost: false) }
             case .wait:
                 result.decisions.waits += 1
@@ -253,6 +256,18 @@ public struct Simulation<Engine: SearchDriver> {
     // MARK: - Jobs
 
     private mutating func begin(_ a: Assignment, on w: Int) {
+        if settings.traceTrials {
+            let i = a.trial.rawValue
+            while result.trials.count <= i {
+                let id = TrialID(result.trials.count)
+                result.trials.append(TrialTrace(trial: id, config: [:], recorded: nil, started: now, ended: now))
+            }
+            if result.trials[i].recorded == nil && result.trials[i].config.isEmpty {
+                result.trials[i].config = a.config
+                result.trials[i].recorded = benchmark.recordedID(trial: a.trial, config: a.config)
+                result.trials[i].started = now
+            }
+        }
         var milestones = a.reportAt.filter { $0 > a.fromResource && $0 <= a.toResource }
         if milestones.last.map({ $0 < a.toResource }) ?? true { milestones.append(a.toResource) }
         workers[w].generation &+= 1
@@ -277,6 +292,12 @@ public struct Simulation<Engine: SearchDriver> {
         let value = benchmark.value(trial: a.trial, config: a.config, resource: resource)
         result.reports += 1
         result.resourceUsed += resource - job.lastResource
+        if settings.traceTrials, result.trials.indices.contains(a.trial.rawValue) {
+            result.trials[a.trial.rawValue].resource += resource - job.lastResource
+            result.trials[a.trial.rawValue].reached = max(result.trials[a.trial.rawValue].reached, resource)
+            result.trials[a.trial.rawValue].lastValue = value
+            if resource >= settings.maxResource * (1 - 1e-12) { result.trials[a.trial.rawValue].finalValue = value }
+        }
         job.lastResource = resource
         job.lastReportTime = now
         job.next += 1
@@ -294,6 +315,10 @@ public struct Simulation<Engine: SearchDriver> {
     private mutating func end(worker w: Int, lost: Bool) {
         guard let job = workers[w].job else { return }
         result.busySeconds += now - job.start
+        if settings.traceTrials, result.trials.indices.contains(job.assignment.trial.rawValue) {
+            result.trials[job.assignment.trial.rawValue].seconds += now - job.start
+            result.trials[job.assignment.trial.rawValue].ended = now
+        }
         if lost, job.next < job.milestones.count {
             // Linear estimate of the resource run since the last report.
             let target = job.milestones[job.next]
@@ -323,7 +348,9 @@ public struct Simulation<Engine: SearchDriver> {
         let regret = benchmark.optimum.map {
             benchmark.direction.regret(benchmark.trueFinalValue(trial: trial, config: config), optimum: $0)
         }
-        result.anytime.append(AnytimePoint(time: now, best: value, regret: regret, trial: trial))
+        result.anytime.append(AnytimePoint(time: now, best: value, regret: regret, trial: trial,
+                                           resource: result.resourceUsed, recorded: benchmark.recordedID(trial: trial, config: config),
+                                           config: config))
     }
 }
 

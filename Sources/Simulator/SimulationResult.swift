@@ -15,6 +15,38 @@ public struct AnytimePoint: Sendable, Hashable, Codable {
     public var regret: Double?
     /// The incumbent trial.
     public var trial: TrialID
+    /// Resource units run (reported) over the whole study up to this improvement.
+    public var resource: Double = 0
+    /// The recorded run the incumbent replays (replay benchmarks only).
+    public var recorded: String? = nil
+    /// The incumbent's configuration.
+    public var config: Configuration = [:]
+}
+
+/// What one simulated trial did, for the per-trial dump (`rung simulate --trials-out`).
+public struct TrialTrace: Sendable, Hashable, Codable {
+    /// The trial.
+    public var trial: TrialID
+    /// Its configuration.
+    public var config: Configuration
+    /// The recorded run it replays (replay benchmarks only).
+    public var recorded: String?
+    /// Resource units it ran (reported), over all its assignments.
+    public var resource: Double = 0
+    /// The highest resource it reported at.
+    public var reached: Double = 0
+    /// Its last reported objective value.
+    public var lastValue: Double?
+    /// Its reported value at the maximum resource, if it got there.
+    public var finalValue: Double?
+    /// Virtual seconds workers spent on it (work lost to faults included).
+    public var seconds: Double = 0
+    /// Virtual time of its first start and of the end of its last assignment.
+    public var started: Double = 0
+    /// Virtual time its last assignment ended (finished, stopped or lost).
+    public var ended: Double = 0
+    /// Whether the engine stopped it while running or paused.
+    public var stopped = false
 }
 
 /// How many decisions of each kind the engine answered.
@@ -65,6 +97,8 @@ public struct SimulationResult: Sendable, Hashable {
     public var lostTrials: Int
     /// Wall-clock seconds spent inside the engine's `handle`.
     public var engineSeconds: Double
+    /// Every trial's trace in id order, when `SimulationSettings.traceTrials` is on.
+    public var trials: [TrialTrace] = []
 
     /// busy time / (workers × makespan), in [0, 1].
     public var utilisation: Double {
@@ -84,13 +118,45 @@ public struct SimulationResult: Sendable, Hashable {
         return lo == 0 ? nil : anytime[lo - 1]
     }
 
-    /// The header of `csvRows`.
-    public static let csvHeader = "seed,time,best,regret,trial"
+    /// The header of `csvRows(parameters:)`: seed, virtual time, resource run so far, best value,
+    /// regret, incumbent trial, the recorded run it replays, then one `param.<name>` column each.
+    public static func csvHeader(parameters: [String]) -> String {
+        (["seed", "time", "resource", "best", "regret", "trial", "recorded"] + parameters.map { "param." + $0 })
+            .joined(separator: ",")
+    }
 
-    /// The anytime curve as CSV rows (no header), numbers printed exactly (shortest round-trip).
-    public var csvRows: [String] {
+    /// The anytime curve as CSV rows (no header), numbers printed exactly (shortest round-trip),
+    /// with the incumbent's value of each of `parameters` (empty where absent).
+    public func csvRows(parameters: [String]) -> [String] {
         anytime.map { p in
-            "\(seed),\(p.time),\(p.best),\(p.regret.map { String($0) } ?? ""),\(p.trial)"
+            ([String(seed), String(p.time), String(p.resource), String(p.best), p.regret.map { String($0) } ?? "",
+              p.trial.description, csvField(p.recorded ?? "")] + parameters.map { csvField(p.config[$0]?.description ?? "") })
+                .joined(separator: ",")
         }
     }
+
+    /// The parameter names of every incumbent, sorted.
+    public var parameterNames: [String] { Set(anytime.flatMap { $0.config.keys }).sorted() }
+
+    /// The header of `traceRows(parameters:)`.
+    public static func traceHeader(parameters: [String]) -> String {
+        (["seed", "trial", "recorded", "resource", "reached", "last_value", "final_value", "seconds", "started", "ended", "stopped"]
+            + parameters.map { "param." + $0 }).joined(separator: ",")
+    }
+
+    /// The per-trial traces as CSV rows (no header).
+    public func traceRows(parameters: [String]) -> [String] {
+        trials.map { t in
+            ([String(seed), t.trial.description, csvField(t.recorded ?? ""), String(t.resource), String(t.reached),
+              t.lastValue.map { String($0) } ?? "", t.finalValue.map { String($0) } ?? "", String(t.seconds),
+              String(t.started), String(t.ended), String(t.stopped)]
+             + parameters.map { csvField(t.config[$0]?.description ?? "") }).joined(separator: ",")
+        }
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }

@@ -125,3 +125,13 @@ private func finish(_ core: inout RealCore, _ o: WorkOrder, acc: Double, now: Do
     #expect(core.engine.trials.map { $0.results.count } == [1, 1])
     #expect(core.engine.trials.allSatisfy { $0.state.isFinal })
 }
+
+@Test func aReportWithoutTheObjectiveFailsTheTrialListingWhatItReported() throws {
+    var core = try makeCore()
+    let first = try #require(assigned(core.handle(.hello(w, slots: 1, running: []), now: 0)).first)
+    _ = core.handle(.report(w, EpochReport(trial: first.assignment.trial, attempt: 1, seq: 1, resource: 1,
+                                           metrics: ["val_acc": 0.8, "loss": 0.4])), now: 1)
+    let out = core.handle(.ended(w, first.ref, .paused(resource: 1)), now: 2)
+    #expect(out.contains(.persist(.failed(first.assignment.trial, reason:
+        "the report at epoch 1 has no value for the objective 'acc'; it reported loss, val_acc"))))
+}

@@ -36,6 +36,6 @@ import Testing
         #expect(s.medianMakespan == 40)
         #expect(s.medianUtilisation == 0.5)
         #expect(s.grid(2) == [25, 50])
-        #expect(s.csv == "seed,time,best,regret,trial\n0,10.0,0.5,0.5,0\n0,30.0,0.1,0.1,0\n1,20.0,0.4,0.4,0\n2,5.0,0.9,0.9,0\n2,25.0,0.2,0.2,0\n")
+        #expect(s.csv == "seed,time,resource,best,regret,trial,recorded\n0,10.0,0.0,0.5,0.5,0,\n0,30.0,0.0,0.1,0.1,0,\n1,20.0,0.0,0.4,0.4,0,\n2,5.0,0.0,0.9,0.9,0,\n2,25.0,0.0,0.2,0.2,0,\n")
     }
 }

@@ -72,8 +72,8 @@ import Testing
 
     @Test func nearestMatchingPicksTheClosestRecordedConfiguration() throws {
         let curves = try RecordedCurves.load(contentsOf: try write(Self.csv, "csv"), metric: "val_loss")
-        let bench = ReplayBenchmark(name: "replay", curves: curves, direction: .minimize, maxResource: 4)
-        // lr range is 0.099: 0.09 is nearest to trial 1's 0.1, but the optimizer mismatch adds 1.
+        let bench = try ReplayBenchmark(name: "replay", curves: curves, direction: .minimize, maxResource: 4)
+        // Categoricals match exactly; lr spans a factor 100, so it is compared in log space.
         #expect(bench.recorded(trial: TrialID(5), config: ["lr": .double(0.09), "optimizer": .string("adam")]).id == "2")
         #expect(bench.recorded(trial: TrialID(5), config: ["lr": .double(0.09), "optimizer": .string("sgd, nesterov")]).id == "1")
         #expect(bench.value(trial: TrialID(5), config: ["lr": .double(0.002), "optimizer": .string("adam")], resource: 4) == 0.5)
@@ -83,14 +83,14 @@ import Testing
 
     @Test func inOrderMatchingCyclesThroughRecordedTrials() throws {
         let curves = try RecordedCurves.load(contentsOf: try write(Self.csv, "csv"), metric: "accuracy")
-        let bench = ReplayBenchmark(name: "replay", curves: curves, direction: .maximize, maxResource: 4, matching: .inOrder)
+        let bench = try ReplayBenchmark(name: "replay", curves: curves, direction: .maximize, maxResource: 4, matching: .inOrder)
         #expect((0..<6).map { bench.recorded(trial: TrialID($0), config: [:]).id } == ["0", "1", "2", "0", "1", "2"])
         #expect(bench.optimum == 0.7)
     }
 
     @Test func recordedSecondsAreTheCost() throws {
         let curves = try RecordedCurves.load(contentsOf: try write(Self.csv, "csv"), metric: "val_loss")
-        let bench = ReplayBenchmark(name: "replay", curves: curves, direction: .minimize, maxResource: 4, matching: .inOrder)
+        let bench = try ReplayBenchmark(name: "replay", curves: curves, direction: .minimize, maxResource: 4, matching: .inOrder)
         #expect(bench.cost(trial: TrialID(0), config: [:], fromResource: 0, toResource: 2) == 20)
         #expect(bench.cost(trial: TrialID(0), config: [:], fromResource: 2, toResource: 4) == 20)
         #expect(bench.cost(trial: TrialID(1), config: [:], fromResource: 1, toResource: 3) == 10)

@@ -34,10 +34,13 @@ import Testing
     @Test func anytimeCurveKeepsOnlyImprovements() throws {
         // Trials finish at 10 s (0 and 1) and 20 s (2); values are 1 + x with x = 0, 0.1, 0.2.
         let (r, _) = try run(trials: 3, workers: 2)
-        #expect(r.anytime == [AnytimePoint(time: 10, best: 1.0, regret: 0, trial: TrialID(0))])
+        #expect(r.anytime.map(\.trial) == [TrialID(0)])
+        #expect(r.anytime.map(\.time) == [10] && r.anytime.map(\.best) == [1.0] && r.anytime.map(\.regret) == [0])
         #expect(r.incumbent(at: 9.99) == nil)
         #expect(r.incumbent(at: 10)?.trial == TrialID(0))
-        #expect(r.csvRows == ["7,10.0,1.0,0.0,0"])
+        // Resource run by then: trials 0 and 1 both reached 1 at 10 s.
+        #expect(r.csvRows(parameters: []) == ["7,10.0,\(r.anytime[0].resource),1.0,0.0,0,"])
+        #expect(r.anytime[0].resource >= 1)
     }
 
     @Test func slowWorkerStretchesItsTrials() throws {
@@ -81,7 +84,7 @@ import Testing
             var sim = try Simulation(engine: ScriptedEngine(trials: 30, maxResource: 1, milestones: [0.5, 1]),
                                      benchmark: FixedCostBenchmark(secondsPerUnit: 10), settings: settings)
             let r = try sim.run()
-            return ([SimulationResult.csvHeader] + r.csvRows).joined(separator: "\n")
+            return ([SimulationResult.csvHeader(parameters: r.parameterNames)] + r.csvRows(parameters: r.parameterNames)).joined(separator: "\n")
                 + "\n\(r.makespan),\(r.busySeconds),\(r.deaths)\n" + sim.engine.log.joined(separator: "\n")
         }
         #expect(try csv(11) == csv(11))

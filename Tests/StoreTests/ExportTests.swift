@@ -54,3 +54,11 @@ private func exportedStudy() throws -> StudyStore {
         #expect(try JSONSerialization.jsonObject(with: Data(line.utf8)) is [String: Any])
     }
 }
+
+@Test func aMetricNamedSecondsIsNamespacedAndTheTimingColumnStays() throws {
+    let rows = [ExportRow(trial: TrialID(0), attempt: 1, epoch: 1, seconds: 2.5,
+                          metrics: ["seconds": 0.004, "acc": 0.5, "epoch": 9], config: ["lr": .double(0.1)])]
+    #expect(ExportFormat.columns(rows) == ["trial", "attempt", "epoch", "seconds", "acc", "metric.epoch", "metric.seconds", "param.lr"])
+    #expect(ExportFormat.csv.render(rows) == "trial,attempt,epoch,seconds,acc,metric.epoch,metric.seconds,param.lr\n0,1,1,2.5,0.5,9.0,0.004,0.1\n")
+    #expect(ExportFormat.renamedMetrics(rows).map(\.column) == ["metric.epoch", "metric.seconds"])
+}

@@ -15,6 +15,8 @@ public struct TabularSplits: Sendable, Equatable {
     public var preprocessor: TabularPreprocessor
     /// The table rows (0-based, header excluded) behind each split.
     public var indices: SplitIndices
+    /// What was read differently from the text (`TabularSchema.notes`), for a person.
+    public var notes: [String] = []
 }
 
 /// Entry points that read a CSV table and prepare it for training.
@@ -35,7 +37,7 @@ public enum TabularData {
         return TabularSplits(train: try pre.transform(table, rows: indices.train),
                              validation: try pre.transform(table, rows: indices.validation),
                              test: try pre.transform(table, rows: indices.test),
-                             preprocessor: pre, indices: indices)
+                             preprocessor: pre, indices: indices, notes: schema.notes)
     }
 
     /// Stratified k-fold of a parsed table: for each fold, preprocessing fitted on the other

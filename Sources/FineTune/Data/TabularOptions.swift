@@ -43,6 +43,11 @@ public struct TabularOptions: Sendable, Equatable {
     public var testFraction: Double
     /// Seed of the split's random source.
     public var seed: UInt64
+    /// A detected column whose present values are mostly numbers (at least
+    /// `TabularSchema.mostlyNumeric` of them) but has a few that are not (`abc`, `1,5`): false
+    /// reads those cells as missing values and says so with their lines (`TabularSchema.notes`);
+    /// true refuses the table, listing them. Never one-hot encoded either way.
+    public var refuseNonNumeric: Bool = false
 
     /// Creates options; only the target is required.
     public init(

@@ -21,6 +21,9 @@ public struct FittedColumn: Sendable, Equatable, Codable {
     /// Categorical: the category that replaces a missing value (most frequent in training;
     /// ties go to the first in sorted order).
     public var fillCategory: String?
+    /// Numeric: a cell that is not a number counts as missing (a mostly numeric column with a few
+    /// junk cells, reported when the table was read); nil or false refuses such a cell.
+    public var nonNumericAsMissing: Bool?
 
     /// Names of the output features this column produces.
     public var featureNames: [String] {
@@ -77,7 +80,7 @@ public struct TabularPreprocessor: Sendable, Equatable, Codable {
                     scale = std > 0 ? std : 1
                 }
                 fitted.append(FittedColumn(name: column.name, kind: .numeric, fillValue: fill,
-                                           mean: mean, scale: scale))
+                                           mean: mean, scale: scale, nonNumericAsMissing: column.nonNumericAsMissing))
             case .categorical:
                 var counts: [String: Int] = [:]
                 for t in present { counts[t, default: 0] += 1 }
@@ -114,6 +117,7 @@ public struct TabularPreprocessor: Sendable, Equatable, Codable {
                     var value = fill
                     if !missing.contains(text) {
                         guard let v = parseNumber(text) else {
+                            if column.nonNumericAsMissing == true { features[i * width + offset] = Float((fill - mean) / scale); continue }
                             throw FineTuneError(.invalidValue,
                                                 "\(table.fileName) line \(table.lineNumbers[r]), column \(c + 1) (\"\(column.name)\"): \"\(text)\" is not a number; the column is numeric; write missing values as one of \(tokenList(missing))")
                         }

@@ -10,6 +10,8 @@ public struct SchemaColumn: Sendable, Equatable, Codable {
     public var name: String
     /// Numeric or categorical.
     public var kind: ColumnKind
+    /// A mostly numeric column whose few non-numeric cells are read as missing values.
+    public var nonNumericAsMissing: Bool?
 }
 
 /// The columns, classes and labels of a table, checked against the options.
@@ -24,6 +26,13 @@ public struct TabularSchema: Sendable, Equatable {
     public var classNames: [String]
     /// Each row's label: its class name's position in `classNames`.
     public var labels: [Int]
+    /// What was read differently from the text, for a person: mostly numeric columns whose
+    /// non-numeric cells are read as missing, with their lines.
+    public var notes: [String] = []
+
+    /// The share of a column's present values that must be numbers for the column to be read as
+    /// numeric with its other cells missing (below it, the column is categorical).
+    public static let mostlyNumeric = 0.9
 
     /// Reads the table's columns against `options`. Errors name the file, line and column.
     public static func infer(_ table: CSVTable, options: TabularOptions) throws(FineTuneError) -> TabularSchema {
@@ -32,6 +41,7 @@ public struct TabularSchema: Sendable, Equatable {
         for name in options.ignoredColumns.sorted() { _ = try table.columnIndex(name) }
 
         var columns: [SchemaColumn] = []
+        var notes: [String] = []
         for (c, name) in table.header.enumerated() where c != targetIndex && !options.ignoredColumns.contains(name) {
             if let declared = options.columnKinds[name] {
                 if declared == .numeric {
@@ -46,13 +56,30 @@ public struct TabularSchema: Sendable, Equatable {
                 }
                 columns.append(SchemaColumn(index: c, name: name, kind: declared))
             } else {
-                var numeric = true
-                for row in table.rows {
+                var numbers = 0
+                var others: [(row: Int, text: String)] = []
+                for (r, row) in table.rows.enumerated() {
                     let text = trimmed(row[c])
                     if options.missingTokens.contains(text) { continue }
-                    if parseNumber(text) == nil { numeric = false; break }
+                    if parseNumber(text) == nil { others.append((r, text)) } else { numbers += 1 }
                 }
-                columns.append(SchemaColumn(index: c, name: name, kind: numeric ? .numeric : .categorical))
+                let present = numbers + others.count
+                if others.isEmpty {
+                    columns.append(SchemaColumn(index: c, name: name, kind: .numeric))
+                } else if numbers > 0, Double(numbers) >= mostlyNumeric * Double(present) {
+                    // Junk in a numeric column (`abc`, `1,5`): one-hot encoding it would turn one
+                    // feature into hundreds; read it as missing, or refuse, and name the cells.
+                    let shown = others.prefix(5).map { "line \(table.lineNumbers[$0.row]) \"\($0.text)\"" }
+                    let more = others.count > 5 ? " and \(others.count - 5) more" : ""
+                    let what = "\(table.fileName) column \(c + 1) (\"\(name)\") is numeric in \(numbers) of \(present) present cells, but not in \(others.count): \(shown.joined(separator: ", "))\(more)"
+                    if options.refuseNonNumeric {
+                        throw FineTuneError(.invalidValue, "\(what); fix those cells or write missing values as one of \(tokenList(options.missingTokens)) (without refuse_non_numeric they are read as missing)")
+                    }
+                    notes.append("\(what); read as missing values (the column stays numeric; refuse_non_numeric refuses the table instead)")
+                    columns.append(SchemaColumn(index: c, name: name, kind: .numeric, nonNumericAsMissing: true))
+                } else {
+                    columns.append(SchemaColumn(index: c, name: name, kind: .categorical))
+                }
             }
         }
 
@@ -75,7 +102,7 @@ public struct TabularSchema: Sendable, Equatable {
         for (k, name) in classNames.enumerated() { position[name] = k }
         let labels = table.rows.map { position[trimmed($0[targetIndex])]! }
         return TabularSchema(targetIndex: targetIndex, target: options.target, columns: columns,
-                             classNames: classNames, labels: labels)
+                             classNames: classNames, labels: labels, notes: notes)
     }
 
     /// Class names in the documented order: by numeric value when all are numbers, else by text.

@@ -11,8 +11,9 @@ public enum TabularTask {
     /// Reads the configured data (the CSV file, or the built-in synthetic table) and prepares the
     /// stratified splits with preprocessing fitted on the training split.
     public static func loadData(_ config: TabularTrialConfig) throws(FineTuneError) -> TabularSplits {
-        let options = TabularOptions(target: config.effectiveTarget, validationFraction: config.validationFraction,
+        var options = TabularOptions(target: config.effectiveTarget, validationFraction: config.validationFraction,
                                      testFraction: config.testFraction, seed: config.splitSeed)
+        options.refuseNonNumeric = config.refuseNonNumeric
         if let path = config.data {
             return try TabularData.load(URL(fileURLWithPath: path), options: options)
         }
@@ -33,6 +34,8 @@ public enum TabularTask {
                            onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> TabularTrialResult {
         try config.validate()
         let splits = try loadData(config)
+        // Said loudly, once per run: the trial's log (stderr) shows which cells were read as missing.
+        for note in splits.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         return try run(config: config, splits: splits, fromEpoch: fromEpoch, toEpoch: toEpoch,
                        checkpoint: checkpoint, onEpoch: onEpoch)
     }

@@ -84,6 +84,9 @@ public struct TabularTrialConfig: Sendable, Hashable, Codable {
     public var validationFraction: Double = 0.15
     /// Fraction of each class held out for the final test.
     public var testFraction: Double = 0.15
+    /// Refuse a mostly numeric column with non-numeric cells (`abc`, `1,5`) instead of reading
+    /// those cells as missing values (`TabularOptions.refuseNonNumeric`).
+    public var refuseNonNumeric: Bool = false
 
     /// The defaults.
     public init() {}
@@ -189,7 +192,7 @@ extension TabularTrialConfig {
         case data, target, hidden, activation, layerNorm, dropout, optimizer, learningRate, weightDecay
         case momentum, nesterov, beta1, beta2, schedule, warmupEpochs, stepEpochs, maxGradientNorm
         case labelSmoothing, epochs, batchSize, earlyStoppingPatience, seed, splitSeed
-        case validationFraction, testFraction
+        case validationFraction, testFraction, refuseNonNumeric
     }
 
     private struct AnyKey: CodingKey {
@@ -233,5 +236,6 @@ extension TabularTrialConfig {
         splitSeed = try c.decodeIfPresent(UInt64.self, forKey: .splitSeed) ?? splitSeed
         validationFraction = try c.decodeIfPresent(Double.self, forKey: .validationFraction) ?? validationFraction
         testFraction = try c.decodeIfPresent(Double.self, forKey: .testFraction) ?? testFraction
+        refuseNonNumeric = try c.decodeIfPresent(Bool.self, forKey: .refuseNonNumeric) ?? refuseNonNumeric
     }
 }

@@ -141,6 +141,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
         core = .restore(engine: engine, settings: settings, journal: records, now: now)
         journalLength = records.count
         try catchUpStore(records, now: now)
+        // Workers of an earlier run are not connected to this one until they say HELLO again.
+        try markWorkers(.lost)
         if let other = options.warmStart {
             if records.isEmpty {
                 let (results, summary) = try WarmStart.results(from: other, for: parsed)
@@ -194,26 +196,41 @@ public final class CoordinatorProcess: @unchecked Sendable {
 
     /// When this process began serving (for the ETA).
     let startedAt = Date().timeIntervalSince1970
-    /// Trials final when this process began (a restarted study's earlier work is not in its rate).
-    lazy var finalAtStart = finalTrials
+    /// Resource reported done when this process began (a restarted study's earlier work is not in its rate).
+    lazy var usedAtStart = core.engine.usedResource
 
     private var finalTrials: Int {
         let e = core.engine
         return e.count(.completed) + e.count(.stopped) + e.count(.failed)
     }
 
+    /// The resource a study of `trials` trials is expected to use: under successive halving,
+    /// rung k gets n / η^k of the trials, each running from the rung below to r_k (Li et al. 2020,
+    /// ASHA's budget); without a scheduler every trial runs to R.
+    private func expectedResource(trials: Int) -> Double {
+        let rungs = core.engine.rungs
+        guard study.scheduler.bracketKind != .none else { return Double(trials) * (rungs.last ?? 0) }
+        let eta = Double(study.budget.reductionFactor)
+        var per = 0.0, previous = 0.0
+        for (k, r) in rungs.enumerated() { per += (r - previous) / pow(eta, Double(k)); previous = r }
+        return Double(trials) * per
+    }
+
     /// `12/40 done, ETA 1 min 05 s` (`12 done` without a trial budget; `paused` or `draining` when
-    /// an operator said so). Call it on the coordinator's thread (from `onEvent`).
+    /// an operator said so). The ETA divides the resource still expected by the rate at which
+    /// epochs were reported since this process began. Call it on the coordinator's thread (from `onEvent`).
     public func progressText(now: Double = Date().timeIntervalSince1970) -> String {
         let done = finalTrials
         var text = "\(done)"
         if let total = study.trials {
             text += "/\(total) done"
-            let rate = Double(done - finalAtStart) / max(1e-9, now - startedAt)
+            let used = core.engine.usedResource
+            let rate = (used - usedAtStart) / max(1e-9, now - startedAt)
             if core.isComplete {
                 text += ", finished"
-            } else if done > finalAtStart, rate > 0 {
-                text += ", ETA \(Readable.duration(Double(max(0, total - done)) / rate))"
+            } else if rate > 0, used > usedAtStart {
+                let left = max(0, expectedResource(trials: total) - used)
+                text += ", ETA \(Readable.duration(left / rate))"
             } else {
                 text += ", ETA -"
             }
@@ -227,7 +244,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
 
     /// Serves until the study is complete (with `exitWhenComplete`) or a stop is requested.
     public func run() throws {
-        _ = finalAtStart
+        _ = usedAtStart
         let context = try ZMQContext()
         let limits = Envelope.Limits.standard
         let router = try ZMQSocket(context, .router, options: [
@@ -267,6 +284,16 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 if now - completeAt! >= options.lingerAfterComplete { break }
             }
         }
+        // No worker stays listed `active` once this process stops serving: after the study's end
+        // they were told to leave; after a stop request they are cut off until they say HELLO again.
+        try markWorkers(core.isComplete ? .left : .lost)
+    }
+
+    /// Sets every worker the store lists as active to `state`.
+    func markWorkers(_ state: WorkerState) throws {
+        let active = try store.workers().filter { $0.state == .active }
+        guard !active.isEmpty else { return }
+        try store.write { tx in for w in active { try tx.setWorkerState(w.id, state) } }
     }
 
     /// Turns one received message into steps (and log lines to store).

@@ -67,6 +67,9 @@ public final class WorkerProcess: @unchecked Sendable {
     var lastHello = 0.0
     /// Whether the coordinator answered the last HELLO with WELCOME.
     var welcomed = false
+    /// Whether this process was ever welcomed (a refused HELLO after that may be about its own
+    /// old connection, still live at the coordinator: it keeps trying).
+    var everWelcomed = false
     /// The coordinator refused this worker's HELLO (a duplicate name, an unsupported version): `run()` throws it.
     var refusal: RuntimeError?
     /// Lines for the worker's own log (stderr by default).
@@ -157,6 +160,7 @@ public final class WorkerProcess: @unchecked Sendable {
                 log("\(options.name): the coordinator at \(options.connect) answered")
             }
             welcomed = true
+            everWelcomed = true
             heartbeatInterval = max(0.05, w.heartbeatInterval)
             maxBodyBytes = w.maxBodyBytes
             ready(socket)
@@ -171,8 +175,8 @@ public final class WorkerProcess: @unchecked Sendable {
         case .checkpoint(let chunk):
             try received(chunk, socket)
         case .error(let e):
-            if e.regarding == MessageType.hello.rawValue {
-                // A refused HELLO (a live worker already has this name, an unsupported version):
+            if e.regarding == MessageType.hello.rawValue, !everWelcomed {
+                // A first HELLO refused (another live worker has this name, an unsupported version):
                 // waiting would be forever, so the worker says why and exits non-zero.
                 log("\(options.name): the coordinator at \(options.connect) refused this worker: \(e.code.rawValue): \(e.message)")
                 refusal = RuntimeError(.protocolViolation, "the coordinator at \(options.connect) refused worker '\(options.name)': \(e.message) (\(e.code.rawValue))")

@@ -27,7 +27,9 @@ public struct SearchEngine: Sendable, Equatable {
     public private(set) var trials: [TrialRecord] = []
     /// Whether the study is finished (every `.slotFree` now answers `.complete`).
     public private(set) var isComplete = false
-    /// Resource handed out in assignments so far (Σ toResource − fromResource).
+    /// Resource handed out in assignments and not given back (Σ toResource − fromResource, less
+    /// the unrun part of every assignment that was stopped, failed or lost): what
+    /// `max_total_resource` caps. When the study completes it equals `usedResource`.
     public private(set) var committedResource: Double = 0
     /// Resource reported done so far (progress between successive rung results).
     public private(set) var usedResource: Double = 0
@@ -76,7 +78,8 @@ public struct SearchEngine: Sendable, Equatable {
         let hyperband = study.scheduler.kind == .hyperband
         switch kind {
         case .asha, .ashaStopping:
-            asha = ASHAScheduler(ladder: ladder, stopping: kind == .ashaStopping, hyperband: hyperband)
+            asha = ASHAScheduler(ladder: ladder, stopping: kind == .ashaStopping, hyperband: hyperband,
+                                 minRate: study.scheduler.minEarlyStoppingRate)
         case .sha:
             sha = SHAScheduler(ladder: ladder, hyperband: hyperband, spec: study.scheduler)
         case .none, .hyperband:
@@ -251,6 +254,7 @@ public struct SearchEngine: Sendable, Equatable {
 
     private mutating func fail(_ i: Int, _ reason: String, _ now: Double) -> [Decision] {
         guard trials.indices.contains(i), !trials[i].state.isFinal else { return [] }
+        releaseUnrun(i)
         setState(i, .failed, now)
         trials[i].failureReason = reason
         asha?.remove(trial: i, bracket: trials[i].bracket)
@@ -264,6 +268,7 @@ public struct SearchEngine: Sendable, Equatable {
         if trials[i].losses >= study.maxAttempts {
             return fail(i, "lost \(trials[i].losses) times", now)
         }
+        releaseUnrun(i)
         setState(i, .queued, now)
         lostQueue.append(i)
         return []
@@ -350,11 +355,20 @@ public struct SearchEngine: Sendable, Equatable {
     private mutating func stop(_ ids: [Int], _ now: Double) -> [Decision] {
         var out: [Decision] = []
         for i in ids where !trials[i].state.isFinal {
+            releaseUnrun(i)
             setState(i, .stopped, now)
             asha?.remove(trial: i, bracket: trials[i].bracket)
             out.append(.stop(TrialID(i)))
         }
         return out
+    }
+
+    /// Gives back the part of trial i's assignment it has not run (it is stopped, failed or lost;
+    /// a lost trial's resume commits it again). Nothing for a trial that is not running (a queued
+    /// lost trial gave its part back when it was lost).
+    private mutating func releaseUnrun(_ i: Int) {
+        guard trials[i].state == .running else { return }
+        committedResource -= max(0, trials[i].target - trials[i].resourceDone)
     }
 
     /// Ends the study: paused trials will never be promoted.

@@ -1,7 +1,10 @@
 // The Tree-structured Parzen Estimator (Bergstra, Bardenet, Bengio & Kégl 2011, "Algorithms for
 // Hyper-Parameter Optimization", NeurIPS) with BOHB's fidelity rule (Falkner, Klein & Hutter 2018,
 // "BOHB: Robust and Efficient Hyperparameter Optimization at Scale", ICML): model the highest rung
-// that has enough results. Per-dimension densities; no multivariate kernel.
+// that has enough results. Per-dimension densities, or a joint product kernel per observation
+// (`multivariate`, as in Falkner et al. 2018 and Optuna's multivariate TPE); running trials join
+// the bad set (a constant liar, Ginsbourger et al. 2010) so parallel workers do not pile up on the
+// same region.
 
 import Foundation
 
@@ -55,6 +58,18 @@ struct TPESampler {
         return out
     }
 
+    /// The constant liar: trials running (or queued to run again) that have no result at rung k
+    /// yet, scanning back at most 4·limit trials from the newest. Their outcome is unknown; counting
+    /// them as bad keeps the next suggestion away from where other workers already are.
+    static func pending(below k: Int, trials: [TrialRecord], limit: Int) -> [Configuration] {
+        var out: [Configuration] = []
+        for t in trials.reversed().prefix(4 * max(limit, 1)) where out.count < limit {
+            guard t.state == .running || t.state == .queued, (t.lastRung ?? -1) < k else { continue }
+            out.append(t.config)
+        }
+        return out
+    }
+
     /// Observations a rung needs before it is modelled.
     var need: Int { max(2, options.minObservations ?? (space.freeDimensions + 2)) }
 
@@ -70,6 +85,10 @@ struct TPESampler {
         var bad = recent.dropFirst(nGood).map(config)
         bad += Self.leftBehind(below: k, observations: observations, trials: trials,
                                limit: max(0, options.maxObservations - bad.count))
+        if options.constantLiar { bad += Self.pending(below: k, trials: trials, limit: options.maxObservations) }
+        if options.multivariate {
+            return JointDensity.suggest(space: space, good: good, bad: bad, options: options, rng: &rng)
+        }
         var models: [String: (l: Density, g: Density)] = [:]
         for p in space.parameters where p.isFree {
             let l = good.compactMap { $0[p.name] }, g = bad.compactMap { $0[p.name] }
@@ -175,4 +194,119 @@ struct Density {
 
     /// The standard normal CDF.
     static func phi(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
+}
+
+
+/// The multivariate Parzen estimator: one product kernel per observation over all free parameters
+/// (truncated Gaussians in unit space per numeric dimension, with Scott's-rule bandwidths per set;
+/// Aitchison–Aitken kernels on categoricals), mixed with a flat prior of weight `priorWeight`.
+/// Candidates are drawn from l(x) — pick a component, perturb every dimension around it — and the
+/// one maximising log l(x) − log g(x) is kept. Correlations between parameters (a learning rate
+/// that suits one optimizer) survive, which per-dimension densities lose.
+struct JointDensity {
+    let space: SearchSpace
+    let parameters: [Parameter]
+    /// Per observation, per parameter: unit coordinate (numeric), choice index (categorical), or nil (absent).
+    let points: [[Double?]]
+    /// Per parameter: numeric bandwidth, or categorical keep-probability's complement λ.
+    let widths: [Double]
+    let prior: Double
+
+    init(space: SearchSpace, configs: [Configuration], options: TPEOptions, floorCount: Int) {
+        self.space = space
+        let free = space.parameters.filter(\.isFree)
+        parameters = free
+        prior = options.priorWeight
+        let points = configs.map { c in free.map { p in c[p.name].map { p.toUnit($0) } } }
+        self.points = points
+        var w: [Double] = []
+        for (j, p) in free.enumerated() {
+            let xs = points.compactMap { $0[j] }
+            let n = Double(xs.count)
+            if case .categorical(let choices) = p.domain {
+                let k = Double(choices.count)
+                w.append(k > 1 ? min((k - 1) / k, (k - 1) / k / (1 + n).squareRoot() * 2) : 0)
+                continue
+            }
+            var h = 1.0
+            if xs.count >= 2 {
+                let mean = xs.reduce(0, +) / n
+                let sd = (xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
+                // Scott's rule for a d-dimensional product kernel: n^(−1/(d+4)).
+                h = 1.06 * sd * pow(n, -1 / Double(free.count + 4))
+            }
+            w.append(min(1, max(h, Density.minimumBandwidth(p, observations: floorCount))) * options.bandwidthFactor)
+        }
+        widths = w
+    }
+
+    /// log density at `c` (dimensions absent in `c` or in an observation contribute a factor 1).
+    func logDensity(_ c: Configuration) -> Double {
+        let x = parameters.map { p in c[p.name].map { p.toUnit($0) } }
+        var sum = prior
+        for o in points {
+            var logK = 0.0
+            for j in parameters.indices {
+                guard let u = x[j], let mu = o[j] else { continue }
+                if case .categorical(let choices) = parameters[j].domain {
+                    let k = Double(choices.count)
+                    logK += Foundation.log(u == mu ? 1 - widths[j] : widths[j] / max(k - 1, 1))
+                } else {
+                    let h = widths[j]
+                    let z = (u - mu) / h
+                    let mass = Density.phi((1 - mu) / h) - Density.phi(-mu / h)
+                    logK += -0.5 * z * z - Foundation.log(h * (2 * Double.pi).squareRoot() * max(mass, 1e-12))
+                }
+                if logK < -700 { break }
+            }
+            if logK > -700 { sum += exp(logK) }
+        }
+        // The prior is flat: density 1 on numeric dimensions, 1/k on categorical ones.
+        return Foundation.log(sum / (prior + Double(points.count)))
+    }
+
+    /// A configuration drawn from the mixture.
+    func draw(_ rng: inout RandomSource) -> Configuration {
+        let w = rng.unit() * (prior + Double(points.count))
+        if w < prior || points.isEmpty { return space.sample(using: &rng) }
+        let o = points[min(points.count - 1, Int(w - prior))]
+        var c: Configuration = [:]
+        var free = 0
+        for p in space.parameters where p.isActive(in: c) {
+            guard p.isFree else { c[p.name] = p.sample(using: &rng); continue }
+            let j = free
+            free += 1
+            guard let mu = o[j] else { c[p.name] = p.sample(using: &rng); continue }
+            if case .categorical(let choices) = p.domain {
+                if choices.count > 1 && rng.unit() < widths[j] {
+                    var other = rng.index(below: choices.count - 1)
+                    if other >= Int(mu) { other += 1 }
+                    c[p.name] = p.fromUnit(Double(other))
+                } else { c[p.name] = p.fromUnit(mu) }
+                continue
+            }
+            var value = p.fromUnit(mu)
+            for _ in 0..<16 {
+                let x = mu + widths[j] * rng.normal()
+                if x >= 0 && x <= 1 { value = p.fromUnit(x); break }
+            }
+            c[p.name] = value
+        }
+        return c
+    }
+
+    static func suggest(space: SearchSpace, good: [Configuration], bad: [Configuration], options: TPEOptions,
+                        rng: inout RandomSource) -> Configuration {
+        let n = good.count + bad.count
+        let l = JointDensity(space: space, configs: good, options: options, floorCount: n)
+        let g = JointDensity(space: space, configs: bad, options: options, floorCount: n)
+        var best: Configuration = [:]
+        var bestScore = -Double.infinity
+        for _ in 0..<max(1, options.candidates) {
+            let c = l.draw(&rng)
+            let score = l.logDensity(c) - g.logDensity(c)
+            if score > bestScore { bestScore = score; best = c }
+        }
+        return best
+    }
 }

@@ -18,20 +18,26 @@ struct ASHAScheduler: Sendable, Equatable {
     /// Smooth weighted round-robin state (deterministic bracket choice in proportion to weights).
     private var credit: [Int]
 
-    init(ladder: RungLadder, stopping: Bool, hyperband: Bool) {
+    /// `minRate` is s, the minimum early-stopping rate: new trials start in brackets ≥ s (for plain
+    /// ASHA, bracket s only), so no trial is judged below rung s.
+    init(ladder: RungLadder, stopping: Bool, hyperband: Bool, minRate: Int = 0) {
         self.ladder = ladder
         self.stopping = stopping
-        let count = hyperband ? ladder.bracketCount : 1
+        let s = min(max(0, minRate), ladder.sMax)
+        let count = hyperband ? ladder.bracketCount : s + 1
         rankings = (0..<count).map { b in
             (b..<ladder.sMax).map { _ in RungRanking(reductionFactor: ladder.reductionFactor, minTop: stopping ? 1 : 0) }
         }
-        weights = hyperband ? (0..<count).map { ladder.bracketPlan(bracket: $0)[0] } : [1]
+        weights = (0..<count).map { b in
+            b < s ? 0 : hyperband ? ladder.bracketPlan(bracket: b)[0] : 1
+        }
         credit = Array(repeating: 0, count: count)
     }
 
     /// The bracket of the next new trial: each bracket's share follows Hyperband's n_s.
     mutating func bracketForNewTrial() -> Int {
         if weights.count == 1 { return 0 }
+        if let only = weights.indices.first(where: { weights[$0] > 0 }), weights.filter({ $0 > 0 }).count == 1 { return only }
         let total = weights.reduce(0, +)
         var pick = 0
         for b in credit.indices {

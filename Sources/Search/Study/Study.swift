@@ -135,12 +135,31 @@ public struct SchedulerSpec: Sendable, Codable, Equatable {
     public var bracketTrials: Int?
     /// For `sha` and Hyperband over it: how many brackets may run at once (1 = fully synchronous).
     public var maxParallelBrackets: Int
+    /// For ASHA (and Hyperband over it): s, the minimum early-stopping rate of Li et al. 2020 —
+    /// trials start at rung s (resource r·η^s) instead of rung 0, so no trial is judged on fewer
+    /// epochs; under Hyperband, brackets below s are dropped. Clamped to the top rung's index.
+    public var minEarlyStoppingRate: Int = 0
 
     /// Makes a scheduler spec.
     public init(kind: Kind = .asha, over: Kind = .asha, stragglerTimeout: Double? = nil,
                 bracketTrials: Int? = nil, maxParallelBrackets: Int = 1) {
         self.kind = kind; self.over = over; self.stragglerTimeout = stragglerTimeout
         self.bracketTrials = bracketTrials; self.maxParallelBrackets = maxParallelBrackets
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case kind, over, stragglerTimeout, bracketTrials, maxParallelBrackets, minEarlyStoppingRate
+    }
+
+    /// Decodes a spec; keys added later (`minEarlyStoppingRate`) may be absent.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        over = try c.decode(Kind.self, forKey: .over)
+        stragglerTimeout = try c.decodeIfPresent(Double.self, forKey: .stragglerTimeout)
+        bracketTrials = try c.decodeIfPresent(Int.self, forKey: .bracketTrials)
+        maxParallelBrackets = try c.decode(Int.self, forKey: .maxParallelBrackets)
+        minEarlyStoppingRate = try c.decodeIfPresent(Int.self, forKey: .minEarlyStoppingRate) ?? 0
     }
 
     /// The bracket algorithm actually run: `over` under Hyperband, else `kind`.
@@ -163,14 +182,40 @@ public struct TPEOptions: Sendable, Codable, Equatable {
     public var priorWeight: Double
     /// Multiplies every kernel bandwidth (BOHB's bandwidth factor).
     public var bandwidthFactor: Double
+    /// Count running trials without a result at the modelled rung as bad (a constant liar), so
+    /// that parallel workers spread out.
+    public var constantLiar: Bool = true
+    /// Model all parameters jointly (a product kernel per observation) instead of one density each.
+    public var multivariate: Bool = false
 
     /// Defaults: γ 0.15, 24 candidates, d+2 observations, last 256, ρ 1/3, prior 1, bandwidth ×1.
     public init(gamma: Double = 0.15, candidates: Int = 24, minObservations: Int? = nil,
                 maxObservations: Int = 256, randomFraction: Double = 1.0 / 3.0,
-                priorWeight: Double = 1, bandwidthFactor: Double = 1) {
+                priorWeight: Double = 1, bandwidthFactor: Double = 1, constantLiar: Bool = true,
+                multivariate: Bool = false) {
         self.gamma = gamma; self.candidates = candidates; self.minObservations = minObservations
         self.maxObservations = maxObservations; self.randomFraction = randomFraction
         self.priorWeight = priorWeight; self.bandwidthFactor = bandwidthFactor
+        self.constantLiar = constantLiar; self.multivariate = multivariate
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case gamma, candidates, minObservations, maxObservations, randomFraction, priorWeight, bandwidthFactor
+        case constantLiar, multivariate
+    }
+
+    /// Decodes options; keys added later (`constantLiar`, `multivariate`) may be absent.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        gamma = try c.decode(Double.self, forKey: .gamma)
+        candidates = try c.decode(Int.self, forKey: .candidates)
+        minObservations = try c.decodeIfPresent(Int.self, forKey: .minObservations)
+        maxObservations = try c.decode(Int.self, forKey: .maxObservations)
+        randomFraction = try c.decode(Double.self, forKey: .randomFraction)
+        priorWeight = try c.decode(Double.self, forKey: .priorWeight)
+        bandwidthFactor = try c.decode(Double.self, forKey: .bandwidthFactor)
+        constantLiar = try c.decodeIfPresent(Bool.self, forKey: .constantLiar) ?? true
+        multivariate = try c.decodeIfPresent(Bool.self, forKey: .multivariate) ?? false
     }
 }
 

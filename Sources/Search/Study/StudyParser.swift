@@ -136,7 +136,8 @@ private struct StudyParser {
             return k
         }
         if case .scalar = node { return SchedulerSpec(kind: try kind(node, "scheduler")) }
-        let m = try r.mapping(node, "scheduler", allowed: ["type", "over", "straggler_timeout", "bracket_trials", "max_parallel_brackets"])
+        let m = try r.mapping(node, "scheduler", allowed: ["type", "over", "straggler_timeout", "bracket_trials", "max_parallel_brackets",
+                                                               "min_early_stopping_rate"])
         var spec = SchedulerSpec(kind: try kind(try r.required(m, "type", "scheduler", "it must be one of \(accepted)"), "scheduler.type"))
         if let o = r.optional(m, "over") {
             guard spec.kind == .hyperband else {
@@ -172,6 +173,14 @@ private struct StudyParser {
             }
             spec.maxParallelBrackets = v
         }
+        if let t = r.optional(m, "min_early_stopping_rate") {
+            let v = try r.int(t, "scheduler.min_early_stopping_rate", "it must be an integer ≥ 0")
+            guard v >= 0 else { throw r.error("scheduler.min_early_stopping_rate", t, "`scheduler.min_early_stopping_rate` is \(v); it must be an integer ≥ 0") }
+            guard spec.bracketKind == .asha || spec.bracketKind == .ashaStopping else {
+                throw r.error("scheduler.min_early_stopping_rate", t, "`scheduler.min_early_stopping_rate` applies only to asha, asha-stopping and hyperband over them")
+            }
+            spec.minEarlyStoppingRate = v
+        }
         return spec
     }
 
@@ -185,7 +194,8 @@ private struct StudyParser {
         var spec: SamplerSpec
         if case .scalar = node { spec = SamplerSpec(kind: try kind(node, "sampler")) } else {
             let m = try r.mapping(node, "sampler", allowed: ["type", "gamma", "candidates", "min_observations",
-                                                             "max_observations", "random_fraction", "prior_weight", "bandwidth_factor"])
+                                                             "max_observations", "random_fraction", "prior_weight", "bandwidth_factor",
+                                                             "constant_liar", "multivariate"])
             spec = SamplerSpec(kind: try kind(try r.required(m, "type", "sampler", "it must be one of \(accepted)"), "sampler.type"))
             let options = m.filter { $0.key != "type" }
             if spec.kind != .tpe, let first = options.first {
@@ -211,6 +221,8 @@ private struct StudyParser {
             if let v = try number("random_fraction", { $0 >= 0 && $0 <= 1 }, "a number in [0, 1]") { t.randomFraction = v }
             if let v = try number("prior_weight", { $0 > 0 }, "a number > 0") { t.priorWeight = v }
             if let v = try number("bandwidth_factor", { $0 > 0 }, "a number > 0") { t.bandwidthFactor = v }
+            if let n = r.optional(m, "constant_liar") { t.constantLiar = try r.bool(n, "sampler.constant_liar") }
+            if let n = r.optional(m, "multivariate") { t.multivariate = try r.bool(n, "sampler.multivariate") }
             spec.tpe = t
         }
         if spec.kind == .grid {

@@ -45,9 +45,14 @@ public protocol Benchmark: Sendable {
     /// Other metrics reported beside the objective at `resource` (for constraints and a second
     /// objective); none by default.
     func metrics(trial: TrialID, config: Configuration, resource: Double) -> [String: Double]
+    /// The recorded run a trial replays (replay benchmarks), for per-trial dumps; nil elsewhere.
+    func recordedID(trial: TrialID, config: Configuration) -> String?
 }
 
 extension Benchmark {
+    /// No recorded runs.
+    public func recordedID(trial: TrialID, config: Configuration) -> String? { nil }
+
     /// No other metrics.
     public func metrics(trial: TrialID, config: Configuration, resource: Double) -> [String: Double] { [:] }
 }

@@ -15,6 +15,10 @@ public struct BenchmarkOptions: Sendable, Hashable {
     public var noise: Double = 0.01
     /// How replayed trials are matched to recorded ones.
     public var replayMatching: ReplayBenchmark.Matching = .nearest
+    /// Whether replayed trials resample a recorded seed's curve or replay the mean over seeds.
+    public var replayNoise: ReplayBenchmark.Noise = .resample
+    /// Replay: virtual seconds per epoch, overriding the recorded `seconds` (nil: as recorded, else 60).
+    public var costPerEpoch: Double?
     /// Virtual seconds of one full-fidelity evaluation of a test function.
     public var testFunctionSeconds: Double = 3600
 
@@ -62,9 +66,10 @@ public enum BenchmarkCatalog {
             }
             let path = String(name.dropFirst(7))
             let curves = try RecordedCurves.load(contentsOf: URL(fileURLWithPath: path), metric: study.objective.metric)
-            return ReplayBenchmark(name: name, curves: curves,
-                                   direction: study.objective.direction == .minimize ? .minimize : .maximize,
-                                   maxResource: maxResource, matching: options.replayMatching)
+            return try ReplayBenchmark(name: name, curves: curves,
+                                       direction: study.objective.direction == .minimize ? .minimize : .maximize,
+                                       maxResource: maxResource, matching: options.replayMatching, space: study.space,
+                                       noise: options.replayNoise, costPerEpoch: options.costPerEpoch)
         }
     }
 

@@ -1,6 +1,7 @@
-// Recorded learning curves read from the per-epoch export format (CSV or JSONL): one row per trial
-// per epoch with `trial`, `epoch`, metric columns, an optional `seconds` column and `param.<name>`
-// configuration columns. See Sources/Simulator/README.md for the format. Leaves out writing it.
+// Recorded learning curves read from the per-epoch export format (CSV or JSONL, optionally gzipped):
+// one row per trial (per training seed) per epoch with `trial`, `epoch`, metric columns, optional
+// `seed` and `seconds` columns and `param.<name>` configuration columns. See
+// Sources/Simulator/README.md for the format. Leaves out writing it.
 import Foundation
 import Search
 
@@ -12,8 +13,11 @@ public struct RecordedTrial: Sendable, Hashable {
     public var config: Configuration
     /// Epochs in increasing order.
     public var epochs: [Double]
-    /// The metric at each epoch.
+    /// The metric at each epoch: the mean over the recorded seeds where there are several.
     public var values: [Double]
+    /// Each recorded seed's curve of the metric, on the same epochs (one curve when the recording
+    /// has no `seed` column); what noise injection resamples.
+    public var seedValues: [[Double]] = []
     /// Seconds each epoch took, where recorded.
     public var seconds: [Double]?
     /// The other numeric metric columns, each with a value at every epoch (columns missing at some
@@ -24,6 +28,15 @@ public struct RecordedTrial: Sendable, Hashable {
     /// before the first epoch and the last value after the last one (a trial that stopped early
     /// keeps its last value).
     public func value(at resource: Double) -> Double { interpolate(values, at: resource) }
+
+    /// The value of recorded seed `seed` (taken modulo the number of seeds) at `resource`, read
+    /// like `value(at:)`.
+    public func value(at resource: Double, seed: Int) -> Double {
+        seedValues.count > 1 ? interpolate(seedValues[seed % seedValues.count], at: resource) : value(at: resource)
+    }
+
+    /// How many seeds were recorded (≥ 1).
+    public var seedCount: Int { max(1, seedValues.count) }
 
     /// The other recorded metrics at `resource`, read like `value(at:)`.
     public func metrics(at resource: Double) -> [String: Double] {
@@ -51,16 +64,42 @@ public struct RecordedCurves: Sendable {
     /// The trials in the order they first appear in the file.
     public var trials: [RecordedTrial]
 
-    /// Reads a `.csv` or `.jsonl` file (chosen by extension; anything else is tried as CSV).
+    /// Reads a `.csv` or `.jsonl` file (chosen by extension; anything else is tried as CSV), or
+    /// either gzipped (`.csv.gz`, `.jsonl.gz`; unpacked by `gzip -dc`).
     public static func load(contentsOf url: URL, metric: String) throws -> RecordedCurves {
         let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        let gzipped = url.pathExtension.lowercased() == "gz"
+        do { text = gzipped ? try gunzip(url) : try String(contentsOf: url, encoding: .utf8) } catch let e as SimulatorError {
+            throw e
+        } catch {
             throw SimulatorError(.badRecording, "cannot read recorded curves '\(url.path)': \(error.localizedDescription)")
         }
-        let rows = url.pathExtension.lowercased() == "jsonl"
+        let inner = gzipped ? url.deletingPathExtension() : url
+        let rows = inner.pathExtension.lowercased() == "jsonl"
             ? try parseJSONLines(text, source: url.path)
             : try parseCSV(text, source: url.path)
         return try RecordedCurves(rows: rows, metric: metric, source: url.path)
+    }
+
+    /// The text of a gzipped file, unpacked by `gzip -dc` (Foundation has no inflate on Linux).
+    static func gunzip(_ url: URL) throws -> String {
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
+            throw SimulatorError(.badRecording, "cannot read recorded curves '\(url.path)': no such readable file")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["gzip", "-dc", url.path]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw SimulatorError(.badRecording, "cannot unpack recorded curves '\(url.path)' with gzip -dc: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Builds curves from rows of column name → raw value.
@@ -68,6 +107,9 @@ public struct RecordedCurves: Sendable {
         self.metric = metric
         var order: [String] = []
         var byTrial: [String: (config: Configuration, points: [(Double, Double, Double?, [String: Double])])] = [:]
+        /// Per trial: seed label → (epoch, value), in file order.
+        var seedPoints: [String: [String: [(Double, Double)]]] = [:]
+        var seedOrder: [String: [String]] = [:]
         for (index, row) in rows.enumerated() {
             let line = "\(source): row \(index + 1)"
             guard let trial = row["trial"] else {
@@ -92,10 +134,14 @@ public struct RecordedCurves: Sendable {
             for (key, v) in row where !Self.reserved.contains(key) && key != metric && !key.hasPrefix("param.") {
                 if let x = v.numeric { others[key] = x }
             }
-            byTrial[id]!.points.append((epoch, value, row["seconds"]?.numeric, others))
+            let seed = row["seed"]?.description ?? ""
+            if seedPoints[id, default: [:]][seed] == nil { seedOrder[id, default: []].append(seed) }
+            seedPoints[id, default: [:]][seed, default: []].append((epoch, value))
+            // The first seed's rows carry the epochs, seconds and other metrics.
+            if seed == seedOrder[id]![0] { byTrial[id]!.points.append((epoch, value, row["seconds"]?.numeric, others)) }
         }
         guard !order.isEmpty else { throw SimulatorError(.badRecording, "\(source) holds no rows") }
-        trials = order.map { id in
+        trials = try order.map { id in
             let (config, points) = byTrial[id]!
             let sorted = points.sorted { $0.0 < $1.0 }
             let secs = sorted.allSatisfy { $0.2 != nil } ? sorted.map { $0.2! } : nil
@@ -103,13 +149,33 @@ public struct RecordedCurves: Sendable {
             for key in Set(sorted.flatMap { $0.3.keys }) where sorted.allSatisfy({ $0.3[key] != nil }) {
                 others[key] = sorted.map { $0.3[key]! }
             }
-            return RecordedTrial(id: id, config: config, epochs: sorted.map(\.0), values: sorted.map(\.1),
-                                 seconds: secs, otherMetrics: others)
+            let epochs = sorted.map(\.0)
+            var runs: [[Double]] = []
+            for seed in seedOrder[id]! {
+                let run = seedPoints[id]![seed]!.sorted { $0.0 < $1.0 }
+                guard run.map(\.0) == epochs else {
+                    throw SimulatorError(.badRecording,
+                        "\(source): trial \(id) seed \(seed) has epochs \(run.map(\.0)) but its first seed has \(epochs); every seed of a trial must record the same epochs")
+                }
+                runs.append(run.map(\.1))
+            }
+            let mean = runs.count == 1 ? runs[0] : epochs.indices.map { e in runs.reduce(0) { $0 + $1[e] } / Double(runs.count) }
+            var trial = RecordedTrial(id: id, config: config, epochs: epochs, values: mean,
+                                      seconds: secs, otherMetrics: others)
+            if runs.count > 1 { trial.seedValues = runs }
+            return trial
         }
     }
 
     /// Columns with a fixed meaning in the export format.
-    static let reserved: Set<String> = ["trial", "epoch", "seconds"]
+    static let reserved: Set<String> = ["trial", "epoch", "seconds", "seed"]
+
+    /// The configuration parameters the recording holds (its `param.<name>` columns, without the
+    /// prefix), sorted.
+    public var parameterNames: [String] { Set(trials.flatMap { $0.config.keys }).sorted() }
+
+    /// The largest epoch any trial reached.
+    public var maxEpoch: Double { trials.compactMap(\.epochs.last).max() ?? 0 }
 
     /// Parses a cell: integer, then double, then true/false, else the text itself.
     static func cell(_ text: String) -> ParameterValue {
