@@ -11,7 +11,7 @@ import Wire
 @testable import Runtime
 
 @Suite(.serialized) struct CrashInputTests {
-    @Test func crashInputsAreRefusedAndARestartOnTheSameDirectoryWorks() async throws {
+    @Test func crashInputsAreRefusedAndARestartOnTheSameDirectoryWorks() throws {
         let s = try ScriptStudy(trials: 1, sleep: 0)
         defer { s.remove() }
         let endpoints = try LoopbackEndpoints()
@@ -19,7 +19,10 @@ import Wire
         options.bind = endpoints.routerURL
         options.publish = endpoints.publishURL
         let coordinator = try CoordinatorProcess(options: options)
-        let serving = Task { try await runOnThread { try coordinator.run() } }
+        // Its own thread from the start (not a Task: the test blocks on sockets, and a busy
+        // cooperative pool would never start one).
+        let served = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { try? coordinator.run(); served.signal() }
         defer { coordinator.requestStop() }
 
         let context = try ZMQContext()
@@ -67,7 +70,7 @@ import Wire
         }
         #expect(status?.workers.map(\.name) == ["w1"])
         coordinator.requestStop()
-        try await serving.value
+        served.wait()
 
         // The restart reads back every record; none of the refused messages was written.
         let restarted = try CoordinatorProcess(options: options)
