@@ -92,5 +92,8 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
         .testTarget(name: "DashboardTests", dependencies: ["StudyViews", "Dashboard", "Store", "Search", "Runtime"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search", "FineTune"]),
+        // Deployment: network-namespace hosts, the release tarball, systemd / Slurm / Kubernetes kit
+        // (scripts in deploy/, run as real processes).
+        .testTarget(name: "DeployTests", dependencies: []),
     ]
 )

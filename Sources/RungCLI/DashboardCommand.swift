@@ -54,8 +54,12 @@ func serveUntilSignal(_ server: DashboardServer, label: String) async throws {
     do {
         try await task.value
     } catch is CancellationError {
+    } catch let error as StoreError {
+        throw error  // the study could not be read: reported as by every study client
+    } catch let error as RuntimeError {
+        throw error
     } catch {
-        FileHandle.standardError.write(Data("error: the dashboard at \(server.host):\(server.port): \(error)\n".utf8))
+        FileHandle.standardError.write(Data("error: cannot serve the dashboard on \(server.host):\(server.port): \(error); choose another --listen\n".utf8))
         throw ExitCode(1)
     }
 }

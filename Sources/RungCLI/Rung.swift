@@ -6,10 +6,11 @@ struct Rung: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rung",
         abstract: "Distributed hyperparameter search for fine-tuning (SHA, ASHA, Hyperband over ZeroMQ).",
+        version: rungVersion,
         subcommands: [
             DemoCommand.self,
             CoordinatorCommand.self,
-            WorkerCommand.self,
+            WorkerCommand.self, WorkerReleaseCommand.self,
             StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
             PauseCommand.self, ResumeCommand.self, StopTrialCommand.self, EnqueueCommand.self, StopStudyCommand.self,
             DashboardCommand.self, ReportCommand.self,

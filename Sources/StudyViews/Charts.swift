@@ -10,7 +10,8 @@ import Store
 public enum Charts {
     /// Objective value of each trial (at its highest rung) by trial number, coloured by state, with
     /// the incumbent: the best completed value so far (or the best at any rung before any completes).
-    public static func history(_ s: StudySnapshot) -> String {
+    /// With `link`, each dot links to its trial's page.
+    public static func history(_ s: StudySnapshot, link: ((TrialID) -> String)? = nil) -> String {
         let valued = s.trials.filter { $0.value.map { !$0.isNaN } ?? false }
         guard !valued.isEmpty else { return SVGText.empty("no results yet") }
         let values = valued.map { $0.value! }
@@ -35,6 +36,8 @@ public enum Charts {
         if steps.count > 1 { body += SVGText.polyline(steps, stroke: Palette.incumbent, width: 2, cssClass: "incumbent") }
         for t in valued {
             let r = 3 + Double(t.rung ?? 0) * 1.2
+            if let link { body += "<a href=\"\(link(t.id))\">" }
+            defer { if link != nil { body += "</a>" } }
             body += SVGText.dot(f.x(Double(t.id.rawValue)), f.y(t.value!), r: r, fill: Palette.state(t.state),
                                 tip: "trial \(t.id) · \(t.state.rawValue) · rung \(t.rung ?? 0) · \(s.info.objective) \(ViewFormat.metric(t.value))")
         }
@@ -61,7 +64,8 @@ public enum Charts {
 
     /// Every trial's curve of the objective metric by epoch, coloured by state; at each rung a
     /// marker shows the decision (▲ promoted, ● paused waiting, ✕ stopped, ★ completed).
-    public static func curves(_ s: StudySnapshot, highlight: TrialID? = nil) -> String {
+    /// With `link`, each curve links to its trial's page.
+    public static func curves(_ s: StudySnapshot, highlight: TrialID? = nil, link: ((TrialID) -> String)? = nil) -> String {
         let all = s.curves.values.flatMap { $0 }
         guard !all.isEmpty else { return SVGText.empty("no learning curves yet") }
         let rungs = s.rungResources
@@ -87,6 +91,7 @@ public enum Charts {
             let colour = Palette.state(state)
             let hl = highlight == id
             let line = pts.map { (f.x(Double($0.epoch)), f.y($0.value)) }
+            if let link { body += "<a href=\"\(link(id))\">" }
             body += "<g class=\"curve\" data-trial=\"\(id)\"><title>trial \(id) · \(state.rawValue)</title>"
             body += SVGText.polyline(line, stroke: colour, width: hl ? 3 : 1.6, opacity: state == .stopped ? 0.55 : 0.9)
             if let t = byID[id] {
@@ -97,6 +102,7 @@ public enum Charts {
                 }
             }
             body += "</g>"
+            if link != nil { body += "</a>" }
         }
         return f.svg(body, title: "intermediate values", legend: Palette.stateLegend)
     }
@@ -326,11 +332,13 @@ public enum Charts {
         let n = report.confusion.count
         guard n > 0 else { return SVGText.empty("no confusion matrix") }
         let cell = n > 12 ? 22.0 : 36.0
-        let left = 110.0, top = 96.0
-        let width = left + cell * Double(n) + 20, height = top + cell * Double(n) + 20
+        let longest = Double(report.classNames.map { min($0.count, 14) }.max() ?? 4)
+        let left = 30 + longest * 6.5, top = 28 + longest * 4.8
+        let width = left + cell * Double(n) + 40, height = top + cell * Double(n) + 10
         let most = Double(report.confusion.flatMap { $0 }.max() ?? 1)
-        var svg = SVGText.open(width: width, height: height, title: "confusion matrix")
+        var svg = SVGText.open(width: width, height: height, title: "confusion matrix", natural: true)
         svg += "<text class=\"axis\" x=\"\(SVGText.n(left + cell * Double(n) / 2))\" y=\"14\" text-anchor=\"middle\">predicted</text>"
+        svg += "<text class=\"axis\" transform=\"translate(12 \(SVGText.n(top + cell * Double(n) / 2))) rotate(-90)\" text-anchor=\"middle\">true</text>"
         for (j, name) in report.classNames.enumerated() {
             let x = left + cell * (Double(j) + 0.5)
             svg += "<text class=\"tick\" transform=\"translate(\(SVGText.n(x)) \(SVGText.n(top - 6))) rotate(-45)\">\(ViewFormat.escape(String(name.prefix(14))))</text>"

@@ -64,12 +64,14 @@ public enum ForestImportance {
         zip(xs, ys).reduce(0) { acc, p in let e = tree.predict(p.0) - p.1; return acc + e * e } / Double(max(ys.count, 1))
     }
 
-    /// Importances of a study's searched parameters for its objective, on the deepest rung where
-    /// at least `minimumTrials` trials have a value (values at different rungs do not compare).
+    /// Importances of a study's searched parameters for its objective, on the lowest rung where
+    /// at least `minimumTrials` trials have a value: values at different rungs do not compare, and
+    /// the trials promoted to higher rungs are a biased sample (all near the best), on which a
+    /// parameter that matters everywhere looks flat.
     public static func of(_ s: StudySnapshot) -> ImportanceResult? {
         guard let params = s.study?.space.parameters.filter(\.isFree), !params.isEmpty else { return nil }
         let rungs = s.rungResources
-        for k in stride(from: rungs.count - 1, through: 0, by: -1) {
+        for k in rungs.indices {
             let epoch = Int(rungs[k].rounded())
             var xs: [[Double]] = [], ys: [Double] = []
             for t in s.trials {

@@ -118,8 +118,10 @@ enum SVGText {
 
     /// `<svg …>` with a viewBox (scales with its container) and an accessible title; inline in HTML5,
     /// so no namespace URL.
-    static func open(width: Double, height: Double, title: String) -> String {
-        "<svg viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\" class=\"chart\"><title>\(ViewFormat.escape(title))</title>"
+    /// With `natural`, the chart is never drawn larger than its own size.
+    static func open(width: Double, height: Double, title: String, natural: Bool = false) -> String {
+        let style = natural ? " style=\"max-width:\(n(width))px\"" : ""
+        return "<svg viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\" class=\"chart\"\(style)><title>\(ViewFormat.escape(title))</title>"
     }
 
     /// A polyline through `points`.

@@ -42,14 +42,16 @@ public enum StudyPage {
     }
 
     /// The dashboard's panels for `s` (importances computed by the caller, who may cache them).
-    /// `link` gives the address of a trial's page.
+    /// `link` gives the address of a trial's page; with `chartLinks`, the history's dots and the
+    /// curves link there too (the report has pages for its best trials only, so it leaves them out).
     public static func panels(_ s: StudySnapshot, importance: ImportanceResult?, now: Double,
-                              link: (TrialID) -> String = { "trial/\($0)" }) -> [Panel] {
-        [
+                              link: @escaping (TrialID) -> String = { "trial/\($0)" }, chartLinks: Bool = true) -> [Panel] {
+        let chartLink = chartLinks ? link : nil
+        return [
             Panel(id: "p-head", html: head(s, now: now)),
-            Panel(id: "p-history", html: card("Optimisation history", Charts.history(s),
+            Panel(id: "p-history", html: card("Optimisation history", Charts.history(s, link: chartLink),
                                               "Each trial's \(s.info.objective) at its highest rung; the line is the incumbent.")),
-            Panel(id: "p-curves", html: card("Intermediate values", Charts.curves(s),
+            Panel(id: "p-curves", html: card("Intermediate values", Charts.curves(s, link: chartLink),
                                              "Every trial's curve, coloured by state; at each rung ▲ promoted, ○ waiting, ✕ stopped, ● completed.")),
             Panel(id: "p-ladder", html: card("Rung ladder", Charts.ladder(s), "Trials with a result at each rung and what the scheduler decided there.")),
             Panel(id: "p-parallel", html: card("Parallel coordinates", Charts.parallel(s), "Darker lines are better trials.")),
@@ -83,7 +85,7 @@ public enum StudyPage {
     /// The self-contained report: the dashboard's figures (no script, no links outside the file)
     /// and a section for each trial in `details`.
     public static func report(_ s: StudySnapshot, importance: ImportanceResult?, details: [TrialDetail], now: Double) -> String {
-        let ps = panels(s, importance: importance, now: now, link: { "#trial-\($0)" })
+        let ps = panels(s, importance: importance, now: now, link: { "#trial-\($0)" }, chartLinks: false)
         var body = "<body><header><div class=\"brand\">rung</div><div class=\"live\">report · \(ViewFormat.clock(now))</div></header><main>"
         body += grid(ps)
         for d in details { body += trialSection(d, s) }
@@ -173,7 +175,8 @@ public enum StudyPage {
             let health = WorkerHealth.of(w, now: now)
             let mine = s.trials.filter { $0.worker == w.id && ($0.state == .running || $0.state == .leased) }.map { "trial \($0.id)" }
             out += "<tr class=\"worker-row\"><td>\(ViewFormat.escape(w.name))</td><td>\(ViewFormat.escape(w.host))</td><td class=\"num\">\(w.slots)</td>"
-            out += "<td><span class=\"health h-\(health.rawValue)\">\(health.rawValue)</span></td>"
+            let why = w.note.map { " title=\"\(ViewFormat.escape($0))\"" } ?? ""
+            out += "<td><span class=\"health h-\(health.rawValue)\"\(why)>\(health.rawValue)</span></td>"
             out += "<td>\(w.state == .active ? ViewFormat.duration(max(0, now - w.lastHeartbeat)) + " ago" : "–")</td>"
             out += "<td>\(ViewFormat.escape(mine.isEmpty ? "idle" : mine.joined(separator: ", ")))</td></tr>"
         }
@@ -211,12 +214,12 @@ public enum StudyPage {
         out += "</div></div>"
         if let r = d.classReport {
             out += "<h3>Per-class report (\(ViewFormat.escape(r.report.split)), accuracy \(ViewFormat.metric(r.report.accuracy)))</h3><div class=\"cols\">"
-            out += "<table class=\"trials\"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>f1</th><th>support</th></tr></thead><tbody>"
+            out += "<div class=\"perclass\"><table class=\"trials\"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>f1</th><th>support</th></tr></thead><tbody>"
             for (i, name) in r.report.classNames.enumerated() {
                 func at(_ a: [Double]) -> String { i < a.count ? ViewFormat.metric(a[i]) : "–" }
                 out += "<tr><td>\(ViewFormat.escape(name))</td><td class=\"num\">\(at(r.report.precision))</td><td class=\"num\">\(at(r.report.recall))</td><td class=\"num\">\(at(r.report.f1))</td><td class=\"num\">\(i < r.report.support.count ? String(r.report.support[i]) : "–")</td></tr>"
             }
-            out += "</tbody></table><div class=\"confusion\">\(Charts.confusion(r.report))</div></div>"
+            out += "</tbody></table></div><div class=\"confusion\">\(Charts.confusion(r.report))</div></div>"
         } else {
             out += "<h3>Per-class report</h3><p class=\"empty\">this trial sent no per-class report</p>"
         }
@@ -287,13 +290,13 @@ public enum StudyPage {
     table{border-collapse:collapse;width:100%;font-size:12.5px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceff1;white-space:nowrap}
     th{color:#5f6368;font-weight:500}td.num{text-align:right;font-variant-numeric:tabular-nums}
     .state,.health{display:inline-block;color:#fff;border-radius:9px;padding:0 8px;font-size:11.5px}
-    .h-healthy{background:#34a853}.h-late{background:#f29900}.h-lost{background:#d93025}.h-left{background:#9aa0a6}
+    .h-healthy{background:#34a853}.h-late{background:#f29900}.h-lost{background:#d93025}.h-left{background:#9aa0a6}.h-quarantined{background:#a142f4}
     .infeasible{color:#d93025;font-size:11px}.error{color:#d93025;white-space:pre-wrap}
     .decisions{list-style:none;margin:0;padding:0;font-size:12.5px;columns:2;column-gap:32px}.decisions li{padding:2px 0;break-inside:avoid}
     .time{color:#80868b;font-variant-numeric:tabular-nums}.kind{display:inline-block;min-width:70px;font-weight:500}
     .k-promoted{color:#7b1fa2}.k-stopped{color:#5f6368}.k-completed{color:#137333}.k-failed{color:#d93025}.k-paused{color:#b06000}.k-started,.k-resumed{color:#1967d2}
     .cols{display:flex;flex-wrap:wrap;gap:24px}.cols>div{min-width:280px}.metrics{display:flex;flex-wrap:wrap;gap:8px;flex:1}
-    .kv th{width:140px}.confusion{max-width:520px;flex:1}
+    .kv th{width:140px}.perclass{flex:1 1 420px;max-width:640px}.confusion{flex:0 1 auto}
     pre.log{background:#202124;color:#e8eaed;padding:10px 12px;border-radius:6px;font-size:12px;max-height:360px;overflow:auto}
     footer{color:#80868b;font-size:12px;padding:8px 24px 24px;max-width:1500px;margin:0 auto}
     """
@@ -309,6 +312,8 @@ public enum WorkerHealth: String, Sendable {
     case lost
     /// It said goodbye.
     case left
+    /// Connected but given no new work (a machine fault; see the worker's note).
+    case quarantined
 
     /// Seconds of silence after which an active worker is shown late.
     public static let lateAfter = 10.0
@@ -318,6 +323,7 @@ public enum WorkerHealth: String, Sendable {
         switch w.state {
         case .lost: return .lost
         case .left: return .left
+        case .quarantined: return .quarantined
         case .active: return now - w.lastHeartbeat > lateAfter ? .late : .healthy
         }
     }

@@ -73,6 +73,7 @@ func handMadeSnapshot(now: Double = 1_800_000_000) -> StudySnapshot {
         }
         #expect(html.contains("id=\"trial-8\""))
         #expect(html.contains("href=\"#trial-8\""))
+        #expect(!html.contains("href=\"trial/") && !html.contains("<a href=\"#trial-3\"><g"), "the report links only to sections it has")
         // Importances: lr matters, dropout does not.
         #expect(importance?.importances.first?.name == "lr")
         // The ladder: 9 trials reached rung 0, 6 were promoted from it, 3 stopped there.
@@ -93,6 +94,7 @@ func handMadeSnapshot(now: Double = 1_800_000_000) -> StudySnapshot {
         #expect(html.contains("data-version=\"4\""))
         #expect(html.contains("h-lost"), "the lost worker is shown lost")
         #expect(html.contains("href=\"trial/8\""))
+        #expect(html.contains("<a href=\"trial/8\"><g class=\"curve\""), "a curve links to its trial's page")
     }
 
     @Test func numbersAreRoundedForPeople() {

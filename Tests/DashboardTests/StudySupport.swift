@@ -16,7 +16,7 @@ func rungBinary() -> String? {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }?.path
 }
 
-/// A study of a shell-script trainer over lr (matters) and dropout (does not) that reports
+/// A study of a shell-script trainer over lr (matters most) and dropout (a little) that reports
 /// `latency_ms` (a second objective) and, at its last epoch, a per-class report. The first trial
 /// to reach its last epoch creates `firstFinal` and every trial waits there until `gate` exists,
 /// so the study cannot end before the test lets it.
@@ -44,7 +44,7 @@ struct GatedStudy {
             mkdir "\(root.path)/first-final" 2>/dev/null
             while [ ! -e "\(root.path)/gate" ]; do sleep 0.05; done
           fi
-          acc=$(awk -v lr="$lr" -v e="$e" 'BEGIN { x = log(lr) / log(10) + 2; print 0.95 - x * x / 12 - 0.4 / (e + 1) }')
+          acc=$(awk -v lr="$lr" -v d="$dropout" -v e="$e" 'BEGIN { x = log(lr) / log(10) + 2; print 0.95 - x * x / 12 - 0.06 * d - 0.4 / (e + 1) }')
           lat=$(awk -v lr="$lr" -v d="$dropout" 'BEGIN { print 2 + 40 * lr + d }')
           echo "epoch $e acc $acc"
           echo "{\\"epoch\\": $e, \\"acc\\": $acc, \\"loss\\": $(awk -v a="$acc" 'BEGIN { print 1 - a }'), \\"latency_ms\\": $lat}"

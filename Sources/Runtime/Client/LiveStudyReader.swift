@@ -44,9 +44,27 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
 
     /// Sends one QUERY and waits for its reply.
     public func ask(_ request: QueryRequest) throws -> QueryReply {
+        try exchange(.query(request), what: "the \(request.query.rawValue) query") { message in
+            guard case .queryReply(let reply) = message else { return nil }
+            if let p = reply.publish { publishBound = p }
+            return reply
+        }
+    }
+
+    /// Asks the coordinator to lift the quarantine of worker `name` (WORKER_RELEASE).
+    public func releaseWorker(_ name: String) throws -> WorkerReleaseReply {
+        try exchange(.workerRelease(WorkerReleaseRequest(worker: name)), what: "WORKER_RELEASE") { message in
+            guard case .workerReleaseReply(let reply) = message else { return nil }
+            return reply
+        }
+    }
+
+    /// Sends `request` and waits for the reply `match` accepts (other messages are late replies to
+    /// abandoned requests, skipped); an ERROR reply is thrown.
+    private func exchange<R>(_ request: Message, what: String, _ match: (Message) -> R?) throws -> R {
         try lock.withLock {
             do {
-                try socket.send(.query(request))
+                try socket.send(request)
             } catch {
                 throw RuntimeError(.io, "cannot send to the coordinator at \(endpoint): \(error)")
             }
@@ -61,15 +79,11 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
                     do { message = try Envelope.decode(frames, limits: Self.limits) } catch {
                         throw RuntimeError(.protocolViolation, "the coordinator at \(endpoint) sent a message that does not decode: \(error)")
                     }
-                    switch message {
-                    case .queryReply(let reply):
-                        if let p = reply.publish { publishBound = p }
-                        return reply
-                    case .error(let e):
-                        throw RuntimeError(.protocolViolation, "the coordinator at \(endpoint) refused the \(request.query.rawValue) query: \(e.code.rawValue): \(e.message)")
-                    default:
-                        continue  // not ours (a late reply to an earlier, abandoned request)
+                    if let reply = match(message) { return reply }
+                    if case .error(let e) = message {
+                        throw RuntimeError(.protocolViolation, "the coordinator at \(endpoint) refused \(what): \(e.code.rawValue): \(e.message)")
                     }
+                    continue  // not ours (a late reply to an earlier, abandoned request)
                 }
                 let waited = Date().timeIntervalSince(start)
                 if waited >= timeout {

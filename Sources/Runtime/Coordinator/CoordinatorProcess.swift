@@ -1,7 +1,8 @@
 // The coordinator process: a ROUTER for workers and clients, a PUB for live events, the study
-// store and the journal around the pure `CoordinatorCore`. One thread owns the sockets: it drains
-// messages in batches, feeds the state machine, commits the batch (journal, then one store
-// transaction), and only then sends replies and publishes. Leaves out client queries
+// store (with its coordinator log) around the pure `CoordinatorCore`, and the lock that makes it the
+// study directory's only coordinator. One thread owns the sockets: it drains messages in batches,
+// feeds the state machine, commits the batch (log records and their rows in one store transaction),
+// and only then sends replies and publishes. Leaves out client queries
 // (CoordinatorProcess+Clients.swift) and the CLI (RungCLI).
 import Foundation
 import Search
@@ -25,7 +26,7 @@ public struct CoordinatorOptions: Sendable {
     public var leaseTimeout = 30.0
     /// Leave `run()` once the study is complete (after telling the workers).
     public var exitWhenComplete = true
-    /// Sync the journal to disk on every batch (survives a machine crash, slower).
+    /// Sync the store to disk on every batch (survives a machine crash, slower).
     public var fsync = false
     /// Seconds to keep serving once the study is complete (SHUTDOWN reaches the workers, resent
     /// ends are answered) before `run()` returns.
@@ -61,7 +62,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
     /// Its directory.
     public let directory: StudyDirectory
     let store: StudyStore
-    let journal: Journal
+    /// Held for the coordinator's life: no second coordinator runs the same directory.
+    let lock: StudyLock
     /// The study's task as workers receive it (a built-in task gets `epochs: R` unless it sets it).
     let workerTask: JSONValue
     let projection: StoreProjection
@@ -69,7 +71,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
     let stopFlag = Mutex(false)
     var peers: [PeerID: WorkerName] = [:]
     var peerOf: [WorkerName: PeerID] = [:]
-    var hosts: [WorkerName: (host: String, joined: Double, id: Int)] = [:]
+    var hosts: [WorkerName: (host: String, joined: Double, id: Int, pid: Int)] = [:]
     var uploads: [String: Int] = [:]
     var nextWorkerNumber = 1
     /// QUERY requests are read from the store on this serial queue, off the socket thread, so a
@@ -79,15 +81,13 @@ public final class CoordinatorProcess: @unchecked Sendable {
     let queryReplies = Mutex<[(PeerID, Message)]>([])
     /// Called with a line for every scheduler decision (progress display); set before `run()`.
     public var onEvent: (@Sendable (String) -> Void)?
-    /// How many journal records were read back at start (0 for a new study).
+    /// How many log records were read back at start (0 for a new study).
     public let restoredRecords: Int
     /// What the warm start did (how many results seeded the sampler), if one was asked for.
     public private(set) var warmStartSummary: String?
-    /// Journal records written so far (read back at start plus appended since); the store holds
-    /// this many after each commit.
-    var journalLength = 0
 
-    /// Opens or creates the study directory and rebuilds the state from its journal.
+    /// Takes the study directory's lock, opens or creates the study and rebuilds the state from its
+    /// coordinator log. Throws `.studyBusy` naming the holder when another coordinator runs it.
     public init(options: CoordinatorOptions) throws {
         self.options = options
         let givenDir = options.directory.map { StudyDirectory($0) }
@@ -106,6 +106,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
         if dir.isStudyDirectory, let stored = try? String(contentsOf: dir.studyFile, encoding: .utf8), stored != yaml {
             throw RuntimeError(.invalidArgument, "\(dir.root.path) already holds a study made from a different study file; carry it on with the same file (or only --dir), or choose another --dir")
         }
+        lock = try StudyLock(root: dir.root, holder: .current(bind: options.bind, publish: options.publish))
         study = parsed
         directory = dir
         var task = parsed.task
@@ -114,7 +115,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
             task = .object(o)
         }
         workerTask = task
-        // Fail early on a bad task, and on an objective a built-in task never reports.
+        // Fail early on a bad task (and its timeout), and on an objective a built-in task never reports.
+        _ = try TaskTimeout.parse(json: JSONEncoder().encode(task))
         if case .builtin(let b) = try TrialTask.parse(json: JSONEncoder().encode(task)) {
             let reported = BuiltinTrial.metricNames(kind: b.kind)
             let file = options.studyFile?.path ?? dir.studyFile.path
@@ -128,19 +130,16 @@ public final class CoordinatorProcess: @unchecked Sendable {
         let info = StudyInfo(name: parsed.name, yaml: yaml, objective: parsed.objective.metric,
                              direction: parsed.objective.direction == .maximize ? .maximize : .minimize,
                              created: now, state: .running)
-        store = try StudyStore.openOrCreate(dir, info: info)
-        let journalURL = dir.root.appendingPathComponent("coordinator.journal")
-        let records = try Journal.read(journalURL)
-        restoredRecords = records.count
-        journal = try Journal(url: journalURL, fsync: options.fsync)
+        store = try StudyStore.openOrCreate(dir, info: info, durability: options.fsync ? .full : .normal)
         let settings = CoordinatorCore<SearchEngine>.Settings(
             objective: parsed.objective.metric, maxResource: parsed.budget.maxResource,
             leaseTimeout: options.leaseTimeout, engineTickInterval: 10)
         let engine = SearchEngine(study: parsed)
-        projection = StoreProjection(objective: parsed.objective.metric, rungs: engine.rungs)
+        let projection = StoreProjection(objective: parsed.objective.metric, rungs: engine.rungs)
+        self.projection = projection
+        let records = try Self.readLog(store, projection: projection, now: now)
+        restoredRecords = records.count
         core = .restore(engine: engine, settings: settings, journal: records, now: now)
-        journalLength = records.count
-        try catchUpStore(records, now: now)
         // Workers of an earlier run are not connected to this one until they say HELLO again.
         try markWorkers(.lost)
         if let other = options.warmStart {
@@ -154,13 +153,12 @@ public final class CoordinatorProcess: @unchecked Sendable {
         }
     }
 
-    /// Persists actions taken before the sockets exist (the warm start): journal, then store.
+    /// Persists actions taken before the sockets exist (the warm start): log records and their rows in one transaction.
     private func persistNow(_ actions: [CoordinatorAction], now: Double) throws {
         let records = actions.compactMap { a -> JournalRecord? in if case .persist(let r) = a { return r } else { return nil } }
-        try journal.append(records)
-        journalLength += records.count
-        let position = journalLength
+        let lines = try Journal.encode(records)
         try store.write { tx in
+            try tx.appendCoordinatorRecords(lines)
             for a in actions {
                 switch a {
                 case .persist(let r): try projection.project(r, tx, now: now)
@@ -168,24 +166,51 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 default: break
                 }
             }
-            try tx.setJournalPosition(position)
         }
     }
 
-    /// A crash between the journal append and the store commit of the same batch leaves the store
-    /// behind the journal (the journal is what a restart trusts): project the records it lacks.
-    func catchUpStore(_ records: [JournalRecord], now: Double) throws {
-        var position = try store.journalPosition()
-        // A store written before positions were kept holds everything: take it as caught up.
-        if position == 0, !records.isEmpty, try store.summary().engineEventCount > 0 { position = records.count }
-        guard position < records.count else {
-            if position != records.count { try store.write { try $0.setJournalPosition(records.count) } }
-            return
+    /// The `coordinator.journal` file older coordinators kept beside the store.
+    static func legacyJournal(_ dir: StudyDirectory) -> URL { dir.root.appendingPathComponent("coordinator.journal") }
+
+    /// The study's log records from the store. A `coordinator.journal` left by an older coordinator
+    /// is moved into the store first (projecting the records its store lacked), then renamed
+    /// `coordinator.journal.migrated`. An empty log in a store that holds trials is refused.
+    static func readLog(_ store: StudyStore, projection: StoreProjection, now: Double) throws -> [JournalRecord] {
+        let dir = store.directory
+        let source = "the coordinator log of \(dir.database.path)"
+        let legacy = legacyJournal(dir)
+        var lines = try store.coordinatorLog()
+        if FileManager.default.fileExists(atPath: legacy.path) {
+            guard lines.isEmpty else {
+                throw RuntimeError(.damaged, "\(dir.root.path) holds both a coordinator log in study.sqlite and an old coordinator.journal; the store is the study's record: move \(legacy.path) away and start again")
+            }
+            let records = try Journal.readFile(legacy)
+            lines = try Journal.encode(records)
+            var position = try store.journalPosition()
+            // A store written before positions were kept holds everything.
+            if position == 0, try store.contentCounts().engineEvents > 0 { position = records.count }
+            guard position <= records.count else {
+                throw RuntimeError(.damaged, "\(legacy.path) holds \(records.count) records but the store already took \(position); the journal lost records: restore it from a copy, or start afresh in another --dir")
+            }
+            try store.write { tx in
+                for r in records[position...] { try projection.project(r, tx, now: now) }
+                try tx.appendCoordinatorRecords(lines)
+                try tx.setJournalPosition(records.count)
+            }
+            do {
+                try FileManager.default.moveItem(at: legacy, to: legacy.appendingPathExtension("migrated"))
+            } catch {
+                throw RuntimeError(.io, "moved \(legacy.path) into study.sqlite but cannot rename it: \(error.localizedDescription); remove it by hand")
+            }
+            return records
         }
-        try store.write { tx in
-            for r in records[position...] { try projection.project(r, tx, now: now) }
-            try tx.setJournalPosition(records.count)
+        if lines.isEmpty {
+            let counts = try store.contentCounts()
+            guard counts.trials == 0, counts.engineEvents == 0 else {
+                throw RuntimeError(.damaged, "\(dir.database.path) holds \(counts.trials) trials and \(counts.engineEvents) engine events but no coordinator log, so the study cannot be carried on (starting over would run its trials again on top of the old ones). Restore the directory from a copy, read it with `rung status`/`rung export`, or start afresh in another --dir")
+            }
         }
+        return try Journal.decode(lines, source: source)
     }
 
     /// Asks `run()` to return (thread-safe; used on SIGINT/SIGTERM).
@@ -255,6 +280,17 @@ public final class CoordinatorProcess: @unchecked Sendable {
         defer { router.close(); pub.close() }
         try router.bind(options.bind)
         try pub.bind(options.publish)
+        // A dropped connection (a killed worker's socket closes at once) is seen here in
+        // milliseconds; whose it was shows when the others heartbeat within the grace below.
+        let monitor = try router.disconnectMonitor("inproc://rung-router-monitor-\(UInt64.random(in: 0...UInt64.max))")
+        defer { monitor.close() }
+        let dropGrace = max(2.5 * options.heartbeatInterval, 1.0)
+        var droppedAt: Double?
+        defer {
+            // Fold the WAL in, so study.sqlite alone is the whole study, then let another coordinator in.
+            try? store.checkpointWAL()
+            lock.release()
+        }
         var lastTick = 0.0
         var completeAt: Double?
         while !stopFlag.withLock({ $0 }) && !ParentWatch.parentGone {
@@ -273,6 +309,14 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 _ = try? router.send(reply, to: peer, wait: false)
             }
             let now = Date().timeIntervalSince1970
+            while (try? monitor.receive(wait: false)) != nil {
+                if droppedAt == nil { droppedAt = now }
+            }
+            if let since = droppedAt, now - since >= dropGrace {
+                droppedAt = nil
+                steps = core.handle(.connectionDropped(since: since), now: now).map(Step.core)
+                try commit(steps, now: now, router: router, pub: pub)
+            }
             if now - lastTick >= 0.25 {
                 lastTick = now
                 steps = core.handle(.tick, now: now).map(Step.core)
@@ -313,6 +357,14 @@ public final class CoordinatorProcess: @unchecked Sendable {
         }
         if let reply = control(message, now: now, &steps) {
             steps.append(.reply(peer, reply))
+            return
+        }
+        if case .workerRelease(let r) = message {
+            let name = WorkerName(r.worker)
+            let released = core.quarantined[name] != nil
+            steps += core.handle(.releaseWorker(name), now: now).map(Step.core)
+            steps.append(.reply(peer, .workerReleaseReply(WorkerReleaseReply(
+                released: released, quarantined: core.quarantined.keys.sorted().map(\.rawValue)))))
             return
         }
         if case .query(let q) = message {
@@ -407,7 +459,12 @@ public final class CoordinatorProcess: @unchecked Sendable {
         peers[peer] = name
         peerOf[name] = peer
         let id = hosts[name]?.id ?? { defer { nextWorkerNumber += 1 }; return nextWorkerNumber }()
-        hosts[name] = (h.host, hosts[name]?.joined ?? now, id)
+        let restarted = hosts[name].map { $0.pid != h.pid } ?? false
+        hosts[name] = (h.host, hosts[name]?.joined ?? now, id, h.pid)
+        if restarted {
+            // A restarted worker process starts with a clean record (its machine may be fixed).
+            steps += core.handle(.releaseWorker(name), now: now).map(Step.core)
+        }
         steps.append(.reply(peer, .welcome(Welcome(worker: Wire.WorkerID(id), study: study.name,
                                                    heartbeatInterval: options.heartbeatInterval,
                                                    leaseTimeout: options.leaseTimeout))))
@@ -453,7 +510,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
         }
     }
 
-    /// Persists the batch (journal, then one store transaction), then sends and publishes.
+    /// Persists the batch (its log records and their rows in one store transaction), then sends and publishes.
     func commit(_ steps: [Step], now: Double, router: ZMQSocket, pub: ZMQSocket) throws {
         guard !steps.isEmpty else { return }
         var records: [JournalRecord] = []
@@ -465,18 +522,18 @@ public final class CoordinatorProcess: @unchecked Sendable {
             default: break
             }
         }
-        try journal.append(records)
-        journalLength += records.count
-        let position = journalLength
+        let lines = try Journal.encode(records)
         let workerRows = steps.compactMap { step -> WorkerRecord? in
             guard case .core(.publish(.workerJoined(let w, let slots))) = step, let h = hosts[w] else { return nil }
+            let reason = core.quarantined[w]
             return WorkerRecord(id: w.rawValue, name: w.rawValue, host: h.host, slots: slots, lastHeartbeat: now,
-                                state: .active, joined: h.joined)
+                                state: reason == nil ? .active : .quarantined, joined: h.joined, note: reason)
         }
         let left = steps.compactMap { step -> WorkerName? in
             if case .core(.publish(.workerLeft(let w))) = step { return w } else { return nil }
         }
         try store.write { tx in
+            try tx.appendCoordinatorRecords(lines)
             for step in steps {
                 switch step {
                 case .core(.persist(let r)): try projection.project(r, tx, now: now)
@@ -491,11 +548,15 @@ public final class CoordinatorProcess: @unchecked Sendable {
             }
             for w in workerRows { try tx.upsertWorker(w) }
             for w in left { try tx.setWorkerState(w.rawValue, .left) }
-            try tx.setJournalPosition(position)
         }
         for step in steps {
             switch step {
             case .reply(let peer, let m):
+                // Fencing is visible in the coordinator's log: a superseded attempt's messages (a
+                // worker back from a partition) are refused with STALE_ATTEMPT, never recorded.
+                if case .error(let e) = m, e.code == .staleAttempt, let name = peers[peer] {
+                    onEvent?("\(TimeText.iso(Date().timeIntervalSince1970).suffix(13)) refused \(name): \(e.message)")
+                }
                 _ = try? router.send(m, to: peer, wait: false)
             case .publish(let topic, let m):
                 _ = try? pub.publish(m, topic: topic, wait: false)
@@ -503,6 +564,9 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 guard let peer = peerOf[w] else { continue }
                 _ = try? router.send(message(for: command), to: peer, wait: false)
             case .core(.refuse(let w, let refusal)):
+                if case .supersededAttempt = refusal {
+                    onEvent?("\(TimeText.iso(Date().timeIntervalSince1970).suffix(13)) refused \(w): \(refusal.description)")
+                }
                 guard let peer = peerOf[w] else { continue }
                 _ = try? router.send(.error(errorReply(refusal)), to: peer, wait: false)
             case .core(.persist), .core(.publish), .log, .seen, .classReport:

@@ -23,6 +23,8 @@ public struct WorkerOptions: Sendable {
     public var rungExecutable: String
     /// Seconds between SIGTERM and SIGKILL when an attempt is stopped.
     public var stopGrace = 5.0
+    /// Free bytes the cache needs before an attempt starts (below: a machine fault).
+    public var minFreeBytes: Int64 = 64 << 20
     /// Seconds between "waiting for tcp://… (no answer yet)" lines while the coordinator has not
     /// answered HELLO.
     public var noticeInterval = 10.0
@@ -41,6 +43,7 @@ final class Inbox: Sendable {
 struct ActiveAttempt {
     var order: WorkOrder
     var task: TrialTask?
+    var timeout = TaskTimeout()
     var run: TrialRun?
     var seq = 0
     /// Every message sent about it (resent after the coordinator restarts).
@@ -93,6 +96,9 @@ public final class WorkerProcess: @unchecked Sendable {
         ])
         defer { socket.close() }
         try socket.connect(options.connect)
+        if let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes) {
+            log("\(options.name): this machine cannot run attempts (\(problem)); each one assigned is reported as a machine fault, so the coordinator quarantines this worker")
+        }
         hello(socket, resend: false)
         var lastBeat = Date().timeIntervalSince1970
         var lastNotice = lastBeat
@@ -148,8 +154,14 @@ public final class WorkerProcess: @unchecked Sendable {
     }
 
     private func leave(_ socket: ZMQSocket, reason: String, bye: Bool) {
-        for a in attempts.values { a.run?.stop() }
+        let runs = attempts.values.compactMap(\.run)
+        for run in runs { run.stop() }
         if bye { _ = try? socket.send(.bye(Bye(reason: reason))) }  // not after SHUTDOWN (§5.8)
+        // The children had SIGTERM: give them --stop-grace to save and exit, then SIGKILL (they
+        // would otherwise die at once with this process, through their parent-death signal).
+        let deadline = Date().addingTimeInterval(options.stopGrace)
+        while runs.contains(where: { !$0.hasExited }), Date() < deadline { usleep(20_000) }
+        for run in runs where !run.hasExited { run.kill() }
         log("\(options.name): \(reason); left the coordinator")
     }
 
@@ -200,8 +212,15 @@ public final class WorkerProcess: @unchecked Sendable {
                                    toResource: assign.toResource, reportAt: assign.reportAt, bracket: assign.bracket),
             attempt: assign.attempt, checkpoint: assign.checkpoint == nil ? .none : .local, isFinal: assign.final)
         var active = ActiveAttempt(order: order)
+        if let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes) {
+            attempts[ref] = active
+            fail(ref, problem, socket, machine: true)
+            return
+        }
         do {
-            active.task = try TrialTask.parse(json: JSONEncoder().encode(assign.task))
+            let json = try JSONEncoder().encode(assign.task)
+            active.task = try TrialTask.parse(json: json)
+            active.timeout = try TaskTimeout.parse(json: json)
         } catch {
             attempts[ref] = active
             fail(ref, "\(error)", socket)
@@ -224,14 +243,17 @@ public final class WorkerProcess: @unchecked Sendable {
         guard let a = attempts[ref], let task = a.task else { return }
         do {
             let run = try TrialRun(order: a.order, task: task, cache: cache, rungExecutable: options.rungExecutable,
-                                   stopGrace: options.stopGrace)
+                                   stopGrace: options.stopGrace, timeout: a.timeout,
+                                   dieWithParent: true)  // spawned from the socket thread, which lives as long as the worker
             attempts[ref]!.run = run
             let inbox = self.inbox
             Task.detached {
                 for await event in run.events { inbox.lock.withLock { $0.append((ref, event)) } }
             }
         } catch {
-            fail(ref, "cannot start the trial: \(error)", socket)
+            // The machine's fault if its cache went bad meanwhile; else the trial's (a bad command).
+            let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes)
+            fail(ref, "cannot start the trial: \(problem ?? "\(error)")", socket, machine: problem != nil)
         }
     }
 
@@ -265,9 +287,10 @@ public final class WorkerProcess: @unchecked Sendable {
         _ = try? socket.send(m)
     }
 
-    private func fail(_ ref: AttemptRef, _ reason: String, _ socket: ZMQSocket) {
-        log("trial \(ref.trial) attempt \(ref.attempt) failed: \(reason)")
-        send(ref, socket) { .failed(Failed(trial: ref.trial, attempt: ref.attempt, seq: $0, error: reason)) }
+    private func fail(_ ref: AttemptRef, _ reason: String, _ socket: ZMQSocket, machine: Bool = false) {
+        log("trial \(ref.trial) attempt \(ref.attempt) \(machine ? "not run (machine fault)" : "failed"): \(reason)")
+        send(ref, socket) { .failed(Failed(trial: ref.trial, attempt: ref.attempt, seq: $0, error: reason,
+                                           machine: machine ? true : nil)) }
         finish(ref, socket)
     }
 
@@ -342,7 +365,12 @@ public final class WorkerProcess: @unchecked Sendable {
             case .completed:
                 send(ref, socket) { .done(Done(trial: t, attempt: n, seq: $0, resource: a.order.assignment.toResource, report: a.report)) }
             case .failed(let reason):
-                send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason)) }
+                // A checkpoint that cannot be kept is the machine's fault when its cache went bad.
+                let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes)
+                let text = problem.map { "\(reason) (\($0))" } ?? reason
+                send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: text, machine: problem != nil ? true : nil)) }
+            case .machineFault(let reason):
+                send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason, machine: true)) }
             case .stopped:
                 attempts[ref] = nil
                 ready(socket)

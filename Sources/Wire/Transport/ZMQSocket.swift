@@ -71,6 +71,18 @@ public final class ZMQSocket {
         handle = nil
     }
 
+    /// Starts publishing this socket's disconnect events on a PAIR socket bound at `endpoint`
+    /// (an `inproc://` name) and returns that socket, connected: each receive is one event.
+    /// Closing the returned socket before this one is fine.
+    public func disconnectMonitor(_ endpoint: String) throws(WireError) -> ZMQSocket {
+        guard zmq_socket_monitor(try live("zmq_socket_monitor"), endpoint, ZMQ_EVENT_DISCONNECTED) == 0 else {
+            throw WireError.zmq("zmq_socket_monitor(\(endpoint))")
+        }
+        let pair = try ZMQSocket(context, .pair, options: [.linger(milliseconds: 0)])
+        try pair.connect(endpoint)
+        return pair
+    }
+
     func live(_ call: String) throws(WireError) -> UnsafeMutableRawPointer {
         guard let h = handle else { throw WireError(.transport, "\(call) on a closed \(kind) socket") }
         return h
