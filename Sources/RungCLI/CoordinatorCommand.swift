@@ -53,6 +53,12 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Flag(help: "Print only the summary, not every scheduler decision.")
     var quiet = false
 
+    @Option(help: "The most trial slots one worker may offer (a HELLO with more is refused).")
+    var maxSlots = 64
+
+    @OptionGroup(title: "CURVE (on for any non-loopback endpoint; PROTOCOL.md §9, README: Keys)")
+    var keys: ServerKeyOptions
+
     @Option(name: .customLong("warm-start"), help: ArgumentHelp("A finished study's directory whose results seed the sampler (TPE models them with its own); used when the study begins.", valueName: "dir"))
     var warmStart: String?
 
@@ -61,6 +67,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     var http: String?
 
     func validate() throws {
+        guard maxSlots >= 1 else { throw ValidationError("--max-slots is \(maxSlots); it must be at least 1") }
         _ = try cliEndpoint(bind, flag: "--bind", quiet: true)
         _ = try cliEndpoint(publish, flag: "--publish", quiet: true)
         if let http, DashboardServer.parseListen(http) == nil {
@@ -78,6 +85,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         options.leaseTimeout = leaseTimeout
         options.exitWhenComplete = !keepRunning
         options.fsync = fsync
+        options.maxSlots = maxSlots
+        HangupSignal.install()
         let coordinator: CoordinatorProcess
         do {
             coordinator = try CoordinatorProcess(options: options)
@@ -85,6 +94,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("rung coordinator: cannot start: \(error)\n".utf8))
             throw ExitCode(CoordinatorExit.couldNotStart)
         }
+        // After the study is checked, so a study error is reported before a missing key.
+        coordinator.useTransport(curve: try keys.setup(for: [bind, publish]), insecure: keys.insecure)
         if !quiet {
             // Called on the coordinator's own thread, between batches: reading its progress is safe.
             coordinator.onEvent = { line in print("[\(coordinator.progressText())] \(line)"); fflush(nil) }
@@ -93,6 +104,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let resumed = coordinator.restoredRecords > 0 ? " (carrying on: \(coordinator.restoredRecords) log records)" : ""
         print("rung coordinator: study '\(coordinator.study.name)' in \(coordinator.directory.root.path)\(resumed)")
         print("  workers: rung worker --connect \(options.bind.replacingOccurrences(of: "*", with: "HOST"))   events: \(options.publish)")
+        if let curve = coordinator.curve {
+            print("  CURVE on: public key \(curve.keyPair.publicKey), allow-list \(curve.allowList.path)")
+        }
         fflush(nil)
         let dashboard = try http.map { try startDashboard($0, directory: coordinator.directory) }
         let signals = onTerminationSignals { _ in coordinator.requestStop() }

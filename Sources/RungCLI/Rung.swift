@@ -11,6 +11,7 @@ struct Rung: AsyncParsableCommand {
             DemoCommand.self,
             CoordinatorCommand.self,
             WorkerCommand.self, WorkerReleaseCommand.self,
+            KeygenCommand.self,
             StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
             PauseCommand.self, ResumeCommand.self, StopTrialCommand.self, EnqueueCommand.self, StopStudyCommand.self,
             DashboardCommand.self, ReportCommand.self,

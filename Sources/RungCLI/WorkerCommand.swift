@@ -28,6 +28,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between SIGTERM and SIGKILL when a trial is stopped.")
     var stopGrace = 5.0
 
+    @OptionGroup(title: "CURVE (on for a non-loopback coordinator; README: Keys)")
+    var keys: ClientKeyOptions
+
     @Option(help: "Free megabytes the cache needs before each attempt; below it (or with a cache that takes no writes) attempts are reported as a machine fault and the coordinator quarantines this worker.")
     var minFreeMb = 64
 
@@ -49,6 +52,8 @@ struct WorkerCommand: AsyncParsableCommand {
         var options = WorkerOptions(connect: connect, slots: slots, name: name, cache: cacheURL,
                                     rungExecutable: currentExecutablePath())
         options.stopGrace = stopGrace
+        options.curve = try keys.setup(for: connect, defaultKey: "worker.key")
+        options.insecure = keys.insecure
         options.minFreeBytes = Int64(minFreeMb) << 20
         options.noticeInterval = noticeEvery
         let worker = WorkerProcess(options: options)

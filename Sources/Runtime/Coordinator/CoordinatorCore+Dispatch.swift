@@ -31,6 +31,7 @@ extension CoordinatorCore {
                 workers[w] = WorkerBook(slots: 0, running: [], lastSeen: now, introduced: false)
             }
             workers[w]!.running.insert(order.ref)
+            leaseHolders[order.ref] = w
         case .epoch(let e):
             guard var book = trials[e.trial], book.attempt == e.attempt else { return }
             book.lastSeq = max(book.lastSeq, e.seq)

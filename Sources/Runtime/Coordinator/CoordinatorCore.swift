@@ -117,6 +117,9 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     public internal(set) var queue: [Assignment] = []
     /// Workers known now.
     public internal(set) var workers: [WorkerName: WorkerBook] = [:]
+    /// The worker each attempt was leased to (from its `.started` record): only it may send
+    /// messages about the attempt.
+    public internal(set) var leaseHolders: [AttemptRef: WorkerName] = [:]
     /// True once the engine said the study is complete.
     public internal(set) var isComplete = false
     /// Workers that get no new work, with the reason (a machine fault), until released.

@@ -31,6 +31,13 @@ public struct CoordinatorOptions: Sendable {
     /// Seconds to keep serving once the study is complete (SHUTDOWN reaches the workers, resent
     /// ends are answered) before `run()` returns.
     public var lingerAfterComplete = 1.0
+    /// CURVE: the coordinator's key pair and the allow-list directory (PROTOCOL.md §9). Nil: plain
+    /// TCP, which `init` accepts only on loopback endpoints unless `insecure`.
+    public var curve: CurveServerSetup?
+    /// Accept plain TCP on a non-loopback endpoint (the CLI's --insecure, which warns).
+    public var insecure = false
+    /// The most slots one worker may offer in HELLO; a HELLO offering more is refused.
+    public var maxSlots = 64
     /// An earlier study's directory whose results seed the sampler (warm start), for a new study.
     public var warmStart: URL?
     public init(studyFile: URL? = nil, directory: URL? = nil) { self.studyFile = studyFile; self.directory = directory }
@@ -56,7 +63,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
     // @unchecked: every mutable field is touched only by the thread inside `run()`, except
     // `stopFlag` and `queryReplies`, which are Mutexes; the `queries` queue reads only `store`
     // (Sendable) and `options` (immutable).
-    let options: CoordinatorOptions
+    private(set) var options: CoordinatorOptions
     /// The study being run.
     public let study: Study
     /// Its directory.
@@ -71,6 +78,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
     let stopFlag = Mutex(false)
     var peers: [PeerID: WorkerName] = [:]
     var peerOf: [WorkerName: PeerID] = [:]
+    /// With CURVE: the public key each worker name joined with (its later messages must come with it).
+    var keyOf: [WorkerName: String] = [:]
     var hosts: [WorkerName: (host: String, joined: Double, id: Int, pid: Int)] = [:]
     var uploads: [String: Int] = [:]
     var nextWorkerNumber = 1
@@ -85,6 +94,10 @@ public final class CoordinatorProcess: @unchecked Sendable {
     public let restoredRecords: Int
     /// What the warm start did (how many results seeded the sampler), if one was asked for.
     public private(set) var warmStartSummary: String?
+    /// With CURVE: the allow-list in force (public key → roles), re-read when its directory changes.
+    var allowed: [String: Set<PeerRole>] = [:]
+    /// Lines for the operator (allow-list reloads, refused peers); standard error by default.
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
     /// Takes the study directory's lock, opens or creates the study and rebuilds the state from its
     /// coordinator log. Throws `.studyBusy` naming the holder when another coordinator runs it.
@@ -216,6 +229,17 @@ public final class CoordinatorProcess: @unchecked Sendable {
     /// Asks `run()` to return (thread-safe; used on SIGINT/SIGTERM).
     public func requestStop() { stopFlag.withLock { $0 = true } }
 
+    /// The CURVE setup in force (nil: plain TCP).
+    public var curve: CurveServerSetup? { options.curve }
+
+    /// Sets the transport security after `init` (which checks the study first, so a study error
+    /// is reported before a missing key): the CURVE setup, or plain TCP (off loopback only with
+    /// `insecure`). Call before `run()`.
+    public func useTransport(curve: CurveServerSetup?, insecure: Bool) {
+        options.curve = curve
+        options.insecure = insecure
+    }
+
     /// True once the engine said the study is complete.
     public var isComplete: Bool { core.isComplete }
 
@@ -269,14 +293,30 @@ public final class CoordinatorProcess: @unchecked Sendable {
 
     /// Serves until the study is complete (with `exitWhenComplete`) or a stop is requested.
     public func run() throws {
+        let plainRemote = [options.bind, options.publish].filter { !Endpoint.isLoopback($0) }
+        if options.curve == nil, !options.insecure, !plainRemote.isEmpty {
+            throw RuntimeError(.invalidArgument, Endpoint.needsCurve(plainRemote, missing: "no coordinator key was given (--key FILE, --allow DIR)"))
+        }
         _ = usedAtStart
         let context = try ZMQContext()
         let limits = Envelope.Limits.standard
+        // CURVE: the ZAP handler admits only allow-listed keys; it must run before the binds.
+        var authenticator: CurveAuthenticator?
+        var allowFingerprint: [String] = []
+        var hangupsSeen = HangupSignal.count
+        if let curve = options.curve {
+            allowFingerprint = AllowList.fingerprint(curve.allowList)
+            let list = try AllowList.read(curve.allowList)
+            authenticator = try CurveAuthenticator(context, users: list.zapUsers)
+            adopt(list, from: curve.allowList)
+        }
+        defer { authenticator?.stop() }
+        let security = options.curve?.socketOptions ?? []
         let router = try ZMQSocket(context, .router, options: [
             .linger(milliseconds: 500), .maxMessageSize(limits.socketMaxMessageSize),
             .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000),
-        ])
-        let pub = try ZMQSocket(context, .pub, options: [.linger(milliseconds: 200), .sendHighWaterMark(100_000)])
+        ] + security)
+        let pub = try ZMQSocket(context, .pub, options: [.linger(milliseconds: 200), .sendHighWaterMark(100_000)] + security)
         defer { router.close(); pub.close() }
         try router.bind(options.bind)
         try pub.bind(options.publish)
@@ -292,6 +332,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
             lock.release()
         }
         var lastTick = 0.0
+        var lastAllowCheck = Date().timeIntervalSince1970
         var completeAt: Double?
         while !stopFlag.withLock({ $0 }) && !ParentWatch.parentGone {
             var steps: [Step] = []
@@ -309,6 +350,21 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 _ = try? router.send(reply, to: peer, wait: false)
             }
             let now = Date().timeIntervalSince1970
+            if let curve = options.curve, let authenticator, now - lastAllowCheck >= 1 || HangupSignal.count != hangupsSeen {
+                lastAllowCheck = now
+                let print = allowFingerprint
+                allowFingerprint = AllowList.fingerprint(curve.allowList)
+                if print != allowFingerprint || HangupSignal.count != hangupsSeen {
+                    hangupsSeen = HangupSignal.count
+                    do {
+                        let list = try AllowList.read(curve.allowList)
+                        authenticator.allow(users: list.zapUsers)
+                        adopt(list, from: curve.allowList)
+                    } catch {
+                        log("rung coordinator: kept the previous allow-list: \(error)")
+                    }
+                }
+            }
             while (try? monitor.receive(wait: false)) != nil {
                 if droppedAt == nil { droppedAt = now }
             }
@@ -351,8 +407,15 @@ public final class CoordinatorProcess: @unchecked Sendable {
         case .success(let m):
             message = m
         }
+        if let needed = message.type.requiredRole, !roles(of: received).contains(needed) {
+            let who = received.userID.map { "the key \(Self.key(ofUser: $0))" } ?? "this connection"
+            steps.append(.reply(peer, .error(ErrorReply(code: .forbidden,
+                message: "\(message.type.rawValue) needs the \(needed.rawValue) role; \(who) does not hold it (the coordinator's allow-list gives roles by folder: \(PeerRole.allCases.map { "\($0.folder)/ → \($0.rawValue)" }.joined(separator: ", ")))",
+                regarding: message.type.rawValue))))
+            return
+        }
         if case .hello(let h) = message {
-            hello(h, peer: peer, now: now, &steps)
+            hello(h, peer: peer, key: received.userID.map(Self.key(ofUser:)), now: now, &steps)
             return
         }
         if let reply = control(message, now: now, &steps) {
@@ -380,10 +443,14 @@ public final class CoordinatorProcess: @unchecked Sendable {
             return
         }
         let subject = message.subject
-        guard let name = peers[peer] else {
+        guard let name = peers[peer], options.curve == nil || keyOf[name] == received.userID.map(Self.key(ofUser:)) else {
             steps.append(.reply(peer, .error(ErrorReply(code: .unknownPeer,
                 message: "this coordinator does not know you (it may have restarted): send HELLO, then resend",
                 regarding: message.type.rawValue, trial: subject?.trial, attempt: subject?.attempt, seq: subject?.seq))))
+            return
+        }
+        if let refusal = leaseRefusal(message, from: name) {
+            steps.append(.reply(peer, .error(refusal)))
             return
         }
         // The core's refusals of this message become ERROR replies naming it (type, trial, attempt, seq).
@@ -425,11 +492,34 @@ public final class CoordinatorProcess: @unchecked Sendable {
             WorkerMessageInputs.inputs(message, from: name).forEach(input)
             peers[peer] = nil
             peerOf[name] = nil
+            keyOf[name] = nil
         default:
             steps.append(.reply(peer, .error(ErrorReply(code: .unexpectedMessage,
                 message: "\(message.type.rawValue) is not something a coordinator accepts",
                 regarding: message.type.rawValue))))
         }
+    }
+
+    /// The roles of the sender of `received`: every role on a plain (loopback or --insecure)
+    /// connection; with CURVE, what the allow-list in force gives its key (a key removed from the
+    /// list loses its roles at once, even on a connection made before).
+    func roles(of received: RoutedMessage) -> Set<PeerRole> {
+        guard options.curve != nil else { return Set(PeerRole.allCases) }
+        guard let user = received.userID else { return [] }
+        return allowed[Self.key(ofUser: user)] ?? []
+    }
+
+    /// The Z85 public key in a ZAP user id (`roles:KEY`).
+    static func key(ofUser user: String) -> String { String(user.suffix(40)) }  // Z85 may hold ':'
+
+    /// Takes a freshly read allow-list into force and logs what changed.
+    private func adopt(_ list: AllowList, from dir: URL) {
+        for s in list.skipped { log("rung coordinator: allow-list: skipped \(s)") }
+        if list.roles != allowed {
+            let counts = PeerRole.allCases.map { r in "\(list.roles.values.filter { $0.contains(r) }.count) \(r.rawValue)" }
+            log("rung coordinator: allow-list \(dir.path): \(list.roles.count) keys (\(counts.joined(separator: ", ")))")
+        }
+        allowed = list.roles
     }
 
     /// Queues a report for the store, or, when its shape is wrong, a line in the trial's log
@@ -447,17 +537,66 @@ public final class CoordinatorProcess: @unchecked Sendable {
     /// The journal seq of the note about a refused report: above any LOG line's (seq × 1000 + i).
     static let reportNoteSeq = WorkerMessageInputs.reportNoteSeq
 
-    private func hello(_ h: Hello, peer: PeerID, now: Double, _ steps: inout [Step]) {
+    /// The ERROR for a message about an attempt (REPORT, LOG, PAUSED, DONE, FAILED, CHECKPOINT_PUT,
+    /// CHECKPOINT_GET) from a worker that does not hold that attempt's lease; nil when it does, or
+    /// the message is about no attempt. Nothing of a refused message is recorded.
+    func leaseRefusal(_ message: Message, from name: WorkerName) -> ErrorReply? {
+        let ref: AttemptRef
+        switch message {
+        case .report(let r): ref = AttemptRef(trial: r.trial, attempt: r.attempt)
+        case .log(let l): ref = AttemptRef(trial: l.trial, attempt: l.attempt)
+        case .paused(let p): ref = AttemptRef(trial: p.trial, attempt: p.attempt)
+        case .done(let d): ref = AttemptRef(trial: d.trial, attempt: d.attempt)
+        case .failed(let f): ref = AttemptRef(trial: f.trial, attempt: f.attempt)
+        case .checkpointPut(let c): ref = AttemptRef(trial: c.trial, attempt: c.attempt)
+        case .checkpointGet(let g):
+            // Only the worker running the trial (the resume that needs the checkpoint) may read it.
+            guard let (trial, _) = CheckpointName.parse(g.checkpoint) else { return nil }  // answered BAD_CHECKPOINT
+            guard let live = core.trials[trial]?.live, live.worker == name else {
+                return ErrorReply(code: .notLeaseHolder,
+                    message: "checkpoint '\(g.checkpoint)' is for trial \(trial.rawValue), which is not running on '\(name.rawValue)'; only the worker resuming it may fetch it",
+                    regarding: "CHECKPOINT_GET", trial: trial)
+            }
+            return nil
+        default:
+            return nil
+        }
+        guard let holder = core.leaseHolders[ref], holder == name else {
+            let whose = core.leaseHolders[ref] == nil ? "was never leased" : "is leased to another worker"
+            return ErrorReply(code: .notLeaseHolder,
+                message: "trial \(ref.trial.rawValue) attempt \(ref.attempt) \(whose), not to '\(name.rawValue)'; \(message.type.rawValue) refused, nothing recorded",
+                regarding: message.type.rawValue, trial: ref.trial, attempt: ref.attempt)
+        }
+        return nil
+    }
+
+    private func hello(_ h: Hello, peer: PeerID, key: String?, now: Double, _ steps: inout [Step]) {
         guard h.slots >= 1, !h.name.isEmpty else {
             steps.append(.reply(peer, .error(ErrorReply(code: .malformedBody,
                 message: "HELLO needs a non-empty name and slots ≥ 1; got name '\(h.name)', slots \(h.slots)",
                 regarding: "HELLO"))))
             return
         }
+        guard h.slots <= options.maxSlots else {
+            steps.append(.reply(peer, .error(ErrorReply(code: .limitExceeded,
+                message: "HELLO offers \(h.slots) slots; this coordinator takes at most \(options.maxSlots) per worker (its --max-slots); start the worker with --slots \(options.maxSlots) or fewer",
+                regarding: "HELLO"))))
+            return
+        }
         let name = WorkerName(h.name)
+        // A live worker's name is its own: refused to any other connection (or, with CURVE, any
+        // other key) until it says BYE or its lease runs out.
+        if core.workers[name]?.introduced == true, let old = peerOf[name], old != peer || (options.curve != nil && keyOf[name] != key) {
+            let heard = core.workers[name].map { String(format: "%.1f", max(0, now - $0.lastSeen)) } ?? "?"
+            steps.append(.reply(peer, .error(ErrorReply(code: .nameInUse,
+                message: "the worker '\(h.name)' (host \(hosts[name]?.host ?? "?"), last heard \(heard) s ago) is still connected; this HELLO is refused until it leaves or is silent for \(Int(options.leaseTimeout)) s. Give each worker its own --name",
+                regarding: "HELLO"))))
+            return
+        }
         if let old = peerOf[name], old != peer { peers[old] = nil }
         peers[peer] = name
         peerOf[name] = peer
+        keyOf[name] = key
         let id = hosts[name]?.id ?? { defer { nextWorkerNumber += 1 }; return nextWorkerNumber }()
         let restarted = hosts[name].map { $0.pid != h.pid } ?? false
         hosts[name] = (h.host, hosts[name]?.joined ?? now, id, h.pid)

@@ -23,6 +23,11 @@ public struct WorkerOptions: Sendable {
     public var rungExecutable: String
     /// Seconds between SIGTERM and SIGKILL when an attempt is stopped.
     public var stopGrace = 5.0
+    /// CURVE: the coordinator's pinned public key and this worker's key pair. Nil: plain TCP,
+    /// which `run()` accepts only on a loopback endpoint unless `insecure`.
+    public var curve: CurveClientSetup?
+    /// Accept plain TCP to a non-loopback endpoint (the CLI's --insecure, which warns).
+    public var insecure = false
     /// Free bytes the cache needs before an attempt starts (below: a machine fault).
     public var minFreeBytes: Int64 = 64 << 20
     /// Seconds between "waiting for tcp://… (no answer yet)" lines while the coordinator has not
@@ -68,6 +73,8 @@ public final class WorkerProcess: @unchecked Sendable {
     /// The largest JSON body the coordinator accepts (from WELCOME).
     var maxBodyBytes = Envelope.Limits.standard.maxBodyBytes
     var lastHello = 0.0
+    /// The last NAME_IN_USE text logged (logged once, not on every retry).
+    var lastRefusal = ""
     /// Whether the coordinator answered the last HELLO with WELCOME.
     var welcomed = false
     /// Whether this process was ever welcomed (a refused HELLO after that may be about its own
@@ -88,12 +95,20 @@ public final class WorkerProcess: @unchecked Sendable {
 
     /// Serves the coordinator until SHUTDOWN or a stop request.
     public func run() throws {
+        if options.curve == nil, !options.insecure, !Endpoint.isLoopback(options.connect) {
+            throw RuntimeError(.invalidArgument, Endpoint.needsCurve([options.connect], missing: "no coordinator public key was given (--server-key FILE, --key FILE)"))
+        }
         let context = try ZMQContext()
+        // With CURVE the coordinator's key is pinned: a server without its secret key cannot
+        // complete the handshake, so nothing (no ASSIGN) reaches this worker from it.
         let socket = try ZMQSocket(context, .dealer, options: [
             .linger(milliseconds: 2000), .routingID(Data(options.name.utf8)),
             .reconnectInterval(milliseconds: 200), .reconnectIntervalMax(milliseconds: 1000),
             .maxMessageSize(Envelope.Limits.standard.socketMaxMessageSize), .sendHighWaterMark(100_000),
-        ])
+            // A failed handshake (CURVE keys that do not match) drops the connection for good; sends
+            // must not block forever then.
+            .sendTimeout(milliseconds: 2000),
+        ] + (options.curve?.socketOptions ?? []))
         defer { socket.close() }
         try socket.connect(options.connect)
         if let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes) {
@@ -126,11 +141,11 @@ public final class WorkerProcess: @unchecked Sendable {
             let now = Date().timeIntervalSince1970
             if !welcomed, now - lastNotice >= options.noticeInterval {
                 lastNotice = now
-                log("\(options.name): waiting for \(options.connect) (no answer yet): is `rung coordinator` running there with --bind on that port? If another worker there already uses the name '\(options.name)', give this one its own --name")
+                log("\(options.name): waiting for \(options.connect) (no answer yet): is `rung coordinator` running there with --bind on that port? If another worker there already uses the name '\(options.name)', give this one its own --name\(options.curve == nil ? "" : ". With CURVE: is --server-key that coordinator's public key, and this worker's .pub in its allow/workers/?")")
             }
             if now - lastBeat >= heartbeatInterval {
                 lastBeat = now
-                try socket.send(.heartbeat(Heartbeat(running: runningList(), freeSlots: max(0, options.slots - attempts.count))))
+                try socket.send(.heartbeat(Heartbeat(running: runningList(), freeSlots: max(0, options.slots - attempts.count))), wait: false)
             }
         }
     }
@@ -195,8 +210,12 @@ public final class WorkerProcess: @unchecked Sendable {
             } else if e.code == .unknownPeer {
                 welcomed = false
                 if Date().timeIntervalSince1970 - lastHello > 1 { hello(socket, resend: true) }
-            } else if e.code == .staleAttempt, let t = e.trial, let n = e.attempt {
+            } else if e.code == .staleAttempt || e.code == .notLeaseHolder, let t = e.trial, let n = e.attempt {
                 attempts[AttemptRef(trial: t, attempt: n)]?.run?.stop()
+            } else if e.code == .nameInUse {
+                // Another live connection holds this name: HELLO again (after UNKNOWN_PEER) until it is gone.
+                if e.message != lastRefusal { log("coordinator: \(e.code.rawValue): \(e.message)") }
+                lastRefusal = e.message
             } else {
                 log("coordinator: \(e.code.rawValue): \(e.message)")
             }

@@ -39,6 +39,9 @@ public final class ZMQSocket {
     public let kind: Kind
     var handle: UnsafeMutableRawPointer?
     private var message = zmq_msg_t()
+    /// The ZAP user id of the connection the last received message came from (what the ZAP
+    /// handler answered for its CURVE key, see `CurveAuthenticator`); nil on a plain connection.
+    public private(set) var lastUserID: String?
 
     /// Creates a socket of type `kind`, applies `options` in order.
     ///
@@ -164,7 +167,12 @@ public final class ZMQSocket {
             } else {
                 frames.append(Data(bytes: zmq_msg_data(&message), count: size))
             }
-            if zmq_msg_more(&message) == 0 { return frames }
+            if zmq_msg_more(&message) == 0 {
+                // The last frame came from the peer (a ROUTER's first frame is its own routing id,
+                // which carries no connection metadata).
+                lastUserID = zmq_msg_gets(&message, "User-Id").map { String(cString: $0) }
+                return frames
+            }
         }
     }
 
