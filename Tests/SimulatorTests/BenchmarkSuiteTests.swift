@@ -10,7 +10,7 @@ import Testing
 @Suite struct BenchmarkSuiteTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let names = ["cancer-mlp", "diabetes-mlp"]
+    static let names = ["cancer-mlp", "diabetes-mlp", "digits-mlp", "fmnist-mlp"]
 
     static func study(_ lines: String) throws -> Study {
         try Study.parse(yaml: """

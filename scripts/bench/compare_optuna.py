@@ -271,7 +271,7 @@ def report(results, labels, budget, a):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False)
-        grid = np.linspace(0.05, 1, 40)
+        grid = np.linspace(0.1, 1, 37)
         for ax, name in zip(axes[0], names):
             for label in labels:
                 curves, worst = results[(name, label)]
