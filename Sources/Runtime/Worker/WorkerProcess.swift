@@ -177,6 +177,11 @@ public final class WorkerProcess: @unchecked Sendable {
         guard resend else { return }
         for (_, messages) in finished { for m in messages { _ = try? socket.send(m) } }
         for a in attempts.values { for m in a.sent { _ = try? socket.send(m) } }
+        // A restarted coordinator forgot the downloads in flight: ask again, assemble afresh (§5.7).
+        for (id, d) in downloads {
+            downloads[id] = (d.ref, Data())
+            _ = try? socket.send(.checkpointGet(CheckpointRequest(checkpoint: id)))
+        }
     }
 
     private func leave(_ socket: ZMQSocket, reason: String, bye: Bool) {
