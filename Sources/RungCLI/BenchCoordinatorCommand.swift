@@ -26,6 +26,23 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Instead: run this many no-op trials (ASSIGN → REPORT → DONE, no child process) and print trials/s.")
     var noopTrials: Int?
 
+    @Flag(help: "CURVE on every connection (fresh keys, workers on the allow-list), as across machines.")
+    var curve = false
+
+    /// With --curve: the coordinator's setup and the workers' socket options (fresh keys in `root`).
+    func security(_ root: URL) throws -> (CurveServerSetup?, [ZMQOption]) {
+        guard curve else { return (nil, []) }
+        let keys = root.appendingPathComponent("keys", isDirectory: true)
+        let server = try KeyFiles.generate(name: "coordinator", in: keys)
+        let workers = keys.appendingPathComponent("allow/workers", isDirectory: true)
+        let worker = try KeyFiles.generate(name: "bench", in: workers)
+        let client = CurveClientSetup(serverKey: server.publicKey, keyPair: worker)
+        return (CurveServerSetup(keyPair: server, allowList: keys.appendingPathComponent("allow")), client.socketOptions)
+    }
+
+    /// " with CURVE" or "".
+    var curveLabel: String { curve ? ", CURVE" : "" }
+
     func run() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("rung-bench-coordinator-\(getpid())")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -50,6 +67,8 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
         options.exitWhenComplete = false
         options.fsync = fsync
         options.leaseTimeout = 600
+        let (server, clientOptions) = try security(root)
+        options.curve = server
         let coordinator = try CoordinatorProcess(options: options)
         let serving = Task { try await runOnThread { try coordinator.run() } }
         let perWorker = reports / workers
@@ -57,7 +76,7 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for w in 0..<workers {
                 group.addTask {
-                    try await runOnThread { try Self.sendReports(to: endpoints.routerURL, name: "bench-\(w)", count: perWorker) }
+                    try await runOnThread { try Self.sendReports(to: endpoints.routerURL, name: "bench-\(w)", count: perWorker, options: clientOptions) }
                 }
             }
             try await group.waitForAll()
@@ -67,9 +86,9 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
         try await serving.value
         let store = try StudyStore.open(coordinator.directory, role: .reader)
         let stored = try store.summary().reportCount
-        print(String(format: "REPORT ingestion: %d messages from %d workers in %.2f s = %.0f messages/s (journal%@ + SQLite WAL, one transaction per batch); %d epoch rows stored",
+        print(String(format: "REPORT ingestion: %d messages from %d workers in %.2f s = %.0f messages/s (journal%@ + SQLite WAL, one transaction per batch%@); %d epoch rows stored",
                      perWorker * workers, workers, seconds, Double(perWorker * workers) / seconds,
-                     fsync ? " fsync" : "", stored))
+                     fsync ? " fsync" : "", curveLabel, stored))
         guard stored == perWorker * workers else {
             throw ValidationError("expected \(perWorker * workers) stored reports, found \(stored)")
         }
@@ -95,26 +114,28 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
         options.fsync = fsync
         options.leaseTimeout = 600
         options.lingerAfterComplete = 0  // the clock stops when the study is complete
+        let (server, clientOptions) = try security(root)
+        options.curve = server
         let coordinator = try CoordinatorProcess(options: options)
         let started = Date()
         let serving = Task { try await runOnThread { try coordinator.run() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for w in 0..<workers {
-                group.addTask { try await runOnThread { try Self.answerAssignments(endpoints.routerURL, name: "noop-\(w)") } }
+                group.addTask { try await runOnThread { try Self.answerAssignments(endpoints.routerURL, name: "noop-\(w)", options: clientOptions) } }
             }
             try await group.waitForAll()
         }
         try await serving.value
         let seconds = Date().timeIntervalSince(started)
         let done = try StudyStore.open(coordinator.directory, role: .reader).trials().filter { $0.state == .completed }.count
-        print(String(format: "no-op trials: %d completed by %d workers in %.2f s = %.1f trials/s (journal%@ + SQLite WAL)",
-                     done, workers, seconds, Double(done) / seconds, fsync ? " fsync" : ""))
+        print(String(format: "no-op trials: %d completed by %d workers in %.2f s = %.1f trials/s (journal%@ + SQLite WAL%@)",
+                     done, workers, seconds, Double(done) / seconds, fsync ? " fsync" : "", curveLabel))
     }
 
     /// A worker that completes every assignment at once, until SHUTDOWN.
-    static func answerAssignments(_ endpoint: String, name: String) throws {
+    static func answerAssignments(_ endpoint: String, name: String, options: [ZMQOption]) throws {
         let context = try ZMQContext()
-        let socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 1000), .routingID(Data(name.utf8))])
+        let socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 1000), .routingID(Data(name.utf8))] + options)
         defer { socket.close() }
         try socket.connect(endpoint)
         try socket.send(.hello(Hello(name: name, host: "bench", pid: Int(getpid()), slots: 1)))
@@ -137,10 +158,10 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
     }
 
     /// One worker: HELLO, wait for its ASSIGN, send `count` REPORTs, then STATUS and wait for the reply.
-    static func sendReports(to endpoint: String, name: String, count: Int) throws {
+    static func sendReports(to endpoint: String, name: String, count: Int, options: [ZMQOption]) throws {
         let context = try ZMQContext()
         let socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 1000), .sendHighWaterMark(0),
-                                                               .routingID(Data(name.utf8))])
+                                                               .routingID(Data(name.utf8))] + options)
         defer { socket.close() }
         try socket.connect(endpoint)
         try socket.send(.hello(Hello(name: name, host: "bench", pid: Int(getpid()), slots: 1)))

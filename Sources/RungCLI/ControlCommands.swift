@@ -16,6 +16,12 @@ struct ControlOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds to wait for the coordinator's reply.", valueName: "seconds"))
     var timeout: Double = 10
 
+    @OptionGroup(title: "CURVE (on for a non-loopback coordinator; the key must be in its allow/operators/; README: Keys)")
+    var keys: ClientKeyOptions
+
+    /// The CURVE setup for --connect (default key: client.key).
+    func curve() throws -> CurveClientSetup? { try keys.setup(for: connect, defaultKey: "client.key") }
+
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout is \(timeout), but must be > 0") }
         _ = try cliEndpoint(connect, flag: "--connect", quiet: true)
@@ -24,7 +30,8 @@ struct ControlOptions: ParsableArguments {
     /// Sends one request and returns the reply (errors as one line on stderr, exit status 1).
     func send(_ request: Message) async throws -> Message {
         try await StudySourceOptions.reporting {
-            let client = try ControlClient(endpoint: try cliEndpoint(connect, flag: "--connect"), timeout: timeout)
+            let client = try ControlClient(endpoint: try cliEndpoint(connect, flag: "--connect"), timeout: timeout,
+                                           curve: curve(), insecure: keys.insecure)
             return try client.send(request)
         }
     }
@@ -95,7 +102,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     func run() async throws {
         let endpoint = try cliEndpoint(control.connect, flag: "--connect")
         let parsed: Configuration = try await StudySourceOptions.reporting {
-            let info = try await LiveStudyReader(endpoint: endpoint, timeout: control.timeout).studyInfo()
+            let info = try await LiveStudyReader(endpoint: endpoint, timeout: control.timeout, curve: control.curve(), insecure: control.keys.insecure).studyInfo()
             let study = try Study.parse(yaml: info.yaml, source: "the study '\(info.name)'")
             do {
                 return try study.space.configuration(from: config)

@@ -14,7 +14,16 @@ struct CoordinatorCommand: AsyncParsableCommand {
         discussion: """
             Workers connect with `rung worker --connect tcp://HOST:5555`. Restarted with the same --dir, the \
             coordinator carries on where the study was (the running trials of workers that do not come back \
-            are queued again). It exits when the study is complete, after printing the leaderboard.
+            are queued again). It exits when the study is complete, after printing the leaderboard. \
+            Only one coordinator runs a study directory at a time (a lock in --dir/coordinator.lock).
+
+            Exit status:
+              0  the study finished (at least one trial did not fail)
+              2  could not start (bad study file or options, the directory is run by another \
+            coordinator, the study directory is damaged)
+              3  the study finished but every trial failed
+              4  interrupted (SIGINT/SIGTERM) before the study finished; restart with the same --dir to carry on
+              1  any other error while running
             """)
 
     @Option(help: "The study file (YAML). Optional when --dir already holds a study.")
@@ -38,11 +47,17 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Flag(help: "Keep serving after the study is complete (for clients).")
     var keepRunning = false
 
-    @Flag(help: "Sync the journal to disk on every batch (survives a machine crash; slower).")
+    @Flag(help: "Sync the store to disk on every batch (survives a machine crash; slower).")
     var fsync = false
 
     @Flag(help: "Print only the summary, not every scheduler decision.")
     var quiet = false
+
+    @Option(help: "The most trial slots one worker may offer (a HELLO with more is refused).")
+    var maxSlots = 64
+
+    @OptionGroup(title: "CURVE (on for any non-loopback endpoint; PROTOCOL.md §9, README: Keys)")
+    var keys: ServerKeyOptions
 
     @Option(name: .customLong("warm-start"), help: ArgumentHelp("A finished study's directory whose results seed the sampler (TPE models them with its own); used when the study begins.", valueName: "dir"))
     var warmStart: String?
@@ -52,6 +67,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     var http: String?
 
     func validate() throws {
+        guard maxSlots >= 1 else { throw ValidationError("--max-slots is \(maxSlots); it must be at least 1") }
         _ = try cliEndpoint(bind, flag: "--bind", quiet: true)
         _ = try cliEndpoint(publish, flag: "--publish", quiet: true)
         if let http, DashboardServer.parseListen(http) == nil {
@@ -69,15 +85,28 @@ struct CoordinatorCommand: AsyncParsableCommand {
         options.leaseTimeout = leaseTimeout
         options.exitWhenComplete = !keepRunning
         options.fsync = fsync
-        let coordinator = try CoordinatorProcess(options: options)
+        options.maxSlots = maxSlots
+        HangupSignal.install()
+        let coordinator: CoordinatorProcess
+        do {
+            coordinator = try CoordinatorProcess(options: options)
+        } catch {
+            FileHandle.standardError.write(Data("rung coordinator: cannot start: \(error)\n".utf8))
+            throw ExitCode(CoordinatorExit.couldNotStart)
+        }
+        // After the study is checked, so a study error is reported before a missing key.
+        coordinator.useTransport(curve: try keys.setup(for: [bind, publish]), insecure: keys.insecure)
         if !quiet {
             // Called on the coordinator's own thread, between batches: reading its progress is safe.
             coordinator.onEvent = { line in print("[\(coordinator.progressText())] \(line)"); fflush(nil) }
         }
         if let summary = coordinator.warmStartSummary { print(summary) }
-        let resumed = coordinator.restoredRecords > 0 ? " (carrying on: \(coordinator.restoredRecords) journal records)" : ""
+        let resumed = coordinator.restoredRecords > 0 ? " (carrying on: \(coordinator.restoredRecords) log records)" : ""
         print("rung coordinator: study '\(coordinator.study.name)' in \(coordinator.directory.root.path)\(resumed)")
         print("  workers: rung worker --connect \(options.bind.replacingOccurrences(of: "*", with: "HOST"))   events: \(options.publish)")
+        if let curve = coordinator.curve {
+            print("  CURVE on: public key \(curve.keyPair.publicKey), allow-list \(curve.allowList.path)")
+        }
         fflush(nil)
         let dashboard = try http.map { try startDashboard($0, directory: coordinator.directory) }
         let signals = onTerminationSignals { _ in coordinator.requestStop() }
@@ -86,7 +115,24 @@ struct CoordinatorCommand: AsyncParsableCommand {
         dashboard?.cancel()
         _ = await dashboard?.result
         try printLeaderboard(coordinator.directory)
+        guard coordinator.isComplete else {
+            print("interrupted before the study finished; carry it on with: rung coordinator --dir \(coordinator.directory.root.path)")
+            throw ExitCode(CoordinatorExit.interrupted)
+        }
+        let summary = try StudyStore.open(coordinator.directory, role: .reader).summary()
+        let failed = summary.counts.filter { $0.state == .failed }.reduce(0) { $0 + $1.count }
+        if summary.trialCount > 0, failed == summary.trialCount {
+            print("every trial failed (\(failed) of \(summary.trialCount)); see `rung trials --dir \(coordinator.directory.root.path) --state failed` and the logs")
+            throw ExitCode(CoordinatorExit.allTrialsFailed)
+        }
     }
+}
+
+/// The exit statuses of `rung coordinator` (also in its --help and the README).
+enum CoordinatorExit {
+    static let couldNotStart: Int32 = 2
+    static let allTrialsFailed: Int32 = 3
+    static let interrupted: Int32 = 4
 }
 
 /// Serves the dashboard of the coordinator's own study directory until the returned task is

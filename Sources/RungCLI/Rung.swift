@@ -10,7 +10,8 @@ struct Rung: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             CoordinatorCommand.self,
-            WorkerCommand.self,
+            WorkerCommand.self, WorkerReleaseCommand.self,
+            KeygenCommand.self,
             StatusCommand.self, TrialsCommand.self, BestCommand.self, LogsCommand.self, ExportCommand.self,
             PauseCommand.self, ResumeCommand.self, StopTrialCommand.self, EnqueueCommand.self, StopStudyCommand.self,
             DashboardCommand.self, ReportCommand.self,

@@ -21,6 +21,9 @@ struct StudySourceOptions: ParsableArguments {
                                valueName: "seconds"))
     var timeout: Double = 10
 
+    @OptionGroup(title: "CURVE, with --connect (on for a non-loopback coordinator; README: Keys)")
+    var keys: ClientKeyOptions
+
     func validate() throws {
         switch (dir, connect) {
         case (nil, nil): throw ValidationError("say where the study is: --dir runs/NAME (offline) or --connect tcp://HOST:5555 (a running coordinator)")
@@ -40,7 +43,8 @@ struct StudySourceOptions: ParsableArguments {
     /// The live reader when `--connect` was given.
     func liveReader() throws -> LiveStudyReader? {
         guard let connect else { return nil }
-        return try LiveStudyReader(endpoint: try cliEndpoint(connect, flag: "--connect"), timeout: timeout)
+        return try LiveStudyReader(endpoint: try cliEndpoint(connect, flag: "--connect"), timeout: timeout,
+                                   curve: keys.setup(for: connect, defaultKey: "client.key"), insecure: keys.insecure)
     }
 
     /// Opens the study read-only (a `StoreError` names the directory if it is not one), or

@@ -62,6 +62,9 @@ enum StudyText {
             out += table(["id", "name", "host", "slots", "state", "last heartbeat"], s.workers.map {
                 [$0.id, $0.name, $0.host, String($0.slots), $0.state.rawValue, TimeText.iso($0.lastHeartbeat)]
             })
+            for w in s.workers where w.state == .quarantined {
+                out += "Worker \(w.name) is quarantined (no new work; `rung worker-release \(w.name)` or restart it): \(w.note ?? "machine fault")\n"
+            }
         }
         out += "\n"
         if let best = s.best, best.feasible {

@@ -28,11 +28,18 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between SIGTERM and SIGKILL when a trial is stopped.")
     var stopGrace = 5.0
 
+    @OptionGroup(title: "CURVE (on for a non-loopback coordinator; README: Keys)")
+    var keys: ClientKeyOptions
+
+    @Option(help: "Free megabytes the cache needs before each attempt; below it (or with a cache that takes no writes) attempts are reported as a machine fault and the coordinator quarantines this worker.")
+    var minFreeMb = 64
+
     @Option(help: ArgumentHelp("Seconds between 'waiting for …' lines while the coordinator does not answer.", valueName: "seconds"))
     var noticeEvery = 10.0
 
     func validate() throws {
         guard slots >= 1 else { throw ValidationError("--slots is \(slots); it must be at least 1") }
+        guard minFreeMb >= 0 else { throw ValidationError("--min-free-mb is \(minFreeMb); it must be 0 or more") }
         guard noticeEvery > 0 else { throw ValidationError("--notice-every is \(noticeEvery); it must be > 0") }
         _ = try cliEndpoint(connect, flag: "--connect", quiet: true)
     }
@@ -45,6 +52,9 @@ struct WorkerCommand: AsyncParsableCommand {
         var options = WorkerOptions(connect: connect, slots: slots, name: name, cache: cacheURL,
                                     rungExecutable: currentExecutablePath())
         options.stopGrace = stopGrace
+        options.curve = try keys.setup(for: connect, defaultKey: "worker.key")
+        options.insecure = keys.insecure
+        options.minFreeBytes = Int64(minFreeMb) << 20
         options.noticeInterval = noticeEvery
         let worker = WorkerProcess(options: options)
         FileHandle.standardError.write(Data("rung worker \(name): \(slots) slot(s), coordinator \(connect), cache \(cacheURL.path)\n".utf8))

@@ -15,6 +15,10 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
         case protocolViolation = "protocol"
         /// A coordinator did not answer in time.
         case unreachable = "unreachable"
+        /// The study directory is held by another coordinator.
+        case studyBusy = "study_busy"
+        /// The study directory's records are missing or do not agree.
+        case damaged = "damaged"
     }
 
     /// The kind of failure.

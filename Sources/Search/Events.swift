@@ -82,6 +82,10 @@ public enum SearchEvent: Hashable, Codable, Sendable {
     /// The trial's worker vanished (lease expired, SIGTERM): the trial should be run again from its
     /// last completed rung, on any worker.
     case lost(trial: TrialID)
+    /// The trial's attempt ended for a reason that is not the trial's (its worker died, left, or
+    /// was quarantined for a machine fault): run it again from its last completed rung, on any
+    /// worker, without counting the attempt against `max_attempts`.
+    case requeued(trial: TrialID)
     /// Time passed (lets synchronous SHA act on stragglers).
     case tick
     /// An operator asked to evaluate this configuration next (Optuna's `enqueue_trial`): the next

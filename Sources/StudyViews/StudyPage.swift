@@ -175,7 +175,8 @@ public enum StudyPage {
             let health = WorkerHealth.of(w, now: now)
             let mine = s.trials.filter { $0.worker == w.id && ($0.state == .running || $0.state == .leased) }.map { "trial \($0.id)" }
             out += "<tr class=\"worker-row\"><td>\(ViewFormat.escape(w.name))</td><td>\(ViewFormat.escape(w.host))</td><td class=\"num\">\(w.slots)</td>"
-            out += "<td><span class=\"health h-\(health.rawValue)\">\(health.rawValue)</span></td>"
+            let why = w.note.map { " title=\"\(ViewFormat.escape($0))\"" } ?? ""
+            out += "<td><span class=\"health h-\(health.rawValue)\"\(why)>\(health.rawValue)</span></td>"
             out += "<td>\(w.state == .active ? ViewFormat.duration(max(0, now - w.lastHeartbeat)) + " ago" : "–")</td>"
             out += "<td>\(ViewFormat.escape(mine.isEmpty ? "idle" : mine.joined(separator: ", ")))</td></tr>"
         }
@@ -289,7 +290,7 @@ public enum StudyPage {
     table{border-collapse:collapse;width:100%;font-size:12.5px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceff1;white-space:nowrap}
     th{color:#5f6368;font-weight:500}td.num{text-align:right;font-variant-numeric:tabular-nums}
     .state,.health{display:inline-block;color:#fff;border-radius:9px;padding:0 8px;font-size:11.5px}
-    .h-healthy{background:#34a853}.h-late{background:#f29900}.h-lost{background:#d93025}.h-left{background:#9aa0a6}
+    .h-healthy{background:#34a853}.h-late{background:#f29900}.h-lost{background:#d93025}.h-left{background:#9aa0a6}.h-quarantined{background:#a142f4}
     .infeasible{color:#d93025;font-size:11px}.error{color:#d93025;white-space:pre-wrap}
     .decisions{list-style:none;margin:0;padding:0;font-size:12.5px;columns:2;column-gap:32px}.decisions li{padding:2px 0;break-inside:avoid}
     .time{color:#80868b;font-variant-numeric:tabular-nums}.kind{display:inline-block;min-width:70px;font-weight:500}
@@ -311,6 +312,8 @@ public enum WorkerHealth: String, Sendable {
     case lost
     /// It said goodbye.
     case left
+    /// Connected but given no new work (a machine fault; see the worker's note).
+    case quarantined
 
     /// Seconds of silence after which an active worker is shown late.
     public static let lateAfter = 10.0
@@ -320,6 +323,7 @@ public enum WorkerHealth: String, Sendable {
         switch w.state {
         case .lost: return .lost
         case .left: return .left
+        case .quarantined: return .quarantined
         case .active: return now - w.lastHeartbeat > lateAfter ? .late : .healthy
         }
     }

@@ -36,6 +36,14 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case unknownTrial = "UNKNOWN_TRIAL"
         /// A checkpoint that is not stored, or whose chunks do not add up (size or SHA-256).
         case badCheckpoint = "BAD_CHECKPOINT"
+        /// The sender's key does not hold the role the message needs (PROTOCOL.md §9).
+        case forbidden = "FORBIDDEN"
+        /// A message about an attempt from a connection that does not hold that attempt's lease.
+        case notLeaseHolder = "NOT_LEASE_HOLDER"
+        /// A HELLO under the name of a worker that is still connected.
+        case nameInUse = "NAME_IN_USE"
+        /// A value above a limit the coordinator sets (e.g. HELLO `slots` above --max-slots).
+        case limitExceeded = "LIMIT_EXCEEDED"
         /// The receiver failed for a reason of its own; the message may be sent again later.
         case `internal` = "INTERNAL"
     }

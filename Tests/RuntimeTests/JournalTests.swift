@@ -1,5 +1,6 @@
-// Tests of the coordinator's journal: records read back equal to what was appended (the hand-written
-// `.epoch` lines included, with escapes and non-finite numbers), and a torn last line ignored.
+// Tests of the coordinator's journal records as text: records read back equal to what was written
+// (the hand-written `.epoch` lines included, with escapes and non-finite numbers), and the torn last
+// line of an old `coordinator.journal` file ignored.
 import Foundation
 import Testing
 import Search
@@ -23,28 +24,21 @@ import Search
         .checkpointHeld(trial: TrialID(4), resource: 1, worker: WorkerName("w-1")),
         .complete,
     ]
-    let journal = try Journal(url: url)
-    try journal.append(Array(records.prefix(4)))
-    try journal.append(Array(records.dropFirst(4)))
-    // A crash in the middle of the next append.
-    let handle = try FileHandle(forWritingTo: url)
-    try handle.seekToEnd()
-    try handle.write(contentsOf: Data(#"{"epoch":{"_0":{"attempt":2,"metr"#.utf8))
-    try handle.close()
-    #expect(try Journal.read(url) == records)
+    // An old coordinator's file, torn by a crash in the middle of an append.
+    let text = try Journal.encode(records).joined(separator: "\n") + "\n" + #"{"epoch":{"_0":{"attempt":2,"metr"#
+    try Data(text.utf8).write(to: url)
+    #expect(try Journal.readFile(url) == records)
+    #expect(try Journal.decode(Journal.encode(records), source: "test") == records)
     // The hand-written line decodes like JSONEncoder's.
     let decoded = try JSONDecoder().decode(JournalRecord.self, from: Data(Journal.line(epoch).utf8))
     #expect(decoded == .epoch(epoch))
 }
 
 @Test func nonFiniteMetricsSurviveTheJournal() throws {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("rung-journal-\(UUID().uuidString).jsonl")
-    defer { try? FileManager.default.removeItem(at: url) }
     let e = EpochReport(trial: TrialID(0), attempt: 1, seq: 1, resource: 1,
                         metrics: ["loss": .nan, "grad": .infinity, "low": -.infinity])
-    let journal = try Journal(url: url)
-    try journal.append([.epoch(e), .engine(.reported(trial: TrialID(0), resource: 1, value: .nan, metrics: ["loss": .nan]), at: 0)])
-    let back = try Journal.read(url)
+    let lines = try Journal.encode([.epoch(e), .engine(.reported(trial: TrialID(0), resource: 1, value: .nan, metrics: ["loss": .nan]), at: 0)])
+    let back = try Journal.decode(lines, source: "test")
     guard case .epoch(let r)? = back.first, case .engine(.reported(_, _, let v, let m), _)? = back.last else {
         Issue.record("unexpected records \(back)")
         return

@@ -52,7 +52,7 @@ struct ScriptedEngine: SearchDriving {
         case .failed(let t, _):
             running.remove(t); finished.insert(t)
             return []
-        case .lost(let t):
+        case .lost(let t), .requeued(let t):
             running.remove(t); requeued.append(t)
             return []
         case .tick, .enqueued, .stopRequested, .seeded:

@@ -49,7 +49,7 @@ struct ScriptedEngine: SearchDriver {
             checkpoint[t] = resource
             if resource >= maxResource { running.remove(t); finished.insert(t) }
             return []
-        case .lost(let t):
+        case .lost(let t), .requeued(let t):
             log.append("\(now) lost \(t)")
             lostEvents += 1
             running.remove(t)

@@ -13,7 +13,7 @@ import Search
     }
     #expect(try String(contentsOf: dir.studyFile, encoding: .utf8) == testInfo.yaml)
     let facts = try store.schemaFacts()
-    #expect(facts.tables == ["attempts", "checkpoints", "engine_events", "epoch_metrics", "journal", "rung_results",
+    #expect(facts.tables == ["attempts", "checkpoints", "coordinator_log", "engine_events", "epoch_metrics", "journal", "rung_results",
                              "study", "trial_reports", "trials", "workers"])
     #expect(facts.migrated)
     #expect(facts.journalMode == "wal")

@@ -143,7 +143,8 @@ struct RandomMessages {
         case .done:
             return .done(Done(trial: trial(), attempt: int(1...9), seq: int(1...999), resource: resource(),
                               report: optional { $0.classReport() }))
-        case .failed: return .failed(Failed(trial: trial(), attempt: int(1...9), seq: int(1...999), error: string()))
+        case .failed: return .failed(Failed(trial: trial(), attempt: int(1...9), seq: int(1...999), error: string(),
+                                            machine: optional { $0.bool() }))
         case .checkpointPut: return .checkpointPut(chunk())
         case .checkpointGet: return .checkpointGet(CheckpointRequest(checkpoint: name()))
         case .bye: return .bye(Bye(reason: string()))
@@ -193,6 +194,9 @@ struct RandomMessages {
         case .enqueue: return .enqueue(EnqueueRequest(config: config()))
         case .controlReply: return .controlReply(ControlReply(changed: bool(), message: string()))
         case .stopStudyReply: return .stopStudyReply(StopStudyReply(stopping: bool()))
+        case .workerRelease: return .workerRelease(WorkerReleaseRequest(worker: string()))
+        case .workerReleaseReply:
+            return .workerReleaseReply(WorkerReleaseReply(released: bool(), quarantined: (0..<count()).map { _ in string() }))
         case .query:
             return .query(QueryRequest(query: QueryKind.allCases.randomElement(using: &r)!, trial: optional { $0.trial() },
                                        after: optional { $0.int(0...1_000_000) }, limit: optional { $0.int(1...5000) },

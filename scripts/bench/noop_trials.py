@@ -6,8 +6,11 @@ suggested, told and committed to SQLite). Rung: `rung bench-coordinator --noop-t
 coordinator with its journal and SQLite store, and workers over ZeroMQ on loopback that answer
 each ASSIGN at once with REPORT and DONE.
 
+With --curve, Rung also runs with CURVE on every connection (fresh keys, as across machines) and
+the CURVE / plain ratio is printed (same run, so the same machine load).
+
 Run from the package root after `swift build -c release`:
-    python3 scripts/bench/noop_trials.py [--trials 2000] [--workers 4] [--rung .build/release/rung]
+    python3 scripts/bench/noop_trials.py [--trials 2000] [--workers 4] [--rung .build/release/rung] [--curve]
 """
 import argparse
 import os
@@ -30,8 +33,9 @@ def optuna_rate(trials: int) -> float:
         return trials / (time.perf_counter() - start)
 
 
-def rung_rate(rung: str, trials: int, workers: int) -> float:
-    out = subprocess.run([rung, "bench-coordinator", "--noop-trials", str(trials), "--workers", str(workers)],
+def rung_rate(rung: str, trials: int, workers: int, curve: bool = False) -> float:
+    out = subprocess.run([rung, "bench-coordinator", "--noop-trials", str(trials), "--workers", str(workers)]
+                         + (["--curve"] if curve else []),
                          check=True, capture_output=True, text=True).stdout
     print("  " + out.strip())
     return float(re.search(r"= ([0-9.]+) trials/s", out).group(1))
@@ -42,6 +46,7 @@ def main() -> None:
     p.add_argument("--trials", type=int, default=2000)
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--rung", default=".build/release/rung")
+    p.add_argument("--curve", action="store_true", help="also run Rung with CURVE on and print the ratio")
     a = p.parse_args()
     print(f"optuna {optuna.__version__}, SQLite storage, {a.trials} trials ...")
     o = optuna_rate(a.trials)
@@ -49,6 +54,10 @@ def main() -> None:
     print(f"rung coordinator, {a.workers} workers over ZeroMQ, {a.trials} trials ...")
     r = rung_rate(a.rung, a.trials, a.workers)
     print(f"rung / optuna = {r / o:.1f}x")
+    if a.curve:
+        print(f"rung coordinator with CURVE, {a.workers} workers, {a.trials} trials ...")
+        c = rung_rate(a.rung, a.trials, a.workers, curve=True)
+        print(f"rung CURVE / plain = {c / r:.2f}; CURVE / optuna = {c / o:.1f}x")
 
 
 if __name__ == "__main__":

@@ -17,14 +17,20 @@ public final class ControlClient: @unchecked Sendable {
     private let notice: @Sendable (String) -> Void
 
     /// Connects (lazily) to the coordinator at `endpoint`.
-    public init(endpoint: String, timeout: Double = 10,
+    /// A non-loopback endpoint needs `curve` (the coordinator's key pinned, an operator key) unless `insecure`.
+    public init(endpoint: String, timeout: Double = 10, curve: CurveClientSetup? = nil, insecure: Bool = false,
                 notice: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }) throws {
         self.endpoint = endpoint
         self.timeout = timeout
         self.notice = notice
+        if curve == nil, !insecure, !Endpoint.isLoopback(endpoint) {
+            throw RuntimeError(.invalidArgument, Endpoint.needsCurve([endpoint], missing: "no coordinator public key was given (--server-key FILE, --key FILE)"))
+        }
         do {
             context = try ZMQContext()
-            socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 1000), .reconnectInterval(milliseconds: 200)])
+            socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 1000), .reconnectInterval(milliseconds: 200),
+                                                            .sendTimeout(milliseconds: Int(min(timeout, 600) * 1000))]
+                                   + (curve?.socketOptions ?? []))
             try socket.connect(endpoint)
         } catch {
             throw RuntimeError(.invalidArgument, "cannot connect to \(endpoint): \(error); give an endpoint such as tcp://HOST:5555")

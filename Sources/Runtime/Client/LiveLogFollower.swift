@@ -43,7 +43,7 @@ public final class LiveLogFollower {
             sub = try ZMQSocket(context, .sub, options: [
                 .linger(milliseconds: 0), .reconnectInterval(milliseconds: 200), .receiveHighWaterMark(100_000),
                 .subscribe(Data(logTopic.utf8)), .subscribe(Data(Topic.events(study: study).utf8)),
-            ])
+            ] + (reader.curve?.socketOptions ?? []))
             try sub.connect(endpoint)
         } catch {
             throw RuntimeError(.invalidArgument, "cannot subscribe to the coordinator's live events at \(endpoint): \(error)")

@@ -14,6 +14,8 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
     public let endpoint: String
     /// Seconds to wait for a reply before giving up.
     public let timeout: Double
+    /// CURVE: the coordinator's pinned key and this client's key pair (nil: plain TCP).
+    public let curve: CurveClientSetup?
     private let context: ZMQContext
     private let socket: ZMQSocket
     private let lock = NSLock()
@@ -24,16 +26,23 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
     private static let limits = Envelope.Limits(maxBodyBytes: 1 << 30, maxBinaryBytes: 4 << 20)
 
     /// Connects (lazily, as ZeroMQ does) to the coordinator at `endpoint`. `notice` receives a line
-    /// for a person when a reply is slow (standard error in the CLI).
-    public init(endpoint: String, timeout: Double = 10,
+    /// for a person when a reply is slow (standard error in the CLI). A non-loopback endpoint
+    /// needs `curve` (the coordinator's key pinned) unless `insecure`.
+    public init(endpoint: String, timeout: Double = 10, curve: CurveClientSetup? = nil, insecure: Bool = false,
                 notice: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }) throws {
         self.endpoint = endpoint
         self.timeout = timeout
+        self.curve = curve
         self.notice = notice
+        if curve == nil, !insecure, !Endpoint.isLoopback(endpoint) {
+            throw RuntimeError(.invalidArgument, Endpoint.needsCurve([endpoint], missing: "no coordinator public key was given (--server-key FILE, --key FILE)"))
+        }
         do {
             context = try ZMQContext()
             socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 0), .reconnectInterval(milliseconds: 200),
-                                                            .heartbeatInterval(milliseconds: 1000), .heartbeatTimeout(milliseconds: 5000)])
+                                                            .heartbeatInterval(milliseconds: 1000), .heartbeatTimeout(milliseconds: 5000),
+                                                            .sendTimeout(milliseconds: Int(min(timeout, 600) * 1000))]
+                                   + (curve?.socketOptions ?? []))
             try socket.connect(endpoint)
         } catch {
             throw RuntimeError(.invalidArgument, "cannot connect to \(endpoint): \(error); give an endpoint such as tcp://HOST:5555")
@@ -44,9 +53,27 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
 
     /// Sends one QUERY and waits for its reply.
     public func ask(_ request: QueryRequest) throws -> QueryReply {
+        try exchange(.query(request), what: "the \(request.query.rawValue) query") { message in
+            guard case .queryReply(let reply) = message else { return nil }
+            if let p = reply.publish { publishBound = p }
+            return reply
+        }
+    }
+
+    /// Asks the coordinator to lift the quarantine of worker `name` (WORKER_RELEASE).
+    public func releaseWorker(_ name: String) throws -> WorkerReleaseReply {
+        try exchange(.workerRelease(WorkerReleaseRequest(worker: name)), what: "WORKER_RELEASE") { message in
+            guard case .workerReleaseReply(let reply) = message else { return nil }
+            return reply
+        }
+    }
+
+    /// Sends `request` and waits for the reply `match` accepts (other messages are late replies to
+    /// abandoned requests, skipped); an ERROR reply is thrown.
+    private func exchange<R>(_ request: Message, what: String, _ match: (Message) -> R?) throws -> R {
         try lock.withLock {
             do {
-                try socket.send(.query(request))
+                try socket.send(request)
             } catch {
                 throw RuntimeError(.io, "cannot send to the coordinator at \(endpoint): \(error)")
             }
@@ -61,19 +88,15 @@ public final class LiveStudyReader: StudyReading, @unchecked Sendable {
                     do { message = try Envelope.decode(frames, limits: Self.limits) } catch {
                         throw RuntimeError(.protocolViolation, "the coordinator at \(endpoint) sent a message that does not decode: \(error)")
                     }
-                    switch message {
-                    case .queryReply(let reply):
-                        if let p = reply.publish { publishBound = p }
-                        return reply
-                    case .error(let e):
-                        throw RuntimeError(.protocolViolation, "the coordinator at \(endpoint) refused the \(request.query.rawValue) query: \(e.code.rawValue): \(e.message)")
-                    default:
-                        continue  // not ours (a late reply to an earlier, abandoned request)
+                    if let reply = match(message) { return reply }
+                    if case .error(let e) = message {
+                        throw RuntimeError(.protocolViolation, "the coordinator at \(endpoint) refused \(what): \(e.code.rawValue): \(e.message)")
                     }
+                    continue  // not ours (a late reply to an earlier, abandoned request)
                 }
                 let waited = Date().timeIntervalSince(start)
                 if waited >= timeout {
-                    throw RuntimeError(.unreachable, "no reply from the coordinator at \(endpoint) within \(StudyTime.seconds(timeout)) s; is `rung coordinator` running there, with --bind on that port? (--timeout changes the wait)")
+                    throw RuntimeError(.unreachable, "no reply from the coordinator at \(endpoint) within \(StudyTime.seconds(timeout)) s; is `rung coordinator` running there, with --bind on that port\(self.curve == nil ? "" : ", with the key pair whose public key --server-key names, and this client's public key in its allow-list")? (--timeout changes the wait)")
                 }
                 if waited >= 1, !noticed {
                     noticed = true

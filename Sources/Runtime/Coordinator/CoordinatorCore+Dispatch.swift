@@ -31,6 +31,7 @@ extension CoordinatorCore {
                 workers[w] = WorkerBook(slots: 0, running: [], lastSeen: now, introduced: false)
             }
             workers[w]!.running.insert(order.ref)
+            leaseHolders[order.ref] = w
         case .epoch(let e):
             guard var book = trials[e.trial], book.attempt == e.attempt else { return }
             book.lastSeq = max(book.lastSeq, e.seq)
@@ -48,7 +49,7 @@ extension CoordinatorCore {
                 case .paused(let r): book.state = .paused(resource: r)
                 case .completed: book.state = .completed
                 case .failed(let reason): book.state = .failed(reason: reason)
-                case .stopped: book.state = .lost
+                case .stopped, .machineFault: book.state = .lost
                 }
             }
             book.pendingMilestone = nil
@@ -84,6 +85,10 @@ extension CoordinatorCore {
             trials[t] = book
         case .complete:
             isComplete = true
+        case .quarantined(let w, let reason):
+            quarantined[w] = reason
+        case .released(let w):
+            quarantined[w] = nil
         case .assignmentsPaused(let paused):
             isPaused = paused
             if !paused { engineWaiting = false }
@@ -128,10 +133,11 @@ extension CoordinatorCore {
         out.append(.send(w, .stop(ref)))
     }
 
-    /// Free slots over all introduced workers (saturating: it only needs to be compared).
+    /// Free slots over all introduced workers that are not quarantined (saturating: it only needs to be compared).
     var idleSlots: Int {
-        workers.values.reduce(0) { sum, w in
-            let (total, overflow) = sum.addingReportingOverflow(w.idle)
+        workers.reduce(0) { sum, w in
+            guard quarantined[w.key] == nil else { return sum }
+            let (total, overflow) = sum.addingReportingOverflow(w.value.idle)
             return overflow ? Int.max : total
         }
     }
@@ -180,7 +186,7 @@ extension CoordinatorCore {
         guard let book = trials[a.trial] else { return nil }
         let attempt = book.attempt + 1
         let isFinal = a.toResource >= settings.maxResource - 1e-9
-        let free = workers.filter { $0.value.idle > 0 }
+        let free = workers.filter { $0.value.idle > 0 && quarantined[$0.key] == nil }
             .sorted { ($0.value.idle, $1.key) > ($1.value.idle, $0.key) }.map(\.key)
         guard let anyFree = free.first else { return nil }
         if a.fromResource <= 0 {

@@ -56,7 +56,7 @@ extension CoordinatorCore {
         case .ended(let w, let r, let end):
             if let p = ref(r) { return (w, p) }
             if case .paused(let at) = end, let p = resource(at) { return (w, p) }
-        case .checkpointStored, .goodbye, .stopStudy, .pause, .resume, .stopTrial, .enqueue, .seed, .tick:
+        case .checkpointStored, .goodbye, .stopStudy, .pause, .resume, .stopTrial, .enqueue, .seed, .tick, .releaseWorker, .connectionDropped:
             break
         }
         return nil

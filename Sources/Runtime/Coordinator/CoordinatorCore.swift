@@ -117,8 +117,13 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     public internal(set) var queue: [Assignment] = []
     /// Workers known now.
     public internal(set) var workers: [WorkerName: WorkerBook] = [:]
+    /// The worker each attempt was leased to (from its `.started` record): only it may send
+    /// messages about the attempt.
+    public internal(set) var leaseHolders: [AttemptRef: WorkerName] = [:]
     /// True once the engine said the study is complete.
     public internal(set) var isComplete = false
+    /// Workers that get no new work, with the reason (a machine fault), until released.
+    public internal(set) var quarantined: [WorkerName: String] = [:]
     /// True while an operator has paused new assignments (`rung pause`).
     public internal(set) var isPaused = false
     /// True once an operator asked the study to drain (`rung stop-study --drain`).
@@ -181,6 +186,14 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             record(.checkpointStored(trial: trial, resource: resource), now: now, &out)
         case .goodbye(let w):
             if workers[w] != nil { retire(w, now: now, &out) }
+        case .connectionDropped(let since):
+            let dead = workers.filter { $0.value.introduced && $0.value.lastSeen < since }.keys.sorted()
+            for w in dead { retire(w, now: now, &out) }
+        case .releaseWorker(let w):
+            if quarantined[w] != nil {
+                record(.released(w), now: now, &out)
+                out.append(.publish(.workerReleased(w)))
+            }
         case .stopStudy(let drain):
             guard !isComplete else { break }
             if drain {
@@ -327,6 +340,16 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         case .stopped:
             // Stopped without being asked (the worker is shutting down): run it again elsewhere.
             lose(ref, worker: w, now: now, &out)
+        case .machineFault(let reason):
+            // Not the trial's fault: quarantine the worker, run the trial again elsewhere, uncounted.
+            record(.ended(ref, outcome), now: now, &out)
+            if quarantined[w] == nil {
+                record(.quarantined(w, reason: reason), now: now, &out)
+                out.append(.publish(.workerQuarantined(w, reason: reason)))
+            }
+            out.append(.publish(.lost(ref, worker: w)))
+            decide(feed(.requeued(trial: ref.trial), now: now, &out), now: now, &out)
+            out.append(.publish(.requeued(ref.trial)))
         case .failed(let reason):
             record(.ended(ref, outcome), now: now, &out)
             failTrial(ref.trial, reason: reason, now: now, &out)
@@ -387,7 +410,8 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         record(.lost(ref, worker: w), now: now, &out)
         out.append(.publish(.lost(ref, worker: w)))
         guard wasRunning else { return }
-        decide(feed(.lost(trial: ref.trial), now: now, &out), now: now, &out)
+        // A dead or departed worker is not the trial's fault: the attempt does not count.
+        decide(feed(.requeued(trial: ref.trial), now: now, &out), now: now, &out)
         if let reason = engine.failure(of: ref.trial) {
             record(.failed(ref.trial, reason: reason), now: now, &out)
             out.append(.publish(.failed(ref.trial, reason: reason)))

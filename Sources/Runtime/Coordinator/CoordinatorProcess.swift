@@ -1,7 +1,8 @@
 // The coordinator process: a ROUTER for workers and clients, a PUB for live events, the study
-// store and the journal around the pure `CoordinatorCore`. One thread owns the sockets: it drains
-// messages in batches, feeds the state machine, commits the batch (journal, then one store
-// transaction), and only then sends replies and publishes. Leaves out client queries
+// store (with its coordinator log) around the pure `CoordinatorCore`, and the lock that makes it the
+// study directory's only coordinator. One thread owns the sockets: it drains messages in batches,
+// feeds the state machine, commits the batch (log records and their rows in one store transaction),
+// and only then sends replies and publishes. Leaves out client queries
 // (CoordinatorProcess+Clients.swift) and the CLI (RungCLI).
 import Foundation
 import Search
@@ -25,11 +26,18 @@ public struct CoordinatorOptions: Sendable {
     public var leaseTimeout = 30.0
     /// Leave `run()` once the study is complete (after telling the workers).
     public var exitWhenComplete = true
-    /// Sync the journal to disk on every batch (survives a machine crash, slower).
+    /// Sync the store to disk on every batch (survives a machine crash, slower).
     public var fsync = false
     /// Seconds to keep serving once the study is complete (SHUTDOWN reaches the workers, resent
     /// ends are answered) before `run()` returns.
     public var lingerAfterComplete = 1.0
+    /// CURVE: the coordinator's key pair and the allow-list directory (PROTOCOL.md §9). Nil: plain
+    /// TCP, which `init` accepts only on loopback endpoints unless `insecure`.
+    public var curve: CurveServerSetup?
+    /// Accept plain TCP on a non-loopback endpoint (the CLI's --insecure, which warns).
+    public var insecure = false
+    /// The most slots one worker may offer in HELLO; a HELLO offering more is refused.
+    public var maxSlots = 64
     /// An earlier study's directory whose results seed the sampler (warm start), for a new study.
     public var warmStart: URL?
     public init(studyFile: URL? = nil, directory: URL? = nil) { self.studyFile = studyFile; self.directory = directory }
@@ -55,13 +63,14 @@ public final class CoordinatorProcess: @unchecked Sendable {
     // @unchecked: every mutable field is touched only by the thread inside `run()`, except
     // `stopFlag` and `queryReplies`, which are Mutexes; the `queries` queue reads only `store`
     // (Sendable) and `options` (immutable).
-    let options: CoordinatorOptions
+    private(set) var options: CoordinatorOptions
     /// The study being run.
     public let study: Study
     /// Its directory.
     public let directory: StudyDirectory
     let store: StudyStore
-    let journal: Journal
+    /// Held for the coordinator's life: no second coordinator runs the same directory.
+    let lock: StudyLock
     /// The study's task as workers receive it (a built-in task gets `epochs: R` unless it sets it).
     let workerTask: JSONValue
     let projection: StoreProjection
@@ -69,7 +78,9 @@ public final class CoordinatorProcess: @unchecked Sendable {
     let stopFlag = Mutex(false)
     var peers: [PeerID: WorkerName] = [:]
     var peerOf: [WorkerName: PeerID] = [:]
-    var hosts: [WorkerName: (host: String, joined: Double, id: Int)] = [:]
+    /// With CURVE: the public key each worker name joined with (its later messages must come with it).
+    var keyOf: [WorkerName: String] = [:]
+    var hosts: [WorkerName: (host: String, joined: Double, id: Int, pid: Int)] = [:]
     var uploads: [String: Int] = [:]
     var nextWorkerNumber = 1
     /// QUERY requests are read from the store on this serial queue, off the socket thread, so a
@@ -79,15 +90,17 @@ public final class CoordinatorProcess: @unchecked Sendable {
     let queryReplies = Mutex<[(PeerID, Message)]>([])
     /// Called with a line for every scheduler decision (progress display); set before `run()`.
     public var onEvent: (@Sendable (String) -> Void)?
-    /// How many journal records were read back at start (0 for a new study).
+    /// How many log records were read back at start (0 for a new study).
     public let restoredRecords: Int
     /// What the warm start did (how many results seeded the sampler), if one was asked for.
     public private(set) var warmStartSummary: String?
-    /// Journal records written so far (read back at start plus appended since); the store holds
-    /// this many after each commit.
-    var journalLength = 0
+    /// With CURVE: the allow-list in force (public key → roles), re-read when its directory changes.
+    var allowed: [String: Set<PeerRole>] = [:]
+    /// Lines for the operator (allow-list reloads, refused peers); standard error by default.
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
-    /// Opens or creates the study directory and rebuilds the state from its journal.
+    /// Takes the study directory's lock, opens or creates the study and rebuilds the state from its
+    /// coordinator log. Throws `.studyBusy` naming the holder when another coordinator runs it.
     public init(options: CoordinatorOptions) throws {
         self.options = options
         let givenDir = options.directory.map { StudyDirectory($0) }
@@ -106,6 +119,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
         if dir.isStudyDirectory, let stored = try? String(contentsOf: dir.studyFile, encoding: .utf8), stored != yaml {
             throw RuntimeError(.invalidArgument, "\(dir.root.path) already holds a study made from a different study file; carry it on with the same file (or only --dir), or choose another --dir")
         }
+        lock = try StudyLock(root: dir.root, holder: .current(bind: options.bind, publish: options.publish))
         study = parsed
         directory = dir
         var task = parsed.task
@@ -114,7 +128,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
             task = .object(o)
         }
         workerTask = task
-        // Fail early on a bad task, and on an objective a built-in task never reports.
+        // Fail early on a bad task (and its timeout), and on an objective a built-in task never reports.
+        _ = try TaskTimeout.parse(json: JSONEncoder().encode(task))
         if case .builtin(let b) = try TrialTask.parse(json: JSONEncoder().encode(task)) {
             let reported = BuiltinTrial.metricNames(kind: b.kind)
             let file = options.studyFile?.path ?? dir.studyFile.path
@@ -128,19 +143,16 @@ public final class CoordinatorProcess: @unchecked Sendable {
         let info = StudyInfo(name: parsed.name, yaml: yaml, objective: parsed.objective.metric,
                              direction: parsed.objective.direction == .maximize ? .maximize : .minimize,
                              created: now, state: .running)
-        store = try StudyStore.openOrCreate(dir, info: info)
-        let journalURL = dir.root.appendingPathComponent("coordinator.journal")
-        let records = try Journal.read(journalURL)
-        restoredRecords = records.count
-        journal = try Journal(url: journalURL, fsync: options.fsync)
+        store = try StudyStore.openOrCreate(dir, info: info, durability: options.fsync ? .full : .normal)
         let settings = CoordinatorCore<SearchEngine>.Settings(
             objective: parsed.objective.metric, maxResource: parsed.budget.maxResource,
             leaseTimeout: options.leaseTimeout, engineTickInterval: 10)
         let engine = SearchEngine(study: parsed)
-        projection = StoreProjection(objective: parsed.objective.metric, rungs: engine.rungs)
+        let projection = StoreProjection(objective: parsed.objective.metric, rungs: engine.rungs)
+        self.projection = projection
+        let records = try Self.readLog(store, projection: projection, now: now)
+        restoredRecords = records.count
         core = .restore(engine: engine, settings: settings, journal: records, now: now)
-        journalLength = records.count
-        try catchUpStore(records, now: now)
         // Workers of an earlier run are not connected to this one until they say HELLO again.
         try markWorkers(.lost)
         if let other = options.warmStart {
@@ -154,13 +166,12 @@ public final class CoordinatorProcess: @unchecked Sendable {
         }
     }
 
-    /// Persists actions taken before the sockets exist (the warm start): journal, then store.
+    /// Persists actions taken before the sockets exist (the warm start): log records and their rows in one transaction.
     private func persistNow(_ actions: [CoordinatorAction], now: Double) throws {
         let records = actions.compactMap { a -> JournalRecord? in if case .persist(let r) = a { return r } else { return nil } }
-        try journal.append(records)
-        journalLength += records.count
-        let position = journalLength
+        let lines = try Journal.encode(records)
         try store.write { tx in
+            try tx.appendCoordinatorRecords(lines)
             for a in actions {
                 switch a {
                 case .persist(let r): try projection.project(r, tx, now: now)
@@ -168,28 +179,66 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 default: break
                 }
             }
-            try tx.setJournalPosition(position)
         }
     }
 
-    /// A crash between the journal append and the store commit of the same batch leaves the store
-    /// behind the journal (the journal is what a restart trusts): project the records it lacks.
-    func catchUpStore(_ records: [JournalRecord], now: Double) throws {
-        var position = try store.journalPosition()
-        // A store written before positions were kept holds everything: take it as caught up.
-        if position == 0, !records.isEmpty, try store.summary().engineEventCount > 0 { position = records.count }
-        guard position < records.count else {
-            if position != records.count { try store.write { try $0.setJournalPosition(records.count) } }
-            return
+    /// The `coordinator.journal` file older coordinators kept beside the store.
+    static func legacyJournal(_ dir: StudyDirectory) -> URL { dir.root.appendingPathComponent("coordinator.journal") }
+
+    /// The study's log records from the store. A `coordinator.journal` left by an older coordinator
+    /// is moved into the store first (projecting the records its store lacked), then renamed
+    /// `coordinator.journal.migrated`. An empty log in a store that holds trials is refused.
+    static func readLog(_ store: StudyStore, projection: StoreProjection, now: Double) throws -> [JournalRecord] {
+        let dir = store.directory
+        let source = "the coordinator log of \(dir.database.path)"
+        let legacy = legacyJournal(dir)
+        var lines = try store.coordinatorLog()
+        if FileManager.default.fileExists(atPath: legacy.path) {
+            guard lines.isEmpty else {
+                throw RuntimeError(.damaged, "\(dir.root.path) holds both a coordinator log in study.sqlite and an old coordinator.journal; the store is the study's record: move \(legacy.path) away and start again")
+            }
+            let records = try Journal.readFile(legacy)
+            lines = try Journal.encode(records)
+            var position = try store.journalPosition()
+            // A store written before positions were kept holds everything.
+            if position == 0, try store.contentCounts().engineEvents > 0 { position = records.count }
+            guard position <= records.count else {
+                throw RuntimeError(.damaged, "\(legacy.path) holds \(records.count) records but the store already took \(position); the journal lost records: restore it from a copy, or start afresh in another --dir")
+            }
+            try store.write { tx in
+                for r in records[position...] { try projection.project(r, tx, now: now) }
+                try tx.appendCoordinatorRecords(lines)
+                try tx.setJournalPosition(records.count)
+            }
+            do {
+                try FileManager.default.moveItem(at: legacy, to: legacy.appendingPathExtension("migrated"))
+            } catch {
+                throw RuntimeError(.io, "moved \(legacy.path) into study.sqlite but cannot rename it: \(error.localizedDescription); remove it by hand")
+            }
+            return records
         }
-        try store.write { tx in
-            for r in records[position...] { try projection.project(r, tx, now: now) }
-            try tx.setJournalPosition(records.count)
+        if lines.isEmpty {
+            let counts = try store.contentCounts()
+            guard counts.trials == 0, counts.engineEvents == 0 else {
+                throw RuntimeError(.damaged, "\(dir.database.path) holds \(counts.trials) trials and \(counts.engineEvents) engine events but no coordinator log, so the study cannot be carried on (starting over would run its trials again on top of the old ones). Restore the directory from a copy, read it with `rung status`/`rung export`, or start afresh in another --dir")
+            }
         }
+        return try Journal.decode(lines, source: source)
     }
 
     /// Asks `run()` to return (thread-safe; used on SIGINT/SIGTERM).
     public func requestStop() { stopFlag.withLock { $0 = true } }
+
+    /// The CURVE setup in force (nil: plain TCP).
+    public var curve: CurveServerSetup? { options.curve }
+
+    /// Sets the transport security after `init` (which checks the study first, so a study error
+    /// is reported before a missing key): the CURVE setup, or plain TCP (off loopback only with
+    /// `insecure`). Call before `run()`.
+    public func useTransport(curve: CurveServerSetup?, insecure: Bool) {
+        options.curve = curve
+        options.insecure = insecure
+    }
 
     /// True once the engine said the study is complete.
     public var isComplete: Bool { core.isComplete }
@@ -244,18 +293,46 @@ public final class CoordinatorProcess: @unchecked Sendable {
 
     /// Serves until the study is complete (with `exitWhenComplete`) or a stop is requested.
     public func run() throws {
+        let plainRemote = [options.bind, options.publish].filter { !Endpoint.isLoopback($0) }
+        if options.curve == nil, !options.insecure, !plainRemote.isEmpty {
+            throw RuntimeError(.invalidArgument, Endpoint.needsCurve(plainRemote, missing: "no coordinator key was given (--key FILE, --allow DIR)"))
+        }
         _ = usedAtStart
         let context = try ZMQContext()
         let limits = Envelope.Limits.standard
+        // CURVE: the ZAP handler admits only allow-listed keys; it must run before the binds.
+        var authenticator: CurveAuthenticator?
+        var allowFingerprint: [String] = []
+        var hangupsSeen = HangupSignal.count
+        if let curve = options.curve {
+            allowFingerprint = AllowList.fingerprint(curve.allowList)
+            let list = try AllowList.read(curve.allowList)
+            authenticator = try CurveAuthenticator(context, users: list.zapUsers)
+            adopt(list, from: curve.allowList)
+        }
+        defer { authenticator?.stop() }
+        let security = options.curve?.socketOptions ?? []
         let router = try ZMQSocket(context, .router, options: [
             .linger(milliseconds: 500), .maxMessageSize(limits.socketMaxMessageSize),
             .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000),
-        ])
-        let pub = try ZMQSocket(context, .pub, options: [.linger(milliseconds: 200), .sendHighWaterMark(100_000)])
+        ] + security)
+        let pub = try ZMQSocket(context, .pub, options: [.linger(milliseconds: 200), .sendHighWaterMark(100_000)] + security)
         defer { router.close(); pub.close() }
         try router.bind(options.bind)
         try pub.bind(options.publish)
+        // A dropped connection (a killed worker's socket closes at once) is seen here in
+        // milliseconds; whose it was shows when the others heartbeat within the grace below.
+        let monitor = try router.disconnectMonitor("inproc://rung-router-monitor-\(UInt64.random(in: 0...UInt64.max))")
+        defer { monitor.close() }
+        let dropGrace = max(2.5 * options.heartbeatInterval, 1.0)
+        var droppedAt: Double?
+        defer {
+            // Fold the WAL in, so study.sqlite alone is the whole study, then let another coordinator in.
+            try? store.checkpointWAL()
+            lock.release()
+        }
         var lastTick = 0.0
+        var lastAllowCheck = Date().timeIntervalSince1970
         var completeAt: Double?
         while !stopFlag.withLock({ $0 }) && !ParentWatch.parentGone {
             var steps: [Step] = []
@@ -273,6 +350,29 @@ public final class CoordinatorProcess: @unchecked Sendable {
                 _ = try? router.send(reply, to: peer, wait: false)
             }
             let now = Date().timeIntervalSince1970
+            if let curve = options.curve, let authenticator, now - lastAllowCheck >= 1 || HangupSignal.count != hangupsSeen {
+                lastAllowCheck = now
+                let print = allowFingerprint
+                allowFingerprint = AllowList.fingerprint(curve.allowList)
+                if print != allowFingerprint || HangupSignal.count != hangupsSeen {
+                    hangupsSeen = HangupSignal.count
+                    do {
+                        let list = try AllowList.read(curve.allowList)
+                        authenticator.allow(users: list.zapUsers)
+                        adopt(list, from: curve.allowList)
+                    } catch {
+                        log("rung coordinator: kept the previous allow-list: \(error)")
+                    }
+                }
+            }
+            while (try? monitor.receive(wait: false)) != nil {
+                if droppedAt == nil { droppedAt = now }
+            }
+            if let since = droppedAt, now - since >= dropGrace {
+                droppedAt = nil
+                steps = core.handle(.connectionDropped(since: since), now: now).map(Step.core)
+                try commit(steps, now: now, router: router, pub: pub)
+            }
             if now - lastTick >= 0.25 {
                 lastTick = now
                 steps = core.handle(.tick, now: now).map(Step.core)
@@ -307,12 +407,27 @@ public final class CoordinatorProcess: @unchecked Sendable {
         case .success(let m):
             message = m
         }
+        if let needed = message.type.requiredRole, !roles(of: received).contains(needed) {
+            let who = received.userID.map { "the key \(Self.key(ofUser: $0))" } ?? "this connection"
+            steps.append(.reply(peer, .error(ErrorReply(code: .forbidden,
+                message: "\(message.type.rawValue) needs the \(needed.rawValue) role; \(who) does not hold it (the coordinator's allow-list gives roles by folder: \(PeerRole.allCases.map { "\($0.folder)/ → \($0.rawValue)" }.joined(separator: ", ")))",
+                regarding: message.type.rawValue))))
+            return
+        }
         if case .hello(let h) = message {
-            hello(h, peer: peer, now: now, &steps)
+            hello(h, peer: peer, key: received.userID.map(Self.key(ofUser:)), now: now, &steps)
             return
         }
         if let reply = control(message, now: now, &steps) {
             steps.append(.reply(peer, reply))
+            return
+        }
+        if case .workerRelease(let r) = message {
+            let name = WorkerName(r.worker)
+            let released = core.quarantined[name] != nil
+            steps += core.handle(.releaseWorker(name), now: now).map(Step.core)
+            steps.append(.reply(peer, .workerReleaseReply(WorkerReleaseReply(
+                released: released, quarantined: core.quarantined.keys.sorted().map(\.rawValue)))))
             return
         }
         if case .query(let q) = message {
@@ -328,10 +443,14 @@ public final class CoordinatorProcess: @unchecked Sendable {
             return
         }
         let subject = message.subject
-        guard let name = peers[peer] else {
+        guard let name = peers[peer], options.curve == nil || keyOf[name] == received.userID.map(Self.key(ofUser:)) else {
             steps.append(.reply(peer, .error(ErrorReply(code: .unknownPeer,
                 message: "this coordinator does not know you (it may have restarted): send HELLO, then resend",
                 regarding: message.type.rawValue, trial: subject?.trial, attempt: subject?.attempt, seq: subject?.seq))))
+            return
+        }
+        if let refusal = leaseRefusal(message, from: name) {
+            steps.append(.reply(peer, .error(refusal)))
             return
         }
         // The core's refusals of this message become ERROR replies naming it (type, trial, attempt, seq).
@@ -373,11 +492,34 @@ public final class CoordinatorProcess: @unchecked Sendable {
             WorkerMessageInputs.inputs(message, from: name).forEach(input)
             peers[peer] = nil
             peerOf[name] = nil
+            keyOf[name] = nil
         default:
             steps.append(.reply(peer, .error(ErrorReply(code: .unexpectedMessage,
                 message: "\(message.type.rawValue) is not something a coordinator accepts",
                 regarding: message.type.rawValue))))
         }
+    }
+
+    /// The roles of the sender of `received`: every role on a plain (loopback or --insecure)
+    /// connection; with CURVE, what the allow-list in force gives its key (a key removed from the
+    /// list loses its roles at once, even on a connection made before).
+    func roles(of received: RoutedMessage) -> Set<PeerRole> {
+        guard options.curve != nil else { return Set(PeerRole.allCases) }
+        guard let user = received.userID else { return [] }
+        return allowed[Self.key(ofUser: user)] ?? []
+    }
+
+    /// The Z85 public key in a ZAP user id (`roles:KEY`).
+    static func key(ofUser user: String) -> String { String(user.suffix(40)) }  // Z85 may hold ':'
+
+    /// Takes a freshly read allow-list into force and logs what changed.
+    private func adopt(_ list: AllowList, from dir: URL) {
+        for s in list.skipped { log("rung coordinator: allow-list: skipped \(s)") }
+        if list.roles != allowed {
+            let counts = PeerRole.allCases.map { r in "\(list.roles.values.filter { $0.contains(r) }.count) \(r.rawValue)" }
+            log("rung coordinator: allow-list \(dir.path): \(list.roles.count) keys (\(counts.joined(separator: ", ")))")
+        }
+        allowed = list.roles
     }
 
     /// Queues a report for the store, or, when its shape is wrong, a line in the trial's log
@@ -395,19 +537,73 @@ public final class CoordinatorProcess: @unchecked Sendable {
     /// The journal seq of the note about a refused report: above any LOG line's (seq × 1000 + i).
     static let reportNoteSeq = WorkerMessageInputs.reportNoteSeq
 
-    private func hello(_ h: Hello, peer: PeerID, now: Double, _ steps: inout [Step]) {
+    /// The ERROR for a message about an attempt (REPORT, LOG, PAUSED, DONE, FAILED, CHECKPOINT_PUT,
+    /// CHECKPOINT_GET) from a worker that does not hold that attempt's lease; nil when it does, or
+    /// the message is about no attempt. Nothing of a refused message is recorded.
+    func leaseRefusal(_ message: Message, from name: WorkerName) -> ErrorReply? {
+        let ref: AttemptRef
+        switch message {
+        case .report(let r): ref = AttemptRef(trial: r.trial, attempt: r.attempt)
+        case .log(let l): ref = AttemptRef(trial: l.trial, attempt: l.attempt)
+        case .paused(let p): ref = AttemptRef(trial: p.trial, attempt: p.attempt)
+        case .done(let d): ref = AttemptRef(trial: d.trial, attempt: d.attempt)
+        case .failed(let f): ref = AttemptRef(trial: f.trial, attempt: f.attempt)
+        case .checkpointPut(let c): ref = AttemptRef(trial: c.trial, attempt: c.attempt)
+        case .checkpointGet(let g):
+            // Only the worker running the trial (the resume that needs the checkpoint) may read it.
+            guard let (trial, _) = CheckpointName.parse(g.checkpoint) else { return nil }  // answered BAD_CHECKPOINT
+            guard let live = core.trials[trial]?.live, live.worker == name else {
+                return ErrorReply(code: .notLeaseHolder,
+                    message: "checkpoint '\(g.checkpoint)' is for trial \(trial.rawValue), which is not running on '\(name.rawValue)'; only the worker resuming it may fetch it",
+                    regarding: "CHECKPOINT_GET", trial: trial)
+            }
+            return nil
+        default:
+            return nil
+        }
+        guard let holder = core.leaseHolders[ref], holder == name else {
+            let whose = core.leaseHolders[ref] == nil ? "was never leased" : "is leased to another worker"
+            return ErrorReply(code: .notLeaseHolder,
+                message: "trial \(ref.trial.rawValue) attempt \(ref.attempt) \(whose), not to '\(name.rawValue)'; \(message.type.rawValue) refused, nothing recorded",
+                regarding: message.type.rawValue, trial: ref.trial, attempt: ref.attempt)
+        }
+        return nil
+    }
+
+    private func hello(_ h: Hello, peer: PeerID, key: String?, now: Double, _ steps: inout [Step]) {
         guard h.slots >= 1, !h.name.isEmpty else {
             steps.append(.reply(peer, .error(ErrorReply(code: .malformedBody,
                 message: "HELLO needs a non-empty name and slots ≥ 1; got name '\(h.name)', slots \(h.slots)",
                 regarding: "HELLO"))))
             return
         }
+        guard h.slots <= options.maxSlots else {
+            steps.append(.reply(peer, .error(ErrorReply(code: .limitExceeded,
+                message: "HELLO offers \(h.slots) slots; this coordinator takes at most \(options.maxSlots) per worker (its --max-slots); start the worker with --slots \(options.maxSlots) or fewer",
+                regarding: "HELLO"))))
+            return
+        }
         let name = WorkerName(h.name)
+        // A live worker's name is its own: refused to any other connection (or, with CURVE, any
+        // other key) until it says BYE or its lease runs out.
+        if core.workers[name]?.introduced == true, let old = peerOf[name], old != peer || (options.curve != nil && keyOf[name] != key) {
+            let heard = core.workers[name].map { String(format: "%.1f", max(0, now - $0.lastSeen)) } ?? "?"
+            steps.append(.reply(peer, .error(ErrorReply(code: .nameInUse,
+                message: "the worker '\(h.name)' (host \(hosts[name]?.host ?? "?"), last heard \(heard) s ago) is still connected; this HELLO is refused until it leaves or is silent for \(Int(options.leaseTimeout)) s. Give each worker its own --name",
+                regarding: "HELLO"))))
+            return
+        }
         if let old = peerOf[name], old != peer { peers[old] = nil }
         peers[peer] = name
         peerOf[name] = peer
+        keyOf[name] = key
         let id = hosts[name]?.id ?? { defer { nextWorkerNumber += 1 }; return nextWorkerNumber }()
-        hosts[name] = (h.host, hosts[name]?.joined ?? now, id)
+        let restarted = hosts[name].map { $0.pid != h.pid } ?? false
+        hosts[name] = (h.host, hosts[name]?.joined ?? now, id, h.pid)
+        if restarted {
+            // A restarted worker process starts with a clean record (its machine may be fixed).
+            steps += core.handle(.releaseWorker(name), now: now).map(Step.core)
+        }
         steps.append(.reply(peer, .welcome(Welcome(worker: Wire.WorkerID(id), study: study.name,
                                                    heartbeatInterval: options.heartbeatInterval,
                                                    leaseTimeout: options.leaseTimeout))))
@@ -453,7 +649,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
         }
     }
 
-    /// Persists the batch (journal, then one store transaction), then sends and publishes.
+    /// Persists the batch (its log records and their rows in one store transaction), then sends and publishes.
     func commit(_ steps: [Step], now: Double, router: ZMQSocket, pub: ZMQSocket) throws {
         guard !steps.isEmpty else { return }
         var records: [JournalRecord] = []
@@ -465,18 +661,18 @@ public final class CoordinatorProcess: @unchecked Sendable {
             default: break
             }
         }
-        try journal.append(records)
-        journalLength += records.count
-        let position = journalLength
+        let lines = try Journal.encode(records)
         let workerRows = steps.compactMap { step -> WorkerRecord? in
             guard case .core(.publish(.workerJoined(let w, let slots))) = step, let h = hosts[w] else { return nil }
+            let reason = core.quarantined[w]
             return WorkerRecord(id: w.rawValue, name: w.rawValue, host: h.host, slots: slots, lastHeartbeat: now,
-                                state: .active, joined: h.joined)
+                                state: reason == nil ? .active : .quarantined, joined: h.joined, note: reason)
         }
         let left = steps.compactMap { step -> WorkerName? in
             if case .core(.publish(.workerLeft(let w))) = step { return w } else { return nil }
         }
         try store.write { tx in
+            try tx.appendCoordinatorRecords(lines)
             for step in steps {
                 switch step {
                 case .core(.persist(let r)): try projection.project(r, tx, now: now)
@@ -491,7 +687,6 @@ public final class CoordinatorProcess: @unchecked Sendable {
             }
             for w in workerRows { try tx.upsertWorker(w) }
             for w in left { try tx.setWorkerState(w.rawValue, .left) }
-            try tx.setJournalPosition(position)
         }
         for step in steps {
             switch step {

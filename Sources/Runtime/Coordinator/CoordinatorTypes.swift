@@ -79,6 +79,9 @@ public enum AttemptEnd: Hashable, Codable, Sendable, CustomStringConvertible {
     case failed(reason: String)
     /// Ended because the coordinator sent STOP.
     case stopped
+    /// The worker's machine could not run it (cache or checkpoint directory unusable, the child
+    /// could not start): the trial runs again elsewhere, uncounted, and the worker is quarantined.
+    case machineFault(reason: String)
 
     public var description: String {
         switch self {
@@ -86,6 +89,7 @@ public enum AttemptEnd: Hashable, Codable, Sendable, CustomStringConvertible {
         case .completed: return "completed"
         case .failed(let reason): return "failed: \(reason)"
         case .stopped: return "stopped"
+        case .machineFault(let reason): return "machine fault: \(reason)"
         }
     }
 }
@@ -123,6 +127,12 @@ public enum CoordinatorInput: Hashable, Sendable {
     case enqueue(Configuration)
     /// Results of an earlier study seed the engine's sampler (warm start; once, for a new study).
     case seed([PriorResult])
+    /// An operator lifted a worker's quarantine (`rung worker-release`), or the worker restarted.
+    case releaseWorker(WorkerName)
+    /// A connection to the ROUTER dropped at `since` (the socket monitor's event does not say
+    /// whose): every worker not heard from since then is taken as gone, its attempts lost at once
+    /// instead of after the lease timeout. A live worker heartbeats meanwhile and is kept.
+    case connectionDropped(since: Double)
     /// Time passed: expire leases.
     case tick
 }
@@ -193,6 +203,10 @@ public enum JournalRecord: Hashable, Codable, Sendable {
     case checkpointStored(trial: TrialID, resource: Double)
     /// The engine said the study is complete.
     case complete
+    /// The worker gets no new work: its machine failed attempts that were not the trials' fault.
+    case quarantined(WorkerName, reason: String)
+    /// The worker's quarantine was lifted.
+    case released(WorkerName)
     /// An operator paused (true) or resumed (false) the study's assignments.
     case assignmentsPaused(Bool)
     /// An operator asked the study to drain: start nothing new, end once no attempt runs.
@@ -212,6 +226,8 @@ public enum CoordinatorEvent: Hashable, Codable, Sendable {
     case requeued(TrialID)
     case workerJoined(WorkerName, slots: Int)
     case workerLeft(WorkerName)
+    case workerQuarantined(WorkerName, reason: String)
+    case workerReleased(WorkerName)
     case studyComplete
     /// An operator paused or resumed the study, asked it to drain, enqueued a configuration, or
     /// stopped a trial.

@@ -1,61 +1,39 @@
-// The coordinator's journal: its `JournalRecord`s as JSON lines in `<study dir>/coordinator.journal`,
-// appended before the coordinator acts on them and folded by `CoordinatorCore.restore` after a
-// restart. A torn last line (crash mid-write) is ignored. Leaves out the study store, which holds
-// the same facts in the form clients read (trials, attempts, rung results, logs).
+// The coordinator's journal records as JSON lines: how they are written into the study store's
+// `coordinator_log` table (in the same transaction as their projection, so the log and the rows it
+// becomes never disagree) and read back by `CoordinatorCore.restore` after a restart. Also reads
+// the `coordinator.journal` file older coordinators kept beside the store, to migrate it.
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// An append-only file of journal records.
-public final class Journal {
-    /// The file.
-    public let url: URL
-    private let fd: Int32
-    private let fsync: Bool
-    private let encoder: JSONEncoder = {
+/// The text form of journal records.
+public enum Journal {
+    private static let encoder: JSONEncoder = {
         let e = JSONEncoder.sorted
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return e
     }()
 
-    /// Opens (creating if needed) the journal at `url`. With `fsync`, every append is synced to
-    /// disk before it returns; without, an append survives a crash of the process (not of the machine).
-    public init(url: URL, fsync: Bool = false) throws {
-        self.url = url
-        self.fsync = fsync
-        fd = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw RuntimeError(.io, "cannot open the journal \(url.path): \(String(cString: strerror(errno)))")
+    /// One JSON line (without the newline) per record.
+    public static func encode(_ records: [JournalRecord]) throws -> [String] {
+        try records.map { r in
+            if case .epoch(let e) = r { return line(e) }  // the hot record: written by hand, 10× faster
+            return String(decoding: try encoder.encode(r), as: UTF8.self)
         }
     }
 
-    deinit { close(fd) }
-
-    /// Appends records with one write.
-    public func append(_ records: [JournalRecord]) throws {
-        guard !records.isEmpty else { return }
-        var data = Data()
-        for r in records {
-            if case .epoch(let e) = r {
-                data.append(contentsOf: Self.line(e).utf8)  // the hot record: written by hand, 10× faster
-            } else {
-                data.append(try encoder.encode(r))
-            }
-            data.append(10)
-        }
-        try data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RuntimeError(.io, "cannot append to the journal \(url.path): \(String(cString: strerror(errno)))")
-                }
-                offset += n
+    /// The records of `lines`; a line that does not decode is an error naming its position.
+    public static func decode(_ lines: [String], source: String) throws -> [JournalRecord] {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        var records: [JournalRecord] = []
+        records.reserveCapacity(lines.count)
+        for (i, line) in lines.enumerated() {
+            do {
+                records.append(try decoder.decode(JournalRecord.self, from: Data(line.utf8)))
+            } catch {
+                throw RuntimeError(.damaged, "\(source) is damaged at record \(i + 1): \(error)")
             }
         }
-        if fsync { _ = Glibc.fsync(fd) }
+        return records
     }
 
     /// An `.epoch` record as `JSONEncoder` would write it (same keys, same shape), without its cost.
@@ -101,22 +79,14 @@ public final class Journal {
         return out + "\""
     }
 
-    /// Reads every complete record of the journal at `url` (none if it does not exist).
-    public static func read(_ url: URL) throws -> [JournalRecord] {
+    /// Reads every complete record of a `coordinator.journal` file written by an older coordinator
+    /// (none if it does not exist). Its torn last line (a crash mid-write, before the store commit
+    /// of the same batch) is left out.
+    public static func readFile(_ url: URL) throws -> [JournalRecord] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         let data = try Data(contentsOf: url)
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        var records: [JournalRecord] = []
         var lines = data.split(separator: 10, omittingEmptySubsequences: true)
-        if data.last != 10, !lines.isEmpty { lines.removeLast() }  // torn by a crash mid-write
-        for (i, line) in lines.enumerated() {
-            do {
-                records.append(try decoder.decode(JournalRecord.self, from: Data(line)))
-            } catch {
-                throw RuntimeError(.io, "the journal \(url.path) is damaged at record \(i + 1): \(error)")
-            }
-        }
-        return records
+        if data.last != 10, !lines.isEmpty { lines.removeLast() }
+        return try decode(lines.map { String(decoding: $0, as: UTF8.self) }, source: "the journal \(url.path)")
     }
 }

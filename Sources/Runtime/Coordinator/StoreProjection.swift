@@ -54,6 +54,9 @@ struct StoreProjection {
                 try tx.setTrialState(ref.trial, .failed, error: reason, now: now)
             case .stopped:
                 try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .stopped, now: now)
+            case .machineFault:
+                try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .lost, now: now)
+                try tx.setTrialState(ref.trial, .queued, now: now)
             }
         case .lost(let ref, _):
             try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .lost, now: now)
@@ -66,6 +69,10 @@ struct StoreProjection {
             break
         case .complete:
             try tx.setStudyState(.completed)
+        case .quarantined(let w, let reason):
+            try tx.setWorkerState(w.rawValue, .quarantined, note: reason)
+        case .released(let w):
+            try tx.setWorkerState(w.rawValue, .active, note: nil)
         }
     }
 
@@ -130,6 +137,10 @@ struct StoreProjection {
             return pair(.workerJoined, nil, worker: w, detail: "worker \(w) joined with \(slots) slot(s)")
         case .workerLeft(let w):
             return pair(.workerLeft, nil, worker: w, detail: "worker \(w) left")
+        case .workerQuarantined(let w, let reason):
+            return pair(.workerQuarantined, nil, worker: w, detail: "worker \(w) quarantined (no new work until `rung worker-release \(w)` or its restart): \(reason)")
+        case .workerReleased(let w):
+            return pair(.workerReleased, nil, worker: w, detail: "worker \(w) released from quarantine")
         case .studyComplete:
             return pair(.studyCompleted, .finished, detail: "study complete")
         case .control(let c):

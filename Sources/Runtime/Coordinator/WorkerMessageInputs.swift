@@ -22,7 +22,8 @@ enum WorkerMessageInputs {
         case .done(let d):
             return [.ended(w, AttemptRef(trial: d.trial, attempt: d.attempt), .completed)]
         case .failed(let f):
-            return [.ended(w, AttemptRef(trial: f.trial, attempt: f.attempt), .failed(reason: f.error))]
+            let end: AttemptEnd = f.machine == true ? .machineFault(reason: f.error) : .failed(reason: f.error)
+            return [.ended(w, AttemptRef(trial: f.trial, attempt: f.attempt), end)]
         case .bye:
             return [.goodbye(w)]
         default:

@@ -19,11 +19,24 @@ public struct ChildLaunch: Hashable, Sendable {
     public var environment: [String: String]
     /// The directory the child starts in (nil: the parent's).
     public var workingDirectory: String?
+    /// SIGKILL the child when the thread that spawned it dies (with its process: a SIGKILLed
+    /// worker takes its trials along), through `setpriv --pdeathsig KILL` where it is installed.
+    /// Spawn from a thread that lives as long as the child should.
+    public var dieWithParent = false
 
     public init(executable: String, arguments: [String], environment: [String: String],
-                workingDirectory: String? = nil) {
+                workingDirectory: String? = nil, dieWithParent: Bool = false) {
         self.executable = executable; self.arguments = arguments
         self.environment = environment; self.workingDirectory = workingDirectory
+        self.dieWithParent = dieWithParent
+    }
+
+    /// True when the program can be found (a path to an executable file, or a name in `PATH`).
+    var programExists: Bool {
+        let fm = FileManager.default
+        if executable.contains("/") { return fm.isExecutableFile(atPath: executable) }
+        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").contains { fm.isExecutableFile(atPath: "\($0)/\(executable)") }
     }
 }
 
@@ -63,6 +76,9 @@ public final class ChildProcess: Sendable {
         self.pid = pid; self.events = events
     }
 
+    /// util-linux's `setpriv`, which sets the parent-death signal and execs the program.
+    static let setpriv = "/usr/bin/setpriv"
+
     /// Starts a child. Throws if it cannot be spawned (program not found, not executable).
     public static func spawn(_ launch: ChildLaunch) throws -> ChildProcess {
         // pipe2 is not visible from Swift here: pipe + FD_CLOEXEC under a lock, so that no other
@@ -99,6 +115,10 @@ public final class ChildProcess: Sendable {
         // visible from Swift here).
         var words = [launch.executable] + launch.arguments
         if let dir = launch.workingDirectory { words = ["/usr/bin/env", "-C", dir] + words }
+        // Only a program that exists is wrapped, so a missing one still fails to spawn here.
+        if launch.dieWithParent, FileManager.default.isExecutableFile(atPath: Self.setpriv), launch.programExists {
+            words = [Self.setpriv, "--pdeathsig", "KILL", "--"] + words
+        }
         let argv = words.map { strdup($0) } + [nil]
         let envp = launch.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for p in argv + envp { free(p) } }

@@ -90,7 +90,7 @@ public final class TrialRun: Sendable {
     /// already be in `cache`. Throws if the child cannot start (the worker reports it as failed).
     public init(order: WorkOrder, task: TrialTask, cache: TrialCache, rungExecutable: String,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
-                stopGrace: Double = 5) throws {
+                stopGrace: Double = 5, timeout: TaskTimeout = TaskTimeout(), dieWithParent: Bool = false) throws {
         self.order = order
         self.grace = stopGrace
         let a = order.assignment
@@ -138,7 +138,9 @@ public final class TrialRun: Sendable {
             launch = ChildLaunch(executable: rungExecutable, arguments: ["run-trial", "--spec", specURL.path],
                                  environment: env)
         }
-        child = try ChildProcess.spawn(launch)
+        var guarded = launch
+        guarded.dieWithParent = dieWithParent
+        child = try ChildProcess.spawn(guarded)
         let (stream, continuation) = AsyncStream<TrialRunEvent>.makeStream(bufferingPolicy: .unbounded)
         events = stream
         let source = child.events
@@ -151,6 +153,7 @@ public final class TrialRun: Sendable {
                 switch event {
                 case .stdout(let line):
                     if let m = MetricLine(line) {
+                        state.lock.withLock { $0.lastProgress = Date().timeIntervalSince1970 }
                         seq += 1
                         reached = max(reached, m.epoch)
                         continuation.yield(.report(EpochReport(trial: a.trial, attempt: order.attempt, seq: seq,
@@ -163,14 +166,47 @@ public final class TrialRun: Sendable {
                     if tail.count > 3 { tail.removeFirst() }
                     continuation.yield(.log(.stderr, line))
                 case .exit(let exit):
-                    let stopping = state.lock.withLock { s in s.exited = true; return s.stopping }
-                    let outcome = TrialRun.outcome(exit: exit, stopping: stopping, reached: reached, order: order,
-                                                   stderrTail: tail, cache: cache)
+                    let (stopping, timedOut) = state.lock.withLock { s in s.exited = true; return (s.stopping, s.timedOut) }
+                    let outcome = timedOut.map { AttemptEnd.failed(reason: $0) }
+                        ?? TrialRun.outcome(exit: exit, stopping: stopping, reached: reached, order: order,
+                                            stderrTail: tail, cache: cache)
                     continuation.yield(.log(.rung, "attempt \(order.attempt) ended: \(exit) → \(outcome)"))
                     continuation.yield(.ended(outcome))
                 }
             }
             continuation.finish()
+        }
+        if timeout.epoch != nil || timeout.attempt != nil { watch(timeout) }
+    }
+
+    /// Enforces `timeout` on a thread of its own (not the shared task pool, which busy or blocking
+    /// work elsewhere could hold up): past a limit, the child gets SIGTERM, then SIGKILL after the
+    /// grace period, and the attempt ends `.failed` with the reason.
+    private func watch(_ timeout: TaskTimeout) {
+        let state = self.state, child = self.child, grace = self.grace
+        let started = Date().timeIntervalSince1970
+        state.lock.withLock { $0.lastProgress = started }
+        Thread.detachNewThread {
+            while true {
+                usleep(50_000)
+                let now = Date().timeIntervalSince1970
+                let (reason, over) = state.lock.withLock { s -> (String?, Bool) in
+                    if s.exited || s.stopping || s.timedOut != nil { return (nil, true) }
+                    if let limit = timeout.attempt, now - started > limit {
+                        s.timedOut = "timed out: the attempt ran longer than \(resourceLabel(limit)) s (task.timeout.attempt)"
+                    } else if let limit = timeout.epoch, now - s.lastProgress > limit {
+                        s.timedOut = "timed out: no metric line for \(resourceLabel(limit)) s (task.timeout.epoch)"
+                    }
+                    return (s.timedOut, false)
+                }
+                if over { return }
+                guard reason != nil else { continue }
+                child.signal(SIGTERM)
+                let deadline = Date().addingTimeInterval(grace)
+                while Date() < deadline, !state.lock.withLock({ $0.exited }) { usleep(20_000) }
+                if !state.lock.withLock({ $0.exited }) { child.signal(SIGKILL) }
+                return
+            }
         }
     }
 
@@ -189,6 +225,12 @@ public final class TrialRun: Sendable {
             if !state.lock.withLock({ $0.exited }) { child.signal(SIGKILL) }
         }
     }
+
+    /// True once the child has exited.
+    public var hasExited: Bool { state.lock.withLock { $0.exited } }
+
+    /// SIGKILLs the child's process group now.
+    public func kill() { child.signal(SIGKILL) }
 
     /// How an attempt ended, from its exit and what it reported; moves a paused checkpoint into place.
     static func outcome(exit: ChildExit, stopping: Bool, reached: Double, order: WorkOrder, stderrTail: [String],
@@ -228,7 +270,15 @@ public final class TrialRun: Sendable {
 
 /// Whether a stop was asked for and whether the child has exited, shared by the run and its tasks.
 final class RunFlags: Sendable {
-    let lock = Mutex<(stopping: Bool, exited: Bool)>((false, false))
+    struct State {
+        var stopping = false
+        var exited = false
+        /// Why the attempt was stopped for running too long, once it was.
+        var timedOut: String?
+        /// When the last metric line came (or the attempt started).
+        var lastProgress = 0.0
+    }
+    let lock = Mutex(State())
 }
 
 extension JSONEncoder {

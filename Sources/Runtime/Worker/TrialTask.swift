@@ -12,6 +12,7 @@ import Search
 ///   command: ["python3", "train.py", "--lr", "{lr}", "--out", "{checkpoint_dir}"]
 ///   env: {OMP_NUM_THREADS: "1"}           # optional
 ///   cwd: /path/to/project                 # optional
+///   timeout: {epoch: 600, attempt: 7200}  # optional wall seconds (either key; or one number: per attempt)
 /// task:                                   # the built-in tabular task
 ///   builtin: tabular
 ///   data: data/breast_cancer.csv          # other keys: TabularTrialConfig's fields
@@ -28,6 +29,7 @@ public enum TrialTask: Hashable, Codable, Sendable {
         guard var object = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
             throw RuntimeError(.invalidArgument, "the study's `task` must be a mapping with either `command: [program, args…]` or `builtin: tabular`")
         }
+        object["timeout"] = nil  // read by `TaskTimeout.parse`
         // The long form `kind: command | builtin` (with `name: tabular` for a built-in task).
         if let kind = object.removeValue(forKey: "kind") as? String {
             switch kind {
@@ -68,6 +70,41 @@ public enum TrialTask: Hashable, Codable, Sendable {
             return .builtin(BuiltinTask(kind: kind, optionsJSON: String(decoding: text, as: UTF8.self)))
         }
         throw RuntimeError(.invalidArgument, "the study's `task` needs `command: [program, args…]` or `builtin: tabular`; it has \(object.keys.sorted())")
+    }
+}
+
+/// Wall-clock limits on an attempt (`task.timeout`): at most `epoch` seconds from the attempt's
+/// start or its last metric line to the next one, at most `attempt` seconds in all. Past either,
+/// the worker stops the child (SIGTERM, then SIGKILL after `--stop-grace`) and the attempt fails
+/// with the reason.
+public struct TaskTimeout: Hashable, Codable, Sendable {
+    /// Seconds allowed between metric lines (and before the first); nil: no limit.
+    public var epoch: Double?
+    /// Seconds allowed for the whole attempt; nil: no limit.
+    public var attempt: Double?
+    public init(epoch: Double? = nil, attempt: Double? = nil) { self.epoch = epoch; self.attempt = attempt }
+
+    /// Reads `timeout` from the study's `task` section given as JSON text (no limits when absent):
+    /// a mapping with `epoch` and/or `attempt`, or one number (the attempt's limit).
+    public static func parse(json: Data) throws -> TaskTimeout {
+        guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
+              let value = object["timeout"] else { return TaskTimeout() }
+        func seconds(_ v: Any, _ key: String) throws -> Double {
+            guard let n = v as? NSNumber, !(v is Bool), n.doubleValue.isFinite, n.doubleValue > 0 else {
+                throw RuntimeError(.invalidArgument, "`\(key)` is \(v); it must be a number of seconds > 0")
+            }
+            return n.doubleValue
+        }
+        if value is NSNumber { return TaskTimeout(attempt: try seconds(value, "task.timeout")) }
+        guard let m = value as? [String: Any], !m.isEmpty else {
+            throw RuntimeError(.invalidArgument, "`task.timeout` must be seconds per attempt, or a mapping {epoch: S, attempt: S} (either key)")
+        }
+        let unknown = Set(m.keys).subtracting(["epoch", "attempt"])
+        guard unknown.isEmpty else {
+            throw RuntimeError(.invalidArgument, "`task.timeout` has unknown key(s) \(unknown.sorted()); accepted: epoch, attempt")
+        }
+        return TaskTimeout(epoch: try m["epoch"].map { try seconds($0, "task.timeout.epoch") },
+                           attempt: try m["attempt"].map { try seconds($0, "task.timeout.attempt") })
     }
 }
 
@@ -146,7 +183,10 @@ public enum TrialEnvironment {
 
 /// One metric line printed by a trial: a JSON object with a numeric `epoch` (the epochs done,
 /// counted from the trial's start, not the attempt's) and numeric metrics, e.g.
-/// `{"epoch": 3, "val_f1": 0.91, "loss": 0.23}`. Booleans count as 0/1; other values are ignored.
+/// `{"epoch": 3, "val_f1": 0.91, "loss": 0.23}`. Booleans count as 0/1; `NaN`, `Infinity` and
+/// `-Infinity` (bare, as Python's `json.dumps` writes them, or as strings) are numbers; other values
+/// (strings, null, arrays, objects) are ignored. Every number is read exactly (correctly rounded,
+/// so the shortest form a trial prints comes back bit for bit).
 public struct MetricLine: Hashable, Sendable {
     /// Epochs done.
     public var epoch: Double
@@ -155,15 +195,158 @@ public struct MetricLine: Hashable, Sendable {
 
     /// Parses a line; nil if it is not a metric line (then it is a log line).
     public init?(_ line: String) {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard trimmed.hasPrefix("{"), trimmed.hasSuffix("}"),
-              let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-              let epoch = (object["epoch"] as? NSNumber)?.doubleValue, epoch.isFinite else { return nil }
+        var scanner = FlatObjectScanner(Array(line.utf8))
+        guard let fields = scanner.object(), let epoch = fields["epoch"], epoch.isFinite else { return nil }
         self.epoch = epoch
-        var metrics: [String: Double] = [:]
-        for (k, v) in object where k != "epoch" {
-            if let n = v as? NSNumber { metrics[k] = n.doubleValue }
-        }
+        var metrics = fields
+        metrics["epoch"] = nil
         self.metrics = metrics
+    }
+}
+
+/// Reads one JSON object of a metric line, keeping its numeric (and boolean) fields.
+struct FlatObjectScanner {
+    let b: [UInt8]
+    var i = 0
+    init(_ bytes: [UInt8]) { b = bytes }
+
+    /// The numeric fields, or nil when the text is not one JSON object (with nothing after it).
+    mutating func object() -> [String: Double]? {
+        skipSpace()
+        guard take(0x7B) else { return nil }  // {
+        var fields: [String: Double] = [:]
+        skipSpace()
+        if take(0x7D) { return end() ? fields : nil }
+        while true {
+            skipSpace()
+            guard let key = string() else { return nil }
+            skipSpace()
+            guard take(0x3A) else { return nil }  // :
+            skipSpace()
+            guard let value = value() else { return nil }
+            if let v = value { fields[key] = v }
+            skipSpace()
+            if take(0x2C) { continue }  // ,
+            guard take(0x7D) else { return nil }  // }
+            return end() ? fields : nil
+        }
+    }
+
+    private mutating func end() -> Bool { skipSpace(); return i == b.count }
+
+    private mutating func skipSpace() {
+        while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
+    }
+
+    private mutating func take(_ c: UInt8) -> Bool {
+        guard i < b.count, b[i] == c else { return false }
+        i += 1
+        return true
+    }
+
+    private mutating func literal(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard i + u.count <= b.count, Array(b[i..<(i + u.count)]) == u else { return false }
+        i += u.count
+        return true
+    }
+
+    /// A value: `.some(number)` for a number, boolean or non-finite word; `.some(nil)` for a value
+    /// that is valid JSON but not a number; nil for a syntax error.
+    private mutating func value() -> Double?? {
+        guard i < b.count else { return nil }
+        switch b[i] {
+        case 0x22:
+            guard let s = string() else { return nil }
+            switch s {
+            case "NaN", "nan": return .some(.nan)
+            case "Infinity", "inf": return .some(.infinity)
+            case "-Infinity", "-inf": return .some(-.infinity)
+            default: return .some(nil)
+            }
+        case 0x74: return literal("true") ? .some(1) : nil
+        case 0x66: return literal("false") ? .some(0) : nil
+        case 0x6E: return literal("null") ? .some(nil) : nil
+        case 0x4E: return literal("NaN") ? .some(.nan) : nil
+        case 0x49: return literal("Infinity") ? .some(.infinity) : nil
+        case 0x7B, 0x5B: return skipNested() ? .some(nil) : nil
+        case 0x2D where i + 1 < b.count && b[i + 1] == 0x49:
+            i += 1
+            return literal("Infinity") ? .some(-.infinity) : nil
+        case 0x2D, 0x30...0x39: return number().map { .some($0) }
+        default: return nil
+        }
+    }
+
+    /// A JSON number, converted with the correctly rounded `Double(_: String)`.
+    private mutating func number() -> Double? {
+        let start = i
+        _ = take(0x2D)
+        func digits() -> Bool {
+            let s = i
+            while i < b.count, (0x30...0x39).contains(b[i]) { i += 1 }
+            return i > s
+        }
+        guard digits() else { return nil }
+        if take(0x2E) { guard digits() else { return nil } }
+        if i < b.count, b[i] == 0x65 || b[i] == 0x45 {
+            i += 1
+            if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
+            guard digits() else { return nil }
+        }
+        return Double(String(decoding: b[start..<i], as: UTF8.self))
+    }
+
+    /// A JSON string with its escapes resolved.
+    private mutating func string() -> String? {
+        guard take(0x22) else { return nil }
+        var out: [UInt8] = []
+        while i < b.count {
+            let c = b[i]
+            i += 1
+            if c == 0x22 { return String(decoding: out, as: UTF8.self) }
+            guard c == 0x5C else { out.append(c); continue }
+            guard i < b.count else { return nil }
+            let e = b[i]
+            i += 1
+            switch e {
+            case 0x22, 0x5C, 0x2F: out.append(e)
+            case 0x62: out.append(0x08)
+            case 0x66: out.append(0x0C)
+            case 0x6E: out.append(0x0A)
+            case 0x72: out.append(0x0D)
+            case 0x74: out.append(0x09)
+            case 0x75:
+                guard var scalar = hex4() else { return nil }
+                if (0xD800..<0xDC00).contains(scalar), literal("\\u"), let low = hex4(), (0xDC00..<0xE000).contains(low) {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                out.append(contentsOf: Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8))
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard i + 4 <= b.count, let v = UInt32(String(decoding: b[i..<(i + 4)], as: UTF8.self), radix: 16) else { return nil }
+        i += 4
+        return v
+    }
+
+    /// Skips an array or object (strings inside may hold brackets).
+    private mutating func skipNested() -> Bool {
+        var depth = 0
+        while i < b.count {
+            switch b[i] {
+            case 0x7B, 0x5B: depth += 1; i += 1
+            case 0x7D, 0x5D:
+                depth -= 1; i += 1
+                if depth == 0 { return true }
+            case 0x22: guard string() != nil else { return false }
+            default: i += 1
+            }
+        }
+        return false
     }
 }

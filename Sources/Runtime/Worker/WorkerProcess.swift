@@ -23,6 +23,13 @@ public struct WorkerOptions: Sendable {
     public var rungExecutable: String
     /// Seconds between SIGTERM and SIGKILL when an attempt is stopped.
     public var stopGrace = 5.0
+    /// CURVE: the coordinator's pinned public key and this worker's key pair. Nil: plain TCP,
+    /// which `run()` accepts only on a loopback endpoint unless `insecure`.
+    public var curve: CurveClientSetup?
+    /// Accept plain TCP to a non-loopback endpoint (the CLI's --insecure, which warns).
+    public var insecure = false
+    /// Free bytes the cache needs before an attempt starts (below: a machine fault).
+    public var minFreeBytes: Int64 = 64 << 20
     /// Seconds between "waiting for tcp://… (no answer yet)" lines while the coordinator has not
     /// answered HELLO.
     public var noticeInterval = 10.0
@@ -41,6 +48,7 @@ final class Inbox: Sendable {
 struct ActiveAttempt {
     var order: WorkOrder
     var task: TrialTask?
+    var timeout = TaskTimeout()
     var run: TrialRun?
     var seq = 0
     /// Every message sent about it (resent after the coordinator restarts).
@@ -65,6 +73,8 @@ public final class WorkerProcess: @unchecked Sendable {
     /// The largest JSON body the coordinator accepts (from WELCOME).
     var maxBodyBytes = Envelope.Limits.standard.maxBodyBytes
     var lastHello = 0.0
+    /// The last NAME_IN_USE text logged (logged once, not on every retry).
+    var lastRefusal = ""
     /// Whether the coordinator answered the last HELLO with WELCOME.
     var welcomed = false
     /// Whether this process was ever welcomed (a refused HELLO after that may be about its own
@@ -85,14 +95,25 @@ public final class WorkerProcess: @unchecked Sendable {
 
     /// Serves the coordinator until SHUTDOWN or a stop request.
     public func run() throws {
+        if options.curve == nil, !options.insecure, !Endpoint.isLoopback(options.connect) {
+            throw RuntimeError(.invalidArgument, Endpoint.needsCurve([options.connect], missing: "no coordinator public key was given (--server-key FILE, --key FILE)"))
+        }
         let context = try ZMQContext()
+        // With CURVE the coordinator's key is pinned: a server without its secret key cannot
+        // complete the handshake, so nothing (no ASSIGN) reaches this worker from it.
         let socket = try ZMQSocket(context, .dealer, options: [
             .linger(milliseconds: 2000), .routingID(Data(options.name.utf8)),
             .reconnectInterval(milliseconds: 200), .reconnectIntervalMax(milliseconds: 1000),
             .maxMessageSize(Envelope.Limits.standard.socketMaxMessageSize), .sendHighWaterMark(100_000),
-        ])
+            // A failed handshake (CURVE keys that do not match) drops the connection for good; sends
+            // must not block forever then.
+            .sendTimeout(milliseconds: 2000),
+        ] + (options.curve?.socketOptions ?? []))
         defer { socket.close() }
         try socket.connect(options.connect)
+        if let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes) {
+            log("\(options.name): this machine cannot run attempts (\(problem)); each one assigned is reported as a machine fault, so the coordinator quarantines this worker")
+        }
         hello(socket, resend: false)
         var lastBeat = Date().timeIntervalSince1970
         var lastNotice = lastBeat
@@ -120,11 +141,11 @@ public final class WorkerProcess: @unchecked Sendable {
             let now = Date().timeIntervalSince1970
             if !welcomed, now - lastNotice >= options.noticeInterval {
                 lastNotice = now
-                log("\(options.name): waiting for \(options.connect) (no answer yet): is `rung coordinator` running there with --bind on that port? If another worker there already uses the name '\(options.name)', give this one its own --name")
+                log("\(options.name): waiting for \(options.connect) (no answer yet): is `rung coordinator` running there with --bind on that port? If another worker there already uses the name '\(options.name)', give this one its own --name\(options.curve == nil ? "" : ". With CURVE: is --server-key that coordinator's public key, and this worker's .pub in its allow/workers/?")")
             }
             if now - lastBeat >= heartbeatInterval {
                 lastBeat = now
-                try socket.send(.heartbeat(Heartbeat(running: runningList(), freeSlots: max(0, options.slots - attempts.count))))
+                try socket.send(.heartbeat(Heartbeat(running: runningList(), freeSlots: max(0, options.slots - attempts.count))), wait: false)
             }
         }
     }
@@ -148,8 +169,14 @@ public final class WorkerProcess: @unchecked Sendable {
     }
 
     private func leave(_ socket: ZMQSocket, reason: String, bye: Bool) {
-        for a in attempts.values { a.run?.stop() }
+        let runs = attempts.values.compactMap(\.run)
+        for run in runs { run.stop() }
         if bye { _ = try? socket.send(.bye(Bye(reason: reason))) }  // not after SHUTDOWN (§5.8)
+        // The children had SIGTERM: give them --stop-grace to save and exit, then SIGKILL (they
+        // would otherwise die at once with this process, through their parent-death signal).
+        let deadline = Date().addingTimeInterval(options.stopGrace)
+        while runs.contains(where: { !$0.hasExited }), Date() < deadline { usleep(20_000) }
+        for run in runs where !run.hasExited { run.kill() }
         log("\(options.name): \(reason); left the coordinator")
     }
 
@@ -183,8 +210,12 @@ public final class WorkerProcess: @unchecked Sendable {
             } else if e.code == .unknownPeer {
                 welcomed = false
                 if Date().timeIntervalSince1970 - lastHello > 1 { hello(socket, resend: true) }
-            } else if e.code == .staleAttempt, let t = e.trial, let n = e.attempt {
+            } else if e.code == .staleAttempt || e.code == .notLeaseHolder, let t = e.trial, let n = e.attempt {
                 attempts[AttemptRef(trial: t, attempt: n)]?.run?.stop()
+            } else if e.code == .nameInUse {
+                // Another live connection holds this name: HELLO again (after UNKNOWN_PEER) until it is gone.
+                if e.message != lastRefusal { log("coordinator: \(e.code.rawValue): \(e.message)") }
+                lastRefusal = e.message
             } else {
                 log("coordinator: \(e.code.rawValue): \(e.message)")
             }
@@ -200,8 +231,15 @@ public final class WorkerProcess: @unchecked Sendable {
                                    toResource: assign.toResource, reportAt: assign.reportAt, bracket: assign.bracket),
             attempt: assign.attempt, checkpoint: assign.checkpoint == nil ? .none : .local, isFinal: assign.final)
         var active = ActiveAttempt(order: order)
+        if let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes) {
+            attempts[ref] = active
+            fail(ref, problem, socket, machine: true)
+            return
+        }
         do {
-            active.task = try TrialTask.parse(json: JSONEncoder().encode(assign.task))
+            let json = try JSONEncoder().encode(assign.task)
+            active.task = try TrialTask.parse(json: json)
+            active.timeout = try TaskTimeout.parse(json: json)
         } catch {
             attempts[ref] = active
             fail(ref, "\(error)", socket)
@@ -224,14 +262,17 @@ public final class WorkerProcess: @unchecked Sendable {
         guard let a = attempts[ref], let task = a.task else { return }
         do {
             let run = try TrialRun(order: a.order, task: task, cache: cache, rungExecutable: options.rungExecutable,
-                                   stopGrace: options.stopGrace)
+                                   stopGrace: options.stopGrace, timeout: a.timeout,
+                                   dieWithParent: true)  // spawned from the socket thread, which lives as long as the worker
             attempts[ref]!.run = run
             let inbox = self.inbox
             Task.detached {
                 for await event in run.events { inbox.lock.withLock { $0.append((ref, event)) } }
             }
         } catch {
-            fail(ref, "cannot start the trial: \(error)", socket)
+            // The machine's fault if its cache went bad meanwhile; else the trial's (a bad command).
+            let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes)
+            fail(ref, "cannot start the trial: \(problem ?? "\(error)")", socket, machine: problem != nil)
         }
     }
 
@@ -265,9 +306,10 @@ public final class WorkerProcess: @unchecked Sendable {
         _ = try? socket.send(m)
     }
 
-    private func fail(_ ref: AttemptRef, _ reason: String, _ socket: ZMQSocket) {
-        log("trial \(ref.trial) attempt \(ref.attempt) failed: \(reason)")
-        send(ref, socket) { .failed(Failed(trial: ref.trial, attempt: ref.attempt, seq: $0, error: reason)) }
+    private func fail(_ ref: AttemptRef, _ reason: String, _ socket: ZMQSocket, machine: Bool = false) {
+        log("trial \(ref.trial) attempt \(ref.attempt) \(machine ? "not run (machine fault)" : "failed"): \(reason)")
+        send(ref, socket) { .failed(Failed(trial: ref.trial, attempt: ref.attempt, seq: $0, error: reason,
+                                           machine: machine ? true : nil)) }
         finish(ref, socket)
     }
 
@@ -342,7 +384,12 @@ public final class WorkerProcess: @unchecked Sendable {
             case .completed:
                 send(ref, socket) { .done(Done(trial: t, attempt: n, seq: $0, resource: a.order.assignment.toResource, report: a.report)) }
             case .failed(let reason):
-                send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason)) }
+                // A checkpoint that cannot be kept is the machine's fault when its cache went bad.
+                let problem = MachineCheck.problem(cache: options.cache, minFreeBytes: options.minFreeBytes)
+                let text = problem.map { "\(reason) (\($0))" } ?? reason
+                send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: text, machine: problem != nil ? true : nil)) }
+            case .machineFault(let reason):
+                send(ref, socket) { .failed(Failed(trial: t, attempt: n, seq: $0, error: reason, machine: true)) }
             case .stopped:
                 attempts[ref] = nil
                 ready(socket)

@@ -126,6 +126,7 @@ public struct SearchEngine: Sendable, Equatable {
             return reported(t.rawValue, resource, value, metrics, now)
         case .failed(let t, let reason): return fail(t.rawValue, reason, now)
         case .lost(let t): return lost(t.rawValue, now)
+        case .requeued(let t): return lost(t.rawValue, now, counted: false)
         case .tick: return tick(now)
         case .enqueued(let config):
             guard enqueueProblem(config) == nil else { return [] }
@@ -262,10 +263,10 @@ public struct SearchEngine: Sendable, Equatable {
         return []
     }
 
-    private mutating func lost(_ i: Int, _ now: Double) -> [Decision] {
+    private mutating func lost(_ i: Int, _ now: Double, counted: Bool = true) -> [Decision] {
         guard trials.indices.contains(i), trials[i].state == .running else { return [] }
-        trials[i].losses += 1
-        if trials[i].losses >= study.maxAttempts {
+        if counted { trials[i].losses += 1 }
+        if counted, trials[i].losses >= study.maxAttempts {
             return fail(i, "lost \(trials[i].losses) times", now)
         }
         releaseUnrun(i)

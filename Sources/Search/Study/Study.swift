@@ -64,9 +64,10 @@ public struct Objective: Sendable, Codable, Equatable {
         self.constraints = constraints; self.secondary = secondary
     }
 
-    /// The value turned into a loss (smaller is better); NaN counts as +∞ (a diverged run).
+    /// The value turned into a loss (smaller is better); NaN, +∞ and −∞ count as +∞ (a diverged
+    /// run), so a non-finite value ranks last in either direction.
     public func loss(_ value: Double) -> Double {
-        if value.isNaN { return .infinity }
+        if !value.isFinite { return .infinity }
         return direction == .minimize ? value : -value
     }
 

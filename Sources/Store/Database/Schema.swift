@@ -5,6 +5,8 @@ import GRDB
 enum Schema {
     /// The migration that added `trial_reports`; a reader tolerates a store that lacks only it.
     static let reportsMigration = "v3-trial-reports"
+    /// The migration that added `coordinator_log`; a reader tolerates a store that lacks it (and the reports).
+    static let coordinatorLogMigration = "v4-coordinator-log"
 
     /// All migrations, in order.
     static var migrator: DatabaseMigrator {
@@ -128,6 +130,14 @@ enum Schema {
                     recorded REAL NOT NULL
                 ) WITHOUT ROWID
                 """)
+        }
+        // The coordinator's log, the study's one source of truth: every `JournalRecord` (as a JSON
+        // line) in the same transaction as the rows it becomes, so the two can never disagree.
+        // It replaces the separate `coordinator.journal` file (migrated into here on first open).
+        migrator.registerMigration(coordinatorLogMigration) { db in
+            try db.execute(sql: "CREATE TABLE coordinator_log (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)")
+            // Why a worker is quarantined (a machine fault), shown by `rung status`.
+            try db.execute(sql: "ALTER TABLE workers ADD COLUMN note TEXT")
         }
         return migrator
     }

@@ -87,7 +87,8 @@ extension StudyStore: StudyReading {
         try Row.fetchAll(db, sql: "SELECT * FROM workers ORDER BY id").map { row in
             WorkerRecord(id: row["id"], name: row["name"], host: row["host"], slots: row["slots"],
                          lastHeartbeat: row["last_heartbeat"],
-                         state: WorkerState(rawValue: row["state"]) ?? .lost, joined: row["joined"])
+                         state: WorkerState(rawValue: row["state"]) ?? .lost, joined: row["joined"],
+                         note: row.hasColumn("note") ? row["note"] : nil)
         }
     }
 
@@ -118,7 +119,7 @@ extension StudyStore: StudyReading {
     }
 
     /// The best `limit` trials: feasible before infeasible, then highest resource reached, then
-    /// best value, then lowest id.
+    /// best value (NaN and ±∞ last), then lowest id.
     public func leaderboard(limit: Int = 10) throws -> [LeaderboardEntry] {
         let objective = try objective()
         return try read { db in try Self.leaderboard(db, objective: objective, limit: limit) }
@@ -133,7 +134,7 @@ extension StudyStore: StudyReading {
         let cursor = try Row.fetchCursor(db, sql: """
             SELECT t.id, t.config, t.state, t.rung, t.resource, t.value, t.attempt, t.worker, r.metrics
             FROM trials t JOIN rung_results r ON r.trial = t.id AND r.rung = t.rung
-            ORDER BY t.resource DESC, t.value IS NULL, t.value \(order), t.id
+            ORDER BY t.resource DESC, (t.value IS NULL OR abs(t.value) > 1.7976931348623157e308), t.value \(order), t.id
             \(constrained ? "" : "LIMIT \(limit)")
             """)
         var feasible: [LeaderboardEntry] = [], infeasible: [LeaderboardEntry] = []

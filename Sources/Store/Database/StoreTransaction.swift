@@ -21,6 +21,14 @@ public struct StoreTransaction {
         return db.lastInsertedRowID
     }
 
+    // MARK: Coordinator log
+
+    /// Appends records to the coordinator's log (its source of truth; see `StudyStore.coordinatorLog()`).
+    public func appendCoordinatorRecords(_ records: [String]) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO coordinator_log (record) VALUES (?)")
+        for r in records { try statement.execute(arguments: [r]) }
+    }
+
     // MARK: Study
 
     /// Sets the study's state (e.g. `.completed` when the engine answers `.complete`).
@@ -209,21 +217,26 @@ public struct StoreTransaction {
     /// Inserts or replaces a worker (HELLO).
     public func upsertWorker(_ worker: WorkerRecord) throws {
         try db.execute(sql: """
-            INSERT INTO workers (id, name, host, slots, last_heartbeat, state, joined) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO workers (id, name, host, slots, last_heartbeat, state, joined, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, host = excluded.host, slots = excluded.slots,
-                last_heartbeat = excluded.last_heartbeat, state = excluded.state
+                last_heartbeat = excluded.last_heartbeat, state = excluded.state, note = excluded.note
             """, arguments: [worker.id, worker.name, worker.host, worker.slots, worker.lastHeartbeat,
-                             worker.state.rawValue, worker.joined])
+                             worker.state.rawValue, worker.joined, worker.note])
     }
 
     /// Notes a heartbeat (the worker is `.active` again if it was marked lost).
     public func heartbeat(worker: String, now: Double) throws {
-        try db.cachedStatement(sql: "UPDATE workers SET last_heartbeat = ?, state = 'active' WHERE id = ?")
+        try db.cachedStatement(sql: "UPDATE workers SET last_heartbeat = ?, state = CASE state WHEN 'quarantined' THEN state ELSE 'active' END WHERE id = ?")
             .execute(arguments: [now, worker])
     }
 
     /// Sets a worker's state (`.lost` when its lease expired, `.left` on a clean goodbye).
     public func setWorkerState(_ worker: String, _ state: WorkerState) throws {
         try db.execute(sql: "UPDATE workers SET state = ? WHERE id = ?", arguments: [state.rawValue, worker])
+    }
+
+    /// Sets a worker's state and its note (why it is quarantined; nil clears it).
+    public func setWorkerState(_ worker: String, _ state: WorkerState, note: String?) throws {
+        try db.execute(sql: "UPDATE workers SET state = ?, note = ? WHERE id = ?", arguments: [state.rawValue, note, worker])
     }
 }

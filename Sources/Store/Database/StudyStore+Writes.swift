@@ -78,6 +78,19 @@ extension StudyStore {
         try write { try $0.setStudyState(state) }
     }
 
+    /// The coordinator's log records in order (empty for a new study).
+    public func coordinatorLog() throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT record FROM coordinator_log ORDER BY seq") }
+    }
+
+    /// How many trials and engine events the store holds: what a study with an empty coordinator log must not have.
+    public func contentCounts() throws -> (trials: Int, engineEvents: Int) {
+        try read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM trials") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM engine_events") ?? 0)
+        }
+    }
+
     /// How many coordinator journal records the store holds (see `StoreTransaction.setJournalPosition`).
     public func journalPosition() throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT journal_position FROM study WHERE id = 1") ?? 0 }

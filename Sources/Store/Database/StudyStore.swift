@@ -130,11 +130,12 @@ public final class StudyStore: Sendable {
                 // them; anything else needs the coordinator of its own version.
                 let applied = try pool.read { try Schema.migrator.appliedIdentifiers($0) }
                 let missing = Set(Schema.migrator.migrations).subtracting(applied)
-                guard missing == [Schema.reportsMigration], applied.isSubset(of: Schema.migrator.migrations) else {
+                let optional: Set = [Schema.reportsMigration, Schema.coordinatorLogMigration]
+                guard !missing.isEmpty, missing.isSubset(of: optional), applied.isSubset(of: Schema.migrator.migrations) else {
                     throw StoreError(.database,
                                      "\(directory.database.path) uses an older or newer schema than this rung; open it with the coordinator of the same version")
                 }
-                hasReports = false
+                hasReports = !missing.contains(Schema.reportsMigration)
             }
             return StudyStore(directory: directory, role: role, pool: pool,
                               mirror: role == .writer ? LogMirror(directory: directory) : nil, hasReports: hasReports)
@@ -180,6 +181,22 @@ public final class StudyStore: Sendable {
                 """),
              try Schema.migrator.hasCompletedMigrations(db),
              try String.fetchOne(db, sql: "PRAGMA journal_mode"))
+        }
+    }
+
+    /// Folds the WAL into `study.sqlite` and empties it (`PRAGMA wal_checkpoint(TRUNCATE)`), so
+    /// the database file alone is a complete, consistent copy of the study. Returns false when a
+    /// reader kept part of the WAL from being folded (the study is still whole with its `-wal`).
+    @discardableResult
+    public func checkpointWAL() throws -> Bool {
+        guard role == .writer else { return false }
+        do {
+            return try pool.writeWithoutTransaction { db in
+                let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                return (row?[0] as Int? ?? 1) == 0
+            }
+        } catch {
+            throw StoreError(.database, "cannot checkpoint \(directory.database.path): \(error)", cause: error)
         }
     }
 

@@ -241,6 +241,8 @@ public enum DecisionKind: String, Codable, Sendable, CaseIterable {
     case studyCompleted
     /// A worker joined or left.
     case workerJoined, workerLeft
+    /// A worker was quarantined (machine fault) or released.
+    case workerQuarantined, workerReleased
     /// Free text from the coordinator.
     case note
 }
@@ -296,6 +298,9 @@ public struct JournalEntry: Codable, Sendable, Equatable {
 /// Whether a worker is connected.
 public enum WorkerState: String, Codable, Sendable {
     case active, lost, left
+    /// Connected but given no new work: its machine failed attempts that were not the trials'
+    /// fault (the reason is the record's `note`).
+    case quarantined
 }
 
 /// A worker as the coordinator saw it last.
@@ -314,12 +319,14 @@ public struct WorkerRecord: Codable, Sendable, Equatable {
     public var state: WorkerState
     /// Seconds since 1970 when it first said HELLO.
     public var joined: Double
+    /// Why it is quarantined; nil otherwise.
+    public var note: String?
 
     /// Makes a worker record.
     public init(id: String, name: String, host: String, slots: Int, lastHeartbeat: Double,
-                state: WorkerState = .active, joined: Double) {
+                state: WorkerState = .active, joined: Double, note: String? = nil) {
         self.id = id; self.name = name; self.host = host; self.slots = slots
-        self.lastHeartbeat = lastHeartbeat; self.state = state; self.joined = joined
+        self.lastHeartbeat = lastHeartbeat; self.state = state; self.joined = joined; self.note = note
     }
 }
 

@@ -188,6 +188,25 @@ public struct StopStudyRequest: Hashable, Codable, Sendable {
     public init(reason: String, drain: Bool? = nil) { self.reason = reason; self.drain = drain }
 }
 
+/// WORKER_RELEASE: lift a worker's quarantine (`rung worker-release NAME`).
+public struct WorkerReleaseRequest: Hashable, Codable, Sendable {
+    /// The worker's name (from its HELLO).
+    public var worker: String
+    /// Makes the value from its fields (the JSON fields of the same names).
+    public init(worker: String) { self.worker = worker }
+}
+
+/// WORKER_RELEASE_REPLY: whether the worker was quarantined (and now gets work again), and the
+/// quarantined workers left.
+public struct WorkerReleaseReply: Hashable, Codable, Sendable {
+    /// True if the worker was quarantined and is released now.
+    public var released: Bool
+    /// Workers still quarantined, by name.
+    public var quarantined: [String]
+    /// Makes the value from its fields (the JSON fields of the same names).
+    public init(released: Bool, quarantined: [String]) { self.released = released; self.quarantined = quarantined }
+}
+
 /// STOP_STUDY_REPLY: whether the study is now stopping (false if it had already finished).
 public struct StopStudyReply: Hashable, Codable, Sendable {
     /// Whether the study is now stopping.

@@ -39,6 +39,8 @@ public enum Message: Hashable, Sendable {
     case logsReply(LogsReply)
     case stopStudy(StopStudyRequest)
     case stopStudyReply(StopStudyReply)
+    case workerRelease(WorkerReleaseRequest)
+    case workerReleaseReply(WorkerReleaseReply)
     case query(QueryRequest)
     case queryReply(QueryReply)
     case pause(PauseRequest)
@@ -81,6 +83,8 @@ public enum Message: Hashable, Sendable {
         case .logsReply: .logsReply
         case .stopStudy: .stopStudy
         case .stopStudyReply: .stopStudyReply
+        case .workerRelease: .workerRelease
+        case .workerReleaseReply: .workerReleaseReply
         case .query: .query
         case .queryReply: .queryReply
         case .pause: .pause
@@ -124,6 +128,8 @@ public enum Message: Hashable, Sendable {
         case .logsReply(let b): b
         case .stopStudy(let b): b
         case .stopStudyReply(let b): b
+        case .workerRelease(let b): b
+        case .workerReleaseReply(let b): b
         case .query(let b): b
         case .queryReply(let b): b
         case .pause(let b): b
@@ -193,6 +199,8 @@ public enum Message: Hashable, Sendable {
         case .logsReply: return .logsReply(try b())
         case .stopStudy: return .stopStudy(try b())
         case .stopStudyReply: return .stopStudyReply(try b())
+        case .workerRelease: return .workerRelease(try b())
+        case .workerReleaseReply: return .workerReleaseReply(try b())
         case .query: return .query(try b())
         case .queryReply: return .queryReply(try QueryReply(body: body))
         case .pause: return .pause(try b())

@@ -36,6 +36,8 @@ public enum MessageType: String, Sendable, Hashable, CaseIterable, Codable {
     case logsReply = "LOGS_REPLY"
     case stopStudy = "STOP_STUDY"
     case stopStudyReply = "STOP_STUDY_REPLY"
+    case workerRelease = "WORKER_RELEASE"
+    case workerReleaseReply = "WORKER_RELEASE_REPLY"
     case query = "QUERY"
     case queryReply = "QUERY_REPLY"
     // Operator control (client → coordinator), each answered with CONTROL_REPLY or ERROR.

@@ -189,6 +189,10 @@ extension Message {
         case .bye, .wait, .shutdown, .status, .stopStudy, .stopStudyReply, .queryReply,
              .pause, .resume, .enqueue, .controlReply:
             break
+        case .workerRelease(let r):
+            try c.text(r.worker, "worker", max: 256)
+        case .workerReleaseReply(let r):
+            for name in r.quarantined { try c.text(name, "quarantined", max: 256) }
         case .stopTrial(let s):
             try c.trial(s.trial)
         case .welcome(let w):

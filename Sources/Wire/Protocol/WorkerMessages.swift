@@ -191,9 +191,14 @@ public struct Failed: Hashable, Codable, Sendable {
     public var seq: Int
     /// What went wrong (exception text, exit status, signal).
     public var error: String
+    /// True when the worker's machine, not the trial, is at fault (its cache or checkpoint
+    /// directory is not writable or is full, the child could not be started): the coordinator runs
+    /// the trial again elsewhere without counting the attempt and quarantines the worker.
+    /// Absent (false) for a trial's own failure.
+    public var machine: Bool?
     /// Makes the value from its fields (the JSON fields of the same names).
-    public init(trial: TrialID, attempt: Int, seq: Int, error: String) {
-        self.trial = trial; self.attempt = attempt; self.seq = seq; self.error = error
+    public init(trial: TrialID, attempt: Int, seq: Int, error: String, machine: Bool? = nil) {
+        self.trial = trial; self.attempt = attempt; self.seq = seq; self.error = error; self.machine = machine
     }
 }
 

@@ -1,7 +1,9 @@
 // A ZAP handler (ZeroMQ RFC 27) that admits CURVE clients by an allow-list of public keys, so a
-// coordinator talks only to workers and clients whose keys it was given. Runs on its own thread
-// with its own REP socket on inproc://zeromq.zap.01. Leaves out PLAIN/NULL mechanisms (denied)
-// and key files (the CLI reads them).
+// coordinator talks only to workers and clients whose keys it was given. Each allowed key maps to
+// the ZAP user id the handler answers (the coordinator puts the key's roles there; every message
+// of that connection then carries it, `ZMQSocket.lastUserID`). Runs on its own thread with its own
+// REP socket on inproc://zeromq.zap.01. Leaves out PLAIN/NULL mechanisms (denied) and key files
+// (Runtime's KeyFiles reads them).
 
 import CZeroMQ
 import Foundation
@@ -13,14 +15,22 @@ public final class CurveAuthenticator: @unchecked Sendable {
     // @unchecked Sendable: `allowed`, `denied` and `running` are read and written under `lock`;
     // the REP socket lives only on the handler thread.
     private let lock = NSLock()
-    private var allowed: Set<String>
+    /// Allowed Z85 public key → the ZAP user id answered for it.
+    private var allowed: [String: String]
     private var deniedKeys: [String] = []
     private var running = true
     private let finished = DispatchSemaphore(value: 0)
 
-    /// Starts the handler thread on `context` with the allowed client public keys (Z85).
-    public init(_ context: ZMQContext, allowing publicKeys: Set<String>) throws(WireError) {
-        allowed = publicKeys
+    /// Starts the handler thread on `context` with the allowed client public keys (Z85); each
+    /// key's ZAP user id is the key itself.
+    public convenience init(_ context: ZMQContext, allowing publicKeys: Set<String>) throws(WireError) {
+        try self.init(context, users: Dictionary(uniqueKeysWithValues: publicKeys.map { ($0, $0) }))
+    }
+
+    /// Starts the handler thread on `context` admitting the Z85 public keys of `users`, each with
+    /// its ZAP user id (e.g. `worker:KEY`; at most 255 bytes).
+    public init(_ context: ZMQContext, users: [String: String]) throws(WireError) {
+        allowed = users
         let ready = DispatchSemaphore(value: 0)
         let failure = LockedText()
         let thread = Thread { [self] in
@@ -52,9 +62,15 @@ public final class CurveAuthenticator: @unchecked Sendable {
         if wasRunning { finished.wait() }
     }
 
-    /// Replaces the allow-list (takes effect for the next handshake).
+    /// Replaces the allow-list (takes effect for the next handshake); user id = key.
     public func allow(_ publicKeys: Set<String>) {
-        lock.lock(); allowed = publicKeys; lock.unlock()
+        allow(users: Dictionary(uniqueKeysWithValues: publicKeys.map { ($0, $0) }))
+    }
+
+    /// Replaces the allow-list with keys and their user ids (takes effect for the next handshake;
+    /// connections already made keep the user id they got).
+    public func allow(users: [String: String]) {
+        lock.lock(); allowed = users; lock.unlock()
     }
 
     /// Z85 public keys refused so far, oldest first (for logs).
@@ -81,14 +97,18 @@ public final class CurveAuthenticator: @unchecked Sendable {
         }
         let key = Self.z85(r[6])
         lock.lock()
-        let ok = allowed.contains(key)
-        if !ok { deniedKeys.append(key) }
+        let user = allowed[key]
+        if user == nil {
+            deniedKeys.append(key)
+            if deniedKeys.count > 1000 { deniedKeys.removeFirst(deniedKeys.count - 1000) }
+        }
         lock.unlock()
-        return ok ? answer("200", "OK", user: key) : answer("400", "client key \(key) is not on the allow-list")
+        guard let user else { return answer("400", "client key \(key) is not on the allow-list") }
+        return answer("200", "OK", user: user)
     }
 
     /// Z85 text of 32 key bytes (40 characters).
-    static func z85(_ key: Data) -> String {
+    public static func z85(_ key: Data) -> String {
         var text = [CChar](repeating: 0, count: 41)
         _ = key.withUnsafeBytes { zmq_z85_encode(&text, $0.bindMemory(to: UInt8.self).baseAddress, 32) }
         return String(decoding: text.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)

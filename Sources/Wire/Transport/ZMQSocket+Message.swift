@@ -12,6 +12,9 @@ public struct RoutedMessage: Sendable {
     public var result: Result<Message, WireError>
     /// The frames after the routing id, as received.
     public var frames: [Data]
+    /// The ZAP user id of the sender's connection (`CurveAuthenticator` makes it `roles:key`);
+    /// nil on a plain connection.
+    public var userID: String? = nil
 }
 
 extension ZMQSocket {
@@ -49,13 +52,17 @@ extension ZMQSocket {
     /// ROUTER: receives one message with its sender; decode errors are in `result`, not thrown.
     public func receiveRouted(wait: Bool = true, limits: Envelope.Limits = .standard) throws(WireError) -> RoutedMessage? {
         guard let frames = try receive(wait: wait) else { return nil }
-        return routed(frames, limits)
+        var r = routed(frames, limits)
+        r.userID = lastUserID
+        return r
     }
 
     /// ROUTER: waits up to `timeout` for one message with its sender.
     public func receiveRouted(timeout: Duration, limits: Envelope.Limits = .standard) throws(WireError) -> RoutedMessage? {
         guard let frames = try receive(timeout: timeout) else { return nil }
-        return routed(frames, limits)
+        var r = routed(frames, limits)
+        r.userID = lastUserID
+        return r
     }
 
     /// ROUTER: answers a message that failed to decode with its ERROR reply.

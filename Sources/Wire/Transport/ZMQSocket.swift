@@ -39,6 +39,9 @@ public final class ZMQSocket {
     public let kind: Kind
     var handle: UnsafeMutableRawPointer?
     private var message = zmq_msg_t()
+    /// The ZAP user id of the connection the last received message came from (what the ZAP
+    /// handler answered for its CURVE key, see `CurveAuthenticator`); nil on a plain connection.
+    public private(set) var lastUserID: String?
 
     /// Creates a socket of type `kind`, applies `options` in order.
     ///
@@ -69,6 +72,18 @@ public final class ZMQSocket {
         zmq_msg_close(&message)
         zmq_close(h)
         handle = nil
+    }
+
+    /// Starts publishing this socket's disconnect events on a PAIR socket bound at `endpoint`
+    /// (an `inproc://` name) and returns that socket, connected: each receive is one event.
+    /// Closing the returned socket before this one is fine.
+    public func disconnectMonitor(_ endpoint: String) throws(WireError) -> ZMQSocket {
+        guard zmq_socket_monitor(try live("zmq_socket_monitor"), endpoint, ZMQ_EVENT_DISCONNECTED) == 0 else {
+            throw WireError.zmq("zmq_socket_monitor(\(endpoint))")
+        }
+        let pair = try ZMQSocket(context, .pair, options: [.linger(milliseconds: 0)])
+        try pair.connect(endpoint)
+        return pair
     }
 
     func live(_ call: String) throws(WireError) -> UnsafeMutableRawPointer {
@@ -152,7 +167,12 @@ public final class ZMQSocket {
             } else {
                 frames.append(Data(bytes: zmq_msg_data(&message), count: size))
             }
-            if zmq_msg_more(&message) == 0 { return frames }
+            if zmq_msg_more(&message) == 0 {
+                // The last frame came from the peer (a ROUTER's first frame is its own routing id,
+                // which carries no connection metadata).
+                lastUserID = zmq_msg_gets(&message, "User-Id").map { String(cString: $0) }
+                return frames
+            }
         }
     }
 
