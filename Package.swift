@@ -62,6 +62,7 @@ let package = Package(
         .target(name: "Runtime", dependencies: [
             "Search", "Wire", "Store", "FineTune",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], exclude: ["README.md"]),
 
         // Pictures of a study: pure HTML/SVG views and importances (StudyViews), served live over
@@ -91,7 +92,8 @@ let package = Package(
         ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
         .testTarget(name: "DashboardTests", dependencies: ["StudyViews", "Dashboard", "Store", "Search", "Runtime"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search", "FineTune"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search", "FineTune",
+                                                   .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Deployment: network-namespace hosts, the release tarball, systemd / Slurm / Kubernetes kit
         // (scripts in deploy/, run as real processes).
         .testTarget(name: "DeployTests", dependencies: []),

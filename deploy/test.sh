@@ -18,6 +18,9 @@ for fetch in scripts/fetch-breast-cancer.sh scripts/fetch-minilm.sh scripts/fetc
              scripts/fetch-sample-images.sh; do
     bash "$fetch" || echo "rung tests: $fetch failed; the tests that need its data will say they skipped" >&2
 done
+# pyzmq for the Python worker written from PROTOCOL.md alone (PythonWorkerCheck); python3 on PATH
+# is the one the test runs. Without it that suite skips and says why.
+python3 -m pip install -q pyzmq || echo "rung tests: pip install pyzmq failed; PythonWorkerCheck will skip" >&2
 swift build --build-tests
 if [ "${RUNG_TEST_RELEASE:-1}" != 0 ]; then
     # A failed release build leaves no tarball: its tests then say they skipped, and this says why.

@@ -11,7 +11,7 @@ import Wire
 @testable import Runtime
 
 @Suite(.serialized) struct CrashInputTests {
-    @Test func crashInputsAreRefusedAndARestartOnTheSameDirectoryWorks() async throws {
+    @Test func crashInputsAreRefusedAndARestartOnTheSameDirectoryWorks() throws {
         let s = try ScriptStudy(trials: 1, sleep: 0)
         defer { s.remove() }
         let endpoints = try LoopbackEndpoints()
@@ -19,7 +19,10 @@ import Wire
         options.bind = endpoints.routerURL
         options.publish = endpoints.publishURL
         let coordinator = try CoordinatorProcess(options: options)
-        let serving = Task { try await runOnThread { try coordinator.run() } }
+        // Its own thread from the start (not a Task: the test blocks on sockets, and a busy
+        // cooperative pool would never start one).
+        let served = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { try? coordinator.run(); served.signal() }
         defer { coordinator.requestStop() }
 
         let context = try ZMQContext()
@@ -32,14 +35,14 @@ import Wire
         defer { worker.close() }
         try worker.send(.hello(Hello(name: "w1", host: "h", pid: 1, slots: 1)))
         var assign: Assign?
-        while assign == nil, let m = try worker.receiveMessage(timeout: .seconds(20)) {
+        while assign == nil, let m = try worker.receiveMessage(timeout: .seconds(60)) {
             if case .assign(let a) = m { assign = a }
         }
         let a = try #require(assign)
         let tag = Data(Envelope.tag.utf8)
         func reply(_ socket: ZMQSocket, _ type: String, _ body: String) throws -> ErrorReply? {
             try socket.send([tag, Data(type.utf8), Data(body.utf8)])
-            while let m = try socket.receiveMessage(timeout: .seconds(20)) {
+            while let m = try socket.receiveMessage(timeout: .seconds(60)) {
                 if case .error(let e) = m { return e }
             }
             return nil
@@ -62,12 +65,12 @@ import Wire
         try worker.send(.report(Report(trial: a.trial, attempt: n, seq: 1, resource: 0.5, metrics: ["acc": 0.5], atRung: false)))
         try worker.send(.status(StatusRequest()))
         var status: StatusReply?
-        while status == nil, let m = try worker.receiveMessage(timeout: .seconds(20)) {
+        while status == nil, let m = try worker.receiveMessage(timeout: .seconds(60)) {
             if case .statusReply(let r) = m { status = r }
         }
         #expect(status?.workers.map(\.name) == ["w1"])
         coordinator.requestStop()
-        try await serving.value
+        served.wait()
 
         // The restart reads back every record; none of the refused messages was written.
         let restarted = try CoordinatorProcess(options: options)

@@ -181,3 +181,26 @@ private func rung(_ args: [String], within seconds: Double = 90) async throws ->
         }
     }
 }
+
+@Suite(.serialized) struct DuplicateNameTests {
+    @Test func aSecondWorkerUnderALiveWorkersNameIsRefusedAndExitsNonZero() async throws {
+        let binary = try #require(rungBinary(), "build the rung executable first (swift build)")
+        let s = try ScriptStudy(trials: 3, sleep: 1)
+        defer { s.remove() }
+        let cluster = LocalCluster(rung: binary, endpoints: try LoopbackEndpoints())
+        let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory))
+        let first = try Watched(cluster.worker(name: "twin", cache: s.cache("a")))
+        defer { coordinator.process.signal(SIGKILL); first.process.signal(SIGKILL) }
+        #expect(await coordinator.line(within: 90) { $0.contains("worker twin joined") } != nil, "\(coordinator.stderr)")
+        let second = try Watched(cluster.worker(name: "twin", cache: s.cache("b")))
+        defer { second.process.signal(SIGKILL) }
+        #expect(await second.waitExit(within: 90) == .exited(1))
+        #expect(second.stderr.contains { $0.contains("refused worker 'twin'") && $0.contains("NAME_IN_USE") }, "\(second.stderr)")
+        #expect(first.exit == nil, "the first worker goes on")
+    }
+}
+
+@Test func everyOperatorMessageIsAControlMessage() {
+    // `MessageType.control` (Wire) and the roles (Runtime) name the same operator messages.
+    #expect(Set(MessageType.allCases.filter { $0.requiredRole == .operator }) == MessageType.control)
+}

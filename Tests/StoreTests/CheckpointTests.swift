@@ -16,7 +16,7 @@ import Search
     try store.putCheckpointChunk(trial: TrialID(3), attempt: 2, offset: 4096, data: payload.subdata(in: 4096..<8192))
     let record = try store.finishCheckpoint(trial: TrialID(3), attempt: 2, resource: 9, bytes: payload.count,
                                             sha256: SHA256.hex(payload), now: 50)
-    #expect(record.path == "checkpoints/trial-3/attempt-2.safetensors")
+    #expect(record.path == "checkpoints/trial-3/attempt-2.ckpt.zip")
     let url = try #require(try store.checkpointURL(trial: TrialID(3), attempt: 2))
     #expect(try Data(contentsOf: url) == payload)
     #expect(!FileManager.default.fileExists(atPath: url.path + ".partial"))

@@ -156,7 +156,8 @@ struct RandomMessages {
             return .assign(Assign(trial: trial(), attempt: int(1...9), config: config(), task: json(),
                                   fromResource: from, toResource: from + resource(), reportAt: (0..<count()).map { _ in resource() },
                                   bracket: int(0...5), final: bool(),
-                                  checkpoint: optional { CheckpointRef(id: $0.name(), resource: $0.resource(), size: $0.int(0...1 << 30), sha256: $0.sha()) }))
+                                  checkpoint: optional { CheckpointRef(id: $0.name(), resource: $0.resource(), size: $0.int(0...1 << 30), sha256: $0.sha()) },
+                                  objective: optional { ObjectiveRef(metric: $0.name(), direction: $0.bool() ? "maximize" : "minimize") }))
         case .stop: return .stop(Stop(trial: trial(), attempt: int(1...9), reason: string()))
         case .wait: return .wait(Wait(reason: string()))
         case .shutdown: return .shutdown(Shutdown(reason: string()))

@@ -6,6 +6,8 @@ epoch, checkpoint upload (CHECKPOINT_PUT, waits for CHECKPOINT_STORED) then PAUS
 the maximum resource, checkpoint download (CHECKPOINT_GET) for a resume, STOP, WAIT, SHUTDOWN,
 ERROR (UNKNOWN_PEER: says HELLO again; STALE_ATTEMPT: abandons the attempt), heartbeats, BYE.
 The "training" is a made-up learning curve computed from the config, so it needs only pyzmq.
+Checkpoints are the portable format of PROTOCOL.md §4.5 (a stored ZIP with manifest.json), so a
+checkpoint this worker writes resumes on a Swift worker and the other way round.
 
 Run it against a coordinator:
     python3 scripts/pyworker/mini_worker.py --connect tcp://127.0.0.1:5555
@@ -16,12 +18,14 @@ ERROR reply), --quiet.
 
 import argparse
 import hashlib
+import io
 import json
 import math
 import os
 import socket
 import sys
 import time
+import zipfile
 
 import zmq
 
@@ -131,6 +135,55 @@ class Worker:
         raise SystemExit(f"no {'/'.join(wanted)} within {timeout} s")
 
     # -- checkpoints ----------------------------------------------------------------------------
+    @staticmethod
+    def pack(files):
+        """The checkpoint archive (PROTOCOL.md §4.5) of {path: bytes}: a stored ZIP, manifest first."""
+        manifest = {"format": "rung-checkpoint", "version": 1,
+                    "files": [{"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
+                              for p, b in sorted(files.items())]}
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as z:
+            z.writestr("manifest.json", json.dumps(manifest, sort_keys=True))
+            for p, b in sorted(files.items()):
+                z.writestr(p, b)
+        return out.getvalue()
+
+    @staticmethod
+    def unpack(data, max_total=1 << 40):
+        """{path: bytes} of a checkpoint archive, checked against its manifest (PROTOCOL.md §4.5)."""
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            manifest = json.loads(z.read("manifest.json"))
+            if manifest.get("format") != "rung-checkpoint" or manifest.get("version") != 1:
+                raise RuntimeError(f"checkpoint: unknown format {manifest.get('format')} {manifest.get('version')}")
+            listed = {}
+            for f in manifest["files"]:
+                p = f["path"]
+                parts = p.split("/")
+                if not p or p.startswith("/") or "\\" in p or any(x in ("", ".", "..") for x in parts):
+                    raise RuntimeError(f"checkpoint: unsafe path {p!r}")
+                listed[p] = f
+            if sum(f["size"] for f in listed.values()) > max_total:
+                raise RuntimeError("checkpoint: too large")
+            files = {}
+            for info in z.infolist():
+                if info.filename == "manifest.json" or info.is_dir():
+                    continue
+                if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                    raise RuntimeError(f"checkpoint: {info.filename} is a symlink")
+                f = listed.get(info.filename)
+                if f is None:
+                    raise RuntimeError(f"checkpoint: {info.filename} is not in the manifest")
+                if info.file_size != f["size"]:
+                    raise RuntimeError(f"checkpoint: {info.filename} size differs from the manifest")
+                b = z.read(info)
+                if len(b) != f["size"] or hashlib.sha256(b).hexdigest() != f["sha256"]:
+                    raise RuntimeError(f"checkpoint: {info.filename} does not match the manifest")
+                files[info.filename] = b
+            missing = set(listed) - set(files)
+            if missing:
+                raise RuntimeError(f"checkpoint: {sorted(missing)} listed but absent")
+            return files
+
     def upload(self, ckpt_id, trial, attempt, resource, data):
         digest = hashlib.sha256(data).hexdigest()
         count = max(1, math.ceil(len(data) / CHUNK))
@@ -176,7 +229,9 @@ class Worker:
         try:
             state = {"epoch": a["fromResource"]}
             if a.get("checkpoint"):
-                state = json.loads(self.download(a["checkpoint"]))
+                state = json.loads(self.unpack(self.download(a["checkpoint"]))["state.json"])
+            # The metric to report is the study's objective, named in ASSIGN (PROTOCOL.md §4.2).
+            objective = (a.get("objective") or {}).get("metric", "val_loss")
             lr = float(a["config"].get("lr", 0.01))
             epoch = state["epoch"]
             while epoch < a["toResource"]:
@@ -194,14 +249,15 @@ class Worker:
                 self.send("LOG", {"trial": trial, "attempt": attempt, "seq": next_seq(), "stream": "stdout",
                                   "lines": [f"epoch {epoch:g}: val_loss={loss:.4f}"], "time": time.time()})
                 self.send("REPORT", {"trial": trial, "attempt": attempt, "seq": next_seq(), "resource": epoch,
-                                     "metrics": {"val_loss": loss, "val_acc": 1.0 - loss},
+                                     "metrics": {"val_loss": loss, "val_acc": 1.0 - loss, objective: loss},
                                      "atRung": epoch in a["reportAt"], "time": time.time()})
                 self.heartbeat_if_due()
             if a["final"]:
                 self.send("DONE", {"trial": trial, "attempt": attempt, "seq": next_seq(), "resource": epoch})
             else:
                 ckpt = f"t{trial}-a{attempt}-r{epoch:g}"
-                data = json.dumps({"epoch": epoch, "config": a["config"], "pad": "x" * 100_000}).encode()
+                data = self.pack({"state.json": json.dumps({"epoch": epoch, "config": a["config"]}).encode(),
+                                  "weights/model.bin": b"x" * 100_000})
                 self.upload(ckpt, trial, attempt, epoch, data)
                 self.send("PAUSED", {"trial": trial, "attempt": attempt, "seq": next_seq(),
                                      "resource": epoch, "checkpoint": ckpt})

@@ -741,7 +741,9 @@ public final class CoordinatorProcess: @unchecked Sendable {
             }
             return .assign(Assign(trial: a.trial, attempt: order.attempt, config: a.config, task: workerTask,
                                   fromResource: a.fromResource, toResource: a.toResource, reportAt: a.reportAt,
-                                  bracket: a.bracket, final: order.isFinal, checkpoint: ref))
+                                  bracket: a.bracket, final: order.isFinal, checkpoint: ref,
+                                  objective: ObjectiveRef(metric: study.objective.metric,
+                                                          direction: study.objective.direction == .maximize ? "maximize" : "minimize")))
         case .stop(let ref):
             return .stop(Stop(trial: ref.trial, attempt: ref.attempt, reason: "stopped by the scheduler"))
         case .shutdown:

@@ -102,7 +102,7 @@ public final class WorkerProcess: @unchecked Sendable {
         // With CURVE the coordinator's key is pinned: a server without its secret key cannot
         // complete the handshake, so nothing (no ASSIGN) reaches this worker from it.
         let socket = try ZMQSocket(context, .dealer, options: [
-            .linger(milliseconds: 2000), .routingID(Data(options.name.utf8)),
+            .linger(milliseconds: 2000), .routingID(Self.routingID(name: options.name)),
             .reconnectInterval(milliseconds: 200), .reconnectIntervalMax(milliseconds: 1000),
             .maxMessageSize(Envelope.Limits.standard.socketMaxMessageSize), .sendHighWaterMark(100_000),
             // A failed handshake (CURVE keys that do not match) drops the connection for good; sends
@@ -150,6 +150,17 @@ public final class WorkerProcess: @unchecked Sendable {
         }
     }
 
+    /// The socket's routing id: the name, then this process's id and a random tag. Stable across
+    /// reconnects of this process (the coordinator keeps knowing the connection), but never the
+    /// same for two processes: libzmq silently drops a second connection whose routing id is in
+    /// use, so a second worker under a taken name would never be heard; with its own id its HELLO
+    /// arrives and is refused loudly (NAME_IN_USE).
+    static func routingID(name: String) -> Data {
+        let tag = "/\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        let head = String(name.utf8.prefix(200)) ?? "worker"  // routing ids are at most 255 bytes
+        return Data((head + tag).utf8)
+    }
+
     private func runningList() -> [TrialAttempt] {
         attempts.keys.sorted { ($0.trial, $0.attempt) < ($1.trial, $1.attempt) }
             .map { TrialAttempt(trial: $0.trial, attempt: $0.attempt) }
@@ -166,6 +177,11 @@ public final class WorkerProcess: @unchecked Sendable {
         guard resend else { return }
         for (_, messages) in finished { for m in messages { _ = try? socket.send(m) } }
         for a in attempts.values { for m in a.sent { _ = try? socket.send(m) } }
+        // A restarted coordinator forgot the downloads in flight: ask again, assemble afresh (§5.7).
+        for (id, d) in downloads {
+            downloads[id] = (d.ref, Data())
+            _ = try? socket.send(.checkpointGet(CheckpointRequest(checkpoint: id)))
+        }
     }
 
     private func leave(_ socket: ZMQSocket, reason: String, bye: Bool) {

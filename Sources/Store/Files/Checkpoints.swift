@@ -1,7 +1,7 @@
 // The checkpoint artifact store: chunked uploads written to a `.partial` file, checked against
-// their size and sha256, then renamed into place (`checkpoints/trial-<id>/attempt-<n>.safetensors`)
+// their size and sha256, then renamed into place (`checkpoints/trial-<id>/attempt-<n>.ckpt.zip`)
 // and recorded in the `checkpoints` table; chunked reads for downloads. Leaves out what is inside
-// a checkpoint (FineTune writes safetensors) and which worker still holds one (the coordinator).
+// a checkpoint (a ZIP with a manifest, Runtime's CheckpointArchive) and which worker holds one.
 import Foundation
 import GRDB
 import Search

@@ -338,7 +338,7 @@ public struct CheckpointRecord: Codable, Sendable, Equatable {
     public var attempt: Int
     /// Resource the checkpoint was written at.
     public var resource: Double
-    /// Path relative to the study directory, e.g. `checkpoints/trial-3/attempt-2.safetensors`.
+    /// Path relative to the study directory, e.g. `checkpoints/trial-3/attempt-2.ckpt.zip`.
     public var path: String
     /// File size in bytes.
     public var bytes: Int

@@ -33,7 +33,7 @@ public struct StudyDirectory: Sendable, Equatable {
 
     /// Path of an attempt's checkpoint relative to the root.
     public func checkpointRelativePath(_ trial: TrialID, attempt: Int) -> String {
-        "checkpoints/trial-\(trial.rawValue)/attempt-\(attempt).safetensors"
+        "checkpoints/trial-\(trial.rawValue)/attempt-\(attempt).ckpt.zip"
     }
 
     /// True when the directory holds a study database.

@@ -43,6 +43,16 @@ public struct CheckpointRef: Hashable, Codable, Sendable {
     }
 }
 
+/// The study's objective as ASSIGN names it: the metric a REPORT must carry, and its direction.
+public struct ObjectiveRef: Hashable, Codable, Sendable {
+    /// The metric's name, e.g. `val_loss`; every REPORT at a milestone must carry it.
+    public var metric: String
+    /// `maximize` or `minimize`.
+    public var direction: String
+    /// Makes the value from its fields (the JSON fields of the same names).
+    public init(metric: String, direction: String) { self.metric = metric; self.direction = direction }
+}
+
 /// ASSIGN: run one attempt of a trial from `fromResource` to `toResource` on one free slot.
 public struct Assign: Hashable, Codable, Sendable {
     /// The trial.
@@ -65,13 +75,16 @@ public struct Assign: Hashable, Codable, Sendable {
     public var final: Bool
     /// The checkpoint to resume from (nil for a new trial).
     public var checkpoint: CheckpointRef?
+    /// The study's objective: the metric every milestone REPORT must carry (revision 3; optional,
+    /// so a revision-2 coordinator's ASSIGN still decodes).
+    public var objective: ObjectiveRef?
     /// Makes the value from its fields (the JSON fields of the same names).
     public init(trial: TrialID, attempt: Int, config: Configuration, task: JSONValue,
                 fromResource: Double, toResource: Double, reportAt: [Double], bracket: Int = 0,
-                final: Bool, checkpoint: CheckpointRef? = nil) {
+                final: Bool, checkpoint: CheckpointRef? = nil, objective: ObjectiveRef? = nil) {
         self.trial = trial; self.attempt = attempt; self.config = config; self.task = task
         self.fromResource = fromResource; self.toResource = toResource; self.reportAt = reportAt
-        self.bracket = bracket; self.final = final; self.checkpoint = checkpoint
+        self.bracket = bracket; self.final = final; self.checkpoint = checkpoint; self.objective = objective
     }
 }
 

@@ -51,7 +51,7 @@ public enum MessageType: String, Sendable, Hashable, CaseIterable, Codable {
 
     /// The client requests that change a running study (PROTOCOL.md §4.5): with CURVE roles on,
     /// only an operator's key may send them. Every new control message belongs here.
-    public static let control: Set<MessageType> = [.stopStudy, .pause, .resume, .stopTrial, .enqueue]
+    public static let control: Set<MessageType> = [.stopStudy, .pause, .resume, .stopTrial, .enqueue, .workerRelease]
 
     /// Whether this type is a control request (see `control`).
     public var isControl: Bool { Self.control.contains(self) }

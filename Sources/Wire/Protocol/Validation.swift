@@ -211,6 +211,12 @@ extension Message {
             try c.count(a.reportAt.count, "reportAt", max: WireBounds.maxListed)
             for (i, r) in a.reportAt.enumerated() { try c.resource(r, "reportAt[\(i)]") }
             try c.int(a.bracket, "bracket", 0...WireBounds.maxCount)
+            if let o = a.objective {
+                try c.text(o.metric, "objective.metric", nonEmpty: true)
+                guard o.direction == "maximize" || o.direction == "minimize" else {
+                    throw c.fail("objective.direction", "\"\(o.direction.prefix(40))\"", "\"maximize\" or \"minimize\"")
+                }
+            }
             if let ref = a.checkpoint {
                 try c.text(ref.id, "checkpoint.id", max: 256, nonEmpty: true)
                 try c.resource(ref.resource, "checkpoint.resource")

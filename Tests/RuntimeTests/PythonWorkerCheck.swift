@@ -1,14 +1,30 @@
-// Manual check that PROTOCOL.md suffices: a scripted coordinator on a real ROUTER drives
-// scripts/pyworker/mini_worker.py (pyzmq) through a rung pause with checkpoint upload, a resume
-// with checkpoint download, a STOP, an ERROR reply and BYE. Runs only with RUNG_PYWORKER=1 (tests
-// never need Python): `RUNG_PYWORKER=1 swift test --filter PythonWorkerCheck`.
+// The check that PROTOCOL.md suffices: a scripted coordinator on a real ROUTER drives
+// scripts/pyworker/mini_worker.py (pyzmq, written from the spec alone) through a rung pause with
+// checkpoint upload, a resume with checkpoint download, a STOP, an ERROR reply and BYE. Checkpoints
+// cross languages both ways: the Python worker's upload unpacks with the Swift worker's
+// `CheckpointArchive` (manifest, sizes, SHA-256 checked), and it resumes from an archive the Swift
+// side packed. deploy/test.sh installs pyzmq; without `python3 -c 'import zmq'` the suite skips.
 
 import Foundation
 import Search
+import Store
 import Testing
+@testable import Runtime
 @testable import Wire
 
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["RUNG_PYWORKER"] == "1"))
+/// True when `python3` on PATH can import pyzmq.
+private let pythonHasZMQ: Bool = {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", "import zmq"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return false }
+    p.waitUntilExit()
+    return p.terminationStatus == 0
+}()
+
+@Suite(.enabled(if: pythonHasZMQ, "python3 cannot import zmq (deploy/test.sh installs pyzmq with pip)"))
 struct PythonWorkerCheck {
     @Test func pythonWorkerRunsTrials() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -47,7 +63,8 @@ struct PythonWorkerCheck {
         // A new trial to a rung: REPORT+LOG per epoch, checkpoint upload, PAUSED.
         let task = JSONValue.object(["kind": .string("curve")])
         try router.send(.assign(Assign(trial: TrialID(0), attempt: 1, config: ["lr": .double(0.01)], task: task,
-                                       fromResource: 0, toResource: 3, reportAt: [1, 3], final: false)), to: peer)
+                                       fromResource: 0, toResource: 3, reportAt: [1, 3], final: false,
+                                       objective: ObjectiveRef(metric: "score", direction: "minimize"))), to: peer)
         var reports: [Report] = []
         var logs = 0
         var chunks: [CheckpointChunk] = []
@@ -68,19 +85,37 @@ struct PythonWorkerCheck {
         }
         #expect(reports.map(\.resource) == [1, 2, 3])
         #expect(reports.map(\.atRung) == [true, false, true])
-        #expect(reports.allSatisfy { $0.trial == TrialID(0) && $0.attempt == 1 && $0.metrics["val_loss"] != nil })
+        #expect(reports.allSatisfy { $0.trial == TrialID(0) && $0.attempt == 1 && $0.metrics["score"] != nil },
+                "the objective named in ASSIGN is reported")
         #expect(logs == 3)
         let seqs = reports.map(\.seq) + [paused!.seq]
         #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
         #expect(paused?.checkpoint == "t0-a1-r3" && paused?.resource == 3)
         #expect(chunks.map(\.index) == Array(0..<chunks.count) && chunks.count > 1)
-        let blob = chunks.reduce(into: Data()) { $0.append($1.bytes) }
-        #expect(blob.count == chunks[0].size)
+        let uploaded = chunks.reduce(into: Data()) { $0.append($1.bytes) }
+        #expect(uploaded.count == chunks[0].size)
+
+        // The Python worker's checkpoint unpacks with the Swift worker's reader (manifest checked).
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("rung-pycheck-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let fromPython = scratch.appendingPathComponent("from-python")
+        try CheckpointArchive.unpack(uploaded, into: fromPython)
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: fromPython.appendingPathComponent("state.json"))) as? [String: Any]
+        #expect((state?["epoch"] as? NSNumber)?.doubleValue == 3)
+        #expect(try Data(contentsOf: fromPython.appendingPathComponent("weights/model.bin")).count == 100_000)
+
+        // The resume below gets an archive packed by the Swift side, as a Swift worker uploads it.
+        let toPython = scratch.appendingPathComponent("to-python")
+        try FileManager.default.createDirectory(at: toPython.appendingPathComponent("weights"), withIntermediateDirectories: true)
+        try Data(#"{"epoch": 3, "config": {"lr": 0.01}}"#.utf8).write(to: toPython.appendingPathComponent("state.json"))
+        try Data(repeating: 7, count: 150_000).write(to: toPython.appendingPathComponent("weights/model.bin"))
+        let blob = try CheckpointArchive.pack(toPython)
+        let blobSHA = Store.SHA256.hex(blob)
 
         // A resume from a checkpoint the worker lacks (as if promoted onto it): CHECKPOINT_GET.
         (peer, m) = try next()
         #expect(m == .ready(Ready(freeSlots: 1)))
-        let ref = CheckpointRef(id: "t0-copy", resource: 3, size: blob.count, sha256: chunks[0].sha256)
+        let ref = CheckpointRef(id: "t0-copy", resource: 3, size: blob.count, sha256: blobSHA)
         try router.send(.assign(Assign(trial: TrialID(0), attempt: 2, config: ["lr": .double(0.01)], task: task,
                                        fromResource: 3, toResource: 5, reportAt: [5], final: true, checkpoint: ref)), to: peer)
         (peer, m) = try next()
