@@ -191,12 +191,13 @@ def main():
     ap.add_argument("--table", default=None, help="write the markdown table here")
     ap.add_argument("--plot", default=None, help="write the regret-versus-budget PNG here")
     ap.add_argument("--json", default=None, help="write every run's curve here")
+    ap.add_argument("--load", nargs="*", default=[], help="also report the runs in these --json files (runs split over processes)")
     a = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     benches = a.benchmarks or sorted(os.path.join(root, "benchmarks", f) for f in os.listdir(os.path.join(root, "benchmarks"))
                                      if f.endswith(".csv.gz"))
     budget = a.budget * R
-    labels = a.contenders or (list(RUNG) + ([] if a.no_optuna else OPTUNA))
+    labels = a.contenders if a.contenders is not None else (list(RUNG) + ([] if a.no_optuna else OPTUNA))
     results = {}
     with tempfile.TemporaryDirectory() as work:
         for bench in benches:
@@ -213,12 +214,26 @@ def main():
                 fin = [regret_at(c, budget, worst) for c in curves]
                 print(f"{name:14s} {label:24s} final median regret {np.median(fin):6.2f}  ({time.time() - t0:.0f} s)",
                       file=sys.stderr, flush=True)
+    for path in a.load:
+        with open(path) as f:
+            for key, curves in json.load(f).items():
+                name, label = key.split("/", 1)
+                bench = next((b for b in benches if os.path.basename(b).replace(".csv.gz", "") == name), None)
+                if bench is None:
+                    continue
+                replay = Replay(bench)
+                results[(name, label)] = ([[tuple(p) for p in c] for c in curves],
+                                          float(replay.means[:, -1].max()) - replay.optimum)
+                if label not in labels:
+                    labels.append(label)
+    labels = [l for l in list(RUNG) + OPTUNA if l in labels]
     report(results, labels, budget, a)
 
 
 def report(results, labels, budget, a):
     from scipy.stats import mannwhitneyu
     names = sorted({n for n, _ in results})
+    labels = [l for l in labels if all((n, l) in results for n in names)]
     lines = ["| benchmark | contender | regret @25% | regret @50% | regret @100% (IQR) | share to ≤1 pt | p vs random | p vs Optuna TPE+HB |",
              "|---|---|---|---|---|---|---|---|"]
     dump = {}
@@ -256,7 +271,7 @@ def report(results, labels, budget, a):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False)
-        grid = np.linspace(0.05, 1, 40)
+        grid = np.linspace(0.1, 1, 37)
         for ax, name in zip(axes[0], names):
             for label in labels:
                 curves, worst = results[(name, label)]
