@@ -27,4 +27,18 @@ if [ "${RUNG_TEST_RELEASE:-1}" != 0 ]; then
     bash deploy/build-release.sh >/dev/null \
         || echo "rung tests: deploy/build-release.sh FAILED; the release tarball tests will skip" >&2
 fi
-swift test --skip-build
+# The suite in passes on the 2 cores: first the unit tests and the CPU-heavy training checks in one
+# parallel run, then each suite that runs real coordinator and worker processes against deadlines
+# (kills, restarts, a partition, a browser) on its own. Run all at once, the training checks and
+# the other process suites starve their children of CPU until the deadlines run out. Every test
+# runs; a failure in any pass fails the command.
+PROCESS_SUITES=(ClusterTests LiveClientTests ReconnectTests CurveTests AttackTests CrashInputTests BestTextTests
+                HonestEndingsTests WorkerChildrenTests TrialControlTests StudyLogTests PythonWorkerCheck
+                ChaosTests FastLossTests DuplicateNameTests FrictionTests BrowserTests DeployTests FuzzTests)
+all=$(IFS='|'; echo "${PROCESS_SUITES[*]}")
+status=0
+swift test --skip-build --skip "$all" || status=1
+for suite in "${PROCESS_SUITES[@]}"; do
+    swift test --skip-build --filter "$suite" || status=1
+done
+exit $status

@@ -65,7 +65,7 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
 
     @Test func trialOfAKilledWorkerResumesFromItsCheckpointOnAnother() async throws {
         let rung = try #require(rungBinary(), "build the rung executable first (swift build)")
-        let s = try ScriptStudy(trials: 6, sleep: 0.5)  // the resumed attempt outlasts w2's start on a loaded machine
+        let s = try ScriptStudy(trials: 6, sleep: 0.5)
         defer { s.remove() }
         let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
         let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory,
@@ -75,11 +75,12 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         let resumed = await coordinator.line(within: 60) { $0.contains("attempt 2 on w1 from its checkpoint") }
         let line = try #require(resumed, "no resume on w1: \(coordinator.lines.suffix(5))")
         let trial = try #require(trialNumber(in: line))
-        let w2 = try Watched(cluster.worker(name: "w2", cache: s.cache("w2")))
-        #expect(await coordinator.line(within: 30) { $0.contains("worker w2 joined") } != nil)
+        // Killed mid-attempt, before a second worker exists: the trial can only go on elsewhere.
         w1.process.signal(SIGKILL)
         let lost = await coordinator.line(within: 30) { $0.contains("trial \(trial) attempt 2 lost with worker w1") }
         #expect(lost != nil, "\(coordinator.lines.suffix(8))")
+        let w2 = try Watched(cluster.worker(name: "w2", cache: s.cache("w2")))
+        #expect(await coordinator.line(within: 30) { $0.contains("worker w2 joined") } != nil)
         let again = await coordinator.line(within: 60) { $0.contains("trial \(trial) attempt 3 on w2 from its checkpoint at 1") }
         #expect(again != nil, "\(coordinator.lines.suffix(8))")
         #expect(await coordinator.waitExit(within: 90) == .exited(0), "\(coordinator.stderr)")

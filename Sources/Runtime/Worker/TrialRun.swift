@@ -219,9 +219,12 @@ public final class TrialRun: Sendable {
         }
         guard !already else { return }
         child.signal(SIGTERM)
+        // The SIGKILL is timed on a thread of its own, as in `watch`: a task on the shared pool
+        // can be held up past the grace period by busy or blocking work elsewhere.
         let grace = self.grace, child = self.child, state = self.state
-        Task {
-            try? await Task.sleep(for: .milliseconds(Int(grace * 1000)))
+        Thread.detachNewThread {
+            let deadline = Date().addingTimeInterval(grace)
+            while Date() < deadline, !state.lock.withLock({ $0.exited }) { usleep(20_000) }
             if !state.lock.withLock({ $0.exited }) { child.signal(SIGKILL) }
         }
     }
