@@ -89,7 +89,9 @@ public struct DashboardServer: Sendable {
             return Self.html(StudyPage.report(p.snapshot, importance: p.importance, details: details, now: Date().timeIntervalSince1970))
         }
         router.get("/metrics") { _, _ -> Response in
-            Self.text(metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            // A scrape sees the study as it is now, not as of the last poll (up to `interval` old).
+            _ = try? await feed.refresh()
+            return Self.text(metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.get("/events") { request, _ -> Response in
             // `?limit=N` ends the stream after N snapshots, `?seconds=S` after S seconds, with an

@@ -36,6 +36,11 @@ enum StudyText {
     static func status(_ s: StudySummary) -> String {
         var out = "Study \(s.info.name): \(s.info.state.rawValue), objective \(s.info.objective) (\(s.info.direction.rawValue))"
         out += ", created \(TimeText.iso(s.info.created))\n"
+        switch s.info.state {
+        case .paused: out += "Paused by an operator: no new assignments until `rung resume`; running attempts go on to their next rung.\n"
+        case .draining: out += "Draining: nothing new starts; the study ends when the running attempts have finished.\n"
+        case .running, .completed, .stopped: break
+        }
         out += "\(s.trialCount) trials, \(s.reportCount) reports, \(s.rungResultCount) rung results, "
         out += "\(s.lineCount) log lines, \(s.engineEventCount) engine events\n\n"
         if s.counts.isEmpty {

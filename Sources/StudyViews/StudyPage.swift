@@ -274,7 +274,7 @@ public enum StudyPage {
     .head{grid-column:1/-1}.wide{grid-column:1/-1}
     .title{display:flex;align-items:baseline;gap:12px;margin:4px 0 12px}h1{font-size:22px;margin:0}
     .objective{color:#5f6368}.badge{font-size:12px;padding:2px 8px;border-radius:10px;background:#e8f0fe;color:#1967d2}
-    .badge.s-completed{background:#e6f4ea;color:#137333}.badge.s-stopped{background:#fce8e6;color:#c5221f}
+    .badge.s-completed{background:#e6f4ea;color:#137333}.badge.s-stopped{background:#fce8e6;color:#c5221f}.badge.s-paused,.badge.s-draining{background:#fef7e0;color:#b06000}
     .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px}
     .tile{background:#fff;border-radius:8px;padding:10px 14px;box-shadow:0 1px 2px rgba(60,64,67,.15)}
     .tlabel{font-size:12px;color:#5f6368}.tvalue{font-size:24px;font-weight:600;font-variant-numeric:tabular-nums}.tsub{font-size:12px;color:#80868b}

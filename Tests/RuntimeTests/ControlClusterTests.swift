@@ -56,6 +56,10 @@ private func rungCommand(_ rung: String, _ args: [String]) async throws -> (exit
                 "the value has 4 decimals: \(paused ?? "none")")
         let again = try await rungCommand(rung, ["pause", "--connect", e])
         #expect(again.out.first?.hasPrefix("already paused") == true, "\(again.out)")
+        // `rung status` says the study is paused and why nothing starts.
+        let status = try await rungCommand(rung, ["status", "--connect", e])
+        #expect(status.out.first?.hasPrefix("Study cluster-test: paused") == true, "\(status.out)")
+        #expect(status.out.contains { $0.hasPrefix("Paused by an operator: no new assignments until `rung resume`") }, "\(status.out)")
 
         // A configuration outside the search space is refused before anything is sent, naming the
         // parameter and what it accepts; a good one is enqueued.
@@ -74,6 +78,8 @@ private func rungCommand(_ rung: String, _ args: [String]) async throws -> (exit
         let resume = try await rungCommand(rung, ["resume", "--connect", e])
         #expect(resume.exit == .exited(0), "\(resume.err)")
         #expect(resume.out.first == "resumed: assignments go on", "\(resume.out)")
+        let resumedStatus = try await rungCommand(rung, ["status", "--connect", e])
+        #expect(resumedStatus.out.first?.hasPrefix("Study cluster-test: running") == true, "\(resumedStatus.out)")
         let started = await coordinator.line(within: 90) { $0.contains("trial 1 attempt 1 on w1") }
         #expect(started?.hasSuffix("{lr=0.0123}") == true, "\(started ?? "none")")
 
@@ -92,6 +98,9 @@ private func rungCommand(_ rung: String, _ args: [String]) async throws -> (exit
         let drain = try await rungCommand(rung, ["stop-study", "--drain", "--connect", e])
         #expect(drain.exit == .exited(0), "\(drain.err)")
         #expect(await coordinator.line(within: 90) { $0.contains("draining") } != nil)
+        let drainingStatus = try await rungCommand(rung, ["status", "--connect", e])
+        #expect(drainingStatus.out.first?.hasPrefix("Study cluster-test: draining") == true, "\(drainingStatus.out)")
+        #expect(drainingStatus.out.contains { $0.hasPrefix("Draining: nothing new starts") }, "\(drainingStatus.out)")
         open(2)
         #expect(await coordinator.waitExit(within: 60) == .exited(0), "\(coordinator.stderr)")
         #expect(await worker.waitExit(within: 30) == .exited(0))

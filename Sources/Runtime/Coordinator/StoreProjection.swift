@@ -65,8 +65,12 @@ struct StoreProjection {
             try tx.setTrialState(t, .stopped, now: now)
         case .failed(let t, let reason):
             try tx.setTrialState(t, .failed, error: reason, now: now)
-        case .checkpointHeld, .checkpointStored, .assignmentsPaused, .draining:
+        case .checkpointHeld, .checkpointStored:
             break
+        case .assignmentsPaused(let paused):
+            if paused { try tx.setStudyState(.paused, from: .running) } else { try tx.setStudyState(.running, from: .paused) }
+        case .draining:
+            try tx.setStudyState(.draining)
         case .complete:
             try tx.setStudyState(.completed)
         case .quarantined(let w, let reason):

@@ -36,6 +36,11 @@ public struct StoreTransaction {
         try db.execute(sql: "UPDATE study SET state = ? WHERE id = 1", arguments: [state.rawValue])
     }
 
+    /// Sets the study's state only if it is now `from` (a resume ends a pause, never a drain).
+    public func setStudyState(_ state: StudyState, from: StudyState) throws {
+        try db.execute(sql: "UPDATE study SET state = ? WHERE id = 1 AND state = ?", arguments: [state.rawValue, from.rawValue])
+    }
+
     /// Records that the store now holds the first `position` records of the coordinator's journal.
     public func setJournalPosition(_ position: Int) throws {
         try db.execute(sql: "UPDATE study SET journal_position = ? WHERE id = 1", arguments: [position])

@@ -34,6 +34,10 @@ public typealias Direction = Search.Direction
 /// Whether the study is still going.
 public enum StudyState: String, Codable, Sendable {
     case running, completed, stopped
+    /// An operator paused new assignments (`rung pause`); running attempts go on.
+    case paused
+    /// An operator asked the study to end once its running attempts finish (`rung stop-study --drain`).
+    case draining
 }
 
 /// The study row: what the directory holds.
