@@ -88,3 +88,102 @@ private func orders(_ actions: [CoordinatorAction]) -> [(WorkerName, WorkOrder)]
         #expect(MachineCheck.problem(cache: ro, minFreeBytes: 0)?.contains("not writable") == true)
     }
 }
+
+// MARK: - Failures that recur on one worker and not elsewhere
+
+/// Drives a core with workers that fail every attempt (`broken`) or succeed at once (reporting
+/// `acc` 0.4 at the assignment's end, so the scripted engine stops the trial there), until nothing
+/// is left to run. Returns every order sent, with its worker, and the journal.
+private func drive(_ core: inout CoordinatorCore<ScriptedEngine>, workers: [WorkerName], broken: Set<WorkerName>,
+                   maxSteps: Int = 200) -> (orders: [(WorkerName, WorkOrder)], journal: [JournalRecord], published: [CoordinatorEvent]) {
+    var now = 0.0, sent: [(WorkerName, WorkOrder)] = [], journal: [JournalRecord] = [], published: [CoordinatorEvent] = []
+    var pending: [(WorkerName, WorkOrder)] = []
+    func take(_ out: [CoordinatorAction]) {
+        for action in out {
+            switch action {
+            case .persist(let r): journal.append(r)
+            case .publish(let e): published.append(e)
+            case .send(let w, .assign(let o)): sent.append((w, o)); pending.append((w, o))
+            default: break
+            }
+        }
+    }
+    for w in workers { now += 1; take(core.handle(.hello(w, slots: 1, running: []), now: now)) }
+    var steps = 0
+    while !pending.isEmpty, steps < maxSteps {
+        steps += 1
+        now += 1
+        let (w, o) = pending.removeFirst()
+        let ref = AttemptRef(trial: o.assignment.trial, attempt: o.attempt)
+        if broken.contains(w) {
+            take(core.handle(.ended(w, ref, .failed(reason: "exit status 1: ImportError: libcudnn.so.9")), now: now))
+        } else {
+            let to = o.assignment.toResource
+            take(core.handle(.report(w, EpochReport(trial: ref.trial, attempt: ref.attempt, seq: 1, resource: to, metrics: ["acc": 0.4])), now: now))
+            take(core.handle(.ended(w, ref, .paused(resource: to)), now: now))
+        }
+    }
+    return (sent, journal, published)
+}
+
+@Test func failuresThatRecurOnOneWorkerAndNotElsewhereQuarantineItAndCostNoTrial() {
+    let bad = WorkerName("bad"), good = WorkerName("good")
+    var core = CoordinatorCore(engine: ScriptedEngine(count: 8), settings: .init(objective: "acc", maxResource: 3, leaseTimeout: 1e9))
+    let run = drive(&core, workers: [bad, good], broken: [bad])
+
+    // Every trial failed on `bad` ran again on `good` and ended there: no trial failed for good.
+    #expect(core.trials.count == 8)
+    #expect(core.trials.values.allSatisfy { if case .failed = $0.state { return false } else { return true } },
+            "\(core.trials.mapValues(\.state))")
+    #expect(!core.engine.events.contains { if case .failed = $0 { return true } else { return false } })
+    let failedOnBad = Set(run.orders.filter { $0.0 == bad }.map(\.1.assignment.trial))
+    for t in failedOnBad {
+        #expect(run.orders.contains { $0.0 == good && $0.1.assignment.trial == t }, "trial \(t) ran again on good")
+        #expect(run.journal.contains(.retried(AttemptRef(trial: t, attempt: 1), worker: bad)))
+    }
+    // Never twice on the broken worker, and nothing more once it is quarantined.
+    #expect(failedOnBad.count == run.orders.filter { $0.0 == bad }.count)
+    let reason = try? #require(core.quarantined[bad])
+    #expect(reason?.contains("attempts of 2 trials failed here and then succeeded on other workers") == true, "\(reason ?? "none")")
+    #expect(reason?.contains("libcudnn.so.9") == true)
+    #expect(core.quarantined[good] == nil)
+    let quarantinedAt = run.journal.firstIndex { if case .quarantined(bad, _) = $0 { return true } else { return false } }
+    let lastOnBad = run.journal.lastIndex { if case .started(_, bad) = $0 { return true } else { return false } }
+    #expect(quarantinedAt != nil && lastOnBad != nil && lastOnBad! < quarantinedAt!)
+    #expect(run.published.contains { if case .attemptFailed(_, bad, _) = $0 { return true } else { return false } })
+
+    // The journal alone gives the same bookkeeping.
+    let restored = CoordinatorCore.restore(engine: ScriptedEngine(count: 8), settings: core.settings, journal: run.journal, now: 1e6)
+    #expect(restored.quarantined == core.quarantined)
+    #expect(restored.strikes == core.strikes)
+    #expect(restored.trials.mapValues(\.failedOn) == core.trials.mapValues(\.failedOn))
+}
+
+@Test func aFailureThatFollowsTheTrialToASecondMachineIsTheTrialsOwn() {
+    let a = WorkerName("a"), b = WorkerName("b")
+    var core = CoordinatorCore(engine: ScriptedEngine(count: 3), settings: .init(objective: "acc", maxResource: 3, leaseTimeout: 1e9))
+    let run = drive(&core, workers: [a, b], broken: [a, b])
+    // Each trial ran once on each machine, then failed for good; nobody is quarantined (the
+    // failures follow the trials, not a machine).
+    for t in 0..<3 {
+        let on = run.orders.filter { $0.1.assignment.trial == TrialID(t) }.map(\.0)
+        #expect(Set(on) == [a, b] && on.count == 2, "trial \(t) ran on \(on)")
+        guard case .failed(let reason)? = core.trials[TrialID(t)]?.state else { Issue.record("trial \(t) is \(String(describing: core.trials[TrialID(t)]?.state))"); continue }
+        #expect(reason.contains("libcudnn"))
+    }
+    #expect(core.quarantined.isEmpty)
+}
+
+@Test func withOneWorkerOrMaxAttemptsOneAFailureIsFinalAtOnce() {
+    let a = WorkerName("a"), b = WorkerName("b")
+    var alone = CoordinatorCore(engine: ScriptedEngine(count: 2), settings: .init(objective: "acc", maxResource: 3, leaseTimeout: 1e9))
+    let one = drive(&alone, workers: [a], broken: [a])
+    #expect(one.orders.count == 2, "each trial ran once: \(one.orders.map { ($0.0, $0.1.assignment.trial) })")
+    #expect(alone.trials.values.allSatisfy { if case .failed = $0.state { return true } else { return false } })
+
+    var strict = CoordinatorCore(engine: ScriptedEngine(count: 2),
+                                 settings: .init(objective: "acc", maxResource: 3, leaseTimeout: 1e9, maxAttempts: 1))
+    let once = drive(&strict, workers: [a, b], broken: [a])
+    #expect(!once.journal.contains { if case .retried = $0 { return true } else { return false } })
+    #expect(strict.trials.values.contains { if case .failed = $0.state { return true } else { return false } })
+}

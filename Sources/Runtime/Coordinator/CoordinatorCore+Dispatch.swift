@@ -45,6 +45,21 @@ extension CoordinatorCore {
             workers[w]?.running.remove(ref)
             book.liveWorker = nil
             if book.state == .running {
+                // Per-machine failure bookkeeping (what quarantines a worker whose failures do not
+                // follow the trials elsewhere).
+                switch outcome {
+                case .failed(let reason):
+                    book.failedOn.append(w)
+                    lastFailure[w] = reason
+                case .paused, .completed:
+                    for f in Set(book.failedOn) where f != w { strikes[f, default: []].append(ref.trial) }
+                    strikes[w] = nil
+                    book.failedOn = []
+                case .stopped, .machineFault:
+                    break
+                }
+            }
+            if book.state == .running {
                 switch outcome {
                 case .paused(let r): book.state = .paused(resource: r)
                 case .completed: book.state = .completed
@@ -60,6 +75,10 @@ extension CoordinatorCore {
             book.liveWorker = nil
             book.pendingMilestone = nil
             if book.state == .running { book.state = .lost }
+            trials[ref.trial] = book
+        case .retried(let ref, _):
+            guard var book = trials[ref.trial], book.attempt == ref.attempt, case .failed = book.state else { return }
+            book.state = .lost
             trials[ref.trial] = book
         case .stopped(let t):
             queue.removeAll { $0.trial == t }
@@ -89,6 +108,7 @@ extension CoordinatorCore {
             quarantined[w] = reason
         case .released(let w):
             quarantined[w] = nil
+            strikes[w] = nil
         case .assignmentsPaused(let paused):
             isPaused = paused
             if !paused { engineWaiting = false }
@@ -186,7 +206,11 @@ extension CoordinatorCore {
         guard let book = trials[a.trial] else { return nil }
         let attempt = book.attempt + 1
         let isFinal = a.toResource >= settings.maxResource - 1e-9
-        let free = workers.filter { $0.value.idle > 0 && quarantined[$0.key] == nil }
+        // Not again on a worker where the trial failed, while any other worker could take it.
+        let failedOn = Set(book.failedOn)
+        let avoid = failedOn.isEmpty || !workers.contains { $0.value.introduced && !failedOn.contains($0.key) && quarantined[$0.key] == nil }
+            ? Set<WorkerName>() : failedOn
+        let free = workers.filter { $0.value.idle > 0 && quarantined[$0.key] == nil && !avoid.contains($0.key) }
             .sorted { ($0.value.idle, $1.key) > ($1.value.idle, $0.key) }.map(\.key)
         guard let anyFree = free.first else { return nil }
         if a.fromResource <= 0 {
@@ -200,7 +224,7 @@ extension CoordinatorCore {
             if book.checkpointStored {
                 return (anyFree, WorkOrder(assignment: a, attempt: attempt, checkpoint: .coordinator, isFinal: isFinal))
             }
-            if book.checkpointHolders.contains(where: { workers[$0] != nil }) { return nil }
+            if book.checkpointHolders.contains(where: { workers[$0] != nil && !avoid.contains($0) }) { return nil }
         }
         var fromScratch = a
         fromScratch.fromResource = 0

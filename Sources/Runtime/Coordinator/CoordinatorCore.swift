@@ -55,6 +55,9 @@ public struct TrialBook: Hashable, Sendable {
     public var checkpointStored = false
     /// The objective at the last rung milestone the trial reported (resource, value).
     public var lastRungValue: RungValue?
+    /// Workers on which an attempt of the trial failed since its last success, in order. The
+    /// trial runs again on another worker before a failure counts as its own (PROTOCOL.md, FAILED).
+    public var failedOn: [WorkerName] = []
 
     /// The attempt occupying a worker slot, if any.
     public var live: (worker: WorkerName, attempt: Int)? { liveWorker.map { ($0, attempt) } }
@@ -101,9 +104,17 @@ public struct CoordinatorCore<Engine: SearchDriving> {
         public var engineTickInterval: Double
         /// The study's maximum resource R: an assignment up to it completes its trial.
         public var maxResource: Double
-        public init(objective: String, maxResource: Double, leaseTimeout: Double = 10, engineTickInterval: Double = 30) {
+        /// The study's `max_attempts`: failed attempts a trial may have before it fails for good
+        /// (it fails at once when a second machine fails it too).
+        public var maxAttempts: Int
+        /// Trials that failed on a worker and then succeeded on others, since that worker's last
+        /// success, after which the worker is quarantined.
+        public var quarantineAfter: Int
+        public init(objective: String, maxResource: Double, leaseTimeout: Double = 10, engineTickInterval: Double = 30,
+                    maxAttempts: Int = 3, quarantineAfter: Int = 2) {
             self.objective = objective; self.maxResource = maxResource
             self.leaseTimeout = leaseTimeout; self.engineTickInterval = engineTickInterval
+            self.maxAttempts = maxAttempts; self.quarantineAfter = quarantineAfter
         }
     }
 
@@ -124,6 +135,11 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     public internal(set) var isComplete = false
     /// Workers that get no new work, with the reason (a machine fault), until released.
     public internal(set) var quarantined: [WorkerName: String] = [:]
+    /// Per worker, the trials whose attempt failed there and then succeeded on another worker,
+    /// since the worker's own last success: failures that recur on one machine and not elsewhere.
+    public internal(set) var strikes: [WorkerName: [TrialID]] = [:]
+    /// Per worker, the reason of the last attempt that failed there.
+    public internal(set) var lastFailure: [WorkerName: String] = [:]
     /// True while an operator has paused new assignments (`rung pause`).
     public internal(set) var isPaused = false
     /// True once an operator asked the study to drain (`rung stop-study --drain`).
@@ -353,7 +369,18 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             out.append(.publish(.requeued(ref.trial)))
         case .failed(let reason):
             record(.ended(ref, outcome), now: now, &out)
-            failTrial(ref.trial, reason: reason, now: now, &out)
+            // A failure counts as the trial's own once it follows the trial to a second machine:
+            // the first one on a machine is tried again on another worker, if one is connected.
+            let failedOn = trials[ref.trial]?.failedOn ?? []
+            let tried = Set(failedOn)
+            let elsewhere = workers.contains { $0.value.introduced && !tried.contains($0.key) && quarantined[$0.key] == nil }
+            if tried.count < 2, failedOn.count < settings.maxAttempts, elsewhere {
+                record(.retried(ref, worker: w), now: now, &out)
+                out.append(.publish(.attemptFailed(ref, worker: w, reason: reason)))
+                decide(feed(.requeued(trial: ref.trial), now: now, &out), now: now, &out)
+            } else {
+                failTrial(ref.trial, reason: reason, now: now, &out)
+            }
         case .paused, .completed:
             let needsMilestone = a.reportAt.contains { same($0, a.toResource) }
             let milestone = book.pendingMilestone
@@ -369,6 +396,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
                 return
             }
             record(.ended(ref, outcome), now: now, &out)
+            quarantineSuspects(Set(book.failedOn).subtracting([w]), now: now, &out)
             if case .paused(let r) = outcome {
                 record(.checkpointHeld(trial: ref.trial, resource: r, worker: w), now: now, &out)
                 out.append(.publish(.paused(ref, resource: r)))
@@ -384,6 +412,18 @@ public struct CoordinatorCore<Engine: SearchDriving> {
     }
 
     // MARK: - Helpers
+
+    /// Quarantines each of `suspects` (workers on which a trial failed before it succeeded
+    /// elsewhere) that has reached `quarantineAfter` such trials since its own last success.
+    private mutating func quarantineSuspects(_ suspects: Set<WorkerName>, now: Double, _ out: inout [CoordinatorAction]) {
+        for f in suspects.sorted() where quarantined[f] == nil {
+            guard let s = strikes[f], s.count >= settings.quarantineAfter else { continue }
+            let list = s.map { String($0.rawValue) }.joined(separator: ", ")
+            let reason = "attempts of \(s.count) trials failed here and then succeeded on other workers (trials \(list)); last error here: \(lastFailure[f] ?? "unknown")"
+            record(.quarantined(f, reason: reason), now: now, &out)
+            out.append(.publish(.workerQuarantined(f, reason: reason)))
+        }
+    }
 
     /// Why a trial fails that did not report the objective: what it did report, so a misspelt
     /// metric name is seen at once.

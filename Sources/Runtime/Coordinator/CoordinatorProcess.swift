@@ -146,7 +146,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
         store = try StudyStore.openOrCreate(dir, info: info, durability: options.fsync ? .full : .normal)
         let settings = CoordinatorCore<SearchEngine>.Settings(
             objective: parsed.objective.metric, maxResource: parsed.budget.maxResource,
-            leaseTimeout: options.leaseTimeout, engineTickInterval: 10)
+            leaseTimeout: options.leaseTimeout, engineTickInterval: 10, maxAttempts: parsed.maxAttempts)
         let engine = SearchEngine(study: parsed)
         let projection = StoreProjection(objective: parsed.objective.metric, rungs: engine.rungs)
         self.projection = projection

@@ -75,7 +75,8 @@ public enum AttemptEnd: Hashable, Codable, Sendable, CustomStringConvertible {
     case paused(resource: Double)
     /// Reached the maximum resource.
     case completed
-    /// Crashed, was killed, or exited non-zero: the trial fails (it is not retried).
+    /// Crashed, was killed, or exited non-zero: the trial fails, unless this is its first failure
+    /// and another worker can run it (then a `.retried` record follows).
     case failed(reason: String)
     /// Ended because the coordinator sent STOP.
     case stopped
@@ -193,6 +194,9 @@ public enum JournalRecord: Hashable, Codable, Sendable {
     case ended(AttemptRef, AttemptEnd)
     /// The attempt's worker vanished; the trial will run again as a new attempt.
     case lost(AttemptRef, worker: WorkerName)
+    /// The attempt failed on `worker`, the first failure of the trial on a machine: the trial runs
+    /// again on another worker before the failure counts as its own.
+    case retried(AttemptRef, worker: WorkerName)
     /// The engine stopped the trial (it will not run again).
     case stopped(TrialID)
     /// The trial failed for good (a report lacked the objective, or its attempt failed).
@@ -224,6 +228,9 @@ public enum CoordinatorEvent: Hashable, Codable, Sendable {
     case failed(TrialID, reason: String)
     case lost(AttemptRef, worker: WorkerName)
     case requeued(TrialID)
+    /// An attempt failed on a worker; the trial runs again on another worker before the failure
+    /// counts as its own.
+    case attemptFailed(AttemptRef, worker: WorkerName, reason: String)
     case workerJoined(WorkerName, slots: Int)
     case workerLeft(WorkerName)
     case workerQuarantined(WorkerName, reason: String)

@@ -46,9 +46,11 @@ struct StoreProjection {
             case .paused:
                 try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .paused, now: now)
                 try tx.setTrialState(ref.trial, .paused, now: now)
+                try tx.clearTrialError(ref.trial)
             case .completed:
                 try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .completed, now: now)
                 try tx.setTrialState(ref.trial, .completed, now: now)
+                try tx.clearTrialError(ref.trial)
             case .failed(let reason):
                 try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .failed, now: now)
                 try tx.setTrialState(ref.trial, .failed, error: reason, now: now)
@@ -60,6 +62,8 @@ struct StoreProjection {
             }
         case .lost(let ref, _):
             try tx.endAttempt(ref.trial, attempt: ref.attempt, outcome: .lost, now: now)
+            try tx.setTrialState(ref.trial, .queued, now: now)
+        case .retried(let ref, _):
             try tx.setTrialState(ref.trial, .queued, now: now)
         case .stopped(let t):
             try tx.setTrialState(t, .stopped, now: now)
@@ -137,6 +141,9 @@ struct StoreProjection {
                         detail: "attempt \(ref.attempt) lost with worker \(w)")
         case .requeued(let t):
             return pair(.requeued, .requeued, trial: t, detail: "queued again from its last checkpoint")
+        case .attemptFailed(let ref, let w, let reason):
+            return pair(.requeued, .requeued, trial: ref.trial, attempt: ref.attempt, worker: w,
+                        detail: "attempt \(ref.attempt) failed on \(w): \(reason); queued again for another worker (a failure counts when it follows the trial to a second machine)")
         case .workerJoined(let w, let slots):
             return pair(.workerJoined, nil, worker: w, detail: "worker \(w) joined with \(slots) slot(s)")
         case .workerLeft(let w):

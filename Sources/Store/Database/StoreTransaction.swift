@@ -66,6 +66,11 @@ public struct StoreTransaction {
         guard db.changesCount == 1 else { throw unknownTrial(trial) }
     }
 
+    /// Clears a trial's error (an attempt that failed on one machine succeeded on another).
+    public func clearTrialError(_ trial: TrialID) throws {
+        try db.execute(sql: "UPDATE trials SET error = NULL WHERE id = ? AND error IS NOT NULL", arguments: [trial.rawValue])
+    }
+
     /// Leases the trial to `worker`: opens attempt (previous + 1), which becomes the only attempt
     /// whose reports are accepted, and sets the trial `.leased`. Returns the new attempt number.
     /// A still-open previous attempt is ended as `.lost`.
