@@ -11,7 +11,9 @@ struct WorkerReleaseCommand: ParsableCommand {
         abstract: "Give a quarantined worker work again (after fixing its machine).",
         discussion: """
             A coordinator quarantines a worker that reports a machine fault (its cache is not writable \
-            or has too little free space, or a trial's process could not be started): it stays \
+            or has too little free space, or a trial's process could not be started), or on which \
+            two trials failed that then succeeded on other workers (a missing library, a broken \
+            GPU): it stays \
             connected but gets no new trials, and `rung status` shows why. Restarting the worker also \
             lifts it.
             """)

@@ -37,6 +37,7 @@ struct ScriptStudy {
         if [ "$e" -gt 0 ]; then read saved < "$RUNG_CHECKPOINT_DIR/state"; echo "resumed from $saved"; fi
         echo "attempt $RUNG_ATTEMPT of trial $RUNG_TRIAL_ID" >&2
         if [ "$RUNG_TRIAL_ID" = "\(crashTrial ?? -1)" ]; then echo "diverged: loss is nan" >&2; exit 3; fi
+        if [ -n "$RUNG_TEST_BROKEN_MACHINE" ]; then echo "ImportError: libcudnn.so.9: cannot open shared object file" >&2; exit 1; fi
         while [ "$e" -lt "$RUNG_TO_EPOCH" ]; do
           e=$((e+1))
           sleep \(sleep)

@@ -80,7 +80,7 @@ struct StoreProjection {
         case .quarantined(let w, let reason):
             try tx.setWorkerState(w.rawValue, .quarantined, note: reason)
         case .released(let w):
-            try tx.setWorkerState(w.rawValue, .active, note: nil)
+            try tx.releaseWorker(w.rawValue)
         }
     }
 

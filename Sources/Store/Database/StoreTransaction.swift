@@ -245,6 +245,13 @@ public struct StoreTransaction {
         try db.execute(sql: "UPDATE workers SET state = ? WHERE id = ?", arguments: [state.rawValue, worker])
     }
 
+    /// Lifts a worker's quarantine: active again if it was quarantined (a worker that left stays
+    /// left), its note cleared.
+    public func releaseWorker(_ worker: String) throws {
+        try db.execute(sql: "UPDATE workers SET state = CASE state WHEN 'quarantined' THEN 'active' ELSE state END, note = NULL WHERE id = ?",
+                       arguments: [worker])
+    }
+
     /// Sets a worker's state and its note (why it is quarantined; nil clears it).
     public func setWorkerState(_ worker: String, _ state: WorkerState, note: String?) throws {
         try db.execute(sql: "UPDATE workers SET state = ?, note = ? WHERE id = ?", arguments: [state.rawValue, note, worker])
