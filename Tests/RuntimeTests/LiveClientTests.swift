@@ -11,7 +11,7 @@ import Wire
 
 /// A `rung` child writing its stdout and stderr to files, read once it has exited (so no line can
 /// be missed, whatever the scheduling of reading threads or pipes held open by other children).
-private final class RungRun: Sendable {
+final class RungRun: Sendable {
     let process: Process
     let out: URL
     let err: URL

@@ -1,6 +1,7 @@
 // Clients across a coordinator restart: a live query sent while the coordinator is down is sent
 // again on a fresh connection and answered by the restarted coordinator, instead of failing with
-// "no reply within 10 s".
+// "no reply within 10 s"; `rung logs --follow` goes on through a restart and prints every line
+// once, the same as the study directory holds.
 import Foundation
 import Testing
 import Search
@@ -26,5 +27,36 @@ import Store
         #expect(summary.info.name == "cluster-test")
         second.process.signal(SIGKILL)
         _ = await second.waitExit(within: 10)
+    }
+
+    @Test func logsFollowCarriesOnAcrossACoordinatorRestart() async throws {
+        let rung = try #require(rungBinary(), "build the rung executable first (swift build)")
+        let s = try ScriptStudy(trials: 6, sleep: 0.2)
+        defer { s.remove() }
+        let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
+        let first = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory))
+        let follower = try RungRun(rung, ["logs", "--all", "--follow", "--connect", cluster.endpoints.routerURL])
+        let worker = try Watched(cluster.worker(name: "w1", cache: s.cache("w1")))
+        var second: Watched?
+        defer { for p in [first, worker] + (second.map { [$0] } ?? []) { p.process.signal(SIGKILL) } }
+        #expect(await first.line(within: 60) { $0.contains("trial 1 paused at rung 0") } != nil, "\(first.lines.suffix(5))")
+        first.process.signal(SIGKILL)
+        _ = await first.waitExit(within: 10)
+        try await Task.sleep(for: .seconds(1))
+        second = try Watched(cluster.coordinator(study: nil, directory: s.directory))
+        #expect(await second!.waitExit(within: 120) == .exited(0), "\(second!.lines.suffix(10)) \(second!.stderr)")
+        _ = await worker.waitExit(within: 30)
+
+        let followed = await follower.finish(within: 45)
+        #expect(followed.exit == 0, "the follower: \(followed.stderr)")
+        var live = followed.lines
+        let last = live.popLast() ?? ""
+        #expect(last.hasPrefix("-- study cluster-test is completed"), "\(last)")
+        let offline = try await RungRun(rung, ["logs", "--all", "--dir", s.directory.path]).finish(within: 30)
+        #expect(offline.exit == 0)
+        #expect(live == offline.lines, "live \(live.count) lines, offline \(offline.lines.count)")
+        #expect(Set(live).count == live.count, "no line twice")
+        // Lines written after the restart reached the follower.
+        #expect(live.contains { $0.contains("study complete") }, "\(live.suffix(5))")
     }
 }
