@@ -315,6 +315,10 @@ public final class CoordinatorProcess: @unchecked Sendable {
         let router = try ZMQSocket(context, .router, options: [
             .linger(milliseconds: 500), .maxMessageSize(limits.socketMaxMessageSize),
             .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000),
+            // ZMTP heartbeats: a peer whose machine froze or vanished without closing its TCP
+            // connection (power loss, a cable, SIGSTOP) answers no PING, and libzmq drops the
+            // connection after the timeout, which the disconnect monitor below then reports.
+            .heartbeatInterval(milliseconds: 2000), .heartbeatTimeout(milliseconds: 10_000),
         ] + security)
         let pub = try ZMQSocket(context, .pub, options: [.linger(milliseconds: 200), .sendHighWaterMark(100_000)] + security)
         defer { router.close(); pub.close() }

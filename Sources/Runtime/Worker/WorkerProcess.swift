@@ -108,6 +108,9 @@ public final class WorkerProcess: @unchecked Sendable {
             // A failed handshake (CURVE keys that do not match) drops the connection for good; sends
             // must not block forever then.
             .sendTimeout(milliseconds: 2000),
+            // ZMTP heartbeats: a coordinator host that vanished without closing the connection is
+            // dropped after the timeout, and the socket reconnects (to a restarted coordinator).
+            .heartbeatInterval(milliseconds: 2000), .heartbeatTimeout(milliseconds: 10_000),
         ] + (options.curve?.socketOptions ?? []))
         defer { socket.close() }
         try socket.connect(options.connect)
