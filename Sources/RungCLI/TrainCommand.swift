@@ -49,6 +49,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of the train/validation/test split (default 0).")
     var splitSeed: UInt64?
 
+    @Flag(help: "Also evaluate the test split after every epoch (test accuracy and loss per epoch in the table and metrics.json; training is unchanged).")
+    var testEveryEpoch = false
     @Flag(help: "Refuse a mostly numeric column with non-numeric cells (abc, 1,5) instead of reading them as missing values.")
     var refuseNonNumeric = false
     @Option(help: "Output directory for the checkpoint and metrics.json.")
@@ -123,10 +125,12 @@ struct TrainCommand: ParsableCommand {
         let source = config.data ?? "built-in synthetic table"
         print("data: \(source) — \(splits.train.count) train / \(splits.validation.count) validation / \(splits.test.count) test rows, \(splits.train.featureCount) features, classes \(splits.train.classNames.joined(separator: ", "))")
         print("model: MLP \(splits.train.featureCount) → \(config.hidden.map(String.init).joined(separator: " → ")) → \(splits.train.classCount), \(config.optimizer.rawValue) lr \(Readable.significant(config.learningRate)), \(config.epochs) epochs, batch \(config.batchSize)")
-        print(row(["epoch", "train loss", "val loss", "accuracy", "macro-F1", "ROC-AUC", "time"]))
-        let result = try TabularTask.run(config: config, splits: splits) { m in
+        let testColumns = testEveryEpoch ? ["test loss", "test acc."] : []
+        print(row(["epoch", "train loss", "val loss", "accuracy", "macro-F1", "ROC-AUC", "time"] + testColumns))
+        let result = try TabularTask.run(config: config, splits: splits, testEveryEpoch: testEveryEpoch) { m in
+            let test = testEveryEpoch ? [m.testLoss.map(fmt) ?? "n/a", m.testAccuracy.map(fmt) ?? "n/a"] : []
             print(row(["\(m.epoch)", fmt(m.trainLoss), fmt(m.validationLoss), fmt(m.accuracy), fmt(m.macroF1),
-                       m.rocAUC.map(fmt) ?? "n/a", Readable.duration(m.seconds)]))
+                       m.rocAUC.map(fmt) ?? "n/a", Readable.duration(m.seconds)] + test))
             return .proceed
         }
         if result.stoppedEarly { print("stopped early after epoch \(result.completedEpochs)") }
@@ -152,7 +156,7 @@ struct TrainCommand: ParsableCommand {
     private func fmt(_ x: Double) -> String { Readable.metric(x) }
 
     private func row(_ cells: [String]) -> String {
-        let widths = [5, 10, 10, 9, 9, 8, 10]
+        let widths = [5, 10, 10, 9, 9, 8, 10, 10, 9]
         return zip(cells, widths).map { String(repeating: " ", count: max(0, $1 - $0.count)) + $0 }.joined(separator: "  ")
     }
 }

@@ -58,6 +58,28 @@ private func smallConfig() -> TabularTrialConfig {
     }
 }
 
+@Test func testingEveryEpochRecordsTestMetricsWithoutChangingTraining() throws {
+    let config = smallConfig()
+    let splits = try TabularTask.loadData(config)
+    let plain = try TabularTask.run(config: config, splits: splits)
+    let tested = try TabularTask.run(config: config, splits: splits, testEveryEpoch: true)
+    #expect(plain.epochs.allSatisfy { $0.testAccuracy == nil && $0.testLoss == nil })
+    #expect(tested.epochs.count == 4 && tested.epochs.allSatisfy { ($0.testLoss ?? .nan).isFinite && (0...1).contains($0.testAccuracy ?? -1) })
+    func stripped(_ m: EpochMetrics) -> EpochMetrics {
+        var m = m.withoutTiming
+        m.testAccuracy = nil
+        m.testLoss = nil
+        return m
+    }
+    #expect(tested.epochs.map(stripped) == plain.epochs.map(\.withoutTiming))
+    #expect(tested.checkpoint.weights == plain.checkpoint.weights)
+    #expect(tested.epochs.last?.testAccuracy == plain.test?.accuracy)
+    // Off by default, metrics.json keeps its keys.
+    let json = String(decoding: TabularRunReport(plain, config: config).jsonData(), as: UTF8.self)
+    #expect(!json.contains("testAccuracy"))
+    #expect(String(decoding: TabularRunReport(tested, config: config).jsonData(), as: UTF8.self).contains("testAccuracy"))
+}
+
 @Test func onEpochCanStopEarly() throws {
     let config = smallConfig()
     let splits = try TabularTask.loadData(config)

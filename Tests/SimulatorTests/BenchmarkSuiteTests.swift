@@ -1,4 +1,5 @@
-// The recorded benchmark suite in benchmarks/ (made by scripts/bench/make_curves.py): each file
+// The recorded benchmark suite in benchmarks/ (made by scripts/bench/make_curves.py, PyTorch twins,
+// and scripts/bench/record_rung_curves.py, Rung's own `rung train`): each file
 // holds 300+ configurations × 27 epochs with validation and test error and seconds per epoch, and a
 // few seeds of the study-file default and of random search replay on the smallest one in seconds.
 // The full comparison (20 seeds, against Optuna) is scripts/bench/compare_optuna.py.
@@ -10,7 +11,7 @@ import Testing
 @Suite struct BenchmarkSuiteTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let names = ["cancer-mlp", "diabetes-mlp", "digits-mlp", "fmnist-mlp"]
+    static let names = ["cancer-mlp", "cancer-rung", "diabetes-mlp", "digits-mlp", "digits-rung", "fmnist-mlp"]
 
     static func study(_ lines: String) throws -> Study {
         try Study.parse(yaml: """

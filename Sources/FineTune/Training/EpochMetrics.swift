@@ -28,6 +28,11 @@ public struct EpochMetrics: Sendable, Hashable, Codable {
     public var learningRate: Double
     /// Wall-clock seconds the epoch took (training and validation).
     public var seconds: Double
+    /// Test-split accuracy after this epoch; nil unless the run was asked to test every epoch
+    /// (`TabularTask.run(…, testEveryEpoch: true)`, `rung train --test-every-epoch`).
+    public var testAccuracy: Double? = nil
+    /// Test-split mean cross-entropy after this epoch; nil likewise.
+    public var testLoss: Double? = nil
 
     /// The same figures with `seconds` set to 0, for comparing runs.
     public var withoutTiming: EpochMetrics {

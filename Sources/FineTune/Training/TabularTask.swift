@@ -1,5 +1,5 @@
 // One tabular trial: an MLP trained with mini-batches on prepared splits, validated each epoch,
-// tested at the end, able to start from a checkpoint and to stop at any epoch. All randomness is
+// tested at the end (or, when asked, after every epoch), able to start from a checkpoint and to stop at any epoch. All randomness is
 // derived from (seed, purpose, epoch), so a run resumed at epoch k repeats the uninterrupted one.
 // Left out: class weights, k-fold averaging, restoring the best epoch's weights.
 
@@ -28,21 +28,24 @@ public enum TabularTask {
     ///   - fromEpoch: epochs already done; must equal `checkpoint.epoch` when resuming, else 0.
     ///   - toEpoch: last epoch to run (1-based, ≤ `config.epochs`); nil runs to the end.
     ///   - checkpoint: state to resume from.
+    ///   - testEveryEpoch: also evaluate the test split after every epoch (`EpochMetrics.testAccuracy`,
+    ///     `testLoss`; for recording learning curves, outside the epoch's `seconds`). Training is
+    ///     unchanged by it.
     ///   - onEpoch: called after every epoch; `.stop` ends the call after that epoch.
     public static func run(config: TabularTrialConfig, fromEpoch: Int = 0, toEpoch: Int? = nil,
-                           checkpoint: TabularCheckpoint? = nil,
+                           checkpoint: TabularCheckpoint? = nil, testEveryEpoch: Bool = false,
                            onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> TabularTrialResult {
         try config.validate()
         let splits = try loadData(config)
         // Said loudly, once per run: the trial's log (stderr) shows which cells were read as missing.
         for note in splits.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         return try run(config: config, splits: splits, fromEpoch: fromEpoch, toEpoch: toEpoch,
-                       checkpoint: checkpoint, onEpoch: onEpoch)
+                       checkpoint: checkpoint, testEveryEpoch: testEveryEpoch, onEpoch: onEpoch)
     }
 
-    /// As `run(config:fromEpoch:toEpoch:checkpoint:onEpoch:)` on splits already prepared.
+    /// As `run(config:fromEpoch:toEpoch:checkpoint:testEveryEpoch:onEpoch:)` on splits already prepared.
     public static func run(config: TabularTrialConfig, splits: TabularSplits, fromEpoch: Int = 0, toEpoch: Int? = nil,
-                           checkpoint: TabularCheckpoint? = nil,
+                           checkpoint: TabularCheckpoint? = nil, testEveryEpoch: Bool = false,
                            onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> TabularTrialResult {
         try config.validate()
         let last = toEpoch ?? config.epochs
@@ -82,12 +85,18 @@ public enum TabularTask {
             let trainLoss = trainEpoch(model: model, optimizer: &optimizer, data: train, config: config, epoch: epoch)
             let (valLoss, probabilities) = evaluate(model: model, data: validation)
             let summary = try Metrics.summary(labels: validation.labels, probabilities: probabilities, classCount: classCount)
-            let metrics = EpochMetrics(
+            var metrics = EpochMetrics(
                 epoch: epoch, trainLoss: trainLoss, validationLoss: valLoss, accuracy: summary.accuracy,
                 macroF1: summary.macroF1, weightedF1: summary.weightedF1, macroPrecision: summary.macroPrecision,
                 macroRecall: summary.macroRecall, rocAUC: summary.rocAUC,
                 learningRate: optimizer.baseLearningRate * optimizer.schedule.factor(at: max(optimizer.stepCount - 1, 0)),
                 seconds: Date().timeIntervalSince(start))
+            if testEveryEpoch && splits.test.count > 0 {
+                let (testLoss, p) = evaluate(model: model, data: splits.test)
+                metrics.testLoss = testLoss
+                metrics.testAccuracy = try Metrics.accuracy(labels: splits.test.labels,
+                                                            predictions: Metrics.argmax(probabilities: p, classCount: classCount))
+            }
             ran.append(metrics)
             history.append(metrics)
             if stopper != nil {
