@@ -113,7 +113,9 @@ def run_optuna(replay, label, seed, budget):
     else:
         sampler = optuna.samplers.RandomSampler(seed=seed)
         pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
-    study = optuna.create_study(direction="minimize", sampler=sampler, pruner=pruner)
+    # A fixed study name: HyperbandPruner assigns brackets by a hash of the study's name (a random
+    # UUID when none is given), so an unnamed study gives another result on every run.
+    study = optuna.create_study(study_name=f"{label}-{seed}", direction="minimize", sampler=sampler, pruner=pruner)
     rng = np.random.default_rng(seed + 7919)
     used = 0
     best = math.inf
@@ -270,9 +272,13 @@ def report(results, labels, budget, a):
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False)
+        cols = min(3, len(names))
+        rows = (len(names) + cols - 1) // cols
+        fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.8 * rows), squeeze=False)
+        for ax in axes.flat[len(names):]:
+            ax.set_visible(False)
         grid = np.linspace(0.1, 1, 37)
-        for ax, name in zip(axes[0], names):
+        for ax, name in zip(axes.flat, names):
             for label in labels:
                 curves, worst = results[(name, label)]
                 m = np.array([[regret_at(c, f * budget, worst) for c in curves] for f in grid])
@@ -286,7 +292,8 @@ def report(results, labels, budget, a):
             ax.set_xlabel(f"share of budget ({budget} epochs)")
             ax.set_yscale("symlog", linthresh=1)
             ax.grid(alpha=0.3)
-        axes[0][0].set_ylabel("median regret (val. error points), IQR shaded")
+        for row in axes:
+            row[0].set_ylabel("median regret (val. error points),\nIQR shaded")
         axes[0][-1].legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(a.plot, dpi=110)
