@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Records learning curves with Rung's own training core (`rung train`) for the benchmark suite.
 
-Regenerate (no PyTorch; about 25 min of CPU for both on two cores, `seconds` is measured wall time):
+Regenerate (no PyTorch; about 3 minutes for both on two cores; deterministic up to the `seconds`
+column, which is measured wall time):
 
     swift build -c release --product rung
     python3 scripts/bench/record_rung_curves.py --out benchmarks --jobs 2                 # both
