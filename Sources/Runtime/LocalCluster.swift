@@ -6,23 +6,41 @@ import Search
 import Glibc
 #endif
 
-/// A free TCP port on 127.0.0.1 (the kernel's choice; free when this returns).
+/// A free TCP port on 127.0.0.1, chosen at random below the kernel's ephemeral range
+/// (`ip_local_port_range`): a port the kernel hands out is also the source port of outgoing
+/// connections, so another process's connection could take it between this check and the bind.
+/// Falls back to the kernel's choice when the range leaves no room below it.
 public func freeLoopbackPort() throws -> Int {
+    let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?
+        .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
+    let low = range?.first ?? 32768
+    if low > 12_000 {
+        for _ in 0..<200 {
+            let port = Int.random(in: 10_000..<low)
+            if try bindLoopback(port: port) != nil { return port }
+        }
+    }
+    guard let port = try bindLoopback(port: 0) else { throw RuntimeError(.io, "cannot bind a socket on 127.0.0.1 to find a free port") }
+    return port
+}
+
+/// Binds a TCP socket on 127.0.0.1 at `port` (0: the kernel chooses) and closes it; the port, or
+/// nil if it was taken.
+private func bindLoopback(port: Int) throws -> Int? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw RuntimeError(.io, "cannot open a socket to find a free port") }
     defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
+    addr.sin_port = UInt16(port).bigEndian
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     let ok = withUnsafeMutablePointer(to: &addr) { p in
         p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
             bind(fd, sa, len) == 0 && getsockname(fd, sa, &len) == 0
         }
     }
-    guard ok else { throw RuntimeError(.io, "cannot bind a socket on 127.0.0.1 to find a free port") }
-    return Int(UInt16(bigEndian: addr.sin_port))
+    return ok ? Int(UInt16(bigEndian: addr.sin_port)) : nil
 }
 
 /// Endpoints of a coordinator on loopback.
