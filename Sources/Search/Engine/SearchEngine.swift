@@ -1,6 +1,6 @@
 // The search engine: a pure state machine from `SearchEvent`s to `Decision`s (see Events.swift).
 // It owns the trials, the budget, the lost-trial queue and the random source, and delegates
-// ranking to a scheduler (ASHA, SHA, none) and configurations to a sampler. No I/O, no clock.
+// ranking to a scheduler (ASHA, SHA, none: SchedulerState) and configurations to a sampler. No I/O, no clock.
 
 /// The engine. Same study and same sequence of `(event, now)` ⇒ same decisions and same state;
 /// a coordinator rebuilds it after a restart with `replay(study:events:)`.
@@ -37,13 +37,12 @@ public struct SearchEngine: Sendable, Equatable {
     public private(set) var runningCount = 0
     /// Lost trials waiting to be resumed.
     public private(set) var queuedCount = 0
-    /// Trials per state, indexed like `TrialState.allCases`.
+    /// Trials per state, indexed by `TrialState.ordinal`.
     private var stateCounts = Array(repeating: 0, count: TrialState.allCases.count)
 
     private var rng: RandomSource
     private var sampler: SamplerState
-    private var asha: ASHAScheduler?
-    private var sha: SHAScheduler?
+    private var scheduler: SchedulerState
     /// Lost trials in the order they were lost; `lostHead` is the next to look at.
     private var lostQueue: [Int] = []
     private var lostHead = 0
@@ -74,17 +73,7 @@ public struct SearchEngine: Sendable, Equatable {
         observations = Array(repeating: [], count: ladder.rungs.count)
         bestPerRung = Array(repeating: nil, count: ladder.rungs.count)
         priorObservations = Array(repeating: [], count: ladder.rungs.count)
-        let kind = study.scheduler.bracketKind
-        let hyperband = study.scheduler.kind == .hyperband
-        switch kind {
-        case .asha, .ashaStopping:
-            asha = ASHAScheduler(ladder: ladder, stopping: kind == .ashaStopping, hyperband: hyperband,
-                                 minRate: study.scheduler.minEarlyStoppingRate)
-        case .sha:
-            sha = SHAScheduler(ladder: ladder, hyperband: hyperband, spec: study.scheduler)
-        case .none, .hyperband:
-            break
-        }
+        scheduler = SchedulerState(study: study, ladder: ladder)
     }
 
     /// A fresh engine fed the recorded events in order (rebuild after a restart). Trials still
@@ -97,7 +86,7 @@ public struct SearchEngine: Sendable, Equatable {
     }
 
     /// How many trials are in `state` now (O(1)).
-    public func count(_ state: TrialState) -> Int { stateCounts[TrialState.allCases.firstIndex(of: state)!] }
+    public func count(_ state: TrialState) -> Int { stateCounts[state.ordinal] }
 
     /// The trial with this id, if it exists.
     public func trial(_ id: TrialID) -> TrialRecord? {
@@ -162,7 +151,7 @@ public struct SearchEngine: Sendable, Equatable {
     private mutating func stopRequested(_ i: Int, _ now: Double) -> [Decision] {
         guard trials.indices.contains(i), !trials[i].state.isFinal else { return [] }
         var out = stop([i], now)
-        if sha != nil { out += stop(sha!.remove(trial: i), now) }
+        out += stop(scheduler.left(trial: i), now)
         return out
     }
 
@@ -212,13 +201,13 @@ public struct SearchEngine: Sendable, Equatable {
             if let d = startNew(now, available: left) { return [d] }
         } else if !intakeClosed {
             intakeClosed = true
-            if sha != nil { out += stop(sha!.closeIntake(), now) }
+            out += stop(scheduler.closeIntake(), now)
             if resourceLeft, let d = promote(now) { return out + [d] }
         }
         if runningCount + queuedCount > 0 { return out + [.wait] }
         // With nothing running or queued, an SHA bracket that refused a new trial would have to be
         // waiting on nobody, which `SHAScheduler.decide` rules out; finish rather than wait forever.
-        assert(left == 0 || sha == nil, "SHA refused a new trial with nothing running")
+        assert(left == 0 || !scheduler.isSynchronous, "SHA refused a new trial with nothing running")
         return out + finish(now)
     }
 
@@ -237,20 +226,15 @@ public struct SearchEngine: Sendable, Equatable {
         trials[i].updatedAt = now
         let entry = RankedEntry(loss: loss, trial: i)
         observations[k].append(entry)
-        if loss < .infinity, k > bestRung || (k == bestRung && RankedEntry.better(entry, bestEntry!)) {
+        if loss < .infinity, k > bestRung || (k == bestRung && bestEntry.map { RankedEntry.better(entry, $0) } ?? true) {
             bestRung = k; bestEntry = entry
         }
-        if loss < .infinity, bestPerRung[k] == nil || RankedEntry.better(entry, bestPerRung[k]!) { bestPerRung[k] = entry }
+        if loss < .infinity, bestPerRung[k].map({ RankedEntry.better(entry, $0) }) ?? true { bestPerRung[k] = entry }
         let top = ladder.rungs.count - 1
         if abs(resource - record.target) <= 1e-9 * max(1, record.target) {
             setState(i, k == top ? .completed : .paused, now)
         }
-        var out: [Decision] = []
-        if asha != nil, !asha!.record(trial: i, bracket: record.bracket, rung: k, loss: loss), k < top {
-            out += stop([i], now)
-        }
-        if sha != nil { out += stop(sha!.record(trial: i, loss: loss, now: now), now) }
-        return out
+        return stop(scheduler.record(trial: i, bracket: record.bracket, rung: k, loss: loss, now: now), now)
     }
 
     private mutating func fail(_ i: Int, _ reason: String, _ now: Double) -> [Decision] {
@@ -258,9 +242,8 @@ public struct SearchEngine: Sendable, Equatable {
         releaseUnrun(i)
         setState(i, .failed, now)
         trials[i].failureReason = reason
-        asha?.remove(trial: i, bracket: trials[i].bracket)
-        if sha != nil { return stop(sha!.remove(trial: i), now) }
-        return []
+        scheduler.dropped(trial: i, bracket: trials[i].bracket)
+        return stop(scheduler.left(trial: i), now)
     }
 
     private mutating func lost(_ i: Int, _ now: Double, counted: Bool = true) -> [Decision] {
@@ -276,12 +259,12 @@ public struct SearchEngine: Sendable, Equatable {
     }
 
     private mutating func tick(_ now: Double) -> [Decision] {
-        guard !isComplete, sha != nil else { return [] }
+        guard !isComplete, scheduler.isSynchronous else { return [] }
         let cut: [Int]
         do {
             // A read-only view for the scheduler; it ends before `stop` mutates `trials`, so no copy.
             let view = trials
-            cut = sha!.tick(now: now) { t in
+            cut = scheduler.tick(now: now) { t in
                 let s = view[t].state
                 return s == .running || s == .queued ? view[t].assignedAt : nil
             }
@@ -305,21 +288,14 @@ public struct SearchEngine: Sendable, Equatable {
     }
 
     private mutating func promote(_ now: Double) -> Decision? {
-        let next: (trial: Int, fromRung: Int)?
-        if asha != nil { next = asha!.nextPromotion() } else if sha != nil { next = sha!.nextPromotion() } else { next = nil }
-        guard let (i, k) = next else { return nil }
+        guard let (i, k) = scheduler.nextPromotion() else { return nil }
         precondition(trials[i].state == .paused, "promoted trial \(i) is \(trials[i].state), not paused")
         return .resume(assign(i, from: ladder.rungs[k], to: ladder.rungs[k + 1], now))
     }
 
     private mutating func startNew(_ now: Double, available: Int) -> Decision? {
-        var bracket = 0
-        var serial: Int?
-        if asha != nil { bracket = asha!.bracketForNewTrial() }
-        if sha != nil {
-            guard let s = sha!.bracketForNewTrial(available: available) else { return nil }
-            bracket = s.bracket; serial = s.serial
-        }
+        let i = trials.count
+        guard let bracket = scheduler.admitNewTrial(i, available: available) else { return nil }
         let config: Configuration
         if !enqueued.isEmpty {
             config = enqueued.removeFirst()
@@ -329,14 +305,12 @@ public struct SearchEngine: Sendable, Equatable {
             let merged = zip(priorObservations, observations).map { $0 + $1 }
             config = sampler.suggest(space: study.space, rng: &rng, observations: merged, trials: trials, priors: priorConfigs)
         }
-        let i = trials.count
         let to = runsToMax ? ladder.rungs[ladder.rungs.count - 1] : ladder.rungs[bracket]
         trials.append(TrialRecord(id: TrialID(i), config: config, bracket: bracket, state: .queued,
                                   results: [], target: to, losses: 0, startedAt: now, assignedAt: now,
                                   updatedAt: now, failureReason: nil))
         queuedCount += 1
-        stateCounts[TrialState.allCases.firstIndex(of: .queued)!] += 1
-        if let serial { sha!.started(trial: i, serial: serial) }
+        stateCounts[TrialState.queued.ordinal] += 1
         return .start(assign(i, from: 0, to: to, now))
     }
 
@@ -358,7 +332,7 @@ public struct SearchEngine: Sendable, Equatable {
         for i in ids where !trials[i].state.isFinal {
             releaseUnrun(i)
             setState(i, .stopped, now)
-            asha?.remove(trial: i, bracket: trials[i].bracket)
+            scheduler.dropped(trial: i, bracket: trials[i].bracket)
             out.append(.stop(TrialID(i)))
         }
         return out
@@ -389,9 +363,23 @@ public struct SearchEngine: Sendable, Equatable {
         if old == .queued { queuedCount -= 1 }
         if s == .running { runningCount += 1 }
         if s == .queued { queuedCount += 1 }
-        stateCounts[TrialState.allCases.firstIndex(of: old)!] -= 1
-        stateCounts[TrialState.allCases.firstIndex(of: s)!] += 1
+        stateCounts[old.ordinal] -= 1
+        stateCounts[s.ordinal] += 1
         trials[i].state = s
         trials[i].updatedAt = now
+    }
+}
+
+extension TrialState {
+    /// A distinct index in 0..<6 per state, for the engine's per-state counters.
+    fileprivate var ordinal: Int {
+        switch self {
+        case .queued: 0
+        case .running: 1
+        case .paused: 2
+        case .completed: 3
+        case .stopped: 4
+        case .failed: 5
+        }
     }
 }
