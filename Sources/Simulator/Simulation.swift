@@ -7,12 +7,6 @@ import Foundation
 import HeapModule
 import Search
 
-/// Anything that takes search events and answers decisions — `SearchEngine`, or a scripted stand-in.
-public protocol SearchDriver {
-    /// Handles one event at virtual time `now` and returns the decisions that follow.
-    mutating func handle(_ event: SearchEvent, now: Double) -> [Decision]
-}
-
 /// How the virtual cluster behaves.
 public struct SimulationSettings: Sendable, Hashable {
     /// Number of virtual workers (≥ 1).
@@ -57,7 +51,7 @@ public struct SimulationSettings: Sendable, Hashable {
 }
 
 /// A study run in virtual time against a benchmark.
-public struct Simulation<Engine: SearchDriver> {
+public struct Simulation<Engine: SearchDriving> {
     /// The engine, as it stands after `run()`.
     public private(set) var engine: Engine
     /// The benchmark answering for training.

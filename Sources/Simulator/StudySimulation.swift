@@ -4,8 +4,6 @@
 // Leaves out printing (the `rung simulate` command) and the event loop itself (Simulation).
 import Search
 
-extension SearchEngine: SearchDriver {}
-
 /// A study, a benchmark and a cluster, ready to be simulated.
 public struct StudySimulation: Sendable {
     /// The study (its seed is replaced per repeat).

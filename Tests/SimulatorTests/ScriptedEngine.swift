@@ -4,7 +4,7 @@
 import Search
 @testable import Simulator
 
-struct ScriptedEngine: SearchDriver {
+struct ScriptedEngine: SearchDriving {
     var trials: Int
     var maxResource: Double
     var milestones: [Double]

@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func anEngineThatOnlyWaitsIsReportedAsStalled() throws {
-        struct Waiter: SearchDriver {
+        struct Waiter: SearchDriving {
             mutating func handle(_ event: SearchEvent, now: Double) -> [Decision] { [.wait] }
         }
         var settings = SimulationSettings(workers: 2, seed: 1, maxResource: 1)

@@ -790,11 +790,3 @@ public enum CheckpointName {
         return (TrialID(t), a)
     }
 }
-
-extension SearchEngine: SearchDriving {
-    /// The engine's reason when it gave up on a trial (lost `max_attempts` times).
-    public func failure(of trial: TrialID) -> String? {
-        guard let t = self.trial(trial), t.state == .failed else { return nil }
-        return t.failureReason ?? "lost \(t.losses) times"
-    }
-}

@@ -264,16 +264,3 @@ public enum CoordinatorAction: Hashable, Sendable {
     /// Publish a live event.
     case publish(CoordinatorEvent)
 }
-
-/// The engine as the coordinator drives it: one event in, decisions out. `SearchEngine` conforms.
-public protocol SearchDriving {
-    /// Feeds one event at time `now` and returns the decisions that follow.
-    mutating func handle(_ event: SearchEvent, now: Double) -> [Decision]
-    /// Why the engine gave up on `trial` by itself (lost too many times), or nil.
-    func failure(of trial: TrialID) -> String?
-}
-
-extension SearchDriving {
-    /// Engines that never give up on a trial by themselves.
-    public func failure(of trial: TrialID) -> String? { nil }
-}
