@@ -1,5 +1,8 @@
-// The `rung` command: one subcommand per file in this folder; this file lists them.
+// The `rung` command: one subcommand per file in this folder; this file lists them, and is the
+// process edge where the environment is read for the pure layers (Tensors' settings).
 import ArgumentParser
+import Foundation
+import Tensors
 
 @main
 struct Rung: AsyncParsableCommand {
@@ -27,4 +30,11 @@ struct Rung: AsyncParsableCommand {
             BenchCoordinatorCommand.self,
             RunTrialCommand.self,
         ])
+
+    /// Puts Tensors' settings from the environment in force (`TensorSettings(environment:)`), then
+    /// parses the arguments and runs the subcommand.
+    static func main() async {
+        TensorSettings.use(TensorSettings(environment: ProcessInfo.processInfo.environment))
+        await Self.main(nil)
+    }
 }

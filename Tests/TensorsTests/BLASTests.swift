@@ -70,7 +70,7 @@ import Testing
                    "OpenBLAS (Debian's libopenblas0) is not installed here; deploy/setup.sh installs it"))
     func openBLASFallbackLoadsWithAnAVXKernelAndIsCorrect() async throws {
         try await #require(processExitsWith: .success) {
-            setenv("RUNG_BLAS", "openblas", 1)
+            TensorSettings.use(TensorSettings(environment: ["RUNG_BLAS": "openblas"]))
             let b = BLASLoader.backend
             let flags = BLASLoader.cpuFlags()
             guard b.kind == .openBLAS, BLASLoader.selfCheck(b) else { exit(1) }
@@ -83,7 +83,7 @@ import Testing
                    "oneDNN (Debian's libdnnl2) is not installed here; deploy/test.sh installs it"))
     func oneDNNFallbackLoadsAndIsCorrect() async throws {
         try await #require(processExitsWith: .success) {
-            setenv("RUNG_BLAS", "onednn", 1)
+            TensorSettings.use(TensorSettings(environment: ["RUNG_BLAS": "onednn"]))
             let b = BLASLoader.backend
             BLAS.setThreads(1)
             guard b.kind == .oneDNN, BLAS.threads == 1, BLASLoader.selfCheck(b) else { exit(1) }
@@ -95,7 +95,7 @@ import Testing
                    "BLIS (Debian's libblis4) is not installed here; deploy/test.sh installs it"))
     func blisFallbackLoadsAndIsCorrect() async throws {
         try await #require(processExitsWith: .success) {
-            setenv("RUNG_BLAS", "blis", 1)
+            TensorSettings.use(TensorSettings(environment: ["RUNG_BLAS": "blis"]))
             let b = BLASLoader.backend
             exit(b.kind == .blis && BLASLoader.selfCheck(b) ? 0 : 1)
         }
@@ -105,7 +105,7 @@ import Testing
         try #require(access("/usr/lib/x86_64-linux-gnu/libopenblas.so.0", R_OK) == 0, "OpenBLAS is not installed here")
         try await #require(processExitsWith: .success) {
             unsetenv("OPENBLAS_CORETYPE")
-            setenv("RUNG_BLAS", "openblas", 1)
+            TensorSettings.use(TensorSettings(environment: ["RUNG_BLAS": "openblas"]))
             _ = BLASLoader.backend
             exit(getenv("OPENBLAS_CORETYPE") == nil ? 0 : 1)
         }
@@ -113,7 +113,7 @@ import Testing
 
     @Test func referenceGEMMIsTheLastResort() async throws {
         try await #require(processExitsWith: .success) {
-            setenv("RUNG_BLAS", "reference", 1)
+            TensorSettings.use(TensorSettings(environment: ["RUNG_BLAS": "reference"]))
             let c = Tensor.matmul(Tensor(shape: [1, 2], scalars: [1, 2]), Tensor(shape: [2, 1], scalars: [3, 4]))
             exit(BLASLoader.backend.kind == .reference && c.scalars == [11] ? 0 : 1)
         }

@@ -74,7 +74,7 @@ import Testing
                    "needs oneDNN (libdnnl2) and OpenBLAS (libopenblas0); deploy/test.sh installs both"))
     func oneDNNForLargeGEMMsIsCorrect() async throws {
         try await #require(processExitsWith: .success) {
-            setenv("RUNG_LARGE_GEMM", "onednn", 1)
+            TensorSettings.use(TensorSettings(environment: ["RUNG_LARGE_GEMM": "onednn"]))
             BLAS.setThreads(2)
             guard BLASLoader.backend.kind == .openBLAS, BLASLoader.largeGEMM?.kind == .oneDNN else { exit(1) }
             var rng = SeededRNG(seed: 34)

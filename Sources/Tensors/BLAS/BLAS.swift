@@ -84,11 +84,11 @@ public enum BLAS {
 
     /// Blocks of a split GEMM per thread: 1 by default (each block packs B again; one block per
     /// thread measured 7–10% faster than four on a quiet machine, four hold up better when another
-    /// process takes a core); `RUNG_GEMM_BLOCKS_PER_THREAD` (1…16)
-    /// overrides it for measurements.
+    /// process takes a core); `TensorSettings.gemmBlocksPerThread`
+    /// (`RUNG_GEMM_BLOCKS_PER_THREAD`, 1…16) overrides it for measurements. Read once.
     static let blocksPerThread: Int = {
-        guard let text = ProcessInfoLite.environment("RUNG_GEMM_BLOCKS_PER_THREAD"), let n = Int(text), (1...16).contains(n) else { return 1 }
-        return n
+        let n = TensorSettings.current.gemmBlocksPerThread
+        return (1...16).contains(n) ? n : 1
     }()
 
     /// A GEMM on the calling thread only, for callers that spread many small GEMMs over the

@@ -63,13 +63,13 @@ enum BLASLoader {
     static let backend: GEMMBackend = load()
 
     /// A second library for large GEMMs (m·n·k ≥ 2¹⁹), one thread per caller, or nil: oneDNN
-    /// when `RUNG_LARGE_GEMM=onednn` is set, OpenBLAS is the main backend and oneDNN loads and
+    /// when `TensorSettings.largeGEMMWithOneDNN` (`RUNG_LARGE_GEMM=onednn`) is set, OpenBLAS is the main backend and oneDNN loads and
     /// passes the self-check. Small GEMMs (attention heads) stay with OpenBLAS.
     static let largeGEMM: GEMMBackend? = loadLargeGEMM()
 
     static func loadLargeGEMM() -> GEMMBackend? {
         guard backend.kind == .openBLAS, backend.ownThreads != nil,
-              ProcessInfoLite.environment("RUNG_LARGE_GEMM")?.lowercased() == "onednn",
+              TensorSettings.current.largeGEMMWithOneDNN,
               let candidate = loadOneDNN(), candidate.ownThreads != nil, selfCheck(candidate) else { return nil }
         return candidate
     }
@@ -80,7 +80,7 @@ enum BLASLoader {
     // initialisation lock before `backend` is published; read only after that.
 
     static func load() -> GEMMBackend {
-        let env = ProcessInfoLite.environment("RUNG_BLAS")
+        let env = TensorSettings.current.preferredBLAS
         var order = GEMMBackend.Kind.allCases
         if let env, let kind = order.first(where: { $0.rawValue.lowercased() == env.lowercased() }) {
             order.removeAll { $0 == kind }
@@ -103,8 +103,8 @@ enum BLASLoader {
         fatalError("unreachable: the reference GEMM is always accepted")
     }
 
-    /// The OpenBLAS kernel family the CPU can run, best first: the caller's OPENBLAS_CORETYPE
-    /// wins; otherwise chosen from /proc/cpuinfo flags (see README for the measurements).
+    /// The OpenBLAS kernel family the CPU can run, best first: the caller's kernel family
+    /// (`TensorSettings.openBLASCoreType`) wins; otherwise chosen from /proc/cpuinfo flags (see README for the measurements).
     static func openBLASCoreType(flags: Set<String>) -> String? {
         let avx512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(flags.contains)
         if avx512 && flags.contains("avx512_bf16") { return "Cooperlake" }
@@ -115,7 +115,10 @@ enum BLASLoader {
 
     static func loadOpenBLAS() -> GEMMBackend? {
         var forced: String? = nil
-        if let preset = ProcessInfoLite.environment("OPENBLAS_CORETYPE") {
+        let settings = TensorSettings.current
+        if let preset = settings.openBLASCoreType {
+            // OpenBLAS reads the variable itself while loading; the caller's value stays set.
+            setenv("OPENBLAS_CORETYPE", preset, 1)
             notes.append("OPENBLAS_CORETYPE=\(preset) was set by the caller; kept")
         } else if let core = openBLASCoreType(flags: cpuFlags()) {
             // OpenBLAS reads this variable while it loads (dynamic-arch dispatch), so it must be
@@ -139,7 +142,7 @@ enum BLASLoader {
         // kept at one thread, its GEMMs are split over Rung's worker pool instead, which also runs
         // the elementwise kernels. RUNG_GEMM_SPLIT=0 restores OpenBLAS's own threading.
         var own: ThreadCount? = nil
-        if let set, let get, ProcessInfoLite.environment("RUNG_GEMM_SPLIT") != "0" {
+        if let set, let get, settings.splitGEMM {
             let threads = ThreadCount()
             threads.value = max(1, Int(get()))
             set(1)
@@ -170,7 +173,7 @@ enum BLASLoader {
         // As for OpenBLAS: each call runs on its caller's thread (OpenMP told one thread before
         // every call) and Rung's worker pool splits large GEMMs, unless RUNG_GEMM_SPLIT=0.
         var own: ThreadCount? = nil
-        if ProcessInfoLite.environment("RUNG_GEMM_SPLIT") != "0" {
+        if TensorSettings.current.splitGEMM {
             let pool = ThreadCount()
             pool.value = max(1, threads.value)
             threads.value = 1
@@ -254,12 +257,8 @@ final class ThreadCount: Sendable {
     }
 }
 
-/// Environment and file reading without Foundation.
+/// File reading without Foundation.
 enum ProcessInfoLite {
-    static func environment(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
-    }
-
     static func readFile(_ path: String) -> String? {
         guard let f = fopen(path, "r") else { return nil }
         defer { fclose(f) }

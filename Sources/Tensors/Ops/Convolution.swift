@@ -223,17 +223,14 @@ enum ConvKernels {
     }
 
     /// Images per chunk for an output of `l` pixels per image: enough for about 1024 GEMM
-    /// columns (RUNG_CONV_CHUNK overrides, for measurements).
+    /// columns (`TensorSettings.convolutionChunk`, `RUNG_CONV_CHUNK`, overrides, for measurements).
     static func imagesPerChunk(l: Int) -> Int {
         if let v = chunkOverride { return v }
         return (1024 + l - 1) / Swift.max(l, 1)
     }
 
-    /// RUNG_CONV_CHUNK, read once.
-    static let chunkOverride: Int? = {
-        guard let raw = getenv("RUNG_CONV_CHUNK") else { return nil }
-        return Int(String(cString: raw))
-    }()
+    /// `TensorSettings.convolutionChunk`, read once.
+    static let chunkOverride: Int? = TensorSettings.current.convolutionChunk
 
     /// Row r of m [R, L] = values[r] for every r.
     static func fillRows(_ m: UnsafeMutablePointer<Float>, values: UnsafePointer<Float>, rows: Int, l: Int) {
