@@ -7,6 +7,7 @@
 //   Runtime                             coordinator and worker processes: sockets, timers, files
 //   Wire    Store    FineTune  Simulator protocol+ZeroMQ · SQLite · models/data/training · virtual time
 //   Search           Tensors            pure logic: spaces, samplers, schedulers · tensors+autodiff
+//   RungBasics                          seeded randomness (SplitMix64), SHA-256
 //   CZeroMQ  CImageCodecs  CBLAS        system libraries
 import PackageDescription
 
@@ -43,25 +44,25 @@ let package = Package(
         .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
 
-        // Pure logic.
+        // Pure logic. RungBasics (one generator, one hash) sits under every module that needs them.
+        .target(name: "RungBasics", exclude: ["README.md"]),
         .target(name: "Tensors", dependencies: ["CBLAS"], exclude: ["README.md"]),
-        .target(name: "Search", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Search", dependencies: ["RungBasics", .product(name: "Yams", package: "Yams")]),
 
         // Models, data, training; virtual-time driver of the search engine.
-        .target(name: "FineTune", dependencies: ["Tensors", "CImageCodecs", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "FineTune", dependencies: ["RungBasics", "Tensors", "CImageCodecs", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Simulator", dependencies: [
-            "Search", .product(name: "HeapModule", package: "swift-collections"),
+            "RungBasics", "Search", .product(name: "HeapModule", package: "swift-collections"),
         ], exclude: ["README.md"]),
 
         // Edges: protocol over ZeroMQ, durable store.
         .target(name: "Wire", dependencies: ["CZeroMQ", "Search"], exclude: ["README.md"]),
-        .target(name: "Store", dependencies: ["Search", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "Store", dependencies: ["RungBasics", "Search", .product(name: "GRDB", package: "GRDB.swift")],
                 exclude: ["README.md"]),
 
         // Long-running processes.
         .target(name: "Runtime", dependencies: [
-            "Search", "Wire", "Store", "FineTune",
-            .product(name: "Logging", package: "swift-log"),
+            "RungBasics", "Search", "Wire", "Store", "FineTune",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], exclude: ["README.md"]),
 
@@ -78,21 +79,21 @@ let package = Package(
         .executableTarget(name: "RungCLI", dependencies: [
             "Tensors", "FineTune", "Search", "Simulator", "Wire", "Store", "Runtime", "StudyViews", "Dashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .testTarget(name: "RungBasicsTests", dependencies: ["RungBasics"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "FineTuneTests", dependencies: ["FineTune", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: [
             "Search", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Search"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["RungBasics", "Simulator", "Search"]),
         .testTarget(name: "WireTests", dependencies: [
             "Wire", "Search", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
+        .testTarget(name: "StoreTests", dependencies: ["RungBasics", "Store", "Search"]),
         .testTarget(name: "DashboardTests", dependencies: ["StudyViews", "Dashboard", "Store", "Search", "Runtime"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Store", "Wire", "Search", "FineTune",
+        .testTarget(name: "RuntimeTests", dependencies: ["RungBasics", "Runtime", "Store", "Wire", "Search", "FineTune",
                                                    .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Deployment: network-namespace hosts, the release tarball, systemd / Slurm / Kubernetes kit
         // (scripts in deploy/, run as real processes).

@@ -1,6 +1,7 @@
-// SHA-256 (FIPS 180-4), streaming, for checkpoint integrity. Small and self-contained so the Store
-// needs no crypto library (swift-crypto would bring BoringSSL into the build for one hash).
-// Leaves out HMAC and every other hash; checked against the FIPS test vectors in StoreTests.
+// SHA-256 (FIPS 180-4), streaming, for checkpoint integrity: the Store checks uploads with it and
+// the worker checks downloads and archive entries. Small and self-contained so neither needs a
+// crypto library (swift-crypto would bring BoringSSL into the build for one hash).
+// Leaves out HMAC and every other hash; checked against the FIPS test vectors in RungBasicsTests.
 
 /// A streaming SHA-256 digest.
 public struct SHA256: Sendable {

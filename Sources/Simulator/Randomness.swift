@@ -1,32 +1,15 @@
-// Seeded randomness for the simulator: a SplitMix64 generator and stable (process-independent)
-// hashing of configurations. Swift's `Hasher` is seeded per process, so it is never used where a
-// value must be reproducible. Leaves out anything cryptographic.
+// Seeded randomness for the simulator: exponential draws from RungBasics' SplitMix64 and stable
+// (process-independent) hashing of configurations. Swift's `Hasher` is seeded per process, so it
+// is never used where a value must be reproducible. Leaves out anything cryptographic.
 import Foundation
+import RungBasics
 import Search
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, fast, seedable generator whose streams are
-/// identical on every platform and run.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    /// A generator whose whole stream is fixed by `seed`.
-    public init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return StableHash.mix(state)
-    }
-
-    /// A double uniform in [0, 1) with 53 random bits.
-    public mutating func nextUnit() -> Double {
-        Double(next() >> 11) * 0x1.0p-53
-    }
-
+extension SplitMix64 {
     /// An exponentially distributed draw with the given rate (mean 1/rate); +∞ when rate is 0.
     public mutating func nextExponential(rate: Double) -> Double {
         guard rate > 0 else { return .infinity }
-        return -log1p(-nextUnit()) / rate
+        return -log1p(-unitDouble()) / rate
     }
 }
 
@@ -38,17 +21,9 @@ public struct StableHash: Sendable {
     /// Starts a hash from a seed.
     public init(seed: UInt64 = 0x243F_6A88_85A3_08D3) { value = seed }
 
-    /// The SplitMix64 finaliser: a bijective avalanche of 64 bits.
-    public static func mix(_ x: UInt64) -> UInt64 {
-        var z = x
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
     /// Folds 64 bits into the hash.
     public mutating func combine(_ bits: UInt64) {
-        value = StableHash.mix(value ^ StableHash.mix(bits &+ 0x9E37_79B9_7F4A_7C15))
+        value = SplitMix64.mix(value ^ SplitMix64.mix(bits &+ 0x9E37_79B9_7F4A_7C15))
     }
 
     /// Folds a double (by its bit pattern; -0 and +0 hash alike) into the hash.
@@ -82,13 +57,13 @@ public struct StableHash: Sendable {
     }
 
     /// A uniform double in [0, 1) derived from the hash.
-    public var unit: Double { Double(StableHash.mix(value) >> 11) * 0x1.0p-53 }
+    public var unit: Double { Double(SplitMix64.mix(value) >> 11) * 0x1.0p-53 }
 
     /// A standard normal draw derived from the hash (Box–Muller on two derived uniforms).
     public var gaussian: Double {
         var g = SplitMix64(seed: value)
-        let u1 = max(g.nextUnit(), 0x1.0p-60)
-        let u2 = g.nextUnit()
+        let u1 = max(g.unitDouble(), 0x1.0p-60)
+        let u2 = g.unitDouble()
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 }

@@ -5,6 +5,7 @@
 // ordered by (time, sequence number), so runs are deterministic. Leaves out wall-clock time.
 import Foundation
 import HeapModule
+import RungBasics
 import Search
 
 /// How the virtual cluster behaves.

@@ -1,6 +1,6 @@
 // SHA-256 against the FIPS 180-4 example vectors, and streaming in pieces against one-shot.
 import Testing
-@testable import Store
+@testable import RungBasics
 
 @Test func sha256MatchesFIPSVectors() {
     #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -3,6 +3,7 @@
 // log lines, per-class reports and checkpoints for an attempt the sender does not run. Each is
 // refused with an ERROR, and the study ends with the results of an untouched control run.
 import Foundation
+import RungBasics
 import Search
 import Store
 import Testing
@@ -199,7 +200,7 @@ final class Peer {
             .done(Done(trial: t, attempt: n, seq: 99, resource: 3, report: report)),
             .failed(Failed(trial: t, attempt: n, seq: 99, error: "forged failure")),
             .checkpointPut(CheckpointChunk(checkpoint: "t\(t.rawValue)-a\(n)-r1", trial: t, attempt: n, resource: 1, index: 0, count: 1,
-                                           size: 4, sha256: Store.SHA256.hex(Data("evil".utf8)), bytes: Data("evil".utf8))),
+                                           size: 4, sha256: SHA256.hex(Data("evil".utf8)), bytes: Data("evil".utf8))),
             .checkpointGet(CheckpointRequest(checkpoint: "t\(t.rawValue)-a\(n)-r1")),
             .log(LogLines(trial: TrialID(t.rawValue + 100), attempt: 1, seq: 1, stream: .stdout, lines: ["forged line"])),
         ]

@@ -3,6 +3,7 @@
 // with `..` or a leading `/`, an entry missing from the manifest, a listed file that is absent, a
 // wrong size or SHA-256, a symlink, a manifest of another format, totals beyond the limit.
 import Foundation
+import RungBasics
 import Store
 import Testing
 import ZIPFoundation

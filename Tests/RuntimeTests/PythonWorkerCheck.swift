@@ -6,6 +6,7 @@
 // side packed. deploy/test.sh installs pyzmq; without `python3 -c 'import zmq'` the suite skips.
 
 import Foundation
+import RungBasics
 import Search
 import Store
 import Testing
@@ -110,7 +111,7 @@ struct PythonWorkerCheck {
         try Data(#"{"epoch": 3, "config": {"lr": 0.01}}"#.utf8).write(to: toPython.appendingPathComponent("state.json"))
         try Data(repeating: 7, count: 150_000).write(to: toPython.appendingPathComponent("weights/model.bin"))
         let blob = try CheckpointArchive.pack(toPython)
-        let blobSHA = Store.SHA256.hex(blob)
+        let blobSHA = SHA256.hex(blob)
 
         // A resume from a checkpoint the worker lacks (as if promoted onto it): CHECKPOINT_GET.
         (peer, m) = try next()

@@ -1,6 +1,7 @@
 // The synthetic learning curves: exact end points, the hidden optimum, deterministic noise,
 // monotone cost, and the crossing setting that makes early and final rankings disagree.
 import Foundation
+import RungBasics
 import Search
 import Testing
 @testable import Simulator
@@ -15,7 +16,7 @@ import Testing
     func configs(_ n: Int) -> [Configuration] {
         var g = SplitMix64(seed: 99)
         return (0..<n).map { _ in
-            ["lr": .double(pow(10, -5 + 4 * g.nextUnit())), "dropout": .double(0.5 * g.nextUnit()),
+            ["lr": .double(pow(10, -5 + 4 * g.unitDouble())), "dropout": .double(0.5 * g.unitDouble()),
              "optimizer": .string(["adamw", "sgd", "lion"][Int(g.next() % 3)])]
         }
     }

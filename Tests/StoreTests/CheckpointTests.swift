@@ -1,5 +1,6 @@
 // The artifact store: chunked uploads in any order, sha256 checks, downloads by chunk.
 import Foundation
+import RungBasics
 import Testing
 import Search
 @testable import Store

@@ -5,7 +5,7 @@
 // that escape (absolute, `..`), symlinks and oversize totals are refused. Leaves out compression
 // (safetensors weights barely compress) and the transfer itself (CHECKPOINT_PUT / CHECKPOINT).
 import Foundation
-import Store
+import RungBasics
 import ZIPFoundation
 
 /// Packs and unpacks checkpoint directories.

@@ -4,8 +4,8 @@
 // again and resends what its current attempts sent (the coordinator drops duplicates). One thread
 // owns the socket; trial events reach it through a locked inbox. Leaves out the CLI (RungCLI).
 import Foundation
+import RungBasics
 import Search
-import Store
 import Synchronization
 import Wire
 
@@ -303,7 +303,7 @@ public final class WorkerProcess: @unchecked Sendable {
         guard chunk.index == chunk.count - 1 else { return }
         downloads[chunk.checkpoint] = nil
         guard let a = attempts[d.ref] else { return }
-        guard d.data.count == chunk.size, Store.SHA256.hex(d.data) == chunk.sha256 else {
+        guard d.data.count == chunk.size, SHA256.hex(d.data) == chunk.sha256 else {
             fail(d.ref, "checkpoint \(chunk.checkpoint) arrived damaged (\(d.data.count) of \(chunk.size) bytes, or a sha256 mismatch)", socket)
             return
         }
@@ -384,7 +384,7 @@ public final class WorkerProcess: @unchecked Sendable {
                 do {
                     let data = try CheckpointArchive.pack(cache.checkpoint(t, at: r))
                     let id = CheckpointName.id(trial: t, attempt: n, resource: r)
-                    let sha = Store.SHA256.hex(data)
+                    let sha = SHA256.hex(data)
                     let size = CheckpointName.chunkBytes
                     let count = max(1, (data.count + size - 1) / size)
                     for i in 0..<count {

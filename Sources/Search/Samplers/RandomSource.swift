@@ -1,8 +1,10 @@
 // The engine's own pseudo-random generator: xoshiro256** (Blackman & Vigna 2018) seeded through
-// SplitMix64, so a study's seed gives the same stream on every platform and Swift version.
-// It is a value inside the engine's state; there is no global random source. Not cryptographic.
+// SplitMix64 (RungBasics), so a study's seed gives the same stream on every platform and Swift
+// version. It is a value inside the engine's state; there is no global random source. Not
+// cryptographic.
 
 import Foundation
+import RungBasics
 
 /// A seeded, copyable pseudo-random generator (xoshiro256**).
 public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable {
@@ -10,15 +12,8 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable 
 
     /// A generator whose whole stream is fixed by `seed`.
     public init(seed: UInt64) {
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+        var g = SplitMix64(seed: seed)
+        s0 = g.next(); s1 = g.next(); s2 = g.next(); s3 = g.next()
     }
 
     /// The next 64 random bits.

@@ -4,6 +4,7 @@
 // disagree to a chosen degree. Observations carry Gaussian noise; cost per unit of resource depends
 // on the configuration. Leaves out any resemblance to a particular model or data set.
 import Foundation
+import RungBasics
 import Search
 
 /// How a study parameter maps onto [0, 1] for the synthetic benchmark.
@@ -83,8 +84,8 @@ public struct SyntheticBenchmark: Benchmark {
             var g = SplitMix64(seed: h.value)
             dims.append(Dimension(
                 name: name, scale: parameters[name]!,
-                optimum: 0.15 + 0.7 * g.nextUnit(), weight: 0.5 + g.nextUnit(),
-                speedPhase: 2 * g.nextUnit() - 1, costPhase: 2 * g.nextUnit() - 1))
+                optimum: 0.15 + 0.7 * g.unitDouble(), weight: 0.5 + g.unitDouble(),
+                speedPhase: 2 * g.unitDouble() - 1, costPhase: 2 * g.unitDouble() - 1))
         }
         dimensions = dims
     }

@@ -4,6 +4,7 @@
 // a checkpoint (a ZIP with a manifest, Runtime's CheckpointArchive) and which worker holds one.
 import Foundation
 import GRDB
+import RungBasics
 import Search
 
 extension StudyStore {
