@@ -1,6 +1,7 @@
 // The search engine: a pure state machine from `SearchEvent`s to `Decision`s (see Events.swift).
 // It owns the trials, the budget, the lost-trial queue and the random source, and delegates
-// ranking to a scheduler (ASHA, SHA, none: SchedulerState) and configurations to a sampler. No I/O, no clock.
+// ranking to a scheduler (SchedulerState: ASHA, SHA, none) and configurations to a sampler.
+// No I/O, no clock.
 
 /// The engine. Same study and same sequence of `(event, now)` ⇒ same decisions and same state;
 /// a coordinator rebuilds it after a restart with `replay(study:events:)`.
@@ -226,7 +227,8 @@ public struct SearchEngine: Sendable, Equatable {
         trials[i].updatedAt = now
         let entry = RankedEntry(loss: loss, trial: i)
         observations[k].append(entry)
-        if loss < .infinity, k > bestRung || (k == bestRung && bestEntry.map { RankedEntry.better(entry, $0) } ?? true) {
+        if loss < .infinity,
+           k > bestRung || (k == bestRung && bestEntry.map { RankedEntry.better(entry, $0) } ?? true) {
             bestRung = k; bestEntry = entry
         }
         if loss < .infinity, bestPerRung[k].map({ RankedEntry.better(entry, $0) }) ?? true { bestPerRung[k] = entry }

@@ -63,8 +63,9 @@ enum BLASLoader {
     static let backend: GEMMBackend = load()
 
     /// A second library for large GEMMs (m·n·k ≥ 2¹⁹), one thread per caller, or nil: oneDNN
-    /// when `TensorSettings.largeGEMMWithOneDNN` (`RUNG_LARGE_GEMM=onednn`) is set, OpenBLAS is the main backend and oneDNN loads and
-    /// passes the self-check. Small GEMMs (attention heads) stay with OpenBLAS.
+    /// when `TensorSettings.largeGEMMWithOneDNN` (`RUNG_LARGE_GEMM=onednn`) is set, OpenBLAS is
+    /// the main backend and oneDNN loads and passes the self-check. Small GEMMs (attention heads)
+    /// stay with OpenBLAS.
     static let largeGEMM: GEMMBackend? = loadLargeGEMM()
 
     static func loadLargeGEMM() -> GEMMBackend? {
@@ -104,7 +105,8 @@ enum BLASLoader {
     }
 
     /// The OpenBLAS kernel family the CPU can run, best first: the caller's kernel family
-    /// (`TensorSettings.openBLASCoreType`) wins; otherwise chosen from /proc/cpuinfo flags (see README for the measurements).
+    /// (`TensorSettings.openBLASCoreType`) wins; otherwise chosen from /proc/cpuinfo flags (see
+    /// README for the measurements).
     static func openBLASCoreType(flags: Set<String>) -> String? {
         let avx512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(flags.contains)
         if avx512 && flags.contains("avx512_bf16") { return "Cooperlake" }
