@@ -15,10 +15,12 @@ import Store
         let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
         let e = cluster.endpoints.routerURL
         let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory))
+        // The healthy worker first: a failure while no other worker is connected is final at once.
+        let good = try Watched(cluster.worker(name: "good", cache: s.cache("good")))
+        #expect(await coordinator.line(within: 60) { $0.contains("worker good joined") } != nil, "\(coordinator.stderr)")
         var broken = cluster.worker(name: "bad", cache: s.cache("bad"))
         broken.environment["RUNG_TEST_BROKEN_MACHINE"] = "1"
         let bad = try Watched(broken)
-        let good = try Watched(cluster.worker(name: "good", cache: s.cache("good")))
         defer { for p in [coordinator, bad, good] { p.process.signal(SIGKILL) } }
         func run(_ args: [String]) async throws -> (exit: ChildExit?, out: [String], err: [String]) {
             let p = try Watched(ChildLaunch(executable: rung, arguments: args, environment: ParentWatch.childEnvironment()))
