@@ -23,8 +23,11 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
     @Flag(help: "Sync the store on every batch as well (machine-crash durability).")
     var fsync = false
 
-    @Option(help: "Instead: run this many no-op trials (ASSIGN → REPORT → DONE, no child process) and print trials/s.")
+    @Option(help: "Instead: run this many no-op trials (ASSIGN → REPORT × epochs → DONE, no child process) and print trials/s.")
     var noopTrials: Int?
+
+    @Option(help: "With --noop-trials: epochs per trial, each one REPORT (as a trial printing one metric line per epoch); above 1 the study stops trials early with asha-stopping (η = 3).")
+    var epochs = 1
 
     @Flag(help: "CURVE on every connection (fresh keys, workers on the allow-list), as across machines.")
     var curve = false
@@ -42,6 +45,10 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
 
     /// " with CURVE" or "".
     var curveLabel: String { curve ? ", CURVE" : "" }
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs is \(epochs), but must be ≥ 1") }
+    }
 
     func run() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("rung-bench-coordinator-\(getpid())")
@@ -97,13 +104,16 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
     /// No-op trials: a one-rung study (every trial runs 0 → 1) whose workers answer each ASSIGN at
     /// once with its REPORT and DONE. Measures the coordinator's whole per-trial path: engine
     /// decision, journal, SQLite, sockets.
+    /// With `epochs` above 1, every trial reports each epoch and the study judges the rung results
+    /// with `asha-stopping` (rungs at 1, 3, 9, … up to `epochs`); each worker reports the trial's id
+    /// negated, so every trial is the best so far and none is stopped: all make their reports.
     func noop(trials: Int, root: URL, studyFile: URL) async throws {
         try """
         name: noop
         trials: \(trials)
         objective: {metric: value, direction: minimize}
-        budget: {resource: epochs, min_resource: 1, max_resource: 1, reduction_factor: 3}
-        scheduler: none
+        budget: {resource: epochs, min_resource: 1, max_resource: \(epochs), reduction_factor: 3}
+        scheduler: \(epochs > 1 ? "asha-stopping" : "none")
         space: {x: {type: uniform, low: -5, high: 5}}
         task: {command: ["/bin/true"]}
         """.write(to: studyFile, atomically: true, encoding: .utf8)
@@ -118,22 +128,26 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
         options.curve = server
         let coordinator = try CoordinatorProcess(options: options)
         let started = Date()
+        let epochs = self.epochs
         let serving = Task { try await runOnThread { try coordinator.run() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for w in 0..<workers {
-                group.addTask { try await runOnThread { try Self.answerAssignments(endpoints.routerURL, name: "noop-\(w)", options: clientOptions) } }
+                group.addTask { try await runOnThread { try Self.answerAssignments(endpoints.routerURL, name: "noop-\(w)", epochs: epochs, options: clientOptions) } }
             }
             try await group.waitForAll()
         }
         try await serving.value
         let seconds = Date().timeIntervalSince(started)
-        let done = try StudyStore.open(coordinator.directory, role: .reader).trials().filter { $0.state == .completed }.count
-        print(String(format: "no-op trials: %d completed by %d workers in %.2f s = %.1f trials/s (log + rows in SQLite WAL%@%@)",
-                     done, workers, seconds, Double(done) / seconds, fsync ? " fsync" : "", curveLabel))
+        let store = try StudyStore.open(coordinator.directory, role: .reader)
+        let done = try store.trials().filter { $0.state == .completed }.count
+        let reports = try store.summary().reportCount
+        print(String(format: "no-op trials: %d completed by %d workers in %.2f s = %.1f trials/s, %d reports stored (%d per trial; log + rows in SQLite WAL%@%@)",
+                     done, workers, seconds, Double(done) / seconds, reports, epochs, fsync ? " fsync" : "", curveLabel))
     }
 
-    /// A worker that completes every assignment at once, until SHUTDOWN.
-    static func answerAssignments(_ endpoint: String, name: String, options: [ZMQOption]) throws {
+    /// A worker that completes every assignment at once, until SHUTDOWN: one REPORT per epoch (a
+    /// rung result where the ASSIGN says so), then DONE.
+    static func answerAssignments(_ endpoint: String, name: String, epochs: Int, options: [ZMQOption]) throws {
         let context = try ZMQContext()
         let socket = try ZMQSocket(context, .dealer, options: [.linger(milliseconds: 1000), .routingID(Data(name.utf8))] + options)
         defer { socket.close() }
@@ -144,11 +158,21 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
                 throw ValidationError("\(name): nothing from the coordinator for 30 s")
             }
             switch m {
-            case .assign(let a):
+            case .assign(let a) where epochs == 1:
                 let x = a.config["x"]?.numeric ?? 0
                 try socket.send(.report(Report(trial: a.trial, attempt: a.attempt, seq: 1, resource: a.toResource,
                                                metrics: ["value": x * x], atRung: true)))
                 try socket.send(.done(Done(trial: a.trial, attempt: a.attempt, seq: 2, resource: a.toResource)))
+            case .assign(let a):
+                var seq = 0
+                for epoch in Int(a.fromResource) + 1...Int(a.toResource) {
+                    seq += 1
+                    let r = Double(epoch)
+                    try socket.send(.report(Report(trial: a.trial, attempt: a.attempt, seq: seq, resource: r,
+                                                   metrics: ["value": -Double(a.trial.rawValue)],
+                                                   atRung: a.reportAt.contains(r))))
+                }
+                try socket.send(.done(Done(trial: a.trial, attempt: a.attempt, seq: seq + 1, resource: a.toResource)))
             case .shutdown:
                 return
             default:

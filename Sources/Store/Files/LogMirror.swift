@@ -168,11 +168,29 @@ public enum TimeText {
         var t = time_t(whole)
         var parts = tm()
         gmtime_r(&t, &parts)
-        func pad(_ v: Int32, _ n: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, n - s.count)) + s
+        // Written as bytes (every log-file line starts with one: string padding cost more than the line).
+        let year = Int(parts.tm_year) + 1900
+        guard (0...9999).contains(year) else {
+            func pad(_ v: Int32, _ n: Int) -> String {
+                let s = String(v)
+                return String(repeating: "0", count: max(0, n - s.count)) + s
+            }
+            return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+                + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ v: Int, _ digits: Int, at i: Int) {
+                var v = v
+                for k in stride(from: i + digits - 1, through: i, by: -1) { out[k] = 0x30 + UInt8(v % 10); v /= 10 }
+            }
+            put(year, 4, at: 0); out[4] = 0x2D
+            put(Int(parts.tm_mon) + 1, 2, at: 5); out[7] = 0x2D
+            put(Int(parts.tm_mday), 2, at: 8); out[10] = 0x54
+            put(Int(parts.tm_hour), 2, at: 11); out[13] = 0x3A
+            put(Int(parts.tm_min), 2, at: 14); out[16] = 0x3A
+            put(Int(parts.tm_sec), 2, at: 17); out[19] = 0x2E
+            put(millis, 3, at: 20); out[23] = 0x5A
+            return 24
+        }
     }
 }

@@ -46,17 +46,24 @@ public enum Envelope {
 
     /// The frames of `message`: tag, type, JSON body, and the binary frame if the type has one.
     public static func encode(_ message: Message) -> [Data] {
-        let body: Data
+        let p = parts(message)
+        var frames = [p.tag, p.type, Data(p.body)]
+        if let binary = p.binary { frames.append(binary) }
+        return frames
+    }
+
+    /// The frames of `message` as `encode` makes them, with the body left as bytes: what a socket
+    /// sends straight from, without a `Data` copy or a frame array.
+    static func parts(_ message: Message) -> (tag: Data, type: Data, body: [UInt8], binary: Data?) {
+        let body: [UInt8]
         do {
-            body = Data(try message.encodeBody())
+            body = try message.encodeBody()
         } catch {
             // Every body is plain structs of numbers, strings, arrays and dictionaries with
             // string keys, and non-finite numbers have a spelling: encoding cannot fail.
             preconditionFailure("encoding a \(message.type.rawValue) body failed: \(error)")
         }
-        var frames = [tagData, typeData[message.type]!, body]
-        if let binary = message.binary { frames.append(binary) }
-        return frames
+        return (tagData, typeData[message.type]!, body, message.binary)
     }
 
     /// The frames a ROUTER sends to `peer`: its routing id, then `encode(message)`.

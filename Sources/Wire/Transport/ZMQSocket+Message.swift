@@ -2,6 +2,7 @@
 // (coordinator), PUB/SUB (live events). Protocol errors come back as values so a ROUTER can answer
 // them with ERROR; transport errors are thrown. Leaves out retries and reconnect policy.
 
+import CZeroMQ
 import Foundation
 
 /// What a ROUTER received from one peer: the decoded message or why it did not decode.
@@ -21,19 +22,58 @@ extension ZMQSocket {
     /// Sends one message (DEALER, PUB without topic is never right: use `publish`).
     @discardableResult
     public func send(_ message: Message, wait: Bool = true) throws(WireError) -> Bool {
-        try send(Envelope.encode(message), wait: wait)
+        try send(message, head: nil, wait: wait)
     }
 
     /// ROUTER: sends one message to `peer`.
     @discardableResult
     public func send(_ message: Message, to peer: PeerID, wait: Bool = true) throws(WireError) -> Bool {
-        try send(Envelope.encode(message, to: peer), wait: wait)
+        try send(message, head: peer.bytes, wait: wait)
     }
 
     /// PUB: publishes one message under `topic`.
     @discardableResult
     public func publish(_ message: Message, topic: String, wait: Bool = true) throws(WireError) -> Bool {
-        try send(Envelope.encode(message, topic: topic), wait: wait)
+        try send(message, head: Data(topic.utf8), wait: wait)
+    }
+
+    /// Sends `[head] + Envelope.encode(message)` (the same frames, the same all-or-nothing and
+    /// `wait` rules as `send(_ frames:)`), each frame straight from its bytes: no body `Data`
+    /// copy and no frame array per message.
+    private func send(_ message: Message, head: Data?, wait: Bool) throws(WireError) -> Bool {
+        let h = try live("send")
+        let p = Envelope.parts(message)
+        let count = (head == nil ? 0 : 1) + 3 + (p.binary == nil ? 0 : 1)
+        var index = 0
+        /// True when the frame was queued, false when the first frame could not be (EAGAIN).
+        func sent(_ errno: Int32) throws(WireError) -> Bool {
+            defer { index += 1 }
+            if errno == 0 { return true }
+            // libzmq guarantees that later parts are queued once the first one is.
+            if errno == EAGAIN && index == 0 { return false }
+            throw WireError.zmq("zmq_send(\(kind), frame \(index) of \(count))", errno: errno)
+        }
+        if let head {
+            guard try sent(head.withUnsafeBytes { Self.sendFrame(h, $0, more: true, wait: wait) }) else { return false }
+        }
+        guard try sent(p.tag.withUnsafeBytes { Self.sendFrame(h, $0, more: true, wait: wait) }) else { return false }
+        _ = try sent(p.type.withUnsafeBytes { Self.sendFrame(h, $0, more: true, wait: wait) })
+        _ = try sent(p.body.withUnsafeBytes { Self.sendFrame(h, $0, more: p.binary != nil, wait: wait) })
+        if let binary = p.binary {
+            _ = try sent(binary.withUnsafeBytes { Self.sendFrame(h, $0, more: false, wait: wait) })
+        }
+        return true
+    }
+
+    /// One `zmq_send` (retried after EINTR); 0 or the errno it failed with.
+    private static func sendFrame(_ h: UnsafeMutableRawPointer, _ bytes: UnsafeRawBufferPointer, more: Bool, wait: Bool) -> Int32 {
+        var flags: Int32 = more ? ZMQ_SNDMORE : 0
+        if !wait { flags |= ZMQ_DONTWAIT }
+        while true {
+            if zmq_send(h, bytes.baseAddress, bytes.count, flags) >= 0 { return 0 }
+            let e = zmq_errno()
+            if e != EINTR { return e }
+        }
     }
 
     /// DEALER: receives and decodes one message; throws protocol errors as well.
@@ -51,16 +91,16 @@ extension ZMQSocket {
 
     /// ROUTER: receives one message with its sender; decode errors are in `result`, not thrown.
     public func receiveRouted(wait: Bool = true, limits: Envelope.Limits = .standard) throws(WireError) -> RoutedMessage? {
-        guard let frames = try receive(wait: wait) else { return nil }
-        var r = routed(frames, limits)
+        guard var frames = try receive(wait: wait) else { return nil }
+        var r = routed(&frames, limits)
         r.userID = lastUserID
         return r
     }
 
     /// ROUTER: waits up to `timeout` for one message with its sender.
     public func receiveRouted(timeout: Duration, limits: Envelope.Limits = .standard) throws(WireError) -> RoutedMessage? {
-        guard let frames = try receive(timeout: timeout) else { return nil }
-        var r = routed(frames, limits)
+        guard var frames = try receive(timeout: timeout) else { return nil }
+        var r = routed(&frames, limits)
         r.userID = lastUserID
         return r
     }
@@ -78,11 +118,15 @@ extension ZMQSocket {
         return try Envelope.decodePublished(frames, limits: limits)
     }
 
-    private func routed(_ frames: [Data], _ limits: Envelope.Limits) -> RoutedMessage {
-        guard let (peer, rest) = Envelope.splitRouted(frames) else {
+    /// `Envelope.splitRouted` and `Envelope.decode`, taking the routing id off `frames` in place
+    /// (no second frame array).
+    private func routed(_ frames: inout [Data], _ limits: Envelope.Limits) -> RoutedMessage {
+        guard !frames.isEmpty else {
             return RoutedMessage(peer: PeerID(Data()), result: .failure(
                 WireError(.missingFrames, "a ROUTER message without routing id")), frames: [])
         }
+        let peer = PeerID(frames.removeFirst())
+        let rest = frames
         do throws(WireError) {
             return RoutedMessage(peer: peer, result: .success(try Envelope.decode(rest, limits: limits)), frames: rest)
         } catch {

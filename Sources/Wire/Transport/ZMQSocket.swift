@@ -38,7 +38,9 @@ public final class ZMQSocket {
     /// The socket's type.
     public let kind: Kind
     var handle: UnsafeMutableRawPointer?
-    private var message = zmq_msg_t()
+    /// The receive buffer, behind a pointer: a stored `zmq_msg_t` would cost a dynamic
+    /// exclusivity check on every `zmq_msg_*` call.
+    private let message = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
     /// The ZAP user id of the connection the last received message came from (what the ZAP
     /// handler answered for its CURVE key, see `CurveAuthenticator`); nil on a plain connection.
     public private(set) var lastUserID: String?
@@ -49,12 +51,13 @@ public final class ZMQSocket {
     /// messages to a vanished peer never hangs the process; pass `.linger(...)` to change it.
     public init(_ context: ZMQContext, _ kind: Kind, options: [ZMQOption] = []) throws(WireError) {
         guard let h = zmq_socket(context.handle, kind.raw) else {
+            message.deallocate()
             throw WireError.zmq("zmq_socket(\(kind))")
         }
         self.context = context
         self.kind = kind
         self.handle = h
-        zmq_msg_init(&message)
+        zmq_msg_init(message)
         do {
             try set(.linger(milliseconds: 1000))
             for o in options { try set(o) }
@@ -69,7 +72,8 @@ public final class ZMQSocket {
     /// Closes the socket (idempotent). Unsent messages are kept for the linger period.
     public func close() {
         guard let h = handle else { return }
-        zmq_msg_close(&message)
+        zmq_msg_close(message)
+        message.deallocate()
         zmq_close(h)
         handle = nil
     }
@@ -151,9 +155,10 @@ public final class ZMQSocket {
     public func receive(wait: Bool = true) throws(WireError) -> [Data]? {
         let h = try live("receive")
         var frames: [Data] = []
+        frames.reserveCapacity(4)  // a routing id and a Rung message's three frames: one allocation
         let flags: Int32 = wait ? 0 : ZMQ_DONTWAIT
         while true {
-            let rc = zmq_msg_recv(&message, h, flags)
+            let rc = zmq_msg_recv(message, h, flags)
             if rc < 0 {
                 let e = zmq_errno()
                 if e == EINTR { continue }
@@ -161,16 +166,16 @@ public final class ZMQSocket {
                 if e == EAGAIN && frames.isEmpty { return nil }
                 throw WireError.zmq("zmq_msg_recv(\(kind))", errno: e)
             }
-            let size = zmq_msg_size(&message)
+            let size = zmq_msg_size(message)
             if size == 0 {
                 frames.append(Data())
             } else {
-                frames.append(Data(bytes: zmq_msg_data(&message), count: size))
+                frames.append(Data(bytes: zmq_msg_data(message), count: size))
             }
-            if zmq_msg_more(&message) == 0 {
+            if zmq_msg_more(message) == 0 {
                 // The last frame came from the peer (a ROUTER's first frame is its own routing id,
                 // which carries no connection metadata).
-                lastUserID = zmq_msg_gets(&message, "User-Id").map { String(cString: $0) }
+                lastUserID = zmq_msg_gets(message, "User-Id").map { String(cString: $0) }
                 return frames
             }
         }

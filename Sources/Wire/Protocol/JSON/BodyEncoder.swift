@@ -50,6 +50,17 @@ struct JSONWriter {
 
     mutating func writeString(_ s: String) {
         bytes.append(0x22)
+        // Most strings (names, keys, log lines) need no escape: one bulk copy instead of a
+        // per-byte append.
+        let copied = s.utf8.withContiguousStorageIfAvailable { u -> Bool in
+            for c in u where c < 0x20 || c == 0x22 || c == 0x5C { return false }
+            bytes.append(contentsOf: u)
+            return true
+        }
+        if copied == true {
+            bytes.append(0x22)
+            return
+        }
         for b in s.utf8 {
             switch b {
             case 0x22: bytes.append(0x5C); bytes.append(0x22)

@@ -3,6 +3,7 @@
 // Leaves out streaming (a body is one frame) and duplicate-key checks (the first key wins).
 
 import Foundation
+import Search
 
 /// A parsed JSON value.
 enum JSONTree {
@@ -101,6 +102,7 @@ struct JSONParser {
         if depth > Self.maxDepth { throw fail("nesting deeper than \(Self.maxDepth)") }
         i += 1
         var members: [JSONMember] = []
+        members.reserveCapacity(8)  // one allocation for a REPORT's 7 fields or 5 metrics, not four
         skipSpace()
         if i < b.count, b[i] == 0x7D { i += 1; return .object(members) }
         while true {
@@ -189,7 +191,13 @@ struct JSONParser {
     }
 
     private func utf8(_ from: Int, _ to: Int) throws(JSONSyntaxError) -> String {
-        guard let s = String(validating: UnsafeBufferPointer(rebasing: b[from..<to]), as: UTF8.self) else {
+        let bytes = UnsafeBufferPointer(rebasing: b[from..<to])
+        // ASCII (every key and nearly every value) is valid UTF-8 as it stands: `String(decoding:)`
+        // skips `String(validating:)`'s generic-metadata lookups, the largest single cost of a body.
+        var ascii: UInt8 = 0
+        for c in bytes { ascii |= c }
+        if ascii < 0x80 { return String(decoding: bytes, as: UTF8.self) }
+        guard let s = String(validating: bytes, as: UTF8.self) else {
             throw JSONSyntaxError(offset: from, reason: "invalid UTF-8 in a string")
         }
         return s
@@ -296,5 +304,146 @@ struct JSONParser {
         var exact: Int?
         if integral, let v = Int(String(decoding: text, as: UTF8.self)) { exact = v }
         return .number(d, exact)
+    }
+}
+
+// MARK: REPORT without a tree
+
+extension JSONParser {
+    /// A REPORT body read straight from its bytes, no tree: nil whenever the body is anything but
+    /// a plain well-formed one (an unknown or repeated field, an escape or a non-ASCII byte in a
+    /// string, a missing field, a wrong type, bad JSON), and the caller then takes the tree path,
+    /// which decides and words every refusal. Where it answers, it answers what the tree path
+    /// would (the same number reading, first-wins top-level fields, last-wins metric names).
+    static func report(_ data: Data) -> Report? {
+        data.withUnsafeBytes { raw -> Report? in
+            var p = JSONParser(raw.bindMemory(to: UInt8.self))
+            return p.plainReport()
+        }
+    }
+
+    private enum ReportField: Int { case trial, attempt, seq, resource, metrics, atRung, time }
+
+    private static func reportField(_ k: UnsafeBufferPointer<UInt8>) -> ReportField? {
+        func equals(_ s: StaticString) -> Bool {
+            s.utf8CodeUnitCount == k.count && memcmp(s.utf8Start, k.baseAddress!, k.count) == 0
+        }
+        switch k.count {
+        case 3: return equals("seq") ? .seq : nil
+        case 4: return equals("time") ? .time : nil
+        case 5: return equals("trial") ? .trial : nil
+        case 6: return equals("atRung") ? .atRung : nil
+        case 7: return equals("attempt") ? .attempt : equals("metrics") ? .metrics : nil
+        case 8: return equals("resource") ? .resource : nil
+        default: return nil
+        }
+    }
+
+    /// An ASCII string without escapes, at `i` (on its opening quote); nil otherwise.
+    private mutating func plainKey() -> UnsafeBufferPointer<UInt8>? {
+        guard i < b.count, b[i] == 0x22 else { return nil }
+        i += 1
+        let start = i
+        while i < b.count {
+            let c = b[i]
+            if c == 0x22 { i += 1; return UnsafeBufferPointer(rebasing: b[start..<(i - 1)]) }
+            if c < 0x20 || c == 0x5C || c >= 0x80 { return nil }
+            i += 1
+        }
+        return nil
+    }
+
+    private mutating func plainNumber() -> (Double, Int?)? {
+        guard i < b.count, b[i] == 0x2D || (0x30...0x39).contains(b[i]) else { return nil }
+        guard case .number(let d, let exact)? = try? number() else { return nil }
+        return (d, exact)
+    }
+
+    /// A finite number, or a non-finite one spelt as a string (`Scalar.double`).
+    private mutating func plainDouble() -> Double? {
+        if i < b.count, b[i] == 0x22 {
+            guard let s = plainKey() else { return nil }
+            switch s.count {
+            case 3 where s[0] == 0x4E && s[1] == 0x61 && s[2] == 0x4E: return .nan
+            case 8 where String(decoding: s, as: UTF8.self) == "Infinity": return .infinity
+            case 9 where String(decoding: s, as: UTF8.self) == "-Infinity": return -.infinity
+            default: return nil
+            }
+        }
+        guard let (d, _) = plainNumber(), d.isFinite else { return nil }
+        return d
+    }
+
+    private mutating func plainInt() -> Int? {
+        guard let (_, exact) = plainNumber() else { return nil }
+        return exact
+    }
+
+    private mutating func plainMetrics() -> [String: Double]? {
+        guard i < b.count, b[i] == 0x7B else { return nil }
+        i += 1
+        var metrics: [String: Double] = [:]
+        metrics.reserveCapacity(8)
+        skipSpace()
+        if i < b.count, b[i] == 0x7D { i += 1; return metrics }
+        while true {
+            skipSpace()
+            guard let k = plainKey() else { return nil }
+            skipSpace()
+            guard i < b.count, b[i] == 0x3A else { return nil }
+            i += 1
+            skipSpace()
+            guard let v = plainDouble() else { return nil }
+            metrics[String(decoding: k, as: UTF8.self)] = v
+            skipSpace()
+            guard i < b.count else { return nil }
+            if b[i] == 0x2C { i += 1; continue }
+            if b[i] == 0x7D { i += 1; return metrics }
+            return nil
+        }
+    }
+
+    private mutating func plainReport() -> Report? {
+        skipSpace()
+        guard i < b.count, b[i] == 0x7B else { return nil }
+        i += 1
+        var trial: Int?, attempt: Int?, seq: Int?, resource: Double?, metrics: [String: Double]?
+        var atRung: Bool?, time: Double?, sawTime = false
+        skipSpace()
+        if i < b.count, b[i] == 0x7D { return nil }
+        members: while true {
+            skipSpace()
+            guard let k = plainKey(), let field = Self.reportField(k) else { return nil }
+            skipSpace()
+            guard i < b.count, b[i] == 0x3A else { return nil }
+            i += 1
+            skipSpace()
+            switch field {
+            case .trial: guard trial == nil, let v = plainInt() else { return nil }; trial = v
+            case .attempt: guard attempt == nil, let v = plainInt() else { return nil }; attempt = v
+            case .seq: guard seq == nil, let v = plainInt() else { return nil }; seq = v
+            case .resource: guard resource == nil, let v = plainDouble() else { return nil }; resource = v
+            case .metrics: guard metrics == nil, let v = plainMetrics() else { return nil }; metrics = v
+            case .atRung:
+                guard atRung == nil, i < b.count else { return nil }
+                if b[i] == 0x74, (try? literal("true")) != nil { atRung = true }
+                else if b[i] == 0x66, (try? literal("false")) != nil { atRung = false }
+                else { return nil }
+            case .time:
+                guard !sawTime, i < b.count else { return nil }
+                sawTime = true
+                if b[i] == 0x6E { guard (try? literal("null")) != nil else { return nil } }
+                else { guard let v = plainDouble() else { return nil }; time = v }
+            }
+            skipSpace()
+            guard i < b.count else { return nil }
+            if b[i] == 0x2C { i += 1; continue }
+            if b[i] == 0x7D { i += 1; break members }
+            return nil
+        }
+        skipSpace()
+        guard i == b.count, let trial, let attempt, let seq, let resource, let metrics, let atRung else { return nil }
+        return Report(trial: TrialID(trial), attempt: attempt, seq: seq, resource: resource, metrics: metrics,
+                      atRung: atRung, time: time)
     }
 }
