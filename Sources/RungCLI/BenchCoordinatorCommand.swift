@@ -139,10 +139,15 @@ struct BenchCoordinatorCommand: AsyncParsableCommand {
         try await serving.value
         let seconds = Date().timeIntervalSince(started)
         let store = try StudyStore.open(coordinator.directory, role: .reader)
-        let done = try store.trials().filter { $0.state == .completed }.count
+        let all = try store.trials()
+        let done = all.filter { $0.state == .completed }.count
+        let stopped = all.filter { $0.state == .stopped }.count
         let reports = try store.summary().reportCount
-        print(String(format: "no-op trials: %d completed by %d workers in %.2f s = %.1f trials/s, %d reports stored (%d per trial; log + rows in SQLite WAL%@%@)",
-                     done, workers, seconds, Double(done) / seconds, reports, epochs, fsync ? " fsync" : "", curveLabel))
+        // A trial whose rung result came in behind better ones of later trials (workers run in
+        // parallel) can lose its first rung: it is stopped there, and counted, as Optuna counts a pruned trial.
+        print(String(format: "no-op trials: %d ended (%d completed, %d stopped early) with %d workers in %.2f s = %.1f trials/s, %d reports stored (%d epochs per trial; log + rows in SQLite WAL%@%@)",
+                     done + stopped, done, stopped, workers, seconds, Double(done + stopped) / seconds, reports, epochs,
+                     fsync ? " fsync" : "", curveLabel))
     }
 
     /// A worker that completes every assignment at once, until SHUTDOWN: one REPORT per epoch (a

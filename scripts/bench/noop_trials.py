@@ -13,8 +13,10 @@ with early stopping on the same ladder (min resource 1, reduction factor 3: rung
   printing 9 epoch metric lines makes, then DONE.
 
 The objective improves with every trial (trial n reports -n at every step, minimised), so each
-pruner judges every rung result and stops none: every trial makes its 9 reports on both sides
-(the script checks the counts).
+pruner judges every rung result and stops none, and every trial makes its 9 reports (Optuna's
+counts are checked). Rung's workers run trials in parallel, so a trial's first rung result may
+arrive behind better ones of later trials: the few trials that lose their first rung that way are
+stopped there (counted as ended, as Optuna counts a pruned trial; the output shows how many).
 
 With --curve, Rung also runs with CURVE on every connection (fresh keys, as across machines) and
 the CURVE / plain ratio is printed (same run, so the same machine load).
@@ -64,9 +66,9 @@ def rung_rate(rung: str, trials: int, workers: int, epochs: int, curve: bool = F
                           "--epochs", str(epochs)] + (["--curve"] if curve else []),
                          check=True, capture_output=True, text=True).stdout
     print("  " + out.strip())
-    m = re.search(r"(\d+) completed .* = ([0-9.]+) trials/s", out)
+    m = re.search(r"(\d+) ended \((\d+) completed, (\d+) stopped early\).* = ([0-9.]+) trials/s, (\d+) reports", out)
     assert int(m.group(1)) == trials, out
-    return float(m.group(2))
+    return float(m.group(4))
 
 
 def main() -> None:
