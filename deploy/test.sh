@@ -33,7 +33,7 @@ fi
 # the other process suites starve their children of CPU until the deadlines run out. Every test
 # runs; a failure in any pass fails the command.
 PROCESS_SUITES=(ClusterTests LiveClientTests ReconnectTests CurveTests AttackTests CrashInputTests BestTextTests
-                HonestEndingsTests WorkerChildrenTests TrialControlTests ControlClusterTests ReportClusterTests RecurringFailureTests PythonWorkerCheck
+                HonestEndingsTests WorkerChildrenTests TrialControlTests ControlClusterTests ReportClusterTests RecurringFailureTests TrialRunTests PythonWorkerCheck
                 ChaosTests FastLossTests DuplicateNameTests FrictionTests BrowserTests DeployTests FuzzTests)
 all=$(IFS='|'; echo "${PROCESS_SUITES[*]}")
 status=0
