@@ -18,6 +18,12 @@ struct TrainCommand: ParsableCommand {
             TabularTrialConfig, e.g. {"hidden": [256, 256], "learningRate": 0.0003}); flags given on the \
             command line override it. Writes DIR/checkpoint.safetensors (weights, optimizer state, \
             preprocessing in the metadata) and DIR/metrics.json.
+
+            Defaults adapt to a small table (when neither a flag nor the file sets them): the batch \
+            size (64) is halved until an epoch has at least 8 steps, down to 16, and the epochs (20) \
+            are raised until the run makes at least 400 optimizer steps, up to 200. A 124-row \
+            training split gets batch 16 and 50 epochs; a training split of 1,280 rows or more keeps \
+            20 epochs of batch 64. The line "model: …" shows the values in effect.
             """)
 
     @Option(help: "CSV file with a header row (default: the built-in synthetic table).")
@@ -28,9 +34,9 @@ struct TrainCommand: ParsableCommand {
     var hidden: String?
     @Option(help: "Learning rate (default 0.0003).")
     var lr: Double?
-    @Option(help: "Number of epochs (default 20).")
+    @Option(help: "Number of epochs (default 20; raised on a small table to make at least 400 steps).")
     var epochs: Int?
-    @Option(help: "Mini-batch size (default 64).")
+    @Option(help: "Mini-batch size (default 64; halved on a small table to at least 8 steps per epoch, down to 16).")
     var batchSize: Int?
     @Option(help: "Optimizer: adamw, adam or sgd (default adamw).")
     var optimizer: String?
@@ -62,28 +68,34 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let config = try makeConfig()
+            let (config, chosen) = try makeConfig()
             try config.validate()
             if let threads {
                 guard threads >= 1 else { throw FineTuneError(.invalidOptions, "--threads is \(threads), but must be ≥ 1") }
                 BLAS.setThreads(threads)
             }
-            try train(config)
+            try train(config, keepBatchSize: chosen.contains("batchSize"), keepEpochs: chosen.contains("epochs"))
         } catch let error as FineTuneError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)
         }
     }
 
-    /// The configuration from --config (if any) with the flags applied on top.
-    func makeConfig() throws(FineTuneError) -> TabularTrialConfig {
+    /// The configuration from --config (if any) with the flags applied on top, and the keys the
+    /// user set (in the file or by a flag) among those the defaults adapt: batchSize, epochs.
+    func makeConfig() throws(FineTuneError) -> (TabularTrialConfig, chosen: Set<String>) {
         var c = TabularTrialConfig()
+        var chosen: Set<String> = []
         if let path = config {
             guard let bytes = FileManager.default.contents(atPath: path) else {
                 throw FineTuneError(.unreadableFile, "cannot read the configuration file \(path)")
             }
             c = try TabularTrialConfig.decode(json: bytes, source: path)
+            // Decoding succeeded, so the file is a JSON object.
+            if let keys = (try? JSONSerialization.jsonObject(with: bytes)) as? [String: Any] { chosen.formUnion(keys.keys) }
         }
+        if epochs != nil { chosen.insert("epochs") }
+        if batchSize != nil { chosen.insert("batchSize") }
         if let data { c.data = data }
         if let target { c.target = target }
         if let hidden {
@@ -116,15 +128,17 @@ struct TrainCommand: ParsableCommand {
         if let seed { c.seed = seed }
         if let splitSeed { c.splitSeed = splitSeed }
         c.refuseNonNumeric = refuseNonNumeric
-        return c
+        return (c, chosen)
     }
 
-    func train(_ config: TabularTrialConfig) throws(FineTuneError) {
-        let splits = try TabularTask.loadData(config)
+    func train(_ chosenConfig: TabularTrialConfig, keepBatchSize: Bool, keepEpochs: Bool) throws(FineTuneError) {
+        let splits = try TabularTask.loadData(chosenConfig)
+        let config = chosenConfig.adaptingDefaults(trainingRows: splits.train.count, keepBatchSize: keepBatchSize, keepEpochs: keepEpochs)
+        let adapted = config.batchSize != chosenConfig.batchSize || config.epochs != chosenConfig.epochs
         for note in splits.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         let source = config.data ?? "built-in synthetic table"
         print("data: \(source) — \(splits.train.count) train / \(splits.validation.count) validation / \(splits.test.count) test rows, \(splits.train.featureCount) features, classes \(splits.train.classNames.joined(separator: ", "))")
-        print("model: MLP \(splits.train.featureCount) → \(config.hidden.map(String.init).joined(separator: " → ")) → \(splits.train.classCount), \(config.optimizer.rawValue) lr \(Readable.significant(config.learningRate)), \(config.epochs) epochs, batch \(config.batchSize)")
+        print("model: MLP \(splits.train.featureCount) → \(config.hidden.map(String.init).joined(separator: " → ")) → \(splits.train.classCount), \(config.optimizer.rawValue) lr \(Readable.significant(config.learningRate)), \(config.epochs) epochs, batch \(config.batchSize)\(adapted ? " (defaults adapted to \(splits.train.count) training rows; --epochs and --batch-size choose them)" : "")")
         let testColumns = testEveryEpoch ? ["test loss", "test acc."] : []
         print(row(["epoch", "train loss", "val loss", "accuracy", "macro-F1", "ROC-AUC", "time"] + testColumns))
         let result = try TabularTask.run(config: config, splits: splits, testEveryEpoch: testEveryEpoch) { m in
