@@ -178,40 +178,24 @@ public struct TextCheckpoint: Sendable {
 
     struct Progress: Codable { var epoch: Int; var stepCount: Int; var history: [EpochMetrics] }
 
-    /// Writes one safetensors file: weights under their names, optimizer state under `optimizer.…`,
-    /// config and progress as JSON in the metadata.
+    /// Writes one safetensors file (`CheckpointFile`'s layout): weights under their names,
+    /// optimizer state under `optimizer.…`, config and progress as JSON in the metadata.
     public func write(to url: URL) throws(FineTuneError) {
-        var tensors: [String: TensorData] = [:]
+        var tensors = CheckpointFile.flat(optimizerState)
         for (name, v) in weights { tensors[name] = TensorData(shape: shapes[name] ?? [v.count], floats: v) }
-        for (name, v) in optimizerState { tensors[name] = TensorData(shape: [v.count], floats: v) }
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let config = (try? encoder.encode(self.config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        let progress = (try? encoder.encode(Progress(epoch: epoch, stepCount: stepCount, history: history)))
-            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        try SafeTensors.write(tensors, metadata: [Self.formatKey: Self.formatValue, "rung.config": config, "rung.progress": progress], to: url)
+        try CheckpointFile.write(tensors, format: Self.formatValue, metadata: [
+            "rung.config": CheckpointFile.json(config, sortedKeys: false),
+            "rung.progress": CheckpointFile.json(Progress(epoch: epoch, stepCount: stepCount, history: history), sortedKeys: false),
+        ], to: url)
     }
 
     /// Reads a file written by `write(to:)`.
     public init(contentsOf url: URL) throws(FineTuneError) {
-        let file = try SafeTensors.readFile(url)
-        guard file.metadata[Self.formatKey] == Self.formatValue, let c = file.metadata["rung.config"], let p = file.metadata["rung.progress"] else {
-            throw FineTuneError(.invalidSafeTensors, "\(url.lastPathComponent) is not a Rung text checkpoint (metadata \"\(Self.formatKey)\" must be \"\(Self.formatValue)\")")
-        }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let progress: Progress
-        do {
-            config = try decoder.decode(TextTrialConfig.self, from: Data(c.utf8))
-            progress = try decoder.decode(Progress.self, from: Data(p.utf8))
-        } catch {
-            throw FineTuneError(.invalidSafeTensors, "\(url.lastPathComponent): unreadable metadata (\(error))")
-        }
+        let file = try CheckpointFile(contentsOf: url, format: Self.formatValue, kind: "text")
+        config = try file.decode(TextTrialConfig.self, key: "rung.config")
+        let progress = try file.decode(Progress.self, key: "rung.progress")
         epoch = progress.epoch; stepCount = progress.stepCount; history = progress.history
-        weights = [:]; shapes = [:]; optimizerState = [:]
-        for (name, t) in file.tensors {
-            if name.hasPrefix("optimizer.") { optimizerState[name] = t.floats } else { weights[name] = t.floats; shapes[name] = t.shape }
-        }
+        weights = file.weights.mapValues(\.floats); shapes = file.weights.mapValues(\.shape); optimizerState = file.optimizerState
     }
 
     public init(epoch: Int, stepCount: Int, weights: [String: [Float]], shapes: [String: [Int]],

@@ -9,7 +9,7 @@ extension TabularCheckpoint {
     /// The metadata key of the format tag, and its value.
     public static let formatKey = "rung.format", formatValue = "rung-tabular-checkpoint-1"
 
-    /// Writes the checkpoint to `url` (replacing it atomically).
+    /// Writes the checkpoint to `url` (replacing it atomically), in `CheckpointFile`'s layout.
     public func write(to url: URL) throws(FineTuneError) {
         var tensors: [String: TensorData] = [:]
         for (name, values) in weights {
@@ -21,51 +21,22 @@ extension TabularCheckpoint {
             tensors[name] = TensorData(shape: shape, floats: values)
         }
         let progress = Progress(epoch: epoch, stepCount: stepCount, earlyStopping: earlyStopping, history: history)
-        let metadata = [
-            Self.formatKey: Self.formatValue,
+        try CheckpointFile.write(tensors, format: Self.formatValue, metadata: [
             "rung.config": String(decoding: config.jsonData(), as: UTF8.self),
             "rung.preprocessing": preprocessor.jsonString(),
-            "rung.progress": Self.json(progress),
-        ]
-        try SafeTensors.write(tensors, metadata: metadata, to: url)
+            "rung.progress": CheckpointFile.json(progress),
+        ], to: url)
     }
 
     /// Reads a checkpoint written by `write(to:)`; throws naming what is missing or malformed.
     public init(contentsOf url: URL) throws(FineTuneError) {
-        let file = try SafeTensors.readFile(url)
-        let source = url.lastPathComponent
-        guard file.metadata[Self.formatKey] == Self.formatValue else {
-            throw FineTuneError(.invalidSafeTensors, "\(source) is not a Rung tabular checkpoint (metadata \"\(Self.formatKey)\" is \(file.metadata[Self.formatKey].map { "\"\($0)\"" } ?? "absent"), expected \"\(Self.formatValue)\")")
-        }
-        func field(_ key: String) throws(FineTuneError) -> String {
-            guard let v = file.metadata[key] else {
-                throw FineTuneError(.invalidSafeTensors, "\(source) lacks the metadata \"\(key)\"")
-            }
-            return v
-        }
-        let config = try TabularTrialConfig.decode(json: Data(try field("rung.config").utf8), source: "\(source) rung.config")
-        let preprocessor = try TabularPreprocessor(jsonString: try field("rung.preprocessing"))
-        let progressText = try field("rung.progress")
-        let progress: Progress
-        do {
-            let decoder = JSONDecoder()
-            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            progress = try decoder.decode(Progress.self, from: Data(progressText.utf8))
-        } catch {
-            throw FineTuneError(.invalidSafeTensors, "\(source): metadata \"rung.progress\" is not valid (\(error))")
-        }
-        var weights: [String: [Float]] = [:], shapes: [String: [Int]] = [:], optimizerState: [String: [Float]] = [:]
-        for (name, tensor) in file.tensors {
-            if name.hasPrefix("optimizer.") {
-                optimizerState[name] = tensor.floats
-            } else {
-                weights[name] = tensor.floats
-                shapes[name] = tensor.shape
-            }
-        }
-        self.init(epoch: progress.epoch, stepCount: progress.stepCount, weights: weights, shapes: shapes,
-                  optimizerState: optimizerState, preprocessor: preprocessor, config: config,
-                  earlyStopping: progress.earlyStopping, history: progress.history)
+        let file = try CheckpointFile(contentsOf: url, format: Self.formatValue, kind: "tabular")
+        let config = try TabularTrialConfig.decode(json: Data(try file.field("rung.config").utf8), source: "\(file.source) rung.config")
+        let preprocessor = try TabularPreprocessor(jsonString: try file.field("rung.preprocessing"))
+        let progress = try file.decode(Progress.self, key: "rung.progress")
+        self.init(epoch: progress.epoch, stepCount: progress.stepCount, weights: file.weights.mapValues(\.floats),
+                  shapes: file.weights.mapValues(\.shape), optimizerState: file.optimizerState, preprocessor: preprocessor,
+                  config: config, earlyStopping: progress.earlyStopping, history: progress.history)
     }
 
     /// The parameter an optimizer-state name belongs to (`optimizer.layers.0.weight.exp_avg` →
@@ -73,13 +44,5 @@ extension TabularCheckpoint {
     private func optimizerParameter(of name: String) -> String? {
         guard name.hasPrefix("optimizer."), let dot = name.lastIndex(of: ".") else { return nil }
         return String(name[name.index(name.startIndex, offsetBy: "optimizer.".count)..<dot])
-    }
-
-    static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        // Numbers (non-finite ones as strings), strings and arrays: encoding cannot fail.
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 }

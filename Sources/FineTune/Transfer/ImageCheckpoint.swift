@@ -29,43 +29,22 @@ public struct ImageCheckpoint: Sendable {
         self.cost = cost
     }
 
-    static func encoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }
-
-    /// Writes one safetensors file.
+    /// Writes one safetensors file (`CheckpointFile`'s layout).
     public func write(to url: URL) throws(FineTuneError) {
-        var tensors = weights
-        for (name, v) in optimizerState { tensors[name] = TensorData(shape: [v.count], floats: v) }
-        let e = Self.encoder()
-        let config = (try? e.encode(self.config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        let progress = (try? e.encode(Progress(epoch: epoch, stepCount: stepCount, history: history, earlyStopping: earlyStopping, cost: cost)))
-            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        try SafeTensors.write(tensors, metadata: [Self.formatKey: Self.formatValue, "rung.config": config, "rung.progress": progress], to: url)
+        let progress = Progress(epoch: epoch, stepCount: stepCount, history: history, earlyStopping: earlyStopping, cost: cost)
+        try CheckpointFile.write(weights.merging(CheckpointFile.flat(optimizerState)) { $1 }, format: Self.formatValue, metadata: [
+            "rung.config": CheckpointFile.json(config, sortedKeys: false),
+            "rung.progress": CheckpointFile.json(progress, sortedKeys: false),
+        ], to: url)
     }
 
     /// Reads a file written by `write(to:)`.
     public init(contentsOf url: URL) throws(FineTuneError) {
-        let file = try SafeTensors.readFile(url)
-        guard file.metadata[Self.formatKey] == Self.formatValue, let c = file.metadata["rung.config"], let p = file.metadata["rung.progress"] else {
-            throw FineTuneError(.invalidSafeTensors, "\(url.lastPathComponent) is not a Rung image checkpoint (metadata \"\(Self.formatKey)\" must be \"\(Self.formatValue)\")")
-        }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let progress: Progress
-        do {
-            config = try decoder.decode(ImageTrialConfig.self, from: Data(c.utf8))
-            progress = try decoder.decode(Progress.self, from: Data(p.utf8))
-        } catch {
-            throw FineTuneError(.invalidSafeTensors, "\(url.lastPathComponent): unreadable metadata (\(error))")
-        }
+        let file = try CheckpointFile(contentsOf: url, format: Self.formatValue, kind: "image")
+        config = try file.decode(ImageTrialConfig.self, key: "rung.config")
+        let progress = try file.decode(Progress.self, key: "rung.progress")
         epoch = progress.epoch; stepCount = progress.stepCount; history = progress.history; earlyStopping = progress.earlyStopping
         cost = progress.cost
-        weights = [:]; optimizerState = [:]
-        for (name, t) in file.tensors {
-            if name.hasPrefix("optimizer.") { optimizerState[name] = t.floats } else { weights[name] = t }
-        }
+        weights = file.weights; optimizerState = file.optimizerState
     }
 }
