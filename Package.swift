@@ -47,10 +47,11 @@ let package = Package(
         // Pure logic. RungBasics (one generator, one hash) sits under every module that needs them.
         .target(name: "RungBasics", exclude: ["README.md"]),
         .target(name: "Tensors", dependencies: ["CBLAS"], exclude: ["README.md"]),
-        .target(name: "Search", dependencies: ["RungBasics", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Search", dependencies: ["RungBasics", .product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
 
         // Models, data, training; virtual-time driver of the search engine.
-        .target(name: "FineTune", dependencies: ["RungBasics", "Tensors", "CImageCodecs", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "FineTune", dependencies: ["RungBasics", "Tensors", "CImageCodecs", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                exclude: ["README.md"]),
         .target(name: "Simulator", dependencies: [
             "RungBasics", "Search", .product(name: "HeapModule", package: "swift-collections"),
         ], exclude: ["README.md"]),
