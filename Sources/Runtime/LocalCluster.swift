@@ -1,6 +1,7 @@
 // A coordinator and workers as child processes of one `rung` on loopback: what `rung demo` and the
 // integration tests start. Leaves out the study itself (the caller writes it).
 import Foundation
+import Synchronization
 import Search
 #if canImport(Glibc)
 import Glibc
@@ -17,12 +18,17 @@ public func freeLoopbackPort() throws -> Int {
     if low > 12_000 {
         for _ in 0..<200 {
             let port = Int.random(in: 10_000..<low)
+            // Never the same port twice in one process (tests start clusters side by side).
+            guard handedOutPorts.withLock({ $0.insert(port).inserted }) else { continue }
             if try bindLoopback(port: port) != nil { return port }
         }
     }
     guard let port = try bindLoopback(port: 0) else { throw RuntimeError(.io, "cannot bind a socket on 127.0.0.1 to find a free port") }
     return port
 }
+
+/// Ports `freeLoopbackPort` has returned in this process.
+private let handedOutPorts = Mutex<Set<Int>>([])
 
 /// Binds a TCP socket on 127.0.0.1 at `port` (0: the kernel chooses) and closes it; the port, or
 /// nil if it was taken.
