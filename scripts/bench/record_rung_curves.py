@@ -46,49 +46,15 @@ import argparse, concurrent.futures, csv, gzip, io, json, math, os, re, subproce
 
 import numpy as np
 
+from curve_space import SPACE, hash_name, sample_configs
+
 EPOCHS = 27
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-SPACE = {   # name: (kind, low, high) or (choice, options); the same space as make_curves.py
-    "lr": ("logreal", 1e-4, 0.3),
-    "weight_decay": ("logreal", 1e-6, 1e-1),
-    "width": ("logint", 8, 256),
-    "layers": ("int", 1, 3),
-    "dropout": ("real", 0.0, 0.6),
-    "batch_size": ("choice", [32, 64, 128, 256]),
-    "optimizer": ("choice", ["adam", "sgd"]),
-}
 
 BENCHMARKS = {   # name: (data file or None for the built-in synthetic table, target, val., test fraction)
     "cancer-rung": ("data/breast_cancer.csv", "diagnosis", 0.2, 0.2),
     "digits-rung": ("data/digits.csv", "digit", 0.2, 0.2),
 }
-
-
-def sample_configs(n, seed):
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(n):
-        c = {}
-        for name, spec in SPACE.items():
-            kind = spec[0]
-            if kind == "logreal":
-                c[name] = float(math.exp(rng.uniform(math.log(spec[1]), math.log(spec[2]))))
-            elif kind == "real":
-                c[name] = float(rng.uniform(spec[1], spec[2]))
-            elif kind == "logint":
-                c[name] = int(round(math.exp(rng.uniform(math.log(spec[1]), math.log(spec[2])))))
-            elif kind == "int":
-                c[name] = int(rng.integers(spec[1], spec[2] + 1))
-            else:
-                opts = spec[1]
-                c[name] = opts[int(rng.integers(len(opts)))]
-        out.append(c)
-    return out
-
-
-def hash_name(name):
-    return sum((i + 1) * ord(ch) for i, ch in enumerate(name))
 
 
 def prepare_data(name):
