@@ -41,8 +41,8 @@ import Store
         defer { for p in [first, worker] + (second.map { [$0] } ?? []) { p.process.signal(SIGKILL) } }
         #expect(await first.line(within: 60) { $0.contains("trial 1 paused at rung 0") } != nil, "\(first.lines.suffix(5))")
         first.process.signal(SIGKILL)
+        // The follower is now without a coordinator until the restart below.
         _ = await first.waitExit(within: 10)
-        try await Task.sleep(for: .seconds(1))
         second = try Watched(cluster.coordinator(study: nil, directory: s.directory))
         #expect(await second!.waitExit(within: 120) == .exited(0), "\(second!.lines.suffix(10)) \(second!.stderr)")
         _ = await worker.waitExit(within: 30)
