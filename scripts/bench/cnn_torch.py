@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # PyTorch side of `rung bench cnn`: training steps per second of the same small CNN (conv 3×3 32 pad 1
 # → ReLU → max-pool 2 → conv 3×3 64 pad 1 → ReLU → max-pool 2 → linear 10), 1×28×28, AdamW, random data.
-# --model small-resnet: the small ResNet of Sources/FineTune/Zoo/SmallResNet.swift (stem 3×3 16,
+# --model small-resnet: the small ResNet of Sources/FineTune/Models/SmallResNet.swift (stem 3×3 16,
 # one BasicBlock per stage at widths 16/32/64, global average pool, linear 10).
 # Usage: python3 scripts/bench/cnn_torch.py --threads 2 [--seconds 3] [--batch 64] [--model small-cnn|small-resnet]
 import argparse
