@@ -3,6 +3,7 @@
 // The targets and their `dependencies:` lists are the architecture: dependencies point down only.
 //
 //   rung (RungCLI)                      argument parsing, wiring, terminal output
+//   RungLab                             benchmarks, training outside a study, model zoo (`rung` lists them apart)
 //   Dashboard  StudyViews               HTTP server (Hummingbird, SSE, /metrics) · pure HTML/SVG pictures
 //   Runtime                             coordinator and worker processes: sockets, timers, files
 //   Wire    Store    FineTune  Simulator protocol+ZeroMQ · SQLite · models/data/training · virtual time
@@ -77,8 +78,15 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], exclude: ["README.md"]),
 
+        // The lab: benchmarks, training outside a study, pretraining and the zoo (`rung train`,
+        // `rung bench …`), apart from the front door and from the library targets.
+        .target(name: "RungLab", dependencies: [
+            "Tensors", "FineTune", "Search", "Wire", "Store", "Runtime", "CZeroMQ",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .executableTarget(name: "RungCLI", dependencies: [
-            "Tensors", "FineTune", "Search", "Simulator", "Wire", "Store", "Runtime", "StudyViews", "Dashboard",
+            "Tensors", "FineTune", "Search", "Simulator", "Wire", "Store", "Runtime", "StudyViews", "Dashboard", "RungLab",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -6,6 +6,7 @@
 import ArgumentParser
 import FineTune
 import Foundation
+import RungLab
 import Search
 import Runtime
 import Store
@@ -207,7 +208,7 @@ struct DemoCommand: AsyncParsableCommand {
         c.augment = 0.3
         print("rung demo: no \(Self.pretrainedName) in \(zooPath) yet; pretraining a small CNN on Fashion-MNIST classes 0–4 (10,000 images, 2 epochs) first")
         do {
-            _ = try PretrainCommand.pretrain(c, name: Self.pretrainedName, label: "rung demo pretrain")
+            _ = try Lab.pretrain(c, name: Self.pretrainedName, label: "rung demo pretrain")
         } catch {
             FileHandle.standardError.write(Data("error: pretraining the source backbone failed: \(error)\n".utf8))
             throw ExitCode(1)

@@ -1,7 +1,9 @@
-// The `rung` command: one subcommand per file in this folder; this file lists them, and is the
+// The `rung` command: one subcommand per file in this folder, and the lab's (RungLab) in a group of
+// their own; this file lists them, and is the
 // process edge where the environment is read for the pure layers (Tensors' settings).
 import ArgumentParser
 import Foundation
+import RungLab
 import Tensors
 
 @main
@@ -19,17 +21,9 @@ struct Rung: AsyncParsableCommand {
             PauseCommand.self, ResumeCommand.self, StopTrialCommand.self, EnqueueCommand.self, StopStudyCommand.self,
             DashboardCommand.self, ReportCommand.self,
             SimulateCommand.self,
-            TrainCommand.self,
-            TrainTextCommand.self,
-            TrainImageCommand.self,
-            PretrainCommand.self,
-            ZooCommand.self,
-            BenchCommand.self,
-            BenchWireCommand.self,
-            BenchStoreCommand.self,
-            BenchCoordinatorCommand.self,
             RunTrialCommand.self,
-        ])
+        ],
+        groupedSubcommands: [CommandGroup(name: "lab", subcommands: Lab.commands)])
 
     /// Puts Tensors' settings from the environment in force (`TensorSettings(environment:)`), then
     /// parses the arguments and runs the subcommand.

@@ -116,10 +116,11 @@ public final class CurveAuthenticator: @unchecked Sendable {
 }
 
 /// A failure text handed between threads.
-final class LockedText: @unchecked Sendable {
+package final class LockedText: @unchecked Sendable {
     // @unchecked Sendable: every access holds `lock`.
     private let lock = NSLock()
     private var text: String?
-    func set(_ s: String) { lock.lock(); text = s; lock.unlock() }
-    func get() -> String? { lock.lock(); defer { lock.unlock() }; return text }
+    package init() {}
+    package func set(_ s: String) { lock.lock(); text = s; lock.unlock() }
+    package func get() -> String? { lock.lock(); defer { lock.unlock() }; return text }
 }

@@ -44,7 +44,7 @@ public final class ZMQContext: @unchecked Sendable {
 
 extension WireError {
     /// The error of the libzmq call `call` that just failed, with `zmq_strerror`'s text.
-    static func zmq(_ call: String, errno e: Int32 = zmq_errno()) -> WireError {
+    package static func zmq(_ call: String, errno e: Int32 = zmq_errno()) -> WireError {
         let text = String(cString: zmq_strerror(e))
         return WireError(.transport, "\(call) failed: \(text) (errno \(e))", errno: e)
     }

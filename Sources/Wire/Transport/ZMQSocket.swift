@@ -90,7 +90,9 @@ public final class ZMQSocket {
         return pair
     }
 
-    func live(_ call: String) throws(WireError) -> UnsafeMutableRawPointer {
+    /// The libzmq handle, or a transport error naming `call` when the socket is closed (for the
+    /// lab's raw-libzmq baseline, which calls libzmq directly beside the envelope).
+    package func live(_ call: String) throws(WireError) -> UnsafeMutableRawPointer {
         guard let h = handle else { throw WireError(.transport, "\(call) on a closed \(kind) socket") }
         return h
     }

@@ -1,8 +1,31 @@
-// What the `rung bench` subcommands share: a clock loop that runs a piece of work until a time has
-// passed, and one AdamW training step on a fixed batch.
+// What the `rung bench` subcommands share: their thread, time and allocator options, a clock loop
+// that runs a piece of work until a time has passed, and one AdamW training step on a fixed batch.
+import ArgumentParser
 import FineTune
 import Foundation
 import Tensors
+
+/// The options every `rung bench` subcommand of the training core takes: BLAS threads, timed
+/// seconds and the allocator setting, checked before anything runs.
+struct BenchClockOptions: ParsableArguments {
+    @Option(help: "BLAS threads (and the worker pool's).")
+    var threads: Int = 1
+    @Option(help: "Timed seconds per case (at least this long, whole steps).")
+    var seconds: Double = 3
+    @Flag(inversion: .prefixedNo, help: "Keep freed memory in the allocator between steps (AllocatorTuning.keepFreedMemory).")
+    var keepFreedMemory = true
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads is \(threads); it must be ≥ 1") }
+        guard seconds > 0 else { throw ValidationError("--seconds is \(seconds); it must be > 0") }
+    }
+
+    /// Puts the thread count and the allocator setting in force.
+    func apply() {
+        BLAS.setThreads(threads)
+        if keepFreedMemory { AllocatorTuning.keepFreedMemory() }
+    }
+}
 
 /// Runs `body` `warmup` times untimed, then in chunks of `chunk` runs until at least `seconds` have
 /// passed (the clock is read between chunks); returns the timed runs and the seconds they took.

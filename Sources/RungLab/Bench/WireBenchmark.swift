@@ -7,6 +7,7 @@ import CZeroMQ
 import Dispatch
 import Foundation
 import Search
+import Wire
 
 /// What travels in a benchmark run.
 public enum BenchPayload: String, Sendable, CaseIterable {

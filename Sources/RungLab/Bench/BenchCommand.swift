@@ -32,10 +32,9 @@ struct BenchMLPCommand: ParsableCommand {
         abstract: "Training steps per second of 30→256→256→2 (batch 64) and 784→512→256→10 (batch 128) MLPs with AdamW.",
         discussion: "Compare with PyTorch through scripts/bench-mlp.sh, which runs both at 1 and 2 threads in a release build.")
 
-    @Option(help: "BLAS threads.")
-    var threads: Int = 1
-    @Option(help: "Timed seconds per case (at least this long, whole steps).")
-    var seconds: Double = 3
+    @OptionGroup var clock: BenchClockOptions
+    private var threads: Int { clock.threads }
+    private var seconds: Double { clock.seconds }
     @Option(help: "Untimed warmup steps per case.")
     var warmup: Int = 50
     @Option(help: "Run only the cases whose name contains this text (e.g. 784).")
@@ -44,11 +43,11 @@ struct BenchMLPCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard threads >= 1, seconds > 0, warmup >= 0 else {
-            FileHandle.standardError.write(Data("error: --threads must be ≥ 1, --seconds > 0, --warmup ≥ 0\n".utf8))
+        guard warmup >= 0 else {
+            FileHandle.standardError.write(Data("error: --warmup is \(warmup); it must be ≥ 0\n".utf8))
             throw ExitCode(1)
         }
-        BLAS.setThreads(threads)
+        clock.apply()
         if !json { print("case                   threads    steps/s   samples/s") }
         for c in MLPBenchCase.all where only.map({ c.name.contains($0) }) ?? true {
             let (steps, elapsed) = measure(c)

@@ -13,30 +13,26 @@ struct BenchCNNCommand: ParsableCommand {
         abstract: "Training steps per second of the small CNN (1×28×28, batch 64, AdamW).",
         discussion: "Compare with PyTorch: python3 scripts/bench/cnn_torch.py --threads N, run right after in a release build.")
 
-    @Option(help: "BLAS threads.")
-    var threads: Int = 1
-    @Option(help: "Timed seconds (at least this long, whole steps).")
-    var seconds: Double = 3
+    @OptionGroup var clock: BenchClockOptions
+    private var threads: Int { clock.threads }
+    private var seconds: Double { clock.seconds }
     @Option(help: "Untimed warmup steps.")
     var warmup: Int = 5
     @Option(help: "Batch size.")
     var batch: Int = 64
     @Option(help: "Network: small-cnn (the PyTorch twin's) or small-resnet (no PyTorch twin).")
     var model: String = "small-cnn"
-    @Flag(inversion: .prefixedNo, help: "Keep freed memory in the allocator between steps (AllocatorTuning.keepFreedMemory).")
-    var keepFreedMemory = true
 
     func run() throws {
         guard model == "small-cnn" || model == "small-resnet" else {
             FileHandle.standardError.write(Data("error: --model is \"\(model)\"; accepted: small-cnn, small-resnet\n".utf8))
             throw ExitCode(1)
         }
-        guard threads >= 1, seconds > 0, warmup >= 0, batch >= 1 else {
-            FileHandle.standardError.write(Data("error: --threads and --batch must be ≥ 1, --seconds > 0, --warmup ≥ 0\n".utf8))
+        guard warmup >= 0, batch >= 1 else {
+            FileHandle.standardError.write(Data("error: --batch must be ≥ 1 and --warmup ≥ 0 (got \(batch), \(warmup))\n".utf8))
             throw ExitCode(1)
         }
-        BLAS.setThreads(threads)
-        if keepFreedMemory { AllocatorTuning.keepFreedMemory() }
+        clock.apply()
         var rng = SplitMix64(seed: 42)
         let network: any Module = model == "small-cnn" ? SmallCNN(generator: &rng) : SmallResNet(generator: &rng)
         let x = Tensor.normal([batch, 1, 28, 28], using: &rng)

@@ -12,24 +12,22 @@ struct BenchEfficientNetCommand: ParsableCommand {
         commandName: "efficientnet",
         abstract: "Inference speed of EfficientNet-Lite0: ms per image at batch 1, images/s at --batch.")
 
-    @Option(help: "BLAS threads.")
-    var threads: Int = 1
+    @OptionGroup var clock: BenchClockOptions
+    private var threads: Int { clock.threads }
+    private var seconds: Double { clock.seconds }
     @Option(help: "Input height and width.")
     var size: Int = 224
     @Option(help: "Batch size of the throughput run.")
     var batch: Int = 16
-    @Option(help: "Timed seconds per run (at least this long, whole passes).")
-    var seconds: Double = 3
     @Flag(help: "Time full fine-tuning steps instead (training mode, forward, backward, AdamW, 10 classes) at --batch.")
     var train = false
 
     func run() throws {
-        guard threads >= 1, size >= 8, batch >= 1, seconds > 0 else {
-            FileHandle.standardError.write(Data("error: --threads, --batch ≥ 1, --size ≥ 8, --seconds > 0\n".utf8))
+        guard size >= 8, batch >= 1 else {
+            FileHandle.standardError.write(Data("error: --batch must be ≥ 1 and --size ≥ 8 (got \(batch), \(size))\n".utf8))
             throw ExitCode(1)
         }
-        BLAS.setThreads(threads)
-        AllocatorTuning.keepFreedMemory()
+        clock.apply()
         var rng = SplitMix64(seed: 1)
         if train { trainSteps(&rng); return }
         let model = EfficientNetLite(generator: &rng)

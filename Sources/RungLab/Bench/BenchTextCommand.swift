@@ -12,10 +12,9 @@ struct BenchTextCommand: ParsableCommand {
         commandName: "text",
         abstract: "Time a MiniLM-sized encoder: full fine-tune, frozen-encoder and inference steps per second.")
 
-    @Option(help: "BLAS threads.")
-    var threads: Int = 2
-    @Option(help: "Seconds per case (after one warm-up step).")
-    var seconds: Double = 5
+    @OptionGroup var clock: BenchClockOptions
+    private var threads: Int { clock.threads }
+    private var seconds: Double { clock.seconds }
     @Option(help: "Tokens per example.")
     var sequenceLength: Int = 64
     @Option(help: "Examples per step.")
@@ -24,12 +23,9 @@ struct BenchTextCommand: ParsableCommand {
     var cases: String = "full,frozen,inference"
     @Flag(help: "One JSON line per case instead of a table.")
     var json = false
-    @Flag(inversion: .prefixedNo, help: "Keep freed memory in the allocator between steps (AllocatorTuning.keepFreedMemory).")
-    var keepFreedMemory = true
 
     func run() throws {
-        BLAS.setThreads(threads)
-        if keepFreedMemory { AllocatorTuning.keepFreedMemory() }
+        clock.apply()
         let config = BertConfig(vocabSize: 30522, hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 12,
                                 intermediateSize: 1536, maxPositionEmbeddings: 512)
         var g = SplitMix64(seed: 1)

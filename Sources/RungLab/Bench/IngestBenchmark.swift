@@ -4,6 +4,7 @@
 // runtime's benchmark adds ZeroMQ on top. A measurement, never a test assertion.
 import Foundation
 import Search
+import Store
 
 /// REPORT ingestion benchmark.
 public enum IngestBenchmark {
