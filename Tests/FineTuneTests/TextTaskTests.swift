@@ -95,3 +95,38 @@ private func smallTextSetup() throws -> (dir: URL, config: TextTrialConfig) {
     let d = try TextData.load(ok)
     #expect(d.classNames == ["neg", "pos"] && d.labels == [1, 0, 1] && d.texts == ["good one", "bad one", "fine"])
 }
+
+@Test func textTaskStopsEarlyOnTheBestEpochsWeights() throws {
+    var (dir, config) = try smallTextSetup()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // A rate far too high: the validation loss turns up after a few epochs.
+    config.epochs = 30
+    config.learningRate = 0.5
+    config.encoderLearningRate = 0.05
+    config.warmupFraction = 0
+    config.schedule = .constant
+    config.patience = 2
+    let stopped = try TextTask.run(config: config)
+    try #require(stopped.stoppedEarly && stopped.finished && stopped.completedEpochs < 30)
+    let losses = stopped.history.map(\.validationLoss)
+    let best = losses.indices.min { losses[$0] < losses[$1] }! + 1
+    try #require(best < stopped.completedEpochs)
+    let cut = try TextTask.run(config: config, toEpoch: best)
+    #expect(stopped.checkpoint.weights == cut.checkpoint.weights)
+    #expect(stopped.test != nil)
+    // Paused after the best epoch and resumed from the file: the same ending.
+    let first = try TextTask.run(config: config, toEpoch: best + 1)
+    let file = dir.appendingPathComponent("ckpt.safetensors")
+    try first.checkpoint.write(to: file)
+    let rest = try TextTask.run(config: config, fromEpoch: best + 1, checkpoint: TextCheckpoint(contentsOf: file))
+    #expect(rest.history.map(\.withoutTiming) == stopped.history.map(\.withoutTiming))
+    #expect(rest.test == stopped.test && rest.checkpoint.weights == stopped.checkpoint.weights)
+}
+
+@Test func textPatienceIsValidated() throws {
+    var config = TextTrialConfig(data: "d.jsonl", model: "m")
+    config.patience = 0
+    #expect { try config.validate() } throws: { "\($0)".contains("patience is 0") && "\($0)".contains("≥ 1") }
+    let decoded = try TextTrialConfig.decode(json: Data(#"{"data": "d", "model": "m", "patience": 3}"#.utf8), source: "t.json")
+    #expect(decoded.patience == 3)
+}

@@ -1,5 +1,6 @@
 // The one file layout every task's checkpoint uses: a safetensors file whose tensors are the
-// model's weights under their names plus the optimizer state under `optimizer.…`, and whose
+// model's weights under their names, the best epoch's weights under `best.…` and the optimizer
+// state under `optimizer.…`, and whose
 // `__metadata__` holds a format tag (`rung.format`) and JSON strings (config, progress, …).
 // What goes into the JSON, and the tensor shapes of the optimizer state, are the task's business.
 
@@ -7,20 +8,24 @@ import Foundation
 
 /// A Rung checkpoint file read back: its tensors split into weights and optimizer state, and its
 /// metadata strings, checked against one format tag.
-struct CheckpointFile {
+public struct CheckpointFile {
     /// The metadata key of the format tag.
     static let formatKey = "rung.format"
     /// The prefix of the optimizer-state tensors.
     static let optimizerPrefix = "optimizer."
+    /// The prefix of the best epoch's weights.
+    static let bestPrefix = "best."
 
     /// The file's name, for messages.
-    let source: String
+    public let source: String
     /// The metadata strings, format tag included.
-    let metadata: [String: String]
-    /// Every tensor not under `optimizer.`.
-    var weights: [String: TensorData] = [:]
+    public let metadata: [String: String]
+    /// Every tensor not under `optimizer.` or `best.`.
+    public var weights: [String: TensorData] = [:]
+    /// The tensors under `best.`, named without the prefix; nil when there are none.
+    public var bestWeights: [String: TensorData]?
     /// Every tensor under `optimizer.`, as flat values.
-    var optimizerState: [String: [Float]] = [:]
+    public var optimizerState: [String: [Float]] = [:]
 
     /// Writes `tensors` with `metadata` and the format tag (replacing the file atomically).
     static func write(_ tensors: [String: TensorData], format: String, metadata: [String: String], to url: URL) throws(FineTuneError) {
@@ -41,12 +46,18 @@ struct CheckpointFile {
                                 "\(source) is not a Rung \(kind) checkpoint (metadata \"\(Self.formatKey)\" is \(found), expected \"\(format)\")")
         }
         for (name, tensor) in file.tensors {
-            if name.hasPrefix(Self.optimizerPrefix) { optimizerState[name] = tensor.floats } else { weights[name] = tensor }
+            if name.hasPrefix(Self.optimizerPrefix) {
+                optimizerState[name] = tensor.floats
+            } else if name.hasPrefix(Self.bestPrefix) {
+                bestWeights = (bestWeights ?? [:]).merging([String(name.dropFirst(Self.bestPrefix.count)): tensor]) { $1 }
+            } else {
+                weights[name] = tensor
+            }
         }
     }
 
     /// The metadata string under `key`; throws naming the key when it is absent.
-    func field(_ key: String) throws(FineTuneError) -> String {
+    public func field(_ key: String) throws(FineTuneError) -> String {
         guard let value = metadata[key] else {
             throw FineTuneError(.invalidSafeTensors, "\(source) lacks the metadata \"\(key)\"")
         }
@@ -54,7 +65,7 @@ struct CheckpointFile {
     }
 
     /// The JSON under `key` decoded as `T` (non-finite numbers read from "inf", "-inf", "nan").
-    func decode<T: Decodable>(_ type: T.Type, key: String) throws(FineTuneError) -> T {
+    public func decode<T: Decodable>(_ type: T.Type, key: String) throws(FineTuneError) -> T {
         let text = try field(key)
         do {
             let decoder = JSONDecoder()

@@ -42,36 +42,12 @@ public struct EpochMetrics: Sendable, Hashable, Codable {
     }
 }
 
-/// What the caller of `TabularTask.run` answers after each epoch.
+/// What the caller of a task's `run` answers after each epoch.
 public enum EpochDecision: Sendable, Hashable {
     /// Go on to the next epoch.
     case proceed
     /// Stop after this epoch (the result still carries a checkpoint).
     case stop
-}
-
-/// The outcome of one `TabularTask.run` call.
-public struct TabularTrialResult: Sendable {
-    /// The epochs this call ran, in order.
-    public var epochs: [EpochMetrics]
-    /// Every epoch since the trial began, including those before the checkpoint it resumed from.
-    public var history: [EpochMetrics]
-    /// Epochs completed in total (the checkpoint's epoch).
-    public var completedEpochs: Int
-    /// True when early stopping ended the trial.
-    public var stoppedEarly: Bool
-    /// True when the trial is over: its last epoch ran or early stopping ended it.
-    public var finished: Bool
-    /// Test-split metrics of the final model, when `finished` and the test split is not empty.
-    public var test: ClassificationSummary?
-    /// The full test report (per class, confusion matrix), alongside `test`.
-    public var testReport: ClassificationReport?
-    /// The state after the last epoch run: resume from it with `fromEpoch: completedEpochs`.
-    public var checkpoint: TabularCheckpoint
-    /// Trainable parameter count of the model.
-    public var parameterCount: Int
-    /// Class names; label k is `classNames[k]`.
-    public var classNames: [String]
 }
 
 /// The content of a run's `metrics.json`: configuration, per-epoch validation metrics and the
@@ -110,17 +86,5 @@ public struct TabularRunReport: Sendable, Codable {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         // Numbers, strings, arrays and enums with the strategy above: encoding cannot fail.
         return try! encoder.encode(self)
-    }
-}
-
-/// Checks that an attempt starting at `fromEpoch` has the checkpoint it needs: none for a fresh
-/// start (epoch 0), one saved at exactly `fromEpoch` otherwise. Shared by every trial kind.
-func checkResumePoint(checkpointEpoch: Int?, fromEpoch: Int) throws(FineTuneError) {
-    if let checkpointEpoch {
-        guard checkpointEpoch == fromEpoch else {
-            throw FineTuneError(.invalidOptions, "the checkpoint is at epoch \(checkpointEpoch), but the run starts from epoch \(fromEpoch)")
-        }
-    } else if fromEpoch != 0 {
-        throw FineTuneError(.invalidOptions, "starting from epoch \(fromEpoch) needs a checkpoint of that epoch")
     }
 }

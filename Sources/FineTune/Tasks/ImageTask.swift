@@ -2,30 +2,10 @@
 // EfficientNet-Lite0, or a zoo entry), dropout and a new linear head, trained under a fine-tuning
 // strategy (linear probe on cached features, full, gradual unfreezing) with a discriminative
 // backbone learning rate, label smoothing, augmentation, frozen BatchNorm and early stopping.
-// Resumable at any epoch; all randomness derives from (seed, purpose, epoch).
+// Resumable at any epoch; all randomness derives from (seed, purpose, epoch). The epochs run in
+// EpochLoop.swift. Leaves out the data and backbone readers (ImageSplits.swift, Backbone.swift).
 import Foundation
 import Tensors
-
-/// What an image trial produced.
-public struct ImageTrialResult {
-    /// Metrics of the epochs run in this call; every epoch so far (checkpoint history included).
-    public var epochs: [EpochMetrics]
-    public var history: [EpochMetrics]
-    /// Epochs done in all.
-    public var completedEpochs: Int
-    /// True when early stopping ended the trial.
-    public var stoppedEarly: Bool
-    /// Test metrics and per-class report, when the trial is over.
-    public var test: ClassificationSummary?
-    public var testReport: ClassificationReport?
-    /// State to resume from.
-    public var checkpoint: ImageCheckpoint
-    /// Cost of the trained model (when `measureCost` was asked for).
-    public var cost: ModelCost?
-    public var classNames: [String]
-    /// The model as trained (for saving a backbone to the zoo).
-    public var model: ImageClassifier
-}
 
 /// The image fine-tuning task: `(config, from epoch, to epoch, checkpoint?) → metrics + checkpoint`.
 public enum ImageTask {
@@ -69,19 +49,16 @@ public enum ImageTask {
                            onTest: (ClassificationSummary) -> Void = { _ in },
                            onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> ImageTrialResult {
         try config.validate()
-        let last = toEpoch ?? config.epochs
-        guard fromEpoch >= 0, fromEpoch <= last, last <= config.epochs else {
-            throw FineTuneError(.invalidOptions, "epoch range \(fromEpoch)→\(last) must satisfy 0 ≤ from ≤ to ≤ \(config.epochs)")
-        }
+        let last = try EpochLoop<ImageCheckpointExtra, ImageClassifier>.checkRange(
+            fromEpoch: fromEpoch, toEpoch: toEpoch, epochs: config.epochs, checkpointEpoch: checkpoint?.epoch)
         guard raw.train.count > 0, raw.validation.count > 0 else {
             throw FineTuneError(.invalidOptions, "the training and validation sets must not be empty (train \(raw.train.count), validation \(raw.validation.count) images)")
         }
-        let adapter = resolved.adapter
+        let adapter = resolved.adapter, normalization = adapter.normalization
         let train = adapter.apply(raw.train), validation = adapter.apply(raw.validation)
-        let classCount = train.classCount
         let taps = config.taps
         try taps?.check(resolved.network, name: config.backbone)
-        let model = ImageClassifier(backbone: resolved.network, classes: classCount, dropout: Float(config.headDropout),
+        let model = ImageClassifier(backbone: resolved.network, classes: train.classCount, dropout: Float(config.headDropout),
                                     seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 1), taps: taps)
         model.freezeBatchNorm = config.freezeBn
         let blockCount = model.blockCount
@@ -97,81 +74,48 @@ public enum ImageTask {
         var optimizer = Optimizer(settings: .adamW(weightDecay: config.weightDecay), learningRate: config.learningRate,
                                   schedule: schedule, groups: groups)
         optimizer.threads = BLAS.threads
-        var stopper = config.patience.map { EarlyStopping(patience: $0, mode: .min) }
-        var history: [EpochMetrics] = []
-        try checkResumePoint(checkpointEpoch: checkpoint?.epoch, fromEpoch: fromEpoch)
-        if let checkpoint {
-            try model.loadWeights(checkpoint.weights)
-            try optimizer.restoreState(from: checkpoint.optimizerState, stepCount: checkpoint.stepCount)
-            stopper = checkpoint.earlyStopping
-            history = checkpoint.history
-        }
 
         // A linear probe runs the frozen backbone once per image; its epochs cost only the head.
         let probe = config.strategy == .linearProbe
-        if probe { model.setTrainedBlocks(0) }
-        let trainFeatures = probe ? features(model, train, normalization: adapter.normalization) : nil
-        let validationFeatures = probe ? features(model, validation, normalization: adapter.normalization) : nil
-        // Tap features are standardised with the training set's statistics under the starting
-        // weights (a resumed trial has them from its checkpoint).
-        if let standardizer = model.standardizer, checkpoint == nil {
-            standardizer.fit(trainFeatures ?? features(model, train, normalization: adapter.normalization))
-        }
-
+        var trainFeatures: Tensor?, validationFeatures: Tensor?
         var cost = checkpoint?.cost
-        if let cost {
-            onCost(cost)
-        } else if measureCost {
-            let finalBlocks = config.trainedBlocks(epoch: config.epochs, blockCount: blockCount)
-            let trainable = model.trainedParameterCount(blocks: finalBlocks)
-            let shape = adapter.shape
-            var g = SplitMix64(seed: 7)
-            cost = ModelCost.measure(model, trainable: trainable, size: model.runningSize()) { n in
-                Tensor(shape: [n] + shape, scalars: (0..<(n * shape.reduce(1, *))).map { _ in Float(g.unitDouble()) })
+        let loop = EpochLoop<ImageCheckpointExtra, ImageClassifier>(
+            model: model, epochs: config.epochs, patience: config.patience, classNames: train.classNames,
+            validationLabels: validation.labels, testLabels: raw.test.labels,
+            trainEpoch: { epoch, optimizer in
+                model.setTrainedBlocks(config.trainedBlocks(epoch: epoch, blockCount: blockCount))
+                return trainEpoch(model, train, features: trainFeatures, normalization: normalization, optimizer: &optimizer,
+                                  config: config, epoch: epoch)
+            },
+            evaluateValidation: { evaluate(model, validation, features: validationFeatures, normalization: normalization) },
+            evaluateTest: { evaluate(model, adapter.apply(raw.test), features: nil, normalization: normalization) },
+            weights: { model.weightData(buffers: true) },
+            loadWeights: { weights throws(FineTuneError) in try model.loadWeights(weights) })
+        func afterResume(_ resumed: Bool) {
+            if probe { model.setTrainedBlocks(0) }
+            trainFeatures = probe ? features(model, train, normalization: normalization) : nil
+            validationFeatures = probe ? features(model, validation, normalization: normalization) : nil
+            // Tap features are standardised with the training set's statistics under the starting
+            // weights (a resumed trial has them from its checkpoint).
+            if let standardizer = model.standardizer, !resumed {
+                standardizer.fit(trainFeatures ?? features(model, train, normalization: normalization))
             }
-            onCost(cost!)
+            if let cost {
+                onCost(cost)
+            } else if measureCost {
+                let finalBlocks = config.trainedBlocks(epoch: config.epochs, blockCount: blockCount)
+                let trainable = model.trainedParameterCount(blocks: finalBlocks)
+                let shape = adapter.shape
+                var g = SplitMix64(seed: 7)
+                let measured = ModelCost.measure(model, trainable: trainable, size: model.runningSize()) { n in
+                    Tensor(shape: [n] + shape, scalars: (0..<(n * shape.reduce(1, *))).map { _ in Float(g.unitDouble()) })
+                }
+                cost = measured
+                onCost(measured)
+            }
         }
-
-        var test: ClassificationSummary?, testReport: ClassificationReport?
-        var ran: [EpochMetrics] = []
-        var stoppedEarly = stopper?.shouldStop ?? false
-        var epoch = fromEpoch
-        while epoch < last && !stoppedEarly {
-            epoch += 1
-            let start = Date()
-            model.setTrainedBlocks(config.trainedBlocks(epoch: epoch, blockCount: blockCount))
-            let trainLoss = trainEpoch(model, train, features: trainFeatures, normalization: adapter.normalization, optimizer: &optimizer, config: config, epoch: epoch)
-            let (valLoss, probabilities) = evaluate(model, validation, features: validationFeatures, normalization: adapter.normalization)
-            let s = try Metrics.summary(labels: validation.labels, probabilities: probabilities, classCount: classCount)
-            let m = EpochMetrics(epoch: epoch, trainLoss: trainLoss, validationLoss: valLoss, accuracy: s.accuracy,
-                                 macroF1: s.macroF1, weightedF1: s.weightedF1, macroPrecision: s.macroPrecision,
-                                 macroRecall: s.macroRecall, rocAUC: s.rocAUC,
-                                 learningRate: optimizer.baseLearningRate * optimizer.schedule.factor(at: max(optimizer.stepCount - 1, 0)),
-                                 seconds: Date().timeIntervalSince(start))
-            ran.append(m)
-            history.append(m)
-            if stopper != nil {
-                stopper!.record(valLoss)
-                stoppedEarly = stopper!.shouldStop
-            }
-            // The trial is over: test before reporting the epoch, so the report can carry it.
-            if (epoch == config.epochs || stoppedEarly) && raw.test.count > 0 {
-                let testSet = adapter.apply(raw.test)
-                let (_, p) = evaluate(model, testSet, features: nil, normalization: adapter.normalization)
-                test = try Metrics.summary(labels: testSet.labels, probabilities: p, classCount: classCount)
-                testReport = try Metrics.report(labels: testSet.labels, predictions: Metrics.argmax(probabilities: p, classCount: classCount),
-                                                classCount: classCount)
-                onTest(test!)
-            }
-            if onEpoch(m) == .stop { break }
-        }
-        var weights: [String: TensorData] = [:]
-        for (name, t) in model.namedParameters() + model.namedBuffers() { weights[name] = TensorData(shape: t.shape, floats: t.scalars) }
-        return ImageTrialResult(
-            epochs: ran, history: history, completedEpochs: epoch, stoppedEarly: stoppedEarly, test: test, testReport: testReport,
-            checkpoint: ImageCheckpoint(epoch: epoch, stepCount: optimizer.stepCount, weights: weights,
-                                        optimizerState: optimizer.stateArrays(), config: config, earlyStopping: stopper, history: history, cost: cost),
-            cost: cost, classNames: train.classNames, model: model)
+        return try loop.run(optimizer: optimizer, fromEpoch: fromEpoch, last: last, checkpoint: checkpoint,
+                            afterResume: afterResume, onTest: onTest, onEpoch: onEpoch) { ImageCheckpointExtra(config: config, cost: cost) }
     }
 
     /// Backbone features of every image [count, F] (before the standardizer), in evaluation mode.

@@ -1,7 +1,7 @@
 // One tabular trial: an MLP trained with mini-batches on prepared splits, validated each epoch,
 // tested at the end (or, when asked, after every epoch), able to start from a checkpoint and to stop at any epoch. All randomness is
 // derived from (seed, purpose, epoch), so a run resumed at epoch k repeats the uninterrupted one.
-// Left out: class weights, k-fold averaging, restoring the best epoch's weights.
+// The epochs themselves run in EpochLoop.swift. Left out: class weights, k-fold averaging.
 
 import Foundation
 import Tensors
@@ -48,84 +48,32 @@ public enum TabularTask {
                            checkpoint: TabularCheckpoint? = nil, testEveryEpoch: Bool = false,
                            onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> TabularTrialResult {
         try config.validate()
-        let last = toEpoch ?? config.epochs
-        guard fromEpoch >= 0, fromEpoch <= last, last <= config.epochs else {
-            throw FineTuneError(.invalidOptions, "epoch range \(fromEpoch)→\(last) must satisfy 0 ≤ from ≤ to ≤ \(config.epochs) (the configured epochs)")
-        }
+        let last = try EpochLoop<TabularCheckpointExtra, MLP>.checkRange(fromEpoch: fromEpoch, toEpoch: toEpoch, epochs: config.epochs,
+                                                                          checkpointEpoch: checkpoint?.epoch)
         let train = splits.train, validation = splits.validation
         guard train.count > 0, validation.count > 0 else {
             throw FineTuneError(.invalidOptions, "the training and validation splits must not be empty (train \(train.count), validation \(validation.count) rows)")
         }
-        let classCount = train.classCount
         var initRNG = SplitMix64(seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 0))
-        let model = MLP(inputs: train.featureCount, hidden: config.hidden, outputs: classCount,
+        let model = MLP(inputs: train.featureCount, hidden: config.hidden, outputs: train.classCount,
                         activation: config.activation, dropout: Float(config.dropout), layerNorm: config.layerNorm,
                         generator: &initRNG)
         let stepsPerEpoch = (train.count + config.batchSize - 1) / config.batchSize
         var optimizer = Optimizer(settings: config.optimizerSettings, learningRate: config.learningRate,
                                   schedule: config.learningRateSchedule(stepsPerEpoch: stepsPerEpoch))
         optimizer.threads = BLAS.threads
-        var stopper = config.earlyStoppingPatience.map { EarlyStopping(patience: $0, mode: .min) }
-        var history: [EpochMetrics] = []
-
-        try checkResumePoint(checkpointEpoch: checkpoint?.epoch, fromEpoch: fromEpoch)
-        if let checkpoint {
-            try model.loadStateDict(checkpoint.weights)
-            try optimizer.restoreState(from: checkpoint.optimizerState, stepCount: checkpoint.stepCount)
-            stopper = checkpoint.earlyStopping
-            history = checkpoint.history
+        let loop = EpochLoop<TabularCheckpointExtra, MLP>(
+            model: model, epochs: config.epochs, patience: config.earlyStoppingPatience, classNames: train.classNames,
+            validationLabels: validation.labels, testLabels: splits.test.labels,
+            trainEpoch: { epoch, optimizer in trainEpoch(model: model, optimizer: &optimizer, data: train, config: config, epoch: epoch) },
+            evaluateValidation: { evaluate(model: model, data: validation) },
+            evaluateTest: { evaluate(model: model, data: splits.test) },
+            weights: { model.weightData() },
+            loadWeights: { weights throws(FineTuneError) in try model.loadStateDict(weights.mapValues(\.floats)) })
+        return try loop.run(optimizer: optimizer, fromEpoch: fromEpoch, last: last, checkpoint: checkpoint,
+                            testEveryEpoch: testEveryEpoch, onEpoch: onEpoch) {
+            TabularCheckpointExtra(preprocessor: splits.preprocessor, config: config)
         }
-
-        var ran: [EpochMetrics] = []
-        var stoppedEarly = stopper?.shouldStop ?? false
-        var epoch = fromEpoch
-        while epoch < last && !stoppedEarly {
-            epoch += 1
-            let start = Date()
-            let trainLoss = trainEpoch(model: model, optimizer: &optimizer, data: train, config: config, epoch: epoch)
-            let (valLoss, probabilities) = evaluate(model: model, data: validation)
-            let summary = try Metrics.summary(labels: validation.labels, probabilities: probabilities, classCount: classCount)
-            var metrics = EpochMetrics(
-                epoch: epoch, trainLoss: trainLoss, validationLoss: valLoss, accuracy: summary.accuracy,
-                macroF1: summary.macroF1, weightedF1: summary.weightedF1, macroPrecision: summary.macroPrecision,
-                macroRecall: summary.macroRecall, rocAUC: summary.rocAUC,
-                learningRate: optimizer.baseLearningRate * optimizer.schedule.factor(at: max(optimizer.stepCount - 1, 0)),
-                seconds: Date().timeIntervalSince(start))
-            if testEveryEpoch && splits.test.count > 0 {
-                let (testLoss, p) = evaluate(model: model, data: splits.test)
-                metrics.testLoss = testLoss
-                metrics.testAccuracy = try Metrics.accuracy(labels: splits.test.labels,
-                                                            predictions: Metrics.argmax(probabilities: p, classCount: classCount))
-            }
-            ran.append(metrics)
-            history.append(metrics)
-            if stopper != nil {
-                stopper!.record(valLoss)
-                stoppedEarly = stopper!.shouldStop
-            }
-            if onEpoch(metrics) == .stop { break }
-        }
-
-        let finished = epoch == config.epochs || stoppedEarly
-        var test: ClassificationSummary?
-        var testReport: ClassificationReport?
-        if finished && splits.test.count > 0 {
-            let (_, probabilities) = evaluate(model: model, data: splits.test)
-            test = try Metrics.summary(labels: splits.test.labels, probabilities: probabilities, classCount: classCount)
-            testReport = try Metrics.report(labels: splits.test.labels,
-                                            predictions: Metrics.argmax(probabilities: probabilities, classCount: classCount),
-                                            classCount: classCount)
-        }
-        let named = model.namedParameters()
-        let checkpointOut = TabularCheckpoint(
-            epoch: epoch, stepCount: optimizer.stepCount,
-            weights: Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.tensor.scalars) }),
-            shapes: Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.tensor.shape) }),
-            optimizerState: optimizer.stateArrays(), preprocessor: splits.preprocessor, config: config,
-            earlyStopping: stopper, history: history)
-        return TabularTrialResult(epochs: ran, history: history, completedEpochs: epoch, stoppedEarly: stoppedEarly,
-                                  finished: finished, test: test, testReport: testReport, checkpoint: checkpointOut,
-                                  parameterCount: model.parameterCount, classNames: train.classNames)
     }
 
     /// One pass over the shuffled training rows; returns the mean loss per example.

@@ -1,7 +1,8 @@
 // One text-classification trial: a pretrained BERT encoder, a linear head on its pooled output, the
 // top `unfreezeLayers` layers trained with layer-wise learning rates, the layers below run once to
-// cache their output (so a linear probe's epochs cost only the head). Resumable at any epoch; all
-// randomness derives from (seed, purpose, epoch). Leaves out training the embeddings.
+// cache their output (so a linear probe's epochs cost only the head). Resumable at any epoch, with
+// early stopping on the validation loss; all randomness derives from (seed, purpose, epoch). The
+// epochs run in EpochLoop.swift. Leaves out training the embeddings.
 import Foundation
 import Tensors
 
@@ -10,25 +11,6 @@ public struct TextSplits: Sendable {
     public var train: TextDataset
     public var validation: TextDataset
     public var test: TextDataset
-}
-
-/// What a text trial produced.
-public struct TextTrialResult: Sendable {
-    /// Metrics of the epochs run in this call.
-    public var epochs: [EpochMetrics]
-    /// Metrics of every epoch so far (checkpoint history included).
-    public var history: [EpochMetrics]
-    /// Epochs done in all.
-    public var completedEpochs: Int
-    /// Test metrics, when the configured epochs are done.
-    public var test: ClassificationSummary?
-    public var testReport: ClassificationReport?
-    /// State to resume from.
-    public var checkpoint: TextCheckpoint
-    /// Parameters of encoder and head, and how many of them train.
-    public var parameterCount: Int
-    public var trainableParameterCount: Int
-    public var classNames: [String]
 }
 
 /// The text fine-tuning task: `(config, from epoch, to epoch, checkpoint?) → metrics + checkpoint`.
@@ -81,10 +63,8 @@ public enum TextTask {
         let layerCount = encoder.layers.count
         try config.validate(layers: layerCount)
         AllocatorTuning.keepFreedMemory()   // an encoder step frees and reallocates megabytes of buffers
-        let last = toEpoch ?? config.epochs
-        guard fromEpoch >= 0, fromEpoch <= last, last <= config.epochs else {
-            throw FineTuneError(.invalidOptions, "epoch range \(fromEpoch)→\(last) must satisfy 0 ≤ from ≤ to ≤ \(config.epochs)")
-        }
+        let last = try EpochLoop<TextCheckpointExtra, TextClassifier>.checkRange(
+            fromEpoch: fromEpoch, toEpoch: toEpoch, epochs: config.epochs, checkpointEpoch: checkpoint?.epoch)
         let classCount = splits.train.classNames.count
         let model = TextClassifier(encoder: encoder, classes: classCount, trainedLayers: config.unfreezeLayers,
                                    pooling: config.pooling, dropout: Float(config.dropout), seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 0))
@@ -112,50 +92,21 @@ public enum TextTask {
                                          learningRateMultiplier: config.encoderLearningRate / config.learningRate * pow(config.layerDecay, depth)))
         }
         groups.append(ParameterGroup(name: "frozen", frozen: true))
-        var optimizer = Optimizer(settings: .adamW(weightDecay: config.weightDecay), learningRate: config.learningRate,
+        let optimizer = Optimizer(settings: .adamW(weightDecay: config.weightDecay), learningRate: config.learningRate,
                                   schedule: warm > 0 ? .warmup(steps: warm, startFactor: 0.1, then: main) : main, groups: groups)
-        var history: [EpochMetrics] = []
-        try checkResumePoint(checkpointEpoch: checkpoint?.epoch, fromEpoch: fromEpoch)
-        if let checkpoint {
-            try model.loadTrainable(checkpoint.weights)
-            try optimizer.restoreState(from: checkpoint.optimizerState, stepCount: checkpoint.stepCount)
-            history = checkpoint.history
-        }
-
-        var ran: [EpochMetrics] = []
-        var epoch = fromEpoch
-        while epoch < last {
-            epoch += 1
-            let start = Date()
-            let trainLoss = model.trainEpoch(trainFeatures, labels: splits.train.labels, optimizer: &optimizer,
-                                             batchSize: config.batchSize, labelSmoothing: Float(config.labelSmoothing),
-                                             seed: SplitMix64.derivedSeed(config.seed, purpose: 2, index: UInt64(epoch)))
-            let (valLoss, probabilities) = model.evaluate(validationFeatures, labels: splits.validation.labels)
-            let s = try Metrics.summary(labels: splits.validation.labels, probabilities: probabilities, classCount: classCount)
-            let m = EpochMetrics(epoch: epoch, trainLoss: trainLoss, validationLoss: valLoss, accuracy: s.accuracy,
-                                 macroF1: s.macroF1, weightedF1: s.weightedF1, macroPrecision: s.macroPrecision,
-                                 macroRecall: s.macroRecall, rocAUC: s.rocAUC,
-                                 learningRate: optimizer.baseLearningRate * optimizer.schedule.factor(at: max(optimizer.stepCount - 1, 0)),
-                                 seconds: Date().timeIntervalSince(start))
-            ran.append(m)
-            history.append(m)
-            if onEpoch(m) == .stop { break }
-        }
-        var test: ClassificationSummary?, testReport: ClassificationReport?
-        if epoch == config.epochs && splits.test.count > 0 {
-            let (_, p) = model.evaluate(model.frozenFeatures(truncated(splits.test)), labels: splits.test.labels)
-            test = try Metrics.summary(labels: splits.test.labels, probabilities: p, classCount: classCount)
-            testReport = try Metrics.report(labels: splits.test.labels, predictions: Metrics.argmax(probabilities: p, classCount: classCount),
-                                            classCount: classCount)
-        }
-        let trainable = model.trainableParameters()
-        return TextTrialResult(
-            epochs: ran, history: history, completedEpochs: epoch, test: test, testReport: testReport,
-            checkpoint: TextCheckpoint(epoch: epoch, stepCount: optimizer.stepCount,
-                                       weights: Dictionary(uniqueKeysWithValues: trainable.map { ($0.name, $0.tensor.scalars) }),
-                                       shapes: Dictionary(uniqueKeysWithValues: trainable.map { ($0.name, $0.tensor.shape) }),
-                                       optimizerState: optimizer.stateArrays(), config: config, history: history),
-            parameterCount: model.parameterCount, trainableParameterCount: trainable.reduce(0) { $0 + $1.tensor.count },
-            classNames: splits.train.classNames)
+        let loop = EpochLoop<TextCheckpointExtra, TextClassifier>(
+            model: model, epochs: config.epochs, patience: config.patience, classNames: splits.train.classNames,
+            validationLabels: splits.validation.labels, testLabels: splits.test.labels,
+            trainEpoch: { epoch, optimizer in
+                model.trainEpoch(trainFeatures, labels: splits.train.labels, optimizer: &optimizer,
+                                 batchSize: config.batchSize, labelSmoothing: Float(config.labelSmoothing),
+                                 seed: SplitMix64.derivedSeed(config.seed, purpose: 2, index: UInt64(epoch)))
+            },
+            evaluateValidation: { model.evaluate(validationFeatures, labels: splits.validation.labels) },
+            evaluateTest: { model.evaluate(model.frozenFeatures(truncated(splits.test)), labels: splits.test.labels) },
+            weights: { model.weightData(trainableOnly: true) },
+            loadWeights: { weights throws(FineTuneError) in try model.loadTrainable(weights.mapValues(\.floats)) })
+        return try loop.run(optimizer: optimizer, fromEpoch: fromEpoch, last: last, checkpoint: checkpoint,
+                            onEpoch: onEpoch) { TextCheckpointExtra(config: config) }
     }
 }

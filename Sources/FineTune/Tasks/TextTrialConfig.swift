@@ -1,7 +1,7 @@
 // The hyperparameters of one text-classification trial: which encoder and data, which layers to
 // fine-tune (none = linear probe, some = gradual unfreezing of the top k, all = full fine-tune),
-// layer-wise learning-rate decay, warmup then linear or cosine decay, dropout, sequence length.
-// Embeddings always stay frozen (a documented choice for small labelled sets).
+// layer-wise learning-rate decay, warmup then linear or cosine decay, dropout, sequence length,
+// early stopping. Embeddings always stay frozen (a documented choice for small labelled sets).
 import Foundation
 
 /// Decay after warmup for text fine-tuning.
@@ -55,6 +55,9 @@ public struct TextTrialConfig: Sendable, Hashable, Codable {
     public var epochs = 4
     /// Examples per step.
     public var batchSize = 16
+    /// Early stopping: epochs without a lower validation loss tolerated before the trial ends (the
+    /// best epoch's weights are then tested and kept); nil trains every epoch.
+    public var patience: Int?
     /// Seed of initialisation, shuffling and dropout.
     public var seed: UInt64 = 0
     /// Seed of the train / validation / test draw.
@@ -78,6 +81,7 @@ public struct TextTrialConfig: Sendable, Hashable, Codable {
         if !(0 <= labelSmoothing && labelSmoothing < 1) { throw bad("label_smoothing is \(labelSmoothing); it must be in [0, 1)") }
         if epochs < 1 { throw bad("epochs is \(epochs); it must be ≥ 1") }
         if batchSize < 1 { throw bad("batch_size is \(batchSize); it must be ≥ 1") }
+        if let patience, patience < 1 { throw bad("patience is \(patience); it must be ≥ 1") }
         if !(0 < validationFraction && validationFraction < 1) { throw bad("validation_fraction is \(validationFraction); it must be in (0, 1)") }
         if testSize == nil, !(0 < testFraction && testFraction < 1) { throw bad("test_fraction is \(testFraction); it must be in (0, 1)") }
     }
@@ -93,12 +97,12 @@ public struct TextTrialConfig: Sendable, Hashable, Codable {
     public static let keys: [String] = ["data", "textColumn", "labelColumn", "model", "trainSize", "testSize", "testFraction",
                                         "validationFraction", "maxLength", "pooling", "unfreezeLayers", "learningRate",
                                         "encoderLearningRate", "layerDecay", "weightDecay", "dropout", "warmupFraction",
-                                        "schedule", "labelSmoothing", "epochs", "batchSize", "seed", "splitSeed"]
+                                        "schedule", "labelSmoothing", "epochs", "batchSize", "patience", "seed", "splitSeed"]
 
     enum CodingKeys: String, CodingKey {
         case data, textColumn, labelColumn, model, trainSize, testSize, testFraction, validationFraction
         case maxLength, pooling, unfreezeLayers, learningRate, encoderLearningRate, layerDecay, weightDecay
-        case dropout, warmupFraction, schedule, labelSmoothing, epochs, batchSize, seed, splitSeed
+        case dropout, warmupFraction, schedule, labelSmoothing, epochs, batchSize, patience, seed, splitSeed
     }
 
     public init(from decoder: any Decoder) throws {
@@ -125,6 +129,7 @@ public struct TextTrialConfig: Sendable, Hashable, Codable {
         labelSmoothing = try c.decodeIfPresent(Double.self, forKey: .labelSmoothing) ?? d.labelSmoothing
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+        patience = try c.decodeIfPresent(Int.self, forKey: .patience)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         splitSeed = try c.decodeIfPresent(UInt64.self, forKey: .splitSeed) ?? d.splitSeed
     }
