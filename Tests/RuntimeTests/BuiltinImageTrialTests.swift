@@ -98,7 +98,7 @@ private func sampledImageTrials(_ file: String, count: Int, seed: UInt64, toEpoc
         let config = study.space.sample(using: &rng)
         let spec = BuiltinTrialSpec(task: task, trial: TrialID(i), attempt: 1, config: config, fromEpoch: 0, toEpoch: toEpoch,
                                     checkpointDirectory: "/tmp", saveCheckpoint: false)
-        return (config, try BuiltinImageTrial.config(spec))
+        return (config, try BuiltinTrial.config(spec, as: ImageTrialConfig.self))
     }
     return (task, trials)
 }

@@ -1,7 +1,9 @@
-// The built-in tabular task as one attempt, run inside the `rung run-trial` child: the study's task
-// options plus the trial's parameters make a `TabularTrialConfig`; it trains from its checkpoint
-// (if any) to `toEpoch`, printing one JSON metric line per epoch, and saves the checkpoint as
-// safetensors. Leaves out image and text tasks.
+// A built-in task (tabular, image or text) as one attempt, run inside the `rung run-trial` child:
+// the study's task options and the trial's parameters go to FineTune as `TrialSettings`, which
+// makes the task's configuration (key names and shorthands are FineTune's business); the task
+// trains from its checkpoint (if any) to `toEpoch`, printing one JSON metric line per epoch (an
+// image model's cost and test figures on them), then the final attempt's per-class report line,
+// and saves the checkpoint as safetensors. Leaves out command tasks (TrialRun.swift).
 import FineTune
 import Foundation
 import Search
@@ -11,78 +13,103 @@ public enum BuiltinTrial {
     /// The checkpoint file inside an attempt's checkpoint directory.
     public static let checkpointFile = "checkpoint.safetensors"
 
-    /// The trial's configuration: the task options overlaid with its parameters. Parameter names
-    /// may be snake_case (`learning_rate` → `learningRate`); `hidden_units` with an optional
-    /// `layers` (default 1) sets `hidden` to `layers` × `hidden_units`.
-    public static func config(_ spec: BuiltinTrialSpec) throws -> TabularTrialConfig {
-        var params = spec.config
-        var extra: [String: Any] = [:]
-        if let units = params.removeValue(forKey: "hidden_units")?.numeric {
-            let layers = params.removeValue(forKey: "layers")?.numeric ?? 1
-            // Parameters come over the wire: whole numbers in a sane range, or a clear error.
-            guard let u = Int(exactly: units.rounded()), (1...1_000_000).contains(u),
-                  let l = Int(exactly: layers.rounded()), (1...1_000).contains(l) else {
-                throw RuntimeError(.invalidArgument,
-                    "`hidden_units` \(units) and `layers` \(layers) must be whole numbers in 1…1000000 and 1…1000")
+    /// The built-in tasks, each a FineTune task.
+    enum Kind: String, CaseIterable {
+        /// `TabularTask`: an MLP on a CSV table (or the synthetic one).
+        case tabular
+        /// `ImageTask`: a backbone with a new head.
+        case image
+        /// `TextTask`: a BERT encoder with a linear head.
+        case text
+    }
+
+    /// The trial's settings: the task options overlaid with its parameters, values passed as they are.
+    static func settings(_ spec: BuiltinTrialSpec) throws -> TrialSettings {
+        let parameters = spec.config.mapValues { value -> JSONValue in
+            switch value {
+            case .double(let v): .double(v)
+            case .int(let v): .int(v)
+            case .bool(let v): .bool(v)
+            case .string(let v): .string(v)
             }
-            extra["hidden"] = Array(repeating: u, count: l)
         }
-        let json = try overlay(spec, params: params, extra: extra)
         do {
-            return try TabularTrialConfig.decode(json: json, source: "trial \(spec.trial)'s task and parameters")
+            return try TrialSettings(optionsJSON: spec.task.optionsJSON, parameters: parameters,
+                                     source: "trial \(spec.trial)'s task and parameters")
         } catch {
             throw RuntimeError(.invalidArgument, "\(error)")
         }
     }
 
-    /// The task options (camelCased) overlaid with `extra` and the trial's parameters `params`,
-    /// with `epochs` defaulting to the attempt's target, as JSON for a task's configuration.
-    /// `allowed`, when given, lists the keys the task accepts; any other key is an error.
-    static func overlay(_ spec: BuiltinTrialSpec, params: Configuration, extra: [String: Any] = [:],
-                        allowed: [String]? = nil) throws -> Data {
-        var object = (try? JSONSerialization.jsonObject(with: Data(spec.task.optionsJSON.utf8)) as? [String: Any]) ?? [:]
-        object = Dictionary(uniqueKeysWithValues: object.map { (camel($0.key), $0.value) })
-        object.merge(extra) { _, new in new }
-        for (key, value) in params {
-            switch value {
-            case .double(let v): object[camel(key)] = v
-            case .int(let v): object[camel(key)] = v
-            case .bool(let v): object[camel(key)] = v
-            case .string(let v): object[camel(key)] = v
-            }
+    /// The trial's configuration for a task of type `C` (`TabularTrialConfig`, `ImageTrialConfig`,
+    /// `TextTrialConfig`), with `epochs` defaulting to the attempt's target.
+    public static func config<C: TrialConfig>(_ spec: BuiltinTrialSpec, as type: C.Type) throws -> C {
+        let settings = try settings(spec)
+        do { return try C(settings: settings, defaultEpochs: spec.toEpoch) } catch {
+            throw RuntimeError(.invalidArgument, "\(error)")
         }
-        if let allowed, let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw RuntimeError(.invalidArgument, "trial \(spec.trial): the \(spec.task.kind) task has no setting '\(unknown)'; accepted: \(allowed.joined(separator: ", "))")
-        }
-        if object["epochs"] == nil { object["epochs"] = max(spec.toEpoch, 1) }
-        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 
     /// Runs the attempt; `emit` receives each metric line (JSON text).
     public static func run(_ spec: BuiltinTrialSpec, emit: (String) -> Void) throws {
-        if spec.task.kind == "text" { return try BuiltinTextTrial.run(spec, emit: emit) }
-        if spec.task.kind == "image" { return try BuiltinImageTrial.run(spec, emit: emit) }
-        guard spec.task.kind == "tabular" else {
+        guard let kind = Kind(rawValue: spec.task.kind) else {
             throw RuntimeError(.invalidArgument, "built-in task '\(spec.task.kind)' is not known; accepted: \(BuiltinTask.kinds.joined(separator: ", "))")
         }
-        let config = try config(spec)
-        let checkpoint = try resumeCheckpoint(spec) { try TabularCheckpoint(contentsOf: $0) }
-        var last: EpochMetrics?
-        let result: TabularTrialResult
-        do {
-            result = try TabularTask.run(config: config, fromEpoch: spec.fromEpoch, toEpoch: spec.toEpoch,
-                                         checkpoint: checkpoint) { m in
-                last = m
-                emit(line(m, epoch: m.epoch))
-                return .proceed
+        let from = spec.fromEpoch, to = spec.toEpoch
+        switch kind {
+        case .tabular:
+            let config = try config(spec, as: TabularTrialConfig.self)
+            try attempt(spec, emit: emit) { checkpoint, _, onEpoch throws(FineTuneError) in
+                try TabularTask.run(config: config, fromEpoch: from, toEpoch: to, checkpoint: checkpoint, onEpoch: onEpoch)
             }
-        } catch {
-            throw RuntimeError(.invalidArgument, "\(error)")
+        case .image:
+            let config = try config(spec, as: ImageTrialConfig.self)
+            // The cost is measured before the first epoch, so every metric line carries it.
+            try attempt(spec, emit: emit) { checkpoint, fields, onEpoch throws(FineTuneError) in
+                try ImageTask.run(config: config, fromEpoch: from, toEpoch: to, checkpoint: checkpoint, measureCost: true,
+                                  onCost: { fields.values.merge($0.fields) { _, new in new } },
+                                  onTest: { fields.values["test_accuracy"] = $0.accuracy; fields.values["test_macro_f1"] = $0.macroF1 },
+                                  onEpoch: onEpoch)
+            }
+        case .text:
+            let config = try config(spec, as: TextTrialConfig.self)
+            try attempt(spec, emit: emit) { checkpoint, _, onEpoch throws(FineTuneError) in
+                try TextTask.run(config: config, fromEpoch: from, toEpoch: to, checkpoint: checkpoint, onEpoch: onEpoch)
+            }
         }
-        // Early stopping ended training before `toEpoch`: the model no longer changes, so its last
-        // metrics stand for the remaining epochs (the scheduler needs a value at every rung).
-        if let last, result.completedEpochs < spec.toEpoch {
-            for e in (result.completedEpochs + 1)...spec.toEpoch { emit(line(last, epoch: e)) }
+    }
+
+    /// Figures a task adds to every metric line (an image model's cost, then its test figures).
+    final class LineFields {
+        var values: [String: Double] = [:]
+    }
+
+    /// One attempt of any task: reads the checkpoint it resumes from, runs `train` (printing a
+    /// metric line per epoch), stands in for the epochs early stopping left out, prints the final
+    /// attempt's report and keeps the checkpoint when the attempt pauses.
+    static func attempt<Extra, Model>(
+        _ spec: BuiltinTrialSpec, emit: (String) -> Void,
+        train: (TrialCheckpoint<Extra>?, LineFields, (EpochMetrics) -> EpochDecision) throws(FineTuneError) -> TrialResult<Extra, Model>
+    ) throws {
+        let checkpoint = try resumeCheckpoint(spec) { try TrialCheckpoint<Extra>(contentsOf: $0) }
+        let fields = LineFields()
+        // `emit` runs only during the call; the epoch callback may hold it meanwhile.
+        let result = try withoutActuallyEscaping(emit) { emit throws -> TrialResult<Extra, Model> in
+            do {
+                return try train(checkpoint, fields) { m in
+                    emit(line(m, epoch: m.epoch, extra: fields.values))
+                    return .proceed
+                }
+            } catch {
+                throw RuntimeError(.invalidArgument, "\(error)")
+            }
+        }
+        // Early stopping ended training before `toEpoch`: the model is the best epoch's and no
+        // longer changes, so that epoch's metrics stand for the remaining epochs (the scheduler
+        // needs a value at every rung).
+        let best = result.checkpoint.earlyStopping?.bestIndex.flatMap { result.history.indices.contains($0) ? result.history[$0] : nil }
+        if result.stoppedEarly, let kept = best ?? result.history.last, result.completedEpochs < spec.toEpoch {
+            for e in (result.completedEpochs + 1)...spec.toEpoch { emit(line(kept, epoch: e, extra: fields.values)) }
         }
         // The final attempt prints the test split's per-class report once (ReportLine.swift).
         emitReport(spec, result.testReport, classNames: result.classNames, emit: emit)
@@ -143,12 +170,5 @@ public enum BuiltinTrial {
             return "\"\(key)\": " + (v.isFinite ? "\(v)" : "\"\(v)\"")
         }
         return "{\"epoch\": \(epoch), " + body.joined(separator: ", ") + "}"
-    }
-
-    /// `learning_rate` → `learningRate`.
-    static func camel(_ s: String) -> String {
-        let parts = s.split(separator: "_")
-        guard parts.count > 1 else { return s }
-        return String(parts[0]) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }

@@ -2,6 +2,7 @@
 // and the opaque task every trial runs. Built by `Study.parse(yaml:)` (StudyParser.swift) or in
 // code. Leaves out how trials are run; the `task` is kept as a JSON-like value for the runtime.
 
+import RungBasics
 import Foundation
 
 /// Whether smaller or larger objective values are better.

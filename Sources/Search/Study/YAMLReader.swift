@@ -2,6 +2,7 @@
 // Scalars are typed here (not by YAML 1.1 rules): a plain `1e-5` is a number, a quoted "3" a
 // string, only true/false are booleans. Leaves out the study's own schema (StudyParser.swift).
 
+import RungBasics
 import Yams
 
 /// A YAML node reader that builds `SearchError`s with key paths and lines.
