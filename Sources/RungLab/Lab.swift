@@ -11,8 +11,8 @@ public enum Lab {
     /// Benchmarks, training outside a study, pretraining and the model zoo.
     public static let commands: [ParsableCommand.Type] = [
         TrainCommand.self,
-        TrainTextCommand.self,
-        TrainImageCommand.self,
+        TrainTextAlias.self,
+        TrainImageAlias.self,
         PretrainCommand.self,
         ZooCommand.self,
         BenchCommand.self,

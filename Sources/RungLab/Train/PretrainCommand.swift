@@ -19,17 +19,18 @@ struct PretrainCommand: ParsableCommand {
             Example: rung pretrain --classes 0-4 --epochs 3 --name smallcnn-fmnist-0-4
             """)
 
-    @OptionGroup var options: ImageTrainingOptions
+    @OptionGroup var shared: SharedTrainingOptions
+    @OptionGroup var options: ImageOptions
     @Option(help: "Name of the zoo entry (default <architecture>-<data>-<classes>, e.g. smallcnn-fmnist-0-4).")
     var name: String?
 
     func run() throws {
         do {
-            var c = try options.makeConfig()
-            if options.classes == nil && options.config == nil { c.classes = [0, 1, 2, 3, 4] }
-            if options.epochs == nil && options.config == nil { c.epochs = 3 }
-            if options.backbone == nil && options.config == nil { c.backbone = "smallcnn" }
-            if options.batchSize == nil && options.config == nil { c.batchSize = 64 }
+            var c = try options.makeConfig(shared)
+            if options.classes == nil && shared.config == nil { c.classes = [0, 1, 2, 3, 4] }
+            if shared.epochs == nil && shared.config == nil { c.epochs = 3 }
+            if options.backbone == nil && shared.config == nil { c.backbone = "smallcnn" }
+            if shared.batchSize == nil && shared.config == nil { c.batchSize = 64 }
             let entry = name ?? Self.defaultName(architecture: c.backbone, data: c.data, classes: c.classes ?? [])
             let info = try Self.pretrain(c, name: entry, label: "rung pretrain")
             print("kept \(entry) in \(c.zoo)/: \(entry).safetensors (\(info.parameters) parameters) and \(entry).json; fine-tune it with --backbone \(entry)")

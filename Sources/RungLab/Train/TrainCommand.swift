@@ -1,5 +1,6 @@
-// `rung train`: one tabular trial on this machine, no coordinator. Flags or a JSON file give a
-// TabularTrialConfig; prints a table per epoch and writes the checkpoint and metrics.json.
+// `rung train --task tabular|image|text`: one trial on this machine, no coordinator. Flags or a
+// JSON file give the task's configuration; prints a table per epoch, the test figures, and writes
+// the checkpoint and metrics.json. `train-image` and `train-text` are hidden aliases of it.
 // Bad input is reported as one clear line and a non-zero exit, never a stack trace.
 
 import ArgumentParser
@@ -8,127 +9,126 @@ import Foundation
 import Search
 import Tensors
 
+/// The task `rung train` trains.
+enum TrainTask: String, ExpressibleByArgument, CaseIterable {
+    case tabular, image, text
+}
+
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train an MLP on a CSV table (or the built-in synthetic table) and report per-epoch metrics.",
+        abstract: "Train one trial locally (tabular, image or text) and report per-epoch metrics and the test figures.",
         discussion: """
-            Without --data, trains on the built-in synthetic 3-class table (600 rows, missing values, \
-            a categorical column). With --config FILE.json, the file gives the settings (keys as in \
-            TabularTrialConfig, e.g. {"hidden": [256, 256], "learningRate": 0.0003}); flags given on the \
-            command line override it. Writes DIR/checkpoint.safetensors (weights, optimizer state, \
-            preprocessing in the metadata) and DIR/metrics.json.
+            --task tabular (the default) trains an MLP on a CSV table, or without --data on the built-in \
+            synthetic 3-class table (600 rows, missing values, a categorical column). Its defaults adapt to a \
+            small table when neither a flag nor the file sets them: the batch size (64) is halved until an \
+            epoch has at least 8 steps, down to 16, and the epochs (20) are raised until the run makes at \
+            least 400 optimizer steps, up to 200 (a 124-row training split gets batch 16 and 50 epochs); the \
+            line "model: …" shows the values in effect.
 
-            Defaults adapt to a small table (when neither a flag nor the file sets them): the batch \
-            size (64) is halved until an epoch has at least 8 steps, down to 16, and the epochs (20) \
-            are raised until the run makes at least 400 optimizer steps, up to 200. A 124-row \
-            training split gets batch 16 and 50 epochs; a training split of 1,280 rows or more keeps \
-            20 epochs of batch 64. The line "model: …" shows the values in effect.
+            --task image fine-tunes a backbone (from scratch, EfficientNet-Lite0 or a zoo entry made by \
+            `rung pretrain`) with a new head on an IDX directory (Fashion-MNIST from Debian's \
+            dataset-fashion-mnist by default), and reports the model's cost. --task text fine-tunes a \
+            BERT-family encoder (a Hugging Face directory, --model; scripts/fetch-minilm.sh) with a linear \
+            head on labelled texts (--data; scripts/fetch-vader.sh); --unfreeze-layers 0 is a linear probe.
+
+            Flags marked "Tabular:", "Image:" or "Text:" apply to that task only. With --config FILE.json \
+            the file gives the settings (keys as in TabularTrialConfig, ImageTrialConfig or \
+            TextTrialConfig, e.g. {"hidden": [256, 256], "learningRate": 0.0003}); flags override it. \
+            Writes DIR/checkpoint.safetensors and DIR/metrics.json (DIR: --out, default runs/train, \
+            runs/train-image or runs/train-text). Examples:
+              rung train --hidden 64 --epochs 10
+              rung train --task image --classes 5-9 --shots 20 \\
+                --backbone smallcnn-fmnist-0-4 --strategy linear_probe
+              rung train --task text --data data/text/movie_reviews.jsonl \\
+                --unfreeze-layers 1
             """)
 
-    @Option(help: "CSV file with a header row (default: the built-in synthetic table).")
-    var data: String?
-    @Option(help: "Name of the target column (required with --data).")
-    var target: String?
-    @Option(help: "Hidden layer sizes, comma-separated (default 256,256).")
-    var hidden: String?
-    @Option(help: "Learning rate (default 0.0003).")
-    var lr: Double?
-    @Option(help: "Number of epochs (default 20; raised on a small table to make at least 400 steps).")
-    var epochs: Int?
-    @Option(help: "Mini-batch size (default 64; halved on a small table to at least 8 steps per epoch, down to 16).")
-    var batchSize: Int?
-    @Option(help: "Optimizer: adamw, adam or sgd (default adamw).")
-    var optimizer: String?
-    @Option(help: "Weight decay: decoupled for adamw, L2 for adam and sgd (default 0.01).")
-    var weightDecay: Double?
-    @Option(help: "Dropout probability after each hidden layer (default 0.2).")
-    var dropout: Double?
-    @Option(help: "Learning-rate schedule: constant, cosine or step (default cosine).")
-    var schedule: String?
-    @Option(help: "Linear warmup epochs before the schedule (default 0).")
-    var warmupEpochs: Int?
-    @Option(help: "Stop after this many epochs without validation-loss improvement (default: off).")
-    var patience: Int?
-    @Option(help: "Seed of initialisation, shuffling and dropout (default 0).")
-    var seed: UInt64?
-    @Option(help: "Seed of the train/validation/test split (default 0).")
-    var splitSeed: UInt64?
+    @Option(help: "The task: tabular, image or text.")
+    var task: TrainTask = .tabular
+    @OptionGroup(title: "Shared options") var shared: SharedTrainingOptions
+    @OptionGroup(title: "Tabular options") var tabular: TabularOptions
+    @OptionGroup(title: "Image options") var image: ImageOptions
+    @OptionGroup(title: "Text options") var text: TextOptions
+    @Option(help: "Output directory for checkpoint.safetensors and metrics.json (default runs/train, runs/train-image or runs/train-text).")
+    var out: String?
 
-    @Flag(help: "Also evaluate the test split after every epoch (test accuracy and loss per epoch in the table and metrics.json; training is unchanged).")
-    var testEveryEpoch = false
-    @Flag(help: "Refuse a mostly numeric column with non-numeric cells (abc, 1,5) instead of reading them as missing values.")
-    var refuseNonNumeric = false
-    @Option(help: "Output directory for the checkpoint and metrics.json.")
-    var out: String = "runs/train"
-    @Option(help: "JSON file with the settings; flags override it.")
-    var config: String?
-    @Option(help: "BLAS threads (default: the library's choice).")
-    var threads: Int?
-
-    func run() throws {
-        do {
-            let (config, chosen) = try makeConfig()
-            try config.validate()
-            if let threads {
-                guard threads >= 1 else { throw FineTuneError(.invalidOptions, "--threads is \(threads), but must be ≥ 1") }
-                BLAS.setThreads(threads)
-            }
-            try train(config, keepBatchSize: chosen.contains("batchSize"), keepEpochs: chosen.contains("epochs"))
-        } catch let error as FineTuneError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(1)
+    func validate() throws {
+        let others: [(TrainTask, [String])] = [(.tabular, tabular.given), (.image, image.given), (.text, text.given)]
+        for (other, flags) in others where other != task && !flags.isEmpty {
+            throw ValidationError("\(flags.joined(separator: ", ")) \(flags.count == 1 ? "applies" : "apply") to --task \(other.rawValue) only; this run is --task \(task.rawValue)")
         }
     }
 
-    /// The configuration from --config (if any) with the flags applied on top, and the keys the
-    /// user set (in the file or by a flag) among those the defaults adapt: batchSize, epochs.
-    func makeConfig() throws(FineTuneError) -> (TabularTrialConfig, chosen: Set<String>) {
-        var c = TabularTrialConfig()
-        var chosen: Set<String> = []
-        if let path = config {
-            guard let bytes = FileManager.default.contents(atPath: path) else {
-                throw FineTuneError(.unreadableFile, "cannot read the configuration file \(path)")
-            }
-            c = try TabularTrialConfig.decode(json: bytes, source: path)
-            // Decoding succeeded, so the file is a JSON object.
-            if let keys = (try? JSONSerialization.jsonObject(with: bytes)) as? [String: Any] { chosen.formUnion(keys.keys) }
+    func run() throws {
+        switch task {
+        case .tabular: try TabularTrainer.run(shared: shared, options: tabular, out: out ?? "runs/train")
+        case .image: try ImageTrainer.run(shared: shared, options: image, out: out ?? "runs/train-image")
+        case .text: try TextTrainer.run(shared: shared, options: text, out: out ?? "runs/train-text")
         }
-        if epochs != nil { chosen.insert("epochs") }
-        if batchSize != nil { chosen.insert("batchSize") }
-        if let data { c.data = data }
-        if let target { c.target = target }
-        if let hidden {
-            let parts = hidden.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            let sizes = parts.compactMap { Int($0) }
-            guard !parts.isEmpty, sizes.count == parts.count else {
-                throw FineTuneError(.invalidOptions, "--hidden \"\(hidden)\" is not a comma-separated list of integers (e.g. 256,256)")
-            }
-            c.hidden = sizes
+    }
+}
+
+/// `rung train-image`: kept for scripts, the same as `rung train --task image`.
+struct TrainImageAlias: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train-image", abstract: "Same as `rung train --task image`.",
+                                                    shouldDisplay: false)
+    @OptionGroup var shared: SharedTrainingOptions
+    @OptionGroup var image: ImageOptions
+    @Option(help: "Output directory (default runs/train-image).")
+    var out: String = "runs/train-image"
+
+    func run() throws { try ImageTrainer.run(shared: shared, options: image, out: out) }
+}
+
+/// `rung train-text`: kept for scripts, the same as `rung train --task text`.
+struct TrainTextAlias: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train-text", abstract: "Same as `rung train --task text`.",
+                                                    shouldDisplay: false)
+    @OptionGroup var shared: SharedTrainingOptions
+    @OptionGroup var text: TextOptions
+    @Option(help: "Output directory (default runs/train-text).")
+    var out: String = "runs/train-text"
+
+    func run() throws { try TextTrainer.run(shared: shared, options: text, out: out) }
+}
+
+/// Writes `value` as pretty JSON with sorted keys (non-finite numbers as "inf", "-inf", "nan").
+func writeReport<T: Encodable>(_ value: T, to url: URL) throws(FineTuneError) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    do { try encoder.encode(value).write(to: url, options: .atomic) } catch {
+        throw FineTuneError(.unwritableFile, "cannot write \(url.path): \(error.localizedDescription)")
+    }
+}
+
+/// Creates the output directory `out`.
+func makeOutputDirectory(_ out: String) throws(FineTuneError) -> URL {
+    let dir = URL(fileURLWithPath: out, isDirectory: true)
+    do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+        throw FineTuneError(.unwritableFile, "cannot create the output directory \(out): \(error.localizedDescription)")
+    }
+    return dir
+}
+
+/// Runs a tabular trial with terminal output: the data and model lines, a row per epoch, the test.
+struct TabularTrainer {
+    let options: TabularOptions
+    let out: String
+
+    /// Reads the configuration and trains; a bad flag or file is one line on stderr and exit 1.
+    static func run(shared: SharedTrainingOptions, options: TabularOptions, out: String) throws {
+        do {
+            let (config, chosen) = try options.makeConfig(shared)
+            try config.validate()
+            try shared.applyThreads()
+            try TabularTrainer(options: options, out: out).train(config, keepBatchSize: chosen.contains("batchSize"),
+                                                                 keepEpochs: chosen.contains("epochs"))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(1)
         }
-        if let lr { c.learningRate = lr }
-        if let epochs { c.epochs = epochs }
-        if let batchSize { c.batchSize = batchSize }
-        if let optimizer {
-            guard let kind = OptimizerKind(rawValue: optimizer.lowercased()) else {
-                throw FineTuneError(.invalidOptions, "--optimizer \"\(optimizer)\" is unknown (accepted: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            c.optimizer = kind
-        }
-        if let weightDecay { c.weightDecay = weightDecay }
-        if let dropout { c.dropout = dropout }
-        if let schedule {
-            guard let kind = ScheduleKind(rawValue: schedule.lowercased()) else {
-                throw FineTuneError(.invalidOptions, "--schedule \"\(schedule)\" is unknown (accepted: \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            c.schedule = kind
-        }
-        if let warmupEpochs { c.warmupEpochs = warmupEpochs }
-        if let patience { c.earlyStoppingPatience = patience }
-        if let seed { c.seed = seed }
-        if let splitSeed { c.splitSeed = splitSeed }
-        c.refuseNonNumeric = refuseNonNumeric
-        return (c, chosen)
     }
 
     func train(_ chosenConfig: TabularTrialConfig, keepBatchSize: Bool, keepEpochs: Bool) throws(FineTuneError) {
@@ -139,10 +139,10 @@ struct TrainCommand: ParsableCommand {
         let source = config.data ?? "built-in synthetic table"
         print("data: \(source) — \(splits.train.count) train / \(splits.validation.count) validation / \(splits.test.count) test rows, \(splits.train.featureCount) features, classes \(splits.train.classNames.joined(separator: ", "))")
         print("model: MLP \(splits.train.featureCount) → \(config.hidden.map(String.init).joined(separator: " → ")) → \(splits.train.classCount), \(config.optimizer.rawValue) lr \(Readable.significant(config.learningRate)), \(config.epochs) epochs, batch \(config.batchSize)\(adapted ? " (defaults adapted to \(splits.train.count) training rows; --epochs and --batch-size choose them)" : "")")
-        let testColumns = testEveryEpoch ? ["test loss", "test acc."] : []
+        let testColumns = options.testEveryEpoch ? ["test loss", "test acc."] : []
         print(row(["epoch", "train loss", "val loss", "accuracy", "macro-F1", "ROC-AUC", "time"] + testColumns))
-        let result = try TabularTask.run(config: config, splits: splits, testEveryEpoch: testEveryEpoch) { m in
-            let test = testEveryEpoch ? [m.testLoss.map(fmt) ?? "n/a", m.testAccuracy.map(fmt) ?? "n/a"] : []
+        let result = try TabularTask.run(config: config, splits: splits, testEveryEpoch: options.testEveryEpoch) { m in
+            let test = options.testEveryEpoch ? [m.testLoss.map(fmt) ?? "n/a", m.testAccuracy.map(fmt) ?? "n/a"] : []
             print(row(["\(m.epoch)", fmt(m.trainLoss), fmt(m.validationLoss), fmt(m.accuracy), fmt(m.macroF1),
                        m.rocAUC.map(fmt) ?? "n/a", Readable.duration(m.seconds)] + test))
             return .proceed
@@ -151,12 +151,7 @@ struct TrainCommand: ParsableCommand {
         if let t = result.test {
             print("test: accuracy \(fmt(t.accuracy)), macro-F1 \(fmt(t.macroF1)), ROC-AUC \(t.rocAUC.map(fmt) ?? "n/a"), log-loss \(fmt(t.logLoss))")
         }
-        let dir = URL(fileURLWithPath: out, isDirectory: true)
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        } catch {
-            throw FineTuneError(.unwritableFile, "cannot create the output directory \(out): \(error.localizedDescription)")
-        }
+        let dir = try makeOutputDirectory(out)
         try result.checkpoint.write(to: dir.appendingPathComponent("checkpoint.safetensors"))
         let metricsURL = dir.appendingPathComponent("metrics.json")
         do {
