@@ -65,6 +65,21 @@ private func temporaryFile() -> URL {
         #expect(rest.test == whole.test && rest.test != nil)
     }
 
+    @Test func aLaterAttemptOfATrialEarlyStoppingEndedOnlyTests() throws {
+        let config = overfittingConfig()
+        let splits = try TabularTask.loadData(config)
+        let stopped = try TabularTask.run(config: config, splits: splits)
+        try #require(stopped.stoppedEarly && stopped.completedEpochs < 38)
+        // The scheduler asks for more epochs than the trial ran: its checkpoint is older than the start.
+        let later = try TabularTask.run(config: config, splits: splits, fromEpoch: stopped.completedEpochs + 2,
+                                        checkpoint: stopped.checkpoint)
+        #expect(later.epochs.isEmpty && later.stoppedEarly && later.finished && later.completedEpochs == stopped.completedEpochs)
+        #expect(later.test == stopped.test && later.checkpoint.weights == stopped.checkpoint.weights)
+        // A checkpoint of a trial still running must match the start exactly.
+        let paused = try TabularTask.run(config: config, splits: splits, toEpoch: 1)
+        #expect(throws: FineTuneError.self) { try TabularTask.run(config: config, splits: splits, fromEpoch: 2, checkpoint: paused.checkpoint) }
+    }
+
     @Test func aCheckpointWithoutBestWeightsLoadsAndResumes() throws {
         var config = overfittingConfig()
         config.epochs = 3

@@ -9,10 +9,13 @@ import Search
 @testable import Runtime
 
 @Suite struct BuiltinTrialTests {
-    private func spec(_ options: String, _ params: Configuration, to: Int, dir: URL) -> BuiltinTrialSpec {
+    private func spec(_ options: String, _ params: Configuration, from: Int = 0, to: Int, dir: URL, save: Bool = false) -> BuiltinTrialSpec {
         BuiltinTrialSpec(task: BuiltinTask(kind: "tabular", optionsJSON: options), trial: TrialID(7), attempt: 1, config: params,
-                         fromEpoch: 0, toEpoch: to, checkpointDirectory: dir.path, saveCheckpoint: false)
+                         fromEpoch: from, toEpoch: to, checkpointDirectory: dir.path, saveCheckpoint: save)
     }
+
+    private let overfitting = #"{"batch_size": 8, "dropout": 0, "early_stopping_patience": 2, "seed": 5, "epochs": 40}"#
+    private let wide: Configuration = ["hidden_units": .int(64), "layers": .int(2), "learning_rate": .double(0.02)]
 
     @Test func settingsReachTheTabularConfiguration() throws {
         let dir = FileManager.default.temporaryDirectory
@@ -29,8 +32,7 @@ import Search
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rung-builtin-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: dir) }
         // A wide net at a high rate on few rows: the validation loss turns up after a few epochs.
-        let s = spec(#"{"batch_size": 8, "dropout": 0, "early_stopping_patience": 2, "seed": 5, "epochs": 40}"#,
-                     ["hidden_units": .int(64), "layers": .int(2), "learning_rate": .double(0.02)], to: 40, dir: dir)
+        let s = spec(overfitting, wide, to: 40, dir: dir)
         var lines: [String] = []
         try BuiltinTrial.run(s) { lines.append($0) }
         let metrics = lines.compactMap(MetricLine.init)
@@ -43,5 +45,22 @@ import Search
         let stopIndex = try #require(losses.lastIndex { $0 != best })
         #expect(stopIndex < 30 && losses.firstIndex(of: best)! < stopIndex)
         #expect(losses[(stopIndex + 1)...].allSatisfy { $0 == best })
+    }
+
+    @Test func anAttemptAfterTheOneEarlyStoppingEndedStandsInForItsEpochs() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rung-builtin-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var whole: [String] = []
+        try BuiltinTrial.run(spec(overfitting, wide, to: 40, dir: dir.appendingPathComponent("a"))) { whole.append($0) }
+        // Paused at epoch 30, after the stop: the checkpoint is at the stop epoch, the rest stands in.
+        let paused = dir.appendingPathComponent("b")
+        var first: [String] = [], second: [String] = []
+        try BuiltinTrial.run(spec(overfitting, wide, to: 30, dir: paused, save: true)) { first.append($0) }
+        try BuiltinTrial.run(spec(overfitting, wide, from: 30, to: 40, dir: paused)) { second.append($0) }
+        func stable(_ line: String) -> [String: Double] { (MetricLine(line)?.metrics ?? [:]).filter { $0.key != "seconds" } }
+        #expect(first.count == 30 && second.count == 11)
+        #expect(second.compactMap(MetricLine.init).map(\.epoch) == (31...40).map(Double.init))
+        #expect((first + second).map(stable) == whole.map(stable))
+        #expect(second.last == whole.last && ReportLine(line: second.last!) != nil)
     }
 }

@@ -32,16 +32,18 @@ struct EpochLoop<Extra: CheckpointExtra, Model: Module> {
     var loadWeights: ([String: TensorData]) throws(FineTuneError) -> Void
 
     /// Checks an attempt's epoch range and resume point before any work: `0 ≤ from ≤ to ≤ epochs`,
-    /// and a checkpoint saved at exactly `fromEpoch` when it is not 0 (none otherwise). Returns
-    /// the last epoch to run (`toEpoch`, or `epochs` when nil).
-    static func checkRange(fromEpoch: Int, toEpoch: Int?, epochs: Int, checkpointEpoch: Int?) throws(FineTuneError) -> Int {
+    /// and a checkpoint saved at exactly `fromEpoch` when it is not 0 (none otherwise) — or saved
+    /// earlier by a trial that early stopping ended (its later epochs were never run; the attempt
+    /// then only tests). Returns the last epoch to run (`toEpoch`, or `epochs` when nil).
+    static func checkRange(fromEpoch: Int, toEpoch: Int?, epochs: Int, checkpoint: TrialCheckpoint<Extra>?) throws(FineTuneError) -> Int {
         let last = toEpoch ?? epochs
         guard fromEpoch >= 0, fromEpoch <= last, last <= epochs else {
             throw FineTuneError(.invalidOptions, "epoch range \(fromEpoch)→\(last) must satisfy 0 ≤ from ≤ to ≤ \(epochs) (the configured epochs)")
         }
-        if let checkpointEpoch {
-            guard checkpointEpoch == fromEpoch else {
-                throw FineTuneError(.invalidOptions, "the checkpoint is at epoch \(checkpointEpoch), but the run starts from epoch \(fromEpoch)")
+        if let checkpoint {
+            let stopped = checkpoint.earlyStopping?.shouldStop ?? false
+            guard checkpoint.epoch == fromEpoch || (stopped && checkpoint.epoch < fromEpoch) else {
+                throw FineTuneError(.invalidOptions, "the checkpoint is at epoch \(checkpoint.epoch), but the run starts from epoch \(fromEpoch)")
             }
         } else if fromEpoch != 0 {
             throw FineTuneError(.invalidOptions, "starting from epoch \(fromEpoch) needs a checkpoint of that epoch")
@@ -92,7 +94,8 @@ struct EpochLoop<Extra: CheckpointExtra, Model: Module> {
             onTest(test!)
         }
 
-        var epoch = fromEpoch
+        // A checkpoint of a trial early stopping ended may be older than `fromEpoch`.
+        var epoch = checkpoint?.epoch ?? fromEpoch
         while epoch < last && !stoppedEarly {
             epoch += 1
             let started = Date()

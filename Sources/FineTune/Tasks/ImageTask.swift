@@ -50,7 +50,7 @@ public enum ImageTask {
                            onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> ImageTrialResult {
         try config.validate()
         let last = try EpochLoop<ImageCheckpointExtra, ImageClassifier>.checkRange(
-            fromEpoch: fromEpoch, toEpoch: toEpoch, epochs: config.epochs, checkpointEpoch: checkpoint?.epoch)
+            fromEpoch: fromEpoch, toEpoch: toEpoch, epochs: config.epochs, checkpoint: checkpoint)
         guard raw.train.count > 0, raw.validation.count > 0 else {
             throw FineTuneError(.invalidOptions, "the training and validation sets must not be empty (train \(raw.train.count), validation \(raw.validation.count) images)")
         }

@@ -49,7 +49,7 @@ public enum TabularTask {
                            onEpoch: (EpochMetrics) -> EpochDecision = { _ in .proceed }) throws(FineTuneError) -> TabularTrialResult {
         try config.validate()
         let last = try EpochLoop<TabularCheckpointExtra, MLP>.checkRange(fromEpoch: fromEpoch, toEpoch: toEpoch, epochs: config.epochs,
-                                                                          checkpointEpoch: checkpoint?.epoch)
+                                                                          checkpoint: checkpoint)
         let train = splits.train, validation = splits.validation
         guard train.count > 0, validation.count > 0 else {
             throw FineTuneError(.invalidOptions, "the training and validation splits must not be empty (train \(train.count), validation \(validation.count) rows)")

@@ -64,7 +64,7 @@ public enum TextTask {
         try config.validate(layers: layerCount)
         AllocatorTuning.keepFreedMemory()   // an encoder step frees and reallocates megabytes of buffers
         let last = try EpochLoop<TextCheckpointExtra, TextClassifier>.checkRange(
-            fromEpoch: fromEpoch, toEpoch: toEpoch, epochs: config.epochs, checkpointEpoch: checkpoint?.epoch)
+            fromEpoch: fromEpoch, toEpoch: toEpoch, epochs: config.epochs, checkpoint: checkpoint)
         let classCount = splits.train.classNames.count
         let model = TextClassifier(encoder: encoder, classes: classCount, trainedLayers: config.unfreezeLayers,
                                    pooling: config.pooling, dropout: Float(config.dropout), seed: SplitMix64.derivedSeed(config.seed, purpose: 1, index: 0))

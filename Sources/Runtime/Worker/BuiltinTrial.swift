@@ -108,8 +108,11 @@ public enum BuiltinTrial {
         // longer changes, so that epoch's metrics stand for the remaining epochs (the scheduler
         // needs a value at every rung).
         let best = result.checkpoint.earlyStopping?.bestIndex.flatMap { result.history.indices.contains($0) ? result.history[$0] : nil }
-        if result.stoppedEarly, let kept = best ?? result.history.last, result.completedEpochs < spec.toEpoch {
-            for e in (result.completedEpochs + 1)...spec.toEpoch { emit(line(kept, epoch: e, extra: fields.values)) }
+        // A later attempt of a trial that stopped in an earlier one only tests, and stands in for
+        // its own epochs.
+        let firstMissing = max(result.completedEpochs, spec.fromEpoch) + 1
+        if result.stoppedEarly, let kept = best ?? result.history.last, firstMissing <= spec.toEpoch {
+            for e in firstMissing...spec.toEpoch { emit(line(kept, epoch: e, extra: fields.values)) }
         }
         // The final attempt prints the test split's per-class report once (ReportLine.swift).
         emitReport(spec, result.testReport, classNames: result.classNames, emit: emit)
