@@ -38,7 +38,9 @@ import Testing
         let text = TrialSettings(options: ["data": .string("d"), "model": .string("m")], parameters: ["lr": .double(1)], source: "t")
         #expect { try TextTrialConfig(settings: text, defaultEpochs: 1) } throws: { "\($0)".contains("the text task has no setting 'lr'") && "\($0)".contains("encoder_learning_rate") }
         let tabular = TrialSettings(options: [:], parameters: ["dropuot": .double(0.1)], source: "t")
-        #expect { try TabularTrialConfig(settings: tabular, defaultEpochs: 1) } throws: { "\($0)".contains("no setting 'dropuot'") && "\($0)".contains("early_stopping_patience") }
+        #expect { try TabularTrialConfig(settings: tabular, defaultEpochs: 1) } throws: {
+            "\($0)".contains("no setting 'dropuot'") && "\($0)".contains("early_stopping_patience") && "\($0)".contains("hidden_units, layers")
+        }
     }
 
     @Test func aValueOfTheWrongTypeNamesItsKey() throws {

@@ -1,6 +1,7 @@
-// What one epoch of a trial reports (training loss, validation metrics, learning rate, time), what
-// a trial call returns, and the per-epoch decision a caller feeds back. Values only, all Codable.
-// The per-class table and confusion matrix of the final test are in `ClassificationReport`.
+// What one epoch of a trial reports (training loss, validation metrics, learning rate, time), the
+// per-epoch decision a caller feeds back, and a tabular run's metrics.json. Values only, Codable.
+// What a trial call returns is in TrialResult.swift; the final test's per-class table and
+// confusion matrix are in `ClassificationReport`.
 
 import Foundation
 

@@ -51,6 +51,8 @@ public protocol TrialConfig: Decodable {
     static var kind: String { get }
     /// The property names the configuration reads.
     static var keys: [String] { get }
+    /// Settings a study may give that `resolveShorthands` turns into others (property names).
+    static var shorthands: [String] { get }
     /// Settings that stand for others (`hidden_units` × `layers` → `hidden`), turned into
     /// configuration properties before decoding; the default changes nothing.
     static func resolveShorthands(_ values: inout [String: JSONValue], source: String) throws(FineTuneError)
@@ -59,6 +61,9 @@ public protocol TrialConfig: Decodable {
 }
 
 extension TrialConfig {
+    /// None.
+    public static var shorthands: [String] { [] }
+
     /// No shorthands.
     public static func resolveShorthands(_ values: inout [String: JSONValue], source: String) throws(FineTuneError) {}
 
@@ -70,7 +75,8 @@ extension TrialConfig {
         var values = settings.values
         try Self.resolveShorthands(&values, source: settings.source)
         if let unknown = values.keys.sorted().first(where: { !Self.keys.contains($0) }) {
-            throw FineTuneError(.invalidOptions, "\(settings.source): the \(Self.kind) task has no setting '\(TrialSettings.settingName(unknown))'; accepted: \(Self.keys.map(TrialSettings.settingName).joined(separator: ", "))")
+            let accepted = (Self.keys + Self.shorthands).map(TrialSettings.settingName).joined(separator: ", ")
+            throw FineTuneError(.invalidOptions, "\(settings.source): the \(Self.kind) task has no setting '\(TrialSettings.settingName(unknown))'; accepted: \(accepted)")
         }
         if values["epochs"] == nil { values["epochs"] = .int(max(defaultEpochs, 1)) }
         let json: Data
@@ -86,6 +92,9 @@ extension TabularTrialConfig: TrialConfig {
     public static var kind: String { "tabular" }
     /// The JSON keys a configuration may hold.
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    /// `hidden_units` and `layers`.
+    public static var shorthands: [String] { ["hiddenUnits", "layers"] }
 
     /// `hidden_units` with an optional `layers` (default 1) sets `hidden` to `layers` × `hidden_units`.
     public static func resolveShorthands(_ values: inout [String: JSONValue], source: String) throws(FineTuneError) {
