@@ -34,7 +34,7 @@ fi
 # runs; a failure in any pass fails the command.
 PROCESS_SUITES=(ClusterTests LiveClientTests ReconnectTests CurveTests AttackTests CrashInputTests BestTextTests
                 HonestEndingsTests WorkerChildrenTests TrialControlTests ControlClusterTests ReportClusterTests RecurringFailureTests TrialRunTests PythonWorkerCheck
-                ChaosTests FastLossTests DuplicateNameTests FrictionTests BrowserTests DeployTests FuzzTests)
+                ChaosTests FastLossTests DuplicateNameTests FrictionTests TrainTaskTests BrowserTests DeployTests FuzzTests)
 # A name is matched whole (as a suite, a test target, or a file of free tests: `ClusterTests` is
 # not `ReportClusterTests`), so each pass runs one suite.
 whole() { echo "(^|[./])($1)(/|\.|\$)"; }

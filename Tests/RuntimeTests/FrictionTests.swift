@@ -3,6 +3,7 @@
 // counter; `rung trials --trial N` draws the curve; `rung logs --metrics` shows metric lines;
 // `trials --state running` sees leased trials; checks at load with file:line; a worker without a
 // coordinator says so, and one refused at HELLO exits non-zero; endpoints without a scheme.
+import FineTune
 import Foundation
 import Testing
 import Search
@@ -179,6 +180,40 @@ private func rung(_ args: [String], within seconds: Double = 90) async throws ->
             #expect(line.range(of: #"\d(\.\d+)? (ms|s)$"#, options: .regularExpression) != nil, "\(line)")
             #expect(!line.hasSuffix("0.00"))
         }
+    }
+}
+
+@Suite(.serialized) struct TrainTaskTests {
+    @Test func aFlagOfAnotherTaskAndAnUnknownTaskAreRefusedWithTheAcceptedValues() async throws {
+        let text = try await rung(["train", "--task", "text", "--hidden", "8"])
+        #expect(text.exit == .exited(64), "\(text.err)")
+        #expect(text.err.contains { $0.contains("--hidden applies to --task tabular only; this run is --task text") }, "\(text.err)")
+        let bogus = try await rung(["train", "--task", "audio"])
+        #expect(bogus.exit != .exited(0))
+        #expect(bogus.err.contains { $0.contains("tabular, image or text") }, "\(bogus.err)")
+    }
+
+    @Test(.enabled(if: FashionMNIST.isAvailable(), "Fashion-MNIST is not installed (deploy/setup.sh installs dataset-fashion-mnist)"))
+    func theImageTaskRunsThroughTheOneTrainCommandAndItsOldNameAlike() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("rung-train-image-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var metrics: [Data] = []
+        for (i, head) in [["train", "--task", "image"], ["train-image"]].enumerated() {
+            let out = root.appendingPathComponent("\(i)")
+            let run = try await rung(head + ["--classes", "0-1", "--shots", "10", "--epochs", "1", "--out", out.path], within: 180)
+            #expect(run.exit == .exited(0), "\(run.err)")
+            #expect(run.out.contains { $0.hasPrefix("cost: ") }, "\(run.out)")
+            metrics.append(try Data(contentsOf: out.appendingPathComponent("metrics.json")))
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path))
+        }
+        // Same seed, same task: the alias is the same command, so the figures agree but for time.
+        func figures(_ d: Data) throws -> [Double] {
+            let object = try #require(try JSONSerialization.jsonObject(with: d) as? [String: Any])
+            let epochs = try #require(object["epochs"] as? [[String: Any]])
+            return epochs.compactMap { $0["validationLoss"] as? Double }
+        }
+        #expect(try figures(metrics[0]) == figures(metrics[1]))
+        #expect(try figures(metrics[0]).count == 1)
     }
 }
 
