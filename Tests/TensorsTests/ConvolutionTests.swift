@@ -6,7 +6,7 @@ import Testing
 @testable import Tensors
 
 /// Naive conv2d from the definition: out[n,o,y,x] = b[o] + Σ w[o,ci,i,j] · xpad[n, g·Cg+ci, y·SH+i·DH, x·SW+j·DW].
-private func refConv(_ x: Ref, _ w: Ref, _ b: Ref?, _ v: ConvWindow, groups g: Int) -> Ref {
+func refConv(_ x: Ref, _ w: Ref, _ b: Ref?, _ v: ConvWindow, groups g: Int) -> Ref {
     let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (o, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
     let og = o / g
@@ -37,7 +37,7 @@ private func refConv(_ x: Ref, _ w: Ref, _ b: Ref?, _ v: ConvWindow, groups g: I
 }
 
 /// Naive pooling: max (padding −∞) or mean of KH·KW taps (padding zeros).
-private func refPool(_ x: Ref, _ v: ConvWindow, max isMax: Bool) -> Ref {
+func refPool(_ x: Ref, _ v: ConvWindow, max isMax: Bool) -> Ref {
     let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = v.outputSize(h: h, w: wd)
     var out = [Double](repeating: 0, count: n * c * oh * ow)

@@ -1,6 +1,7 @@
 // The residual block of ResNet-18/34 (He et al., 2016): two 3×3 convolutions with batch norm and
 // ReLU, the input added back through the identity or a 1×1 projection (convolution + batch norm)
-// when the stride or the width changes. Named as torchvision's BasicBlock. Left out: Bottleneck.
+// when the stride or the width changes. Named as torchvision's BasicBlock. Each convolution and
+// its batch norm run as one call (folded in evaluation). Left out: Bottleneck.
 
 import Tensors
 
@@ -50,10 +51,22 @@ public final class BasicBlock: Module {
         return out
     }
 
-    /// x [N, C, H, W] → [N, O, ⌈H/stride⌉, ⌈W/stride⌉].
+    /// x [N, C, H, W] → [N, O, ⌈H/stride⌉, ⌈W/stride⌉]. Each convolution and its batch norm
+    /// (and ReLU) go through `Conv2d.callAsFunction(_:normalisedBy:clampedTo:)`: one op in
+    /// evaluation without gradients.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        let y = bn2(conv2(bn1(conv1(input), clampedTo: 0...Float.infinity)))
-        return (y + (downsample?(input) ?? input)).relu()
+        let y = conv2(conv1(input, normalisedBy: bn1, clampedTo: 0...Float.infinity), normalisedBy: bn2)
+        return (y + shortcut(input)).relu()
+    }
+
+    /// The identity, or the projection (its convolution and batch norm as one call when it is
+    /// the pair `init` builds).
+    private func shortcut(_ input: Tensor) -> Tensor {
+        guard let downsample else { return input }
+        if downsample.layers.count == 2, let conv = downsample.layers[0] as? Conv2d, let bn = downsample.layers[1] as? BatchNorm2d {
+            return conv(input, normalisedBy: bn)
+        }
+        return downsample(input)
     }
 }
 

@@ -64,15 +64,21 @@ public final class Conv2d: Module {
     /// No sub-modules.
     public var children: [(name: String, module: any Module)] { [] }
 
+    /// The weight and bias folded with a following batch norm, kept while neither changes
+    /// (ConvBatchNorm.swift).
+    var foldCache: FoldedConvBatchNorm?
+
     /// x [N, C, H, W] → [N, O, OH, OW].
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        var w = window
-        if tfSamePadding {
-            precondition(input.rank == 4, "Conv2d: input must be NCHW, got \(input.shape)")
-            w = Window2d.same(kernel: (window.kernel.h, window.kernel.w), stride: (window.stride.h, window.stride.w),
-                              dilation: (window.dilation.h, window.dilation.w), inputH: input.shape[2], inputW: input.shape[3])
-        }
-        return Conv2d.convolve(input, weight: weight, bias: bias, window: w, groups: groups)
+        Conv2d.convolve(input, weight: weight, bias: bias, window: window(for: input), groups: groups)
+    }
+
+    /// The window applied to `input`: `window`, or TensorFlow's "same" padding for its size.
+    func window(for input: Tensor) -> Window2d {
+        guard tfSamePadding else { return window }
+        precondition(input.rank == 4, "Conv2d: input must be NCHW, got \(input.shape)")
+        return Window2d.same(kernel: (window.kernel.h, window.kernel.w), stride: (window.stride.h, window.stride.w),
+                             dilation: (window.dilation.h, window.dilation.w), inputH: input.shape[2], inputW: input.shape[3])
     }
 
     /// The convolution as a function (torch.nn.functional.conv2d with zero padding).

@@ -1,6 +1,7 @@
 // EfficientNet-Lite0 (Tan & Le, 2019; the Lite variant: ReLU6, no squeeze-excite, fixed stem and
 // head), named as lukemelas/EfficientNet-PyTorch so its ImageNet checkpoint loads by name.
-// TensorFlow "same" padding, BatchNorm ε = 1e-3. Left out: drop-connect, other widths (Lite1–4).
+// TensorFlow "same" padding, BatchNorm ε = 1e-3; each convolution and its batch norm run as one
+// call (folded in evaluation). Left out: drop-connect, other widths (Lite1–4).
 
 import Tensors
 
@@ -71,9 +72,9 @@ public final class MBConvBlock: Module {
     /// x [N, C, H, W] → [N, O, H/stride, W/stride].
     public func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input
-        if let expandConv, let bn0 { x = bn0(expandConv(x), clampedTo: 0...6) }
-        x = bn1(depthwiseConv(x), clampedTo: 0...6)
-        x = bn2(projectConv(x))
+        if let expandConv, let bn0 { x = expandConv(x, normalisedBy: bn0, clampedTo: 0...6) }
+        x = depthwiseConv(x, normalisedBy: bn1, clampedTo: 0...6)
+        x = projectConv(x, normalisedBy: bn2)
         return residual ? x + input : x
     }
 }
@@ -157,8 +158,8 @@ public final class EfficientNetLite: Backbone {
 
     /// Pooled features: x [N, 3, H, W] → [N, 1280].
     public func features(_ input: Tensor) -> Tensor {
-        let x = mbconvBlocks(bn0(convStem(input), clampedTo: 0...6))
-        return Tensor.globalAvgPool2d(bn1(convHead(x), clampedTo: 0...6))
+        let x = mbconvBlocks(convStem(input, normalisedBy: bn0, clampedTo: 0...6))
+        return Tensor.globalAvgPool2d(convHead(x, normalisedBy: bn1, clampedTo: 0...6))
     }
 
     /// Logits: x [N, 3, H, W] → [N, classes].
@@ -184,7 +185,7 @@ public final class EfficientNetLite: Backbone {
         precondition(last >= 1 && last <= tapChannels.count, "EfficientNetLite: taps are 1…\(tapChannels.count), got \(last)")
         let ends = stageEnds
         var maps: [Tensor] = []
-        var x = bn0(convStem(input), clampedTo: 0...6)
+        var x = convStem(input, normalisedBy: bn0, clampedTo: 0...6)
         for (i, block) in mbconvBlocks.layers.enumerated() {
             x = block(x)
             if ends.contains(i) {
@@ -192,7 +193,7 @@ public final class EfficientNetLite: Backbone {
                 if maps.count == last { return maps }
             }
         }
-        maps.append(bn1(convHead(x), clampedTo: 0...6))
+        maps.append(convHead(x, normalisedBy: bn1, clampedTo: 0...6))
         return maps
     }
 }

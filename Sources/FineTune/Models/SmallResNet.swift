@@ -65,7 +65,7 @@ public final class SmallResNet: Backbone {
 
     /// x [N, C, H, W] → pooled features [N, 64].
     public func features(_ input: Tensor) -> Tensor {
-        Tensor.globalAvgPool2d(layer3(layer2(layer1(bn1(conv1(input), clampedTo: 0...Float.infinity)))))
+        Tensor.globalAvgPool2d(layer3(layer2(layer1(conv1(input, normalisedBy: bn1, clampedTo: 0...Float.infinity)))))
     }
 
     /// x [N, C, H, W] → logits [N, classes].
@@ -80,7 +80,7 @@ public final class SmallResNet: Backbone {
     /// The stem's map, then each stage's output through stage `last − 1`.
     public func tapMaps(_ input: Tensor, through last: Int) -> [Tensor] {
         precondition(last >= 1 && last <= 4, "SmallResNet: taps are 1…4, got \(last)")
-        var maps = [bn1(conv1(input), clampedTo: 0...Float.infinity)]
+        var maps = [conv1(input, normalisedBy: bn1, clampedTo: 0...Float.infinity)]
         for stage in [layer1, layer2, layer3].prefix(last - 1) { maps.append(stage(maps.last!)) }
         return maps
     }

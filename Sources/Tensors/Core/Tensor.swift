@@ -150,12 +150,14 @@ public final class Tensor {
     /// In-place write access to the elements (optimizer updates, initialisation, loading).
     /// Writing into a tensor that an unfinished graph still uses changes what backward computes.
     public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        try body(UnsafeMutableBufferPointer(start: storage.base, count: count))
+        storage.version &+= 1
+        return try body(UnsafeMutableBufferPointer(start: storage.base, count: count))
     }
 
     /// Copies `values` (same count) into this tensor's storage in place.
     public func assign(_ values: [Float]) {
         precondition(values.count == count, "Tensor.assign: \(values.count) values for shape \(shape)")
+        storage.version &+= 1
         values.withUnsafeBufferPointer { storage.base.update(from: $0.baseAddress!, count: count) }
     }
 

@@ -13,6 +13,10 @@ public final class TensorStorage {
     public let count: Int
     /// Start of the buffer (at least one element is allocated, so it is never dangling).
     let base: UnsafeMutablePointer<Float>
+    /// How many in-place writes `Tensor.withUnsafeMutableBufferPointer` and `Tensor.assign` have
+    /// made to this buffer (ops never write into their inputs, so nothing else changes it): a
+    /// cache of values derived from a tensor compares it to see whether they are stale.
+    public internal(set) var version = 0
 
     /// Allocates `count` uninitialised elements.
     init(uninitializedCount count: Int) {

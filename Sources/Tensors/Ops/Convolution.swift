@@ -78,85 +78,121 @@ struct ConvPlan {
 }
 
 extension Tensor {
-    /// 2-D convolution, PyTorch's conv2d with zero padding.
+    /// 2-D convolution, PyTorch's conv2d with zero padding, its output clamped to low…high
+    /// (ReLU: `low: 0`; ReLU6: `low: 0, high: 6`; the gradient passes where low < y < high).
     /// Shapes: x [N, C, H, W], weight [O, C/G, KH, KW], bias [O] or nil → [N, O, OH, OW].
     /// Depthwise convolutions (G == C) take a direct loop, the rest im2col + one sgemm per group.
-    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, window: ConvWindow, groups: Int = 1) -> Tensor {
+    /// With several chunks of images the chunks are spread over the worker threads (each with
+    /// single-threaded GEMMs); one chunk (batch 1 at large sizes) splits its GEMMs instead.
+    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, window: ConvWindow, groups: Int = 1,
+                              low: Float = -.infinity, high: Float = .infinity) -> Tensor {
         let p = ConvPlan(input: x.shape, window: window, op: "conv2d")
         let g = groups
         precondition(weight.rank == 4 && g > 0 && p.c == weight.shape[1] * g && weight.shape[0] % g == 0
                      && weight.shape[2] == p.kh && weight.shape[3] == p.kw,
                      "conv2d: input \(x.shape) does not fit weight \(weight.shape) with \(g) groups and kernel \(p.kh)×\(p.kw)")
+        precondition(low < high, "conv2d: clamp range \(low)...\(high) is empty")
         let o = weight.shape[0]
         if let bias { precondition(bias.shape == [o], "conv2d: bias \(bias.shape) must be [\(o)] for weight \(weight.shape)") }
-        if g == p.c && g > 1 { return depthwiseConv2d(x, weight: weight, bias: bias, plan: p) }
+        if g == p.c && g > 1 { return depthwiseConv2d(x, weight: weight, bias: bias, plan: p, low: low, high: high) }
+        let clamps = low > -.infinity || high < .infinity
         let cgk = p.c / g * p.k, og = o / g, ck = p.c * p.k, chw = p.c * p.h * p.w, ol = o * p.l
         // The batch goes through in chunks of `nb` images: im2col of a chunk [C·K, nb·L], one GEMM
         // per group, and (for nb > 1) a copy that moves the batch outward. One image per chunk
-        // writes the output directly and keeps the chunk's columns in cache for the GEMM.
-        let nb = Swift.max(1, Swift.min(p.n, ConvKernels.imagesPerChunk(l: p.l)))
+        // writes the output directly and keeps the chunk's columns in cache for the GEMM. The
+        // chunks are evened out (64 images at 20 per chunk become 4 chunks of 16).
+        let nb = ConvKernels.evenChunk(n: p.n, l: p.l)
         let chunks = (p.n + nb - 1) / nb
         // A 1×1, stride-1, unpadded convolution of one image is its own im2col.
         let pointwise = p.k == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.oh == p.h && p.ow == p.w
         let direct = pointwise && nb == 1
         // Backward reads every chunk's columns again, so they are kept for the whole batch only then;
-        // without a gradient one chunk's worth is reused.
+        // without a gradient each thread reuses one chunk's worth.
         let gradBias = bias?.requiresGrad ?? false
         let backward = needsGrad(x, weight) || (gradBias && Autograd.isEnabled)
-        let cols: TensorStorage = direct ? x.storage : TensorStorage(uninitializedCount: ck * (backward ? p.n : nb) * p.l)   // chunk i at ck·i·nb·L
+        let cols: TensorStorage? = direct ? x.storage : (backward ? TensorStorage(uninitializedCount: ck * p.n * p.l) : nil)   // chunk i at ck·i·nb·L
         let s = TensorStorage(uninitializedCount: p.n * ol)
-        let scratch = nb > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: o * nb * p.l) : nil        // [O, nb·L]
-        for ci in 0..<chunks {
-            let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
-            let cc = cols.base + (backward || direct ? ck * b0 * p.l : 0)                                 // [C·K, bn·L]
-            if !direct { ConvKernels.im2col(x.storage.base + b0 * chw, p.batch(bn), into: cc) }
-            let dst = bn == 1 ? s.base + b0 * ol : scratch!
-            if bn == 1, let bias { ConvKernels.fillRows(dst, values: bias.storage.base, rows: o, l: p.l) }
-            for gi in 0..<g {
-                BLAS.sgemm(transA: false, transB: false, m: og, n: cl, k: cgk, alpha: 1,
-                           a: weight.storage.base + gi * og * cgk, lda: cgk, b: cc + gi * cgk * cl, ldb: cl,
-                           beta: bn == 1 && bias != nil ? 1 : 0, c: dst + gi * og * cl, ldc: cl)
+        let pw = weight.storage.base, pbias = bias?.storage.base
+        // Forward: every chunk is a part; the parts only write their own images.
+        ConvKernels.runParts(chunks) { parts, concurrent in
+            let gemm = concurrent ? BLAS.sgemmOnThisThread : BLAS.sgemm
+            for ci in parts {
+                let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
+                let own = cols == nil ? UnsafeMutablePointer<Float>.allocate(capacity: ck * cl) : nil
+                let scratch = bn > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: o * cl) : nil        // [O, bn·L]
+                defer { own?.deallocate(); scratch?.deallocate() }
+                let cc = own ?? cols!.base + ck * b0 * p.l                                                // [C·K, bn·L]
+                if !direct { ConvKernels.im2col(x.storage.base + b0 * chw, p.batch(bn), into: cc) }
+                let dst = scratch ?? s.base + b0 * ol
+                if bn == 1, let pbias { ConvKernels.fillRows(dst, values: pbias, rows: o, l: p.l) }
+                for gi in 0..<g {
+                    gemm(false, false, og, cl, cgk, 1, pw + gi * og * cgk, cgk, cc + gi * cgk * cl, cl,
+                         bn == 1 && pbias != nil ? 1 : 0, dst + gi * og * cl, cl)
+                }
+                if bn > 1 { ConvKernels.unfoldBatch(dst, n: bn, rows: o, l: p.l, bias: pbias, into: s.base + b0 * ol) }
+                if clamps { EpilogueKernels.affine(s.base + b0 * ol, 1, 0, low, high, into: s.base + b0 * ol, count: bn * ol) }
             }
-            if bn > 1 { ConvKernels.unfoldBatch(dst, n: bn, rows: o, l: p.l, bias: bias?.storage.base, into: s.base + b0 * ol) }
         }
-        scratch?.deallocate()
         let out = Tensor(shape: [p.n, o, p.oh, p.ow], storage: s)
-        guard backward else { return out }
+        guard backward, let cols else { return out }
         out.record(bias.map { [x, weight, $0] } ?? [x, weight]) { gOut in
             let db = bias.flatMap { $0.requiresGrad ? $0.gradBuffer() : nil }
             let dw = weight.requiresGrad ? weight.gradBuffer() : nil
             let dx = x.requiresGrad ? x.gradBuffer() : nil
-            let folded = nb > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: o * nb * p.l) : nil          // [O, nb·L]
-            let dcols = dx != nil && !direct ? UnsafeMutablePointer<Float>.allocate(capacity: ck * nb * p.l) : nil // [C·K, nb·L]
-            for ci in 0..<chunks {
-                let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
-                let cc = cols.base + ck * b0 * p.l
-                // gT [O, bn·L]: the chunk's output gradient with its batch folded into the columns.
-                var gT = gOut + b0 * ol
-                if bn > 1 {
-                    ConvKernels.foldBatch(gT, n: bn, rows: o, l: p.l, into: folded!)
-                    gT = UnsafePointer(folded!)
-                }
-                if let db { ConvKernels.addRowSums(gT, rows: o, cols: cl, into: db) }   // db[o] += Σ gT[o, ·]
-                if let dw {                                                              // dW_g += gT_g · cols_gᵀ
-                    for gi in 0..<g {
-                        BLAS.sgemm(transA: false, transB: true, m: og, n: cgk, k: cl, alpha: 1,
-                                   a: gT + gi * og * cl, lda: cl, b: cc + gi * cgk * cl, ldb: cl,
-                                   beta: 1, c: dw + gi * og * cgk, ldc: cgk)
+            let masked = clamps ? EpilogueKernels.maskedGradient(gOut, output: s.base, low, high, count: p.n * ol) : nil
+            defer { masked?.deallocate() }
+            let gAll = masked.map { UnsafePointer($0) } ?? gOut
+            // Backward: at most four groups of consecutive chunks, fixed by the chunk count alone.
+            // Group 0 accumulates into dW and db, the others into their own buffers, added in group
+            // order afterwards: the sums do not depend on the thread count.
+            let groupCount = Swift.min(chunks, ConvKernels.maxReductionGroups)
+            let wcount = o * cgk
+            let partials = groupCount > 1 && (dw != nil || db != nil)
+                ? UnsafeMutablePointer<Float>.allocate(capacity: (groupCount - 1) * (wcount + o)) : nil   // per group ≥ 1: dW [O·Cg·K], db [O]
+            partials?.initialize(repeating: 0, count: (groupCount - 1) * (wcount + o))
+            defer { partials?.deallocate() }
+            ConvKernels.runParts(groupCount) { groupRange, concurrent in
+                let gemm = concurrent ? BLAS.sgemmOnThisThread : BLAS.sgemm
+                let folded = nb > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: o * nb * p.l) : nil          // [O, nb·L]
+                let dcols = dx != nil && !direct ? UnsafeMutablePointer<Float>.allocate(capacity: ck * nb * p.l) : nil // [C·K, nb·L]
+                defer { folded?.deallocate(); dcols?.deallocate() }
+                for gr in groupRange {
+                    let mine = gr == 0 ? nil : partials.map { $0 + (gr - 1) * (wcount + o) }
+                    let dwg = dw.map { mine ?? $0 }, dbg = db.map { mine.map { $0 + wcount } ?? $0 }
+                    for ci in (gr * chunks / groupCount)..<((gr + 1) * chunks / groupCount) {
+                        let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
+                        let cc = cols.base + ck * b0 * p.l
+                        // gT [O, bn·L]: the chunk's output gradient with its batch folded into the columns.
+                        var gT = gAll + b0 * ol
+                        if bn > 1 {
+                            ConvKernels.foldBatch(gT, n: bn, rows: o, l: p.l, into: folded!)
+                            gT = UnsafePointer(folded!)
+                        }
+                        if let dbg { ConvKernels.addRowSums(gT, rows: o, cols: cl, into: dbg) }   // db[o] += Σ gT[o, ·]
+                        if let dwg {                                                              // dW_g += gT_g · cols_gᵀ
+                            for gi in 0..<g {
+                                gemm(false, true, og, cgk, cl, 1, gT + gi * og * cl, cl, cc + gi * cgk * cl, cl,
+                                     1, dwg + gi * og * cgk, cgk)
+                            }
+                        }
+                        if let dx {                                                              // dcols_g = W_gᵀ · gT_g, col2im
+                            let target = direct ? dx + b0 * chw : dcols!
+                            for gi in 0..<g {
+                                gemm(true, false, cgk, cl, og, 1, pw + gi * og * cgk, cgk, gT + gi * og * cl, cl,
+                                     direct ? 1 : 0, target + gi * cgk * cl, cl)
+                            }
+                            if !direct { ConvKernels.col2im(UnsafePointer(target), p.batch(bn), into: dx + b0 * chw) }
+                        }
                     }
-                }
-                if let dx {                                                              // dcols_g = W_gᵀ · gT_g, col2im
-                    let target = direct ? dx + b0 * chw : dcols!
-                    for gi in 0..<g {
-                        BLAS.sgemm(transA: true, transB: false, m: cgk, n: cl, k: og, alpha: 1,
-                                   a: weight.storage.base + gi * og * cgk, lda: cgk, b: gT + gi * og * cl, ldb: cl,
-                                   beta: direct ? 1 : 0, c: target + gi * cgk * cl, ldc: cl)
-                    }
-                    if !direct { ConvKernels.col2im(UnsafePointer(target), p.batch(bn), into: dx + b0 * chw) }
                 }
             }
-            folded?.deallocate()
-            dcols?.deallocate()
+            if let partials {
+                for gr in 1..<groupCount {
+                    let part = partials + (gr - 1) * (wcount + o)
+                    if let dw { Kernels.add(into: dw, from: part, count: wcount) }
+                    if let db { Kernels.add(into: db, from: part + wcount, count: o) }
+                }
+            }
         }
         return out
     }
@@ -227,6 +263,29 @@ enum ConvKernels {
     static func imagesPerChunk(l: Int) -> Int {
         if let v = chunkOverride { return v }
         return (1024 + l - 1) / Swift.max(l, 1)
+    }
+
+    /// Images per chunk for a batch of `n`: `imagesPerChunk`, then evened out over the same
+    /// number of chunks (n = 64 at 20 a chunk: 4 chunks of 16, not 20, 20, 20, 4).
+    static func evenChunk(n: Int, l: Int) -> Int {
+        let first = Swift.max(1, Swift.min(n, imagesPerChunk(l: l)))
+        let chunks = (n + first - 1) / first
+        return (n + chunks - 1) / Swift.max(chunks, 1)
+    }
+
+    /// Groups of chunks whose weight gradients are summed separately in backward.
+    static let maxReductionGroups = 4
+
+    /// Runs `body(range, concurrent)` over parts 0..<count: one part at a time on the worker
+    /// threads when the pool splits GEMMs itself and there are several parts (`concurrent`: GEMMs
+    /// inside must stay on their thread), else all parts at once on the calling thread (its GEMMs
+    /// may split). The same parts either way, so results do not depend on the thread count.
+    static func runParts(_ count: Int, _ body: (Range<Int>, Bool) -> Void) {
+        if count > 1 && BLAS.splitsItself && Parallel.threads > 1 {
+            Parallel.run(parts: count) { p in body(p..<(p + 1), true) }
+        } else {
+            body(0..<count, false)
+        }
     }
 
     /// `TensorSettings.convolutionChunk`, read once.

@@ -1,26 +1,35 @@
 // Depthwise 2-D convolution (groups == input channels) as a direct loop over kernel taps: each
 // output plane is a weighted sum of shifted input rows, with no K-times-larger im2col buffer.
 // Legend: N batch, C in channels, O = C·M out channels (M filters per channel), KH×KW kernel,
-// OH×OW output. Output channel o reads input channel o / M. Left out: threads.
+// OH×OW output. Output channel o reads input channel o / M. Spread over the worker threads by
+// plane (forward) and channel (backward). Left out: a fused loop for kernels other than 3 or 5 wide.
 
 extension Tensor {
     /// The depthwise branch of `conv2d` (weight [O, 1, KH, KW], O a multiple of C). With a
     /// column stride SW > 1 each input plane is first split into SW column phases
     /// ([SW, H, ⌈W/SW⌉], phase q holding columns q, q + SW, …), so every tap reads contiguous rows.
-    static func depthwiseConv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, plan p: ConvPlan) -> Tensor {
+    /// The output is clamped to low…high (ReLU, ReLU6) plane by plane while it is in cache.
+    /// Input planes (b, c) are spread over the worker threads; backward spreads the channels, each
+    /// channel's weight gradient summed over the batch in one order whatever the thread count.
+    static func depthwiseConv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, plan p: ConvPlan,
+                                low: Float = -.infinity, high: Float = .infinity) -> Tensor {
         let o = weight.shape[0], m = o / p.c, k = p.k, l = p.l, hw = p.h * p.w
         let ph = PhasedPlane(p)
         let s = TensorStorage(uninitializedCount: p.n * o * l)
-        let px = x.storage.base, pw = weight.storage.base
-        let buf = ph.phased ? UnsafeMutablePointer<Float>.allocate(capacity: ph.size) : nil
+        let px = x.storage.base, pw = weight.storage.base, pbias = bias?.storage.base
+        let clamps = low > -.infinity || high < .infinity
         let taps = RowTaps(p, ph)
-        for b in 0..<p.n {
-            for ic in 0..<p.c {
-                let plane = px + (b * p.c + ic) * hw
+        let grain = Swift.max(1, 8_192 / Swift.max(m * l, 1))
+        Parallel.forRanges(p.n * p.c, minimumPerThread: grain, alignment: 1) { planes in
+            let buf = ph.phased ? UnsafeMutablePointer<Float>.allocate(capacity: ph.size) : nil
+            defer { buf?.deallocate() }
+            for bc in planes {
+                let (b, ic) = (bc / p.c, bc % p.c)
+                let plane = px + bc * hw
                 let src: UnsafePointer<Float> = buf.map { ph.split(plane, into: $0); return UnsafePointer($0) } ?? UnsafePointer(plane)
                 for oc in (ic * m)..<(ic * m + m) {
                     let dst = s.base + (b * o + oc) * l
-                    dst.update(repeating: bias.map { $0.storage.base[oc] } ?? 0, count: l)
+                    dst.update(repeating: pbias.map { $0[oc] } ?? 0, count: l)
                     for i in 0..<p.kh {
                         let wrow = pw + oc * k + i * p.kw
                         for oy in 0..<p.oh {
@@ -29,22 +38,27 @@ extension Tensor {
                             taps.addRow(src, y: y, weights: wrow, into: dst + oy * p.ow)
                         }
                     }
+                    if clamps { EpilogueKernels.affine(dst, 1, 0, low, high, into: dst, count: l) }
                 }
             }
         }
-        buf?.deallocate()
         let out = Tensor(shape: [p.n, o, p.oh, p.ow], storage: s)
         let gradBias = bias?.requiresGrad ?? false
         guard needsGrad(x, weight) || (gradBias && Autograd.isEnabled) else { return out }
-        out.record(bias.map { [x, weight, $0] } ?? [x, weight]) { g in
+        out.record(bias.map { [x, weight, $0] } ?? [x, weight]) { gOut in
             let dx = x.requiresGrad ? x.gradBuffer() : nil
             let dw = weight.requiresGrad ? weight.gradBuffer() : nil
             let db = bias.flatMap { $0.requiresGrad ? $0.gradBuffer() : nil }
-            let xs = ph.phased ? UnsafeMutablePointer<Float>.allocate(capacity: ph.size) : nil   // phased input
-            let dxs = UnsafeMutablePointer<Float>.allocate(capacity: ph.size)                     // phased dx
+            let masked = clamps ? EpilogueKernels.maskedGradient(gOut, output: s.base, low, high, count: p.n * o * l) : nil
+            defer { masked?.deallocate() }
+            let g = masked.map { UnsafePointer($0) } ?? gOut
             let info = UnsafePointer(taps.info)                                                   // per tap: q, shift, lo, hi
-            for b in 0..<p.n {
-                for ic in 0..<p.c {
+            Parallel.forRanges(p.c, minimumPerThread: Swift.max(1, grain / Swift.max(p.n, 1)), alignment: 1) { channels in
+              let xs = ph.phased ? UnsafeMutablePointer<Float>.allocate(capacity: ph.size) : nil   // phased input
+              let dxs = UnsafeMutablePointer<Float>.allocate(capacity: ph.size)                     // phased dx
+              defer { xs?.deallocate(); dxs.deallocate() }
+              for ic in channels {
+                for b in 0..<p.n {
                     let plane = px + (b * p.c + ic) * hw
                     let src: UnsafePointer<Float> = xs.map { ph.split(plane, into: $0); return UnsafePointer($0) } ?? UnsafePointer(plane)
                     if dx != nil { dxs.update(repeating: 0, count: ph.size) }
@@ -69,9 +83,8 @@ extension Tensor {
                     }
                     if let dx { ph.merge(dxs, into: dx + (b * p.c + ic) * hw) }
                 }
+              }
             }
-            xs?.deallocate()
-            dxs.deallocate()
         }
         return out
     }

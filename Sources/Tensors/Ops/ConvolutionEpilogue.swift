@@ -1,7 +1,7 @@
 // What follows a convolution, fused into single passes over NCHW tensors: a per-channel affine
 // map (batch norm with fixed statistics) with an optional clamp (ReLU, ReLU6), and a plain clamp.
-// Legend: N batch, C channels, S = H·W pixels per plane. Left out: batch statistics (composite
-// ops in the batch-norm layer compute those).
+// Legend: N batch, C channels, S = H·W pixels per plane. Planes (backward: channels) are spread
+// over the worker threads. Left out: batch statistics (ConvolutionBatchNorm.swift).
 
 extension Tensor {
     /// y = min(max(x · scale[c] + shift[c], low), high) on x [N, C, ...] with scale, shift [C]:
@@ -14,9 +14,11 @@ extension Tensor {
         precondition(low < high, "channelAffine: clamp range \(low)...\(high) is empty")
         let c = x.shape[1], planes = x.shape[0] * c, sz = x.count / Swift.max(planes, 1)
         let s = TensorStorage(uninitializedCount: x.count)
-        for q in 0..<planes {
-            EpilogueKernels.affine(x.storage.base + q * sz, scale.storage.base[q % c], shift.storage.base[q % c],
-                                   low, high, into: s.base + q * sz, count: sz)
+        let px = x.storage.base, pa = scale.storage.base, pb = shift.storage.base
+        Parallel.forRanges(planes, minimumPerThread: Swift.max(1, 16_384 / Swift.max(sz, 1)), alignment: 1) { range in
+            for q in range {
+                EpilogueKernels.affine(px + q * sz, pa[q % c], pb[q % c], low, high, into: s.base + q * sz, count: sz)
+            }
         }
         let out = Tensor(shape: x.shape, storage: s)
         guard (x.requiresGrad || scale.requiresGrad || shift.requiresGrad) && Autograd.isEnabled else { return out }
@@ -24,12 +26,19 @@ extension Tensor {
             let dx = x.requiresGrad ? x.gradBuffer() : nil
             let ds = scale.requiresGrad ? scale.gradBuffer() : nil
             let db = shift.requiresGrad ? shift.gradBuffer() : nil
-            for q in 0..<planes {
-                let (a, b) = (scale.storage.base[q % c], shift.storage.base[q % c])
-                let sums = EpilogueKernels.affineBackward(x.storage.base + q * sz, g + q * sz, a, b, low, high,
-                                                          dx: dx.map { $0 + q * sz }, count: sz)
-                ds?[q % c] += sums.gx
-                db?[q % c] += sums.g
+            let n = planes / Swift.max(c, 1)
+            // By channel, the batch inside, so each channel's sums keep one order whatever the threads.
+            Parallel.forRanges(c, minimumPerThread: Swift.max(1, 16_384 / Swift.max(n * sz, 1)), alignment: 1) { channels in
+                for ch in channels {
+                    let (a, b) = (pa[ch], pb[ch])
+                    for i in 0..<n {
+                        let q = i * c + ch
+                        let sums = EpilogueKernels.affineBackward(px + q * sz, g + q * sz, a, b, low, high,
+                                                                  dx: dx.map { $0 + q * sz }, count: sz)
+                        ds?[ch] += sums.gx
+                        db?[ch] += sums.g
+                    }
+                }
             }
         }
         return out
@@ -40,11 +49,17 @@ extension Tensor {
     public func clamped(low: Float, high: Float) -> Tensor {
         precondition(low < high, "clamped: range \(low)...\(high) is empty")
         let s = TensorStorage(uninitializedCount: count)
-        EpilogueKernels.affine(storage.base, 1, 0, low, high, into: s.base, count: count)
+        let px = storage.base
+        Parallel.forRanges(count) { r in
+            EpilogueKernels.affine(px + r.lowerBound, 1, 0, low, high, into: s.base + r.lowerBound, count: r.count)
+        }
         let out = Tensor(shape: shape, storage: s)
         guard Tensor.needsGrad(self) else { return out }
         out.record([self]) { [x = self] g in
-            EpilogueKernels.clampBackward(x.storage.base, g, low, high, dx: x.gradBuffer(), count: x.count)
+            let dx = x.gradBuffer()
+            Parallel.forRanges(x.count) { r in
+                EpilogueKernels.clampBackward(px + r.lowerBound, g + r.lowerBound, low, high, dx: dx + r.lowerBound, count: r.count)
+            }
         }
         return out
     }
@@ -73,6 +88,18 @@ enum EpilogueKernels {
             dst[t] = v < low ? low : (v > high ? high : v)
             t += 1
         }
+    }
+
+    /// A new buffer [count] (the caller deallocates it) holding g[t] where low < y[t] < high,
+    /// else 0: the gradient through a clamp, read from the clamped output y.
+    static func maskedGradient(_ g: UnsafePointer<Float>, output y: UnsafePointer<Float>, _ low: Float, _ high: Float,
+                               count: Int) -> UnsafeMutablePointer<Float> {
+        let dst = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+        Parallel.forRanges(count) { r in
+            let (gr, yr, dr) = (g + r.lowerBound, y + r.lowerBound, dst + r.lowerBound)
+            for t in 0..<r.count { dr[t] = yr[t] > low && yr[t] < high ? gr[t] : 0 }
+        }
+        return dst
     }
 
     /// dx[t] += g[t] where low < x[t] < high.

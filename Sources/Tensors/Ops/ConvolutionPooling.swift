@@ -1,6 +1,7 @@
 // Pooling on NCHW tensors as direct loops: max pooling (padding counts as −∞; the gradient goes
 // to the first maximal tap, kept as an index), average pooling (padding counts as zeros,
 // PyTorch's count_include_pad = true) and the global average over H×W.
+// Planes (N·C) are spread over the worker threads, forward and backward.
 // Legend: N batch, C channels, H×W input, KH×KW window, OH×OW output. Left out: ceil_mode.
 
 extension Tensor {
@@ -11,6 +12,7 @@ extension Tensor {
         let planes = p.n * p.c, l = p.l, hw = p.h * p.w
         let s = TensorStorage(count: planes * l, repeating: -.infinity)
         var arg = [Int32](repeating: -1, count: planes * l)   // flat index inside the input plane
+        let grain = PoolKernels.planesPerThread(hw)
         // Non-overlapping, unpadded windows (the common 2×2 / stride 2) take a loop per window.
         let tiled = p.kh == p.sh && p.kw == p.sw && p.dh == 1 && p.dw == 1 && p.pt == 0 && p.pl == 0 && p.kh * p.kw > 1
         arg.withUnsafeMutableBufferPointer { argBuf in
@@ -20,25 +22,29 @@ extension Tensor {
                 for i in 0..<p.kh { for j in 0..<p.kw { taps.append(Int32(i * p.w + j)) } }
                 starts.withUnsafeBufferPointer { st in
                     taps.withUnsafeBufferPointer { tp in
-                        for q in 0..<planes {
-                            PoolKernels.maxTiled(x.storage.base + q * hw, starts: st.baseAddress!, l: l, taps: tp.baseAddress!, tapCount: tp.count,
-                                                 into: s.base + q * l, arg: argBuf.baseAddress! + q * l)
+                        Parallel.forRanges(planes, minimumPerThread: grain, alignment: 1) { range in
+                            for q in range {
+                                PoolKernels.maxTiled(x.storage.base + q * hw, starts: st.baseAddress!, l: l, taps: tp.baseAddress!, tapCount: tp.count,
+                                                     into: s.base + q * l, arg: argBuf.baseAddress! + q * l)
+                            }
                         }
                     }
                 }
                 return
             }
-            for q in 0..<planes {
-                let src = x.storage.base + q * hw, dst = s.base + q * l, a = argBuf.baseAddress! + q * l
-                for i in 0..<p.kh {
-                    for j in 0..<p.kw {
-                        let (off, lo, hi) = p.columns(j)
-                        guard lo < hi else { continue }
-                        for oy in 0..<p.oh {
-                            let y = p.inputRow(oy, i)
-                            guard y >= 0 && y < p.h else { continue }
-                            PoolKernels.maxStep(from: src, base: y * p.w + off, stride: p.sw,
-                                                into: dst + oy * p.ow, arg: a + oy * p.ow, lo, hi)
+            Parallel.forRanges(planes, minimumPerThread: grain, alignment: 1) { range in
+                for q in range {
+                    let src = x.storage.base + q * hw, dst = s.base + q * l, a = argBuf.baseAddress! + q * l
+                    for i in 0..<p.kh {
+                        for j in 0..<p.kw {
+                            let (off, lo, hi) = p.columns(j)
+                            guard lo < hi else { continue }
+                            for oy in 0..<p.oh {
+                                let y = p.inputRow(oy, i)
+                                guard y >= 0 && y < p.h else { continue }
+                                PoolKernels.maxStep(from: src, base: y * p.w + off, stride: p.sw,
+                                                    into: dst + oy * p.ow, arg: a + oy * p.ow, lo, hi)
+                            }
                         }
                     }
                 }
@@ -49,9 +55,11 @@ extension Tensor {
         out.record([x]) { g in
             let dx = x.gradBuffer()
             arg.withUnsafeBufferPointer { a in
-                for q in 0..<planes {
-                    let d = dx + q * hw, gq = g + q * l, aq = a.baseAddress! + q * l
-                    for t in 0..<l where aq[t] >= 0 { d[Int(aq[t])] += gq[t] }
+                Parallel.forRanges(planes, minimumPerThread: grain, alignment: 1) { range in
+                    for q in range {
+                        let d = dx + q * hw, gq = g + q * l, aq = a.baseAddress! + q * l
+                        for t in 0..<l where aq[t] >= 0 { d[Int(aq[t])] += gq[t] }
+                    }
                 }
             }
         }
@@ -67,16 +75,19 @@ extension Tensor {
         let planes = p.n * p.c, l = p.l, hw = p.h * p.w
         let scale = 1 / Float(p.k)
         let s = TensorStorage(count: planes * l, repeating: 0)
-        for q in 0..<planes {
-            let src = x.storage.base + q * hw, dst = s.base + q * l
-            for i in 0..<p.kh {
-                for j in 0..<p.kw {
-                    let (off, lo, hi) = p.columns(j)
-                    guard lo < hi else { continue }
-                    for oy in 0..<p.oh {
-                        let y = p.inputRow(oy, i)
-                        guard y >= 0 && y < p.h else { continue }
-                        DepthwiseKernels.addScaled(from: src + y * p.w + off, stride: p.sw, scale, into: dst + oy * p.ow, lo, hi)
+        let grain = PoolKernels.planesPerThread(hw)
+        Parallel.forRanges(planes, minimumPerThread: grain, alignment: 1) { range in
+            for q in range {
+                let src = x.storage.base + q * hw, dst = s.base + q * l
+                for i in 0..<p.kh {
+                    for j in 0..<p.kw {
+                        let (off, lo, hi) = p.columns(j)
+                        guard lo < hi else { continue }
+                        for oy in 0..<p.oh {
+                            let y = p.inputRow(oy, i)
+                            guard y >= 0 && y < p.h else { continue }
+                            DepthwiseKernels.addScaled(from: src + y * p.w + off, stride: p.sw, scale, into: dst + oy * p.ow, lo, hi)
+                        }
                     }
                 }
             }
@@ -85,16 +96,18 @@ extension Tensor {
         guard needsGrad(x) else { return out }
         out.record([x]) { g in
             let dx = x.gradBuffer()
-            for q in 0..<planes {
-                let d = dx + q * hw, gq = g + q * l
-                for i in 0..<p.kh {
-                    for j in 0..<p.kw {
-                        let (off, lo, hi) = p.columns(j)
-                        guard lo < hi else { continue }
-                        for oy in 0..<p.oh {
-                            let y = p.inputRow(oy, i)
-                            guard y >= 0 && y < p.h else { continue }
-                            DepthwiseKernels.addScaled(from: gq + oy * p.ow, scale, into: d + y * p.w + off, stride: p.sw, lo, hi)
+            Parallel.forRanges(planes, minimumPerThread: grain, alignment: 1) { range in
+                for q in range {
+                    let d = dx + q * hw, gq = g + q * l
+                    for i in 0..<p.kh {
+                        for j in 0..<p.kw {
+                            let (off, lo, hi) = p.columns(j)
+                            guard lo < hi else { continue }
+                            for oy in 0..<p.oh {
+                                let y = p.inputRow(oy, i)
+                                guard y >= 0 && y < p.h else { continue }
+                                DepthwiseKernels.addScaled(from: gq + oy * p.ow, scale, into: d + y * p.w + off, stride: p.sw, lo, hi)
+                            }
                         }
                     }
                 }
@@ -150,12 +163,17 @@ extension Tensor {
         precondition(hw > 0, "globalAvgPool2d: input \(x.shape) has no spatial extent")
         let scale = 1 / Float(hw)
         let s = TensorStorage(uninitializedCount: planes)
-        for q in 0..<planes { s.base[q] = Kernels.sum(x.storage.base + q * hw, hw) * scale }
+        let grain = PoolKernels.planesPerThread(hw)
+        Parallel.forRanges(planes, minimumPerThread: grain, alignment: 1) { range in
+            for q in range { s.base[q] = Kernels.sum(x.storage.base + q * hw, hw) * scale }
+        }
         let out = Tensor(shape: [x.shape[0], x.shape[1]], storage: s)
         guard needsGrad(x) else { return out }
         out.record([x]) { g in
             let dx = x.gradBuffer()
-            for q in 0..<planes { PoolKernels.addConstant(g[q] * scale, into: dx + q * hw, count: hw) }
+            Parallel.forRanges(planes, minimumPerThread: grain, alignment: 1) { range in
+                for q in range { PoolKernels.addConstant(g[q] * scale, into: dx + q * hw, count: hw) }
+            }
         }
         return out
     }
@@ -163,6 +181,9 @@ extension Tensor {
 
 /// Inner loops of the pools.
 enum PoolKernels {
+    /// Planes of `hw` pixels a worker thread should get at least (about 16K input values).
+    static func planesPerThread(_ hw: Int) -> Int { Swift.max(1, 16_384 / Swift.max(hw, 1)) }
+
     /// For t in lo..<hi: v = src[base + t·stride]; if v > dst[t] (or t has no tap yet), dst[t] = v
     /// and arg[t] = its index.
     @inline(never)
