@@ -64,6 +64,16 @@ struct ConvPlan {
         return q
     }
 
+    /// The output rows r0..<r1 whose input row under kernel row `i` lies inside the image (the
+    /// others read only padding); r0 == r1 when none does.
+    func rowsInside(_ i: Int) -> (Int, Int) {
+        var r0 = 0
+        while r0 < oh && inputRow(r0, i) < 0 { r0 += 1 }
+        var r1 = r0
+        while r1 < oh && inputRow(r1, i) < h { r1 += 1 }
+        return (r0, r1)
+    }
+
     /// Input row of output row `oy` under kernel row `i` (may fall in the padding).
     @inline(__always) func inputRow(_ oy: Int, _ i: Int) -> Int { oy * sh - pt + i * dh }
 
@@ -129,8 +139,11 @@ extension Tensor {
                     gemm(false, false, og, cl, cgk, 1, pw + gi * og * cgk, cgk, cc + gi * cgk * cl, cl,
                          bn == 1 && pbias != nil ? 1 : 0, dst + gi * og * cl, cl)
                 }
-                if bn > 1 { ConvKernels.unfoldBatch(dst, n: bn, rows: o, l: p.l, bias: pbias, into: s.base + b0 * ol) }
-                if clamps { EpilogueKernels.affine(s.base + b0 * ol, 1, 0, low, high, into: s.base + b0 * ol, count: bn * ol) }
+                if bn > 1 {
+                    ConvKernels.unfoldBatch(dst, n: bn, rows: o, l: p.l, bias: pbias, low: low, high: high, into: s.base + b0 * ol)
+                } else if clamps {
+                    EpilogueKernels.affine(dst, 1, 0, low, high, into: dst, count: ol)
+                }
             }
         }
         let out = Tensor(shape: [p.n, o, p.oh, p.ow], storage: s)
@@ -204,21 +217,19 @@ enum ConvKernels {
     /// holds x[n, c, oy·SH − PT + i·DH, ox·SW − PL + j·DW], zero in the padding.
     static func im2col(_ x: UnsafePointer<Float>, _ p: ConvPlan, into cols: UnsafeMutablePointer<Float>) {
         let nl = p.n * p.l, hw = p.h * p.w
-        for c in 0..<p.c {
-            for i in 0..<p.kh {
-                for j in 0..<p.kw {
+        for i in 0..<p.kh {
+            let (r0, r1) = p.rowsInside(i)
+            for j in 0..<p.kw {
+                let (off, lo, hi) = p.columns(j)
+                for c in 0..<p.c {
                     let row = cols + ((c * p.kh + i) * p.kw + j) * nl
-                    let (off, lo, hi) = p.columns(j)
                     for b in 0..<p.n {
-                        let plane = x + (b * p.c + c) * hw
-                        for oy in 0..<p.oh {
-                            let dst = row + b * p.l + oy * p.ow
-                            let y = p.inputRow(oy, i)
-                            guard y >= 0 && y < p.h else { dst.update(repeating: 0, count: p.ow); continue }
-                            if lo > 0 { dst.update(repeating: 0, count: lo) }
-                            if hi < p.ow { (dst + hi).update(repeating: 0, count: p.ow - hi) }
-                            copyStrided(from: plane + y * p.w + off, stride: p.sw, into: dst, lo, hi)
-                        }
+                        let dst = row + b * p.l
+                        if r0 > 0 { dst.update(repeating: 0, count: r0 * p.ow) }
+                        if r1 < p.oh { (dst + r1 * p.ow).update(repeating: 0, count: (p.oh - r1) * p.ow) }
+                        guard r0 < r1 else { continue }
+                        gatherRows(x + (b * p.c + c) * hw + p.inputRow(r0, i) * p.w + off, rowStep: p.sh * p.w, stride: p.sw,
+                                   into: dst + r0 * p.ow, rows: r1 - r0, ow: p.ow, lo, hi)
                     }
                 }
             }
@@ -229,32 +240,84 @@ enum ConvKernels {
     /// positions they were read from (the adjoint of `im2col`).
     static func col2im(_ dcols: UnsafePointer<Float>, _ p: ConvPlan, into dx: UnsafeMutablePointer<Float>) {
         let nl = p.n * p.l, hw = p.h * p.w
-        for c in 0..<p.c {
-            for i in 0..<p.kh {
-                for j in 0..<p.kw {
+        for i in 0..<p.kh {
+            let (r0, r1) = p.rowsInside(i)
+            guard r0 < r1 else { continue }
+            for j in 0..<p.kw {
+                let (off, lo, hi) = p.columns(j)
+                guard lo < hi else { continue }
+                for c in 0..<p.c {
                     let row = dcols + ((c * p.kh + i) * p.kw + j) * nl
-                    let (off, lo, hi) = p.columns(j)
-                    guard lo < hi else { continue }
                     for b in 0..<p.n {
-                        let plane = dx + (b * p.c + c) * hw
-                        for oy in 0..<p.oh {
-                            let y = p.inputRow(oy, i)
-                            guard y >= 0 && y < p.h else { continue }
-                            addStrided(from: row + b * p.l + oy * p.ow, into: plane + y * p.w + off, stride: p.sw, lo, hi)
-                        }
+                        scatterRows(from: row + b * p.l + r0 * p.ow, ow: p.ow, into: dx + (b * p.c + c) * hw + p.inputRow(r0, i) * p.w + off,
+                                    rowStep: p.sh * p.w, stride: p.sw, rows: r1 - r0, lo, hi)
                     }
                 }
             }
         }
     }
 
-    /// dst[t] = src[t·stride] for t in lo..<hi.
+    /// For r in 0..<rows: dst[r·OW + t] = src[r·rowStep + t·stride] for t in lo..<hi, zero for
+    /// the other t in 0..<OW. One call per plane and kernel tap (rows are short: 7 to 112).
     @inline(never)
-    static func copyStrided(from src: UnsafePointer<Float>, stride: Int, into dst: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
-        if stride == 1 {
-            if hi > lo { (dst + lo).update(from: src + lo, count: hi - lo) }
-        } else {
-            for t in lo..<hi { dst[t] = src[t * stride] }
+    static func gatherRows(_ src: UnsafePointer<Float>, rowStep: Int, stride: Int, into dst: UnsafeMutablePointer<Float>,
+                           rows: Int, ow: Int, _ lo: Int, _ hi: Int) {
+        if stride == 1 && lo == 0 && hi == ow && rowStep == ow {   // the rows are one contiguous run
+            dst.update(from: src, count: rows * ow)
+            return
+        }
+        for r in 0..<rows {
+            let d = dst + r * ow, s = src + r * rowStep
+            for t in 0..<lo { d[t] = 0 }
+            if stride == 1 {
+                copyRun(from: s + lo, into: d + lo, count: hi - lo)
+            } else {
+                for t in lo..<hi { d[t] = s[t * stride] }
+            }
+            for t in hi..<ow { d[t] = 0 }
+        }
+    }
+
+    /// dst[t] = src[t] for t in 0..<count, eight lanes at a time (rows of 7 to 112 values: a
+    /// memcpy call or a loop with an overlap check costs more than the copy).
+    @inline(__always)
+    static func copyRun(from src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        var t = 0
+        while t + 8 <= count {
+            UnsafeMutableRawPointer(dst + t).storeBytes(of: UnsafeRawPointer(src + t).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            t += 8
+        }
+        while t < count { dst[t] = src[t]; t += 1 }
+    }
+
+    /// dst[t] += src[t] for t in 0..<count, eight lanes at a time (src and dst do not overlap).
+    @inline(__always)
+    static func addRun(from src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        var t = 0
+        while t + 8 <= count {
+            let v = UnsafeRawPointer(dst + t).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(src + t).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + t).storeBytes(of: v, as: SIMD8<Float>.self)
+            t += 8
+        }
+        while t < count { dst[t] += src[t]; t += 1 }
+    }
+
+    /// For r in 0..<rows: dst[r·rowStep + t·stride] += src[r·OW + t] for t in lo..<hi (the
+    /// adjoint of `gatherRows`).
+    @inline(never)
+    static func scatterRows(from src: UnsafePointer<Float>, ow: Int, into dst: UnsafeMutablePointer<Float>, rowStep: Int, stride: Int,
+                            rows: Int, _ lo: Int, _ hi: Int) {
+        if stride == 1 && lo == 0 && hi == ow && rowStep == ow {
+            Kernels.add(into: dst, from: src, count: rows * ow)
+            return
+        }
+        for r in 0..<rows {
+            let d = dst + r * rowStep, s = src + r * ow
+            if stride == 1 {
+                addRun(from: s + lo, into: d + lo, count: hi - lo)
+            } else {
+                for t in lo..<hi { d[t * stride] += s[t] }
+            }
         }
     }
 
@@ -296,26 +359,19 @@ enum ConvKernels {
         for r in 0..<rows { (m + r * l).update(repeating: values[r], count: l) }
     }
 
-    /// dst[t·stride] += src[t] for t in lo..<hi.
-    @inline(never)
-    static func addStrided(from src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, stride: Int, _ lo: Int, _ hi: Int) {
-        if stride == 1 {
-            for t in lo..<hi { dst[t] += src[t] }
-        } else {
-            for t in lo..<hi { dst[t * stride] += src[t] }
-        }
-    }
-
-    /// out [N, R, L] = flat [R, N·L] with the batch moved outward, plus bias[r] on row r.
-    /// With N = 1 and `flat` == `out` only the bias is added.
+    /// out [N, R, L] = flat [R, N·L] with the batch moved outward, plus bias[r] on row r,
+    /// clamped to low…high.
     static func unfoldBatch(_ flat: UnsafeMutablePointer<Float>, n: Int, rows: Int, l: Int,
-                            bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
+                            bias: UnsafePointer<Float>?, low: Float = -.infinity, high: Float = .infinity,
+                            into out: UnsafeMutablePointer<Float>) {
+        let clamps = low > -.infinity || high < .infinity
         for b in 0..<n {
             for r in 0..<rows {
                 let dst = out + (b * rows + r) * l
                 let src = flat + r * n * l + b * l
-                if let bias { addScalar(from: src, bias[r], into: dst, count: l) }
-                else if src != dst { dst.update(from: src, count: l) }
+                if clamps { EpilogueKernels.affine(src, 1, bias?[r] ?? 0, low, high, into: dst, count: l) }
+                else if let bias { addScalar(from: src, bias[r], into: dst, count: l) }
+                else { dst.update(from: src, count: l) }
             }
         }
     }

@@ -167,6 +167,7 @@ struct PhasedPlane {
 
     /// dst [SW, H, WQ] = plane [H, W] by phases (slots past the last column are left alone).
     func split(_ plane: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+        if sw == 2 { DepthwiseKernels.splitPairs(plane, h: h, w: w, wq: wq, into: dst); return }
         for y in 0..<h {
             for q in 0..<sw {
                 let d = dst + (q * h + y) * wq, src = plane + y * w
@@ -191,6 +192,29 @@ struct PhasedPlane {
 
 /// Multiply-add loops of the depthwise convolution and the pools, on contiguous runs.
 enum DepthwiseKernels {
+    /// The two column phases of a plane [H, W] into [2, H, WQ]: even columns to phase 0, odd to
+    /// phase 1, sixteen columns at a time.
+    @inline(never)
+    static func splitPairs(_ plane: UnsafePointer<Float>, h: Int, w: Int, wq: Int, into dst: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        for y in 0..<h {
+            let src = plane + y * w, even = dst + y * wq, odd = dst + (h + y) * wq
+            var t = 0
+            while 2 * t + 16 <= w {
+                let v0 = UnsafeRawPointer(src + 2 * t).loadUnaligned(as: V.self)
+                let v1 = UnsafeRawPointer(src + 2 * t + 8).loadUnaligned(as: V.self)
+                UnsafeMutableRawPointer(even + t).storeBytes(of: V(v0[0], v0[2], v0[4], v0[6], v1[0], v1[2], v1[4], v1[6]), as: V.self)
+                UnsafeMutableRawPointer(odd + t).storeBytes(of: V(v0[1], v0[3], v0[5], v0[7], v1[1], v1[3], v1[5], v1[7]), as: V.self)
+                t += 8
+            }
+            var c = 2 * t
+            while c < w {
+                if c & 1 == 0 { even[c >> 1] = src[c] } else { odd[c >> 1] = src[c] }
+                c += 1
+            }
+        }
+    }
+
     /// dst[t] += v · src[t] for t in lo..<hi.
     @inline(never)
     static func addScaled(from src: UnsafePointer<Float>, _ v: Float, into dst: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
