@@ -8,7 +8,7 @@
 //   Runtime                             coordinator and worker processes: sockets, timers, files
 //   Wire    Store    FineTune  Simulator protocol+ZeroMQ · SQLite · models/data/training · virtual time
 //   Search           Tensors            pure logic: spaces, samplers, schedulers · tensors+autodiff
-//   RungBasics                          seeded randomness (SplitMix64), SHA-256
+//   RungBasics                          seeded randomness (SplitMix64), SHA-256, the JSON kit (tree, parser, writer)
 //   CZeroMQ  CImageCodecs  CBLAS        system libraries
 import PackageDescription
 
@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
 
-        // Pure logic. RungBasics (one generator, one hash) sits under every module that needs them.
+        // Pure logic. RungBasics (one generator, one hash, one JSON reader and writer) sits under every
+        // module that needs them.
         .target(name: "RungBasics", exclude: ["README.md"]),
         .target(name: "Tensors", dependencies: ["CBLAS"], exclude: ["README.md"]),
         .target(name: "Search", dependencies: ["RungBasics", .product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
@@ -58,7 +59,7 @@ let package = Package(
         ], exclude: ["README.md"]),
 
         // Edges: protocol over ZeroMQ, durable store.
-        .target(name: "Wire", dependencies: ["CZeroMQ", "Search"], exclude: ["README.md"]),
+        .target(name: "Wire", dependencies: ["CZeroMQ", "RungBasics", "Search"], exclude: ["README.md"]),
         .target(name: "Store", dependencies: ["RungBasics", "Search", .product(name: "GRDB", package: "GRDB.swift")],
                 exclude: ["README.md"]),
 
@@ -98,7 +99,7 @@ let package = Package(
         ]),
         .testTarget(name: "SimulatorTests", dependencies: ["RungBasics", "Simulator", "Search"]),
         .testTarget(name: "WireTests", dependencies: [
-            "Wire", "Search", .product(name: "PropertyBased", package: "swift-property-based"),
+            "Wire", "RungBasics", "Search", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "StoreTests", dependencies: ["RungBasics", "Store", "Search"]),
         .testTarget(name: "DashboardTests", dependencies: ["StudyViews", "Dashboard", "Store", "Search", "Runtime"]),

@@ -3,6 +3,7 @@
 // Leaves out the refusals themselves (BodyCodecTests, ValidationTests: the tree path words them).
 
 import Foundation
+import RungBasics
 import Search
 import Testing
 @testable import Wire

@@ -1,8 +1,10 @@
 // Reading and writing the safetensors format (huggingface/safetensors): an 8-byte little-endian
 // header length N, N bytes of JSON header (padded with spaces so the data starts 8-byte aligned),
 // then the tensors' bytes back to back. Files are validated as the reference reader does.
+// The header is written with RungBasics' JSONWriter (escaping strings as serde_json does).
 // Leaves out memory mapping (files are read whole) and the 8-bit, unsigned and BOOL types.
 import Foundation
+import RungBasics
 
 /// The tensors of a safetensors file and its free-form `__metadata__` strings.
 public struct SafeTensorsFile: Sendable, Equatable {
@@ -56,12 +58,18 @@ public enum SafeTensors {
             let ra = tensors[a]!.dtype.layoutRank, rb = tensors[b]!.dtype.layoutRank
             return ra != rb ? ra > rb : a.utf8.lexicographicallyPrecedes(b.utf8)
         }
-        var json = "{"
-        var fields: [String] = []
+        var json = JSONWriter()
+        json.raw("{")
+        var first = true
         if !metadata.isEmpty {
-            let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            let entries = keys.map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
-            fields.append("\"__metadata__\":{\(entries.joined(separator: ","))}")
+            json.key("__metadata__", first: true)
+            json.raw("{")
+            for (n, key) in metadata.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                json.key(key, first: n == 0)
+                json.writeString(metadata[key]!)
+            }
+            json.raw("}")
+            first = false
         }
         var body = Data()
         for name in names {
@@ -71,11 +79,16 @@ public enum SafeTensors {
             let tensor = tensors[name]!
             let begin = body.count
             try appendBytes(of: tensor, name: name, to: &body)
-            let shape = tensor.shape.map(String.init).joined(separator: ",")
-            fields.append("\(jsonString(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(body.count)]}")
+            json.key(name, first: first)
+            first = false
+            json.raw("{")
+            json.key("dtype", first: true); json.writeString(tensor.dtype.rawValue)
+            json.key("shape"); json.writeInts(tensor.shape)
+            json.key("data_offsets"); json.writeInts([begin, body.count])
+            json.raw("}")
         }
-        json += fields.joined(separator: ",") + "}"
-        var header = Array(json.utf8)
+        json.raw("}")
+        var header = json.bytes
         header += [UInt8](repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
         var out = Data(capacity: 8 + header.count + body.count)
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { out.append(contentsOf: $0) }
@@ -112,25 +125,4 @@ public enum SafeTensors {
     /// Whether this machine stores numbers little-endian, as the format does (then bulk copies
     /// replace per-element conversion).
     static let hostIsLittleEndian = UInt16(1).littleEndian == 1
-
-    /// A JSON string literal escaped as serde_json does: `"`, `\`, and control characters.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
 }

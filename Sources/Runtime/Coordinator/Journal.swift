@@ -1,8 +1,10 @@
 // The coordinator's journal records as JSON lines: how they are written into the study store's
 // `coordinator_log` table (in the same transaction as their projection, so the log and the rows it
 // becomes never disagree) and read back by `CoordinatorCore.restore` after a restart. Also reads
-// the `coordinator.journal` file older coordinators kept beside the store, to migrate it.
+// the `coordinator.journal` file older coordinators kept beside the store, to migrate it. The hot
+// `.epoch` record is written with RungBasics' JSONWriter; the rest go through JSONEncoder.
 import Foundation
+import RungBasics
 
 /// The text form of journal records.
 public enum Journal {
@@ -38,45 +40,28 @@ public enum Journal {
 
     /// An `.epoch` record as `JSONEncoder` would write it (same keys, same shape), without its cost.
     static func line(_ e: EpochReport) -> String {
-        var out = "{\"epoch\":{\"_0\":{\"attempt\":\(e.attempt),\"metrics\":{"
-        var first = true
-        for key in e.metrics.keys.sorted() {
-            if !first { out += "," }
-            first = false
-            out += jsonString(key) + ":" + jsonNumber(e.metrics[key]!)
-        }
-        out += "},\"resource\":\(jsonNumber(e.resource)),\"seq\":\(e.seq),\"trial\":\(e.trial.rawValue)}}}"
-        return out
+        var w = JSONWriter(nonFinite: .standard)
+        w.raw(#"{"epoch":{"_0":{"#)
+        w.key("attempt", first: true); w.writeInt(e.attempt)
+        w.key("metrics"); w.writeNumbers(e.metrics.sorted { $0.key < $1.key })
+        w.key("resource"); w.writeDouble(e.resource)
+        w.key("seq"); w.writeInt(e.seq)
+        w.key("trial"); w.writeInt(e.trial.rawValue)
+        w.raw("}}}")
+        return w.text
     }
 
     /// The metric line of a report as a trial prints it: `{"epoch": 3, "acc": 0.81}` (metrics in
     /// key order, full precision).
     static func metricLine(_ e: EpochReport) -> String {
-        var out = "{\"epoch\": " + (e.resource == e.resource.rounded() && abs(e.resource) < 1e15 ? String(Int(e.resource)) : jsonNumber(e.resource))
-        for key in e.metrics.keys.sorted() { out += ", " + jsonString(key) + ": " + jsonNumber(e.metrics[key]!) }
-        return out + "}"
-    }
-
-    static func jsonNumber(_ v: Double) -> String {
-        if v.isNaN { return "\"NaN\"" }
-        if v.isInfinite { return v > 0 ? "\"Infinity\"" : "\"-Infinity\"" }
-        return "\(v)"
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
+        var w = JSONWriter(nonFinite: .standard)
+        w.raw(#"{"epoch": "#)
+        w.writeWholeOrDouble(e.resource)
+        for key in e.metrics.keys.sorted() {
+            w.raw(", "); w.writeString(key); w.raw(": "); w.writeDouble(e.metrics[key]!)
         }
-        return out + "\""
+        w.raw("}")
+        return w.text
     }
 
     /// Reads every complete record of a `coordinator.journal` file written by an older coordinator

@@ -3,6 +3,7 @@
 // the metrics (sorted; one named like a fixed column is written `metric.<name>`), then
 // `param.<name>` (sorted). Leaves out reading it back (the Simulator).
 import Foundation
+import RungBasics
 import Search
 
 /// The two export formats.
@@ -56,16 +57,18 @@ public enum ExportFormat: String, Sendable, CaseIterable {
             case .csv:
                 try sink(values.map { $0.map(Self.csvText) ?? "" }.joined(separator: ",") + "\n")
             case .jsonl:
-                var line = "{"
+                var line = JSONWriter()
+                line.raw("{")
                 var first = true
                 for (name, value) in zip(columns, values) {
                     guard let value else { continue }
-                    if !first { line += "," }
+                    line.key(name, first: first)
                     first = false
-                    FlatJSON.appendString(name, to: &line)
-                    line += ":" + Self.jsonText(value)
+                    // JSON Lines readers (pandas, jq) take null for a number that is not finite.
+                    if case .double(let v) = value, !v.isFinite { line.writeNull() } else { line.write(value) }
                 }
-                try sink(line + "}\n")
+                line.raw("}\n")
+                try sink(line.text)
             }
         }
     }
@@ -103,17 +106,5 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     private static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.isEmpty else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    private static func jsonText(_ value: ParameterValue) -> String {
-        switch value {
-        case .double(let v): return v.isFinite ? v.description : "null"
-        case .int(let v): return String(v)
-        case .bool(let v): return v ? "true" : "false"
-        case .string(let v):
-            var out = ""
-            FlatJSON.appendString(v, to: &out)
-            return out
-        }
     }
 }

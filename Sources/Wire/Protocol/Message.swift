@@ -3,6 +3,7 @@
 // Leaves out the framing (Envelope) and the sockets (Transport).
 
 import Foundation
+import RungBasics
 import Search
 
 /// One protocol message: the type frame and the decoded body (and binary frame) together.

@@ -4,6 +4,7 @@
 // module's read models; Wire carries the result as an opaque JSON value) and the answering (Runtime).
 
 import Foundation
+import RungBasics
 import Search
 
 /// What a QUERY asks for.

@@ -4,6 +4,7 @@
 // Leaves out Date/Data/URL special cases and super decoders (no body type uses them).
 
 import Foundation
+import RungBasics
 
 /// Decodes a `Decodable` body from JSON bytes.
 struct BodyDecoder {

@@ -1,7 +1,9 @@
-// A streaming JSON encoder for message bodies: Codable values straight into bytes, no intermediate
-// tree, no key sorting (keys in declaration order). Foundation's JSONEncoder costs ~15 µs per
-// REPORT on this machine; this one a fraction of that. Leaves out nested/super encoders (no body
-// type uses them) and Date/Data/URL special cases (no body field has those types).
+// A streaming Codable encoder for message bodies: values straight into RungBasics' JSONWriter, no
+// intermediate tree, no key sorting (keys in declaration order). Foundation's JSONEncoder costs
+// ~15 µs per REPORT on this machine; this one a fraction of that. Leaves out nested/super encoders
+// (no body type uses them) and Date/Data/URL special cases (no body field has those types).
+
+import RungBasics
 
 /// Encodes an `Encodable` body as compact JSON (UTF-8). Non-finite numbers become the strings
 /// "NaN", "Infinity", "-Infinity".
@@ -15,74 +17,6 @@ struct BodyEncoder {
         let out = JSONOutput()
         try out.encodeValue(value, path: [])
         return out.w.bytes
-    }
-}
-
-/// JSON bytes being written. A struct passed `inout`, so appends carry no dynamic exclusivity
-/// checks (a class property would pay one per append).
-struct JSONWriter {
-    var bytes: [UInt8] = []
-
-    init() { bytes.reserveCapacity(256) }
-
-    mutating func writeBool(_ v: Bool) { bytes.append(contentsOf: v ? trueBytes : falseBytes) }
-    mutating func writeNull() { bytes.append(contentsOf: nullBytes) }
-
-    /// Decimal digits of `v`, without going through String.
-    mutating func writeInt<I: FixedWidthInteger>(_ v: I) {
-        if v == 0 { bytes.append(0x30); return }
-        var magnitude = v.magnitude
-        if v < 0 { bytes.append(0x2D) }
-        let start = bytes.count
-        while magnitude > 0 {
-            bytes.append(0x30 + UInt8(truncatingIfNeeded: magnitude % 10))
-            magnitude /= 10
-        }
-        bytes[start...].reverse()
-    }
-
-    mutating func writeDouble(_ v: Double) {
-        if v.isNaN { writeString("NaN") }
-        else if v == .infinity { writeString("Infinity") }
-        else if v == -.infinity { writeString("-Infinity") }
-        else { bytes.append(contentsOf: v.description.utf8) }  // shortest form that reads back exactly
-    }
-
-    mutating func writeString(_ s: String) {
-        bytes.append(0x22)
-        // Most strings (names, keys, log lines) need no escape: one bulk copy instead of a
-        // per-byte append.
-        let copied = s.utf8.withContiguousStorageIfAvailable { u -> Bool in
-            for c in u where c < 0x20 || c == 0x22 || c == 0x5C { return false }
-            bytes.append(contentsOf: u)
-            return true
-        }
-        if copied == true {
-            bytes.append(0x22)
-            return
-        }
-        for b in s.utf8 {
-            switch b {
-            case 0x22: bytes.append(0x5C); bytes.append(0x22)
-            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-            case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
-            case 0x0D: bytes.append(0x5C); bytes.append(0x72)
-            case 0x09: bytes.append(0x5C); bytes.append(0x74)
-            case 0..<0x20:
-                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]])
-            default: bytes.append(b)
-            }
-        }
-        bytes.append(0x22)
-    }
-
-    /// `,"key":` (without the comma for the first member).
-    mutating func key(_ k: StaticString, first: Bool = false) {
-        if !first { bytes.append(0x2C) }
-        bytes.append(0x22)
-        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
-        bytes.append(0x22)
-        bytes.append(0x3A)
     }
 }
 
@@ -110,11 +44,6 @@ final class JSONOutput {
         }
     }
 }
-
-private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-private let trueBytes = Array("true".utf8)
-private let falseBytes = Array("false".utf8)
-private let nullBytes = Array("null".utf8)
 
 /// The `Encoder` handed to one value's `encode(to:)`; remembers which container it opened.
 final class EncoderFrame: Encoder {

@@ -3,6 +3,7 @@
 // `DecodingError`s with coding paths) as the Codable path, which nested uses still take.
 // Leaves out every other body (Codable through BodyEncoder/BodyDecoder is fast enough there).
 
+import RungBasics
 import Search
 
 /// A body with its own JSON writer and reader.
@@ -71,14 +72,7 @@ extension Report: FastBody {
         out.key("attempt"); out.writeInt(attempt)
         out.key("seq"); out.writeInt(seq)
         out.key("resource"); out.writeDouble(resource)
-        out.key("metrics"); out.bytes.append(0x7B)
-        var first = true
-        for (name, value) in metrics {
-            if !first { out.bytes.append(0x2C) }
-            first = false
-            out.writeString(name); out.bytes.append(0x3A); out.writeDouble(value)
-        }
-        out.bytes.append(0x7D)
+        out.key("metrics"); out.writeNumbers(metrics)
         out.key("atRung"); out.writeBool(atRung)
         if let time { out.key("time"); out.writeDouble(time) }
         out.bytes.append(0x7D)

@@ -1,21 +1,28 @@
-// A strict RFC 8259 JSON parser into a small tree, for message bodies: depth-limited, checks
-// UTF-8, reads \u escapes with surrogate pairs, keeps integers exact beside their Double value.
-// Leaves out streaming (a body is one frame) and duplicate-key checks (the first key wins).
+// Rung's one JSON reader: a strict RFC 8259 parser into a small tree (wire bodies, store rows,
+// journal lines), depth-limited, checking UTF-8, reading \u escapes with surrogate pairs, keeping
+// integers exact beside their Double value; and a cursor over the same bytes for readers that skip
+// the tree on a hot path (Wire's REPORT). Leaves out streaming (a text is read whole) and
+// duplicate-key checks (members keep their order; readers decide which one wins).
 
 import Foundation
-import Search
 
 /// A parsed JSON value.
-enum JSONTree {
+public enum JSONTree: Sendable, Equatable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// A number: its Double value, and its Int value when written as an integer that fits.
     case number(Double, Int?)
+    /// A string, unescaped.
     case string(String)
+    /// An array, in order.
     case array([JSONTree])
+    /// An object's members in the order they were written (repeated keys kept).
     case object([JSONMember])
 
-    var kind: String {
+    /// The kind of value with its article, for error messages: "a number", "an object".
+    public var kind: String {
         switch self {
         case .null: "null"
         case .bool: "a bool"
@@ -28,41 +35,124 @@ enum JSONTree {
 }
 
 /// One member of a JSON object (a nominal struct: arrays of it need no runtime tuple metadata).
-struct JSONMember {
-    var key: String
-    var value: JSONTree
+public struct JSONMember: Sendable, Equatable {
+    /// The member's name, unescaped.
+    public var key: String
+    /// The member's value.
+    public var value: JSONTree
+    /// Makes a member.
+    public init(key: String, value: JSONTree) { self.key = key; self.value = value }
 }
 
 /// What is wrong with a JSON text and where.
-struct JSONSyntaxError: Error, CustomStringConvertible {
-    var offset: Int
-    var reason: String
-    var description: String { "\(reason) at byte \(offset)" }
+public struct JSONSyntaxError: Error, CustomStringConvertible, Sendable {
+    /// Where, in bytes from the start of the text.
+    public var offset: Int
+    /// What is wrong, e.g. "expected ',' or '}', found 'x'".
+    public var reason: String
+    /// "reason at byte offset".
+    public var description: String { "\(reason) at byte \(offset)" }
 }
 
-struct JSONParser {
-    static let maxDepth = 64
+/// A strict JSON parser over UTF-8 bytes. `parse` reads a whole text into a `JSONTree`; `scan`
+/// hands out the parser itself as a cursor for readers that want no tree.
+public struct JSONParser {
+    /// The deepest nesting of arrays and objects accepted (hostile input cannot exhaust the stack).
+    public static let maxDepth = 64
 
-    private let b: UnsafeBufferPointer<UInt8>
-    private var i = 0
+    @usableFromInline let b: UnsafeBufferPointer<UInt8>
+    @usableFromInline var i = 0
 
-    private init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
+    @usableFromInline init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
 
     /// Parses a whole JSON text (one value, surrounding whitespace allowed).
-    static func parse(_ data: Data) throws(JSONSyntaxError) -> JSONTree {
+    public static func parse(_ data: Data) throws(JSONSyntaxError) -> JSONTree {
         let result: Result<JSONTree, JSONSyntaxError> = data.withUnsafeBytes { raw in
-            var p = JSONParser(raw.bindMemory(to: UInt8.self))
-            do throws(JSONSyntaxError) {
-                p.skipSpace()
-                let v = try p.value(depth: 0)
-                p.skipSpace()
-                if p.i < p.b.count { throw p.fail("unexpected \(p.show()) after the JSON value") }
-                return .success(v)
-            } catch {
-                return .failure(error)
-            }
+            parseWhole(raw.bindMemory(to: UInt8.self))
         }
         return try result.get()
+    }
+
+    /// Parses a whole JSON text given as a string.
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONTree {
+        var text = text
+        let result: Result<JSONTree, JSONSyntaxError> = text.withUTF8 { parseWhole($0) }
+        return try result.get()
+    }
+
+    private static func parseWhole(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<JSONTree, JSONSyntaxError> {
+        var p = JSONParser(bytes)
+        do throws(JSONSyntaxError) {
+            p.skipSpace()
+            let v = try p.value(depth: 0)
+            p.skipSpace()
+            if p.i < p.b.count { throw p.fail("unexpected \(p.show()) after the JSON value") }
+            return .success(v)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Runs `body` with a parser placed at the start of `data`, for a reader that walks the bytes
+    /// itself with the cursor methods below. The parser must not outlive `body`.
+    @inlinable
+    public static func scan<R>(_ data: Data, _ body: (inout JSONParser) -> R) -> R {
+        data.withUnsafeBytes { raw in
+            var p = JSONParser(raw.bindMemory(to: UInt8.self))
+            return body(&p)
+        }
+    }
+
+    // MARK: Cursor
+
+    /// Whether every byte has been read.
+    @inlinable public var isAtEnd: Bool { i >= b.count }
+
+    /// The next byte, not consumed; nil at the end.
+    @inlinable public var next: UInt8? { i < b.count ? b[i] : nil }
+
+    /// Consumes `byte` if it comes next.
+    @inlinable
+    public mutating func consume(_ byte: UInt8) -> Bool {
+        guard i < b.count, b[i] == byte else { return false }
+        i += 1
+        return true
+    }
+
+    /// Skips JSON whitespace (space, tab, line feed, carriage return).
+    @inlinable
+    public mutating func skipSpace() {
+        while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+    }
+
+    /// A string at the cursor (on its opening quote) that is plain ASCII without escapes: its bytes
+    /// between the quotes, valid while the scanned data lives. Nil for anything else; the cursor
+    /// has then moved and the caller is expected to give up (and take `parse`).
+    @inlinable
+    public mutating func plainString() -> UnsafeBufferPointer<UInt8>? {
+        guard i < b.count, b[i] == 0x22 else { return nil }
+        i += 1
+        let start = i
+        while i < b.count {
+            let c = b[i]
+            if c == 0x22 { i += 1; return UnsafeBufferPointer(rebasing: b[start..<(i - 1)]) }
+            if c < 0x20 || c == 0x5C || c >= 0x80 { return nil }
+            i += 1
+        }
+        return nil
+    }
+
+    /// A number at the cursor, read as `parse` reads it: its Double value, and its Int value when
+    /// written as an integer that fits. Nil (cursor moved) when no well-formed number is there.
+    public mutating func plainNumber() -> (Double, Int?)? {
+        guard i < b.count, b[i] == 0x2D || (0x30...0x39).contains(b[i]) else { return nil }
+        guard case .number(let d, let exact)? = try? number() else { return nil }
+        return (d, exact)
+    }
+
+    /// Consumes `word` (`true`, `false`, `null`) if it comes next.
+    public mutating func consume(word: StaticString) -> Bool {
+        (try? literal(word)) != nil
     }
 
     private func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: i, reason: reason) }
@@ -71,10 +161,6 @@ struct JSONParser {
         guard i < b.count else { return "end of input" }
         let c = b[i]
         return c >= 0x20 && c < 0x7F ? "'\(Character(Unicode.Scalar(c)))'" : String(format: "byte 0x%02x", c)
-    }
-
-    private mutating func skipSpace() {
-        while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
     }
 
     private mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONTree {
@@ -307,143 +393,3 @@ struct JSONParser {
     }
 }
 
-// MARK: REPORT without a tree
-
-extension JSONParser {
-    /// A REPORT body read straight from its bytes, no tree: nil whenever the body is anything but
-    /// a plain well-formed one (an unknown or repeated field, an escape or a non-ASCII byte in a
-    /// string, a missing field, a wrong type, bad JSON), and the caller then takes the tree path,
-    /// which decides and words every refusal. Where it answers, it answers what the tree path
-    /// would (the same number reading, first-wins top-level fields, last-wins metric names).
-    static func report(_ data: Data) -> Report? {
-        data.withUnsafeBytes { raw -> Report? in
-            var p = JSONParser(raw.bindMemory(to: UInt8.self))
-            return p.plainReport()
-        }
-    }
-
-    private enum ReportField: Int { case trial, attempt, seq, resource, metrics, atRung, time }
-
-    private static func reportField(_ k: UnsafeBufferPointer<UInt8>) -> ReportField? {
-        func equals(_ s: StaticString) -> Bool {
-            s.utf8CodeUnitCount == k.count && memcmp(s.utf8Start, k.baseAddress!, k.count) == 0
-        }
-        switch k.count {
-        case 3: return equals("seq") ? .seq : nil
-        case 4: return equals("time") ? .time : nil
-        case 5: return equals("trial") ? .trial : nil
-        case 6: return equals("atRung") ? .atRung : nil
-        case 7: return equals("attempt") ? .attempt : equals("metrics") ? .metrics : nil
-        case 8: return equals("resource") ? .resource : nil
-        default: return nil
-        }
-    }
-
-    /// An ASCII string without escapes, at `i` (on its opening quote); nil otherwise.
-    private mutating func plainKey() -> UnsafeBufferPointer<UInt8>? {
-        guard i < b.count, b[i] == 0x22 else { return nil }
-        i += 1
-        let start = i
-        while i < b.count {
-            let c = b[i]
-            if c == 0x22 { i += 1; return UnsafeBufferPointer(rebasing: b[start..<(i - 1)]) }
-            if c < 0x20 || c == 0x5C || c >= 0x80 { return nil }
-            i += 1
-        }
-        return nil
-    }
-
-    private mutating func plainNumber() -> (Double, Int?)? {
-        guard i < b.count, b[i] == 0x2D || (0x30...0x39).contains(b[i]) else { return nil }
-        guard case .number(let d, let exact)? = try? number() else { return nil }
-        return (d, exact)
-    }
-
-    /// A finite number, or a non-finite one spelt as a string (`Scalar.double`).
-    private mutating func plainDouble() -> Double? {
-        if i < b.count, b[i] == 0x22 {
-            guard let s = plainKey() else { return nil }
-            switch s.count {
-            case 3 where s[0] == 0x4E && s[1] == 0x61 && s[2] == 0x4E: return .nan
-            case 8 where String(decoding: s, as: UTF8.self) == "Infinity": return .infinity
-            case 9 where String(decoding: s, as: UTF8.self) == "-Infinity": return -.infinity
-            default: return nil
-            }
-        }
-        guard let (d, _) = plainNumber(), d.isFinite else { return nil }
-        return d
-    }
-
-    private mutating func plainInt() -> Int? {
-        guard let (_, exact) = plainNumber() else { return nil }
-        return exact
-    }
-
-    private mutating func plainMetrics() -> [String: Double]? {
-        guard i < b.count, b[i] == 0x7B else { return nil }
-        i += 1
-        var metrics: [String: Double] = [:]
-        metrics.reserveCapacity(8)
-        skipSpace()
-        if i < b.count, b[i] == 0x7D { i += 1; return metrics }
-        while true {
-            skipSpace()
-            guard let k = plainKey() else { return nil }
-            skipSpace()
-            guard i < b.count, b[i] == 0x3A else { return nil }
-            i += 1
-            skipSpace()
-            guard let v = plainDouble() else { return nil }
-            metrics[String(decoding: k, as: UTF8.self)] = v
-            skipSpace()
-            guard i < b.count else { return nil }
-            if b[i] == 0x2C { i += 1; continue }
-            if b[i] == 0x7D { i += 1; return metrics }
-            return nil
-        }
-    }
-
-    private mutating func plainReport() -> Report? {
-        skipSpace()
-        guard i < b.count, b[i] == 0x7B else { return nil }
-        i += 1
-        var trial: Int?, attempt: Int?, seq: Int?, resource: Double?, metrics: [String: Double]?
-        var atRung: Bool?, time: Double?, sawTime = false
-        skipSpace()
-        if i < b.count, b[i] == 0x7D { return nil }
-        members: while true {
-            skipSpace()
-            guard let k = plainKey(), let field = Self.reportField(k) else { return nil }
-            skipSpace()
-            guard i < b.count, b[i] == 0x3A else { return nil }
-            i += 1
-            skipSpace()
-            switch field {
-            case .trial: guard trial == nil, let v = plainInt() else { return nil }; trial = v
-            case .attempt: guard attempt == nil, let v = plainInt() else { return nil }; attempt = v
-            case .seq: guard seq == nil, let v = plainInt() else { return nil }; seq = v
-            case .resource: guard resource == nil, let v = plainDouble() else { return nil }; resource = v
-            case .metrics: guard metrics == nil, let v = plainMetrics() else { return nil }; metrics = v
-            case .atRung:
-                guard atRung == nil, i < b.count else { return nil }
-                if b[i] == 0x74, (try? literal("true")) != nil { atRung = true }
-                else if b[i] == 0x66, (try? literal("false")) != nil { atRung = false }
-                else { return nil }
-            case .time:
-                guard !sawTime, i < b.count else { return nil }
-                sawTime = true
-                if b[i] == 0x6E { guard (try? literal("null")) != nil else { return nil } }
-                else { guard let v = plainDouble() else { return nil }; time = v }
-            }
-            skipSpace()
-            guard i < b.count else { return nil }
-            if b[i] == 0x2C { i += 1; continue }
-            if b[i] == 0x7D { i += 1; break members }
-            return nil
-        }
-        skipSpace()
-        guard i == b.count, let trial, let attempt, let seq, let resource, let metrics, let atRung else { return nil }
-        return Report(trial: TrialID(trial), attempt: attempt, seq: seq, resource: resource, metrics: metrics,
-                      atRung: atRung, time: time)
-    }
-}

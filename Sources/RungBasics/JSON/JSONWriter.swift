@@ -1,0 +1,167 @@
+// Rung's one JSON writer: compact UTF-8 written straight into a byte buffer, member by member, in
+// the order the caller writes them (wire bodies, journal lines, store rows, safetensors headers).
+// Doubles in their shortest exact text; non-finite ones as strings in a chosen spelling.
+// Leaves out pretty printing, key sorting (callers write in the order they want) and Codable
+// (Wire's BodyEncoder bridges Codable onto this writer).
+
+/// How NaN and ±infinity are spelt: JSON has no literal for them, so they are written as strings.
+public struct NonFiniteSpelling: Sendable, Equatable {
+    /// The string for NaN.
+    public var nan: String
+    /// The string for +∞.
+    public var infinity: String
+    /// The string for −∞.
+    public var negativeInfinity: String
+
+    /// Makes a spelling.
+    public init(nan: String, infinity: String, negativeInfinity: String) {
+        self.nan = nan; self.infinity = infinity; self.negativeInfinity = negativeInfinity
+    }
+
+    /// "NaN", "Infinity", "-Infinity": wire bodies and journal lines (as JavaScript and Python's
+    /// `json` module write them).
+    public static let standard = NonFiniteSpelling(nan: "NaN", infinity: "Infinity", negativeInfinity: "-Infinity")
+    /// "nan", "inf", "-inf": the study store's configuration and metric columns.
+    public static let short = NonFiniteSpelling(nan: "nan", infinity: "inf", negativeInfinity: "-inf")
+
+    /// The string for a non-finite `v`.
+    @inlinable
+    public func spelling(of v: Double) -> String {
+        v.isNaN ? nan : v > 0 ? infinity : negativeInfinity
+    }
+}
+
+/// JSON bytes being written. A struct passed `inout`, so appends carry no dynamic exclusivity
+/// checks (a class property would pay one per append).
+///
+/// Strings are escaped as serde_json (and so Python's `safetensors`) escapes them: `"` `\` and the
+/// control characters, with the short forms `\b \f \n \r \t`; everything else is copied as UTF-8.
+public struct JSONWriter {
+    /// The bytes written so far.
+    public var bytes: [UInt8] = []
+    /// How non-finite doubles are spelt.
+    public var nonFinite: NonFiniteSpelling
+
+    /// An empty writer; `nonFinite` chooses the strings NaN and ±∞ become.
+    public init(nonFinite: NonFiniteSpelling = .standard) {
+        self.nonFinite = nonFinite
+        bytes.reserveCapacity(256)
+    }
+
+    /// The bytes as a string.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Appends `s` as it stands (punctuation, or JSON already written).
+    @inlinable
+    public mutating func raw(_ s: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// `true` or `false`.
+    @inlinable
+    public mutating func writeBool(_ v: Bool) { v ? raw("true") : raw("false") }
+
+    /// `null`.
+    @inlinable
+    public mutating func writeNull() { raw("null") }
+
+    /// Decimal digits of `v`, without going through String.
+    @inlinable
+    public mutating func writeInt<I: FixedWidthInteger>(_ v: I) {
+        if v == 0 { bytes.append(0x30); return }
+        var magnitude = v.magnitude
+        if v < 0 { bytes.append(0x2D) }
+        let start = bytes.count
+        while magnitude > 0 {
+            bytes.append(0x30 + UInt8(truncatingIfNeeded: magnitude % 10))
+            magnitude /= 10
+        }
+        bytes[start...].reverse()
+    }
+
+    /// A double in the shortest text that reads back exactly, always with a `.` or an exponent
+    /// (`1.0`, `1e-05`), so it reads back as a double; non-finite values as `nonFinite` strings.
+    @inlinable
+    public mutating func writeDouble(_ v: Double) {
+        if v.isFinite { bytes.append(contentsOf: v.description.utf8) } else { writeString(nonFinite.spelling(of: v)) }
+    }
+
+    /// A double as an integer when it is one (`3` rather than `3.0`, below 10^15 in magnitude),
+    /// otherwise as `writeDouble` writes it: for figures a person reads, such as an epoch.
+    @inlinable
+    public mutating func writeWholeOrDouble(_ v: Double) {
+        if v == v.rounded(), abs(v) < 1e15 { writeInt(Int(v)) } else { writeDouble(v) }
+    }
+
+    /// A quoted, escaped string.
+    public mutating func writeString(_ s: String) {
+        bytes.append(0x22)
+        // Most strings (names, keys, log lines) need no escape: one bulk copy instead of a
+        // per-byte append.
+        let copied = s.utf8.withContiguousStorageIfAvailable { u -> Bool in
+            for c in u where c < 0x20 || c == 0x22 || c == 0x5C { return false }
+            bytes.append(contentsOf: u)
+            return true
+        }
+        if copied == true {
+            bytes.append(0x22)
+            return
+        }
+        for b in s.utf8 {
+            switch b {
+            case 0x22: bytes.append(0x5C); bytes.append(0x22)
+            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+            case 0x08: bytes.append(0x5C); bytes.append(0x62)
+            case 0x0C: bytes.append(0x5C); bytes.append(0x66)
+            case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
+            case 0x0D: bytes.append(0x5C); bytes.append(0x72)
+            case 0x09: bytes.append(0x5C); bytes.append(0x74)
+            case 0..<0x20:
+                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(0x22)
+    }
+
+    /// `,"key":` (without the comma for the first member) for a key known to need no escape.
+    @inlinable
+    public mutating func key(_ k: StaticString, first: Bool = false) {
+        if !first { bytes.append(0x2C) }
+        bytes.append(0x22)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+        bytes.append(0x22)
+        bytes.append(0x3A)
+    }
+
+    /// `,"key":` (without the comma for the first member) for any key, escaped.
+    public mutating func key(_ k: String, first: Bool = false) {
+        if !first { bytes.append(0x2C) }
+        writeString(k)
+        bytes.append(0x3A)
+    }
+
+    /// An object of number members, `{"a":1.5,"b":0.25}`, in the order of `members`.
+    public mutating func writeNumbers<S: Sequence>(_ members: S) where S.Element == (key: String, value: Double) {
+        bytes.append(0x7B)
+        var first = true
+        for (k, v) in members {
+            key(k, first: first)
+            first = false
+            writeDouble(v)
+        }
+        bytes.append(0x7D)
+    }
+
+    /// An array of integers, `[1,2,3]`.
+    public mutating func writeInts(_ values: [Int]) {
+        bytes.append(0x5B)
+        for (n, v) in values.enumerated() {
+            if n > 0 { bytes.append(0x2C) }
+            writeInt(v)
+        }
+        bytes.append(0x5D)
+    }
+}
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
