@@ -1,4 +1,4 @@
-// The REPORT body read without a JSON tree (`JSONParser.report`) against the tree path it stands
+// The REPORT body read without a JSON tree (`EpochReport.plain`) against the tree path it stands
 // in for: wherever it answers, it answers the same Report; on every other body it steps aside.
 // Leaves out the refusals themselves (BodyCodecTests, ValidationTests: the tree path words them).
 
@@ -24,7 +24,7 @@ struct PlainReportTests {
             "{\"trial\":1,\"attempt\":1,\"seq\":1,\"resource\":1,\"metrics\":{\"loss\":12345678901234567890},\"atRung\":true}",
         ]
         for text in bodies {
-            let plain = try #require(JSONParser.report(Data(text.utf8)), "\(text)")
+            let plain = try #require(EpochReport.plain(Data(text.utf8)), "\(text)")
             let tree = try #require(viaTree(text), "\(text)")
             #expect(plain.trial == tree.trial && plain.attempt == tree.attempt && plain.seq == tree.seq)
             #expect(plain.resource.bitPattern == tree.resource.bitPattern && plain.atRung == tree.atRung)
@@ -49,6 +49,6 @@ struct PlainReportTests {
             #"{"trial":1,"attempt":1,"seq":1,"resource":1,"metrics":{},"atRung":true"#,              // truncated
             #"{"trial":1,"attempt":1,"seq":1,"metrics":{},"atRung":true}"#,                          // missing field
         ]
-        for text in bodies { #expect(JSONParser.report(Data(text.utf8)) == nil, "\(text)") }
+        for text in bodies { #expect(EpochReport.plain(Data(text.utf8)) == nil, "\(text)") }
     }
 }

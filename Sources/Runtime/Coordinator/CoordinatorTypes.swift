@@ -55,17 +55,8 @@ public struct WorkOrder: Hashable, Codable, Sendable {
     public var ref: AttemptRef { AttemptRef(trial: assignment.trial, attempt: attempt) }
 }
 
-/// One epoch's metrics from a running attempt. `seq` counts 1, 2, … per attempt.
-public struct EpochReport: Hashable, Codable, Sendable {
-    public var trial: TrialID
-    public var attempt: Int
-    public var seq: Int
-    /// The resource reached (epochs done, counted from 0 of the trial, not of the attempt).
-    public var resource: Double
-    public var metrics: [String: Double]
-    public init(trial: TrialID, attempt: Int, seq: Int, resource: Double, metrics: [String: Double]) {
-        self.trial = trial; self.attempt = attempt; self.seq = seq; self.resource = resource; self.metrics = metrics
-    }
+extension EpochReport {
+    /// The attempt the report belongs to.
     public var ref: AttemptRef { AttemptRef(trial: trial, attempt: attempt) }
 }
 

@@ -5,6 +5,7 @@
 // `.epoch` record is written with RungBasics' JSONWriter; the rest go through JSONEncoder.
 import Foundation
 import RungBasics
+import Search
 
 /// The text form of journal records.
 public enum Journal {
@@ -38,16 +39,13 @@ public enum Journal {
         return records
     }
 
-    /// An `.epoch` record as `JSONEncoder` would write it (same keys, same shape), without its cost.
+    /// An `.epoch` record in the shape `JSONEncoder` gives it (`{"epoch":{"_0":{…}}}`), the report
+    /// written as the REPORT body is (`JSONWriter.write(_:)`), without JSONEncoder's cost.
     static func line(_ e: EpochReport) -> String {
         var w = JSONWriter(nonFinite: .standard)
-        w.raw(#"{"epoch":{"_0":{"#)
-        w.key("attempt", first: true); w.writeInt(e.attempt)
-        w.key("metrics"); w.writeNumbers(e.metrics.sorted { $0.key < $1.key })
-        w.key("resource"); w.writeDouble(e.resource)
-        w.key("seq"); w.writeInt(e.seq)
-        w.key("trial"); w.writeInt(e.trial.rawValue)
-        w.raw("}}}")
+        w.raw(#"{"epoch":{"_0":"#)
+        w.write(e)
+        w.raw("}}")
         return w.text
     }
 

@@ -30,9 +30,7 @@ struct StoreProjection {
             if let index = rungs.firstIndex(where: { same($0, e.resource) }), let value = e.metrics[objective] {
                 mark = RungMark(rung: index, resource: e.resource, value: value)
             }
-            let outcome = try tx.recordReport(TrialReport(trial: e.trial, attempt: e.attempt, seq: e.seq,
-                                                          epoch: Int(exactly: e.resource.rounded()) ?? 0, metrics: e.metrics,
-                                                          time: now, rung: mark))
+            let outcome = try tx.recordReport(TrialReport(e, receivedAt: now, rung: mark))
             // The metric line also joins the trial's log (`rung logs --metrics`), in its place among
             // the other lines: seq × 1000, which no LOG line of the attempt uses (REPORT and LOG share seq).
             // (seq ≤ 2^40, checked by the decoder and the core, so the product cannot overflow.)

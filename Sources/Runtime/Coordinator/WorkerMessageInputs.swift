@@ -15,8 +15,7 @@ enum WorkerMessageInputs {
             return [.heartbeat(w, running: hb.running.map { AttemptRef(trial: $0.trial, attempt: $0.attempt) }),
                     .ready(w, freeSlots: hb.freeSlots)]
         case .report(let r):
-            return [.report(w, EpochReport(trial: r.trial, attempt: r.attempt, seq: r.seq, resource: r.resource,
-                                           metrics: r.metrics))]
+            return [.report(w, r)]
         case .paused(let p):
             return [.ended(w, AttemptRef(trial: p.trial, attempt: p.attempt), .paused(resource: p.resource))]
         case .done(let d):

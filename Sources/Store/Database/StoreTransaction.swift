@@ -130,7 +130,8 @@ public struct StoreTransaction {
     /// Answers `.duplicate` for a (trial, attempt, seq) seen before, `.superseded` for a report of
     /// an attempt that is no longer the open one, `.repeatedRung` when the rung result was
     /// already counted, `.accepted` otherwise. Only `.accepted` rung results go to the engine.
-    public func recordReport(_ report: TrialReport) throws -> ReportOutcome {
+    public func recordReport(_ row: TrialReport) throws -> ReportOutcome {
+        let report = row.report, time = row.receivedAt
         // Hot path: one integer packs the attempt, whether it is open, and whether the trial is
         // still `leased` (-1 for an unknown trial), so no row is materialised.
         let packed = try Int.fetchOne(db.cachedStatement(sql: """
@@ -148,24 +149,24 @@ public struct StoreTransaction {
             INSERT INTO epoch_metrics (trial, attempt, seq, epoch, metrics, time) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """).execute(arguments: [report.trial.rawValue, report.attempt, report.seq, report.epoch,
-                                     FlatJSON.encode(report.metrics), report.time])
+                                     FlatJSON.encode(report.metrics), time])
         if db.changesCount == 0 { return .duplicate }
         if current!.state == TrialStatus.leased.rawValue {
             try db.cachedStatement(sql: "UPDATE trials SET state = 'running', updated = ? WHERE id = ?")
-                .execute(arguments: [report.time, report.trial.rawValue])
+                .execute(arguments: [time, report.trial.rawValue])
         }
-        guard let mark = report.rung else { return .accepted }
+        guard let mark = row.rung else { return .accepted }
         let value: Double? = mark.value.isNaN ? nil : mark.value
         try db.cachedStatement(sql: """
             INSERT INTO rung_results (trial, rung, resource, value, metrics, attempt, recorded)
             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """).execute(arguments: [report.trial.rawValue, mark.rung, mark.resource, value,
-                                     FlatJSON.encode(report.metrics), report.attempt, report.time])
+                                     FlatJSON.encode(report.metrics), report.attempt, time])
         if db.changesCount == 0 { return .repeatedRung }
         try db.cachedStatement(sql: """
             UPDATE trials SET rung = ?, resource = ?, value = ?, updated = ?
             WHERE id = ? AND (rung IS NULL OR rung < ?)
-            """).execute(arguments: [mark.rung, mark.resource, value, report.time, report.trial.rawValue, mark.rung])
+            """).execute(arguments: [mark.rung, mark.resource, value, time, report.trial.rawValue, mark.rung])
         return .accepted
     }
 

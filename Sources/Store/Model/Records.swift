@@ -166,29 +166,40 @@ public struct RungMark: Codable, Sendable, Equatable {
     }
 }
 
-/// A REPORT: metrics of one epoch of one attempt, optionally also a rung result.
+/// A REPORT as the store records it: the epoch's numbers (Search's `EpochReport`, whose `epoch`
+/// is the row's epoch), when the coordinator received them, and the rung result it makes, if any.
 public struct TrialReport: Codable, Sendable, Equatable {
-    /// The trial.
-    public var trial: TrialID
-    /// Attempt number (1, 2, …) within the trial.
-    public var attempt: Int
-    /// The worker's sequence number within (trial, attempt); duplicates are detected on it.
-    public var seq: Int
-    /// Epoch (resource unit) the metrics belong to.
-    public var epoch: Int
-    /// Metric name → value for this epoch.
-    public var metrics: [String: Double]
-    /// Seconds since 1970 when it was received.
-    public var time: Double
+    /// The epoch's numbers.
+    public var report: EpochReport
+    /// Seconds since 1970 when it was received (the row's `time`).
+    public var receivedAt: Double
     /// Set when this epoch is a rung milestone of the current assignment.
     public var rung: RungMark?
 
-    /// Makes a report.
+    /// The row of `report`, received at `receivedAt`.
+    public init(_ report: EpochReport, receivedAt: Double, rung: RungMark? = nil) {
+        self.report = report; self.receivedAt = receivedAt; self.rung = rung
+    }
+
+    /// The row of a report at a whole `epoch`, received at `time`.
     public init(trial: TrialID, attempt: Int, seq: Int, epoch: Int, metrics: [String: Double],
                 time: Double, rung: RungMark? = nil) {
-        self.trial = trial; self.attempt = attempt; self.seq = seq; self.epoch = epoch
-        self.metrics = metrics; self.time = time; self.rung = rung
+        self.init(EpochReport(trial: trial, attempt: attempt, seq: seq, resource: Double(epoch), metrics: metrics),
+                  receivedAt: time, rung: rung)
     }
+
+    /// The report's trial.
+    public var trial: TrialID { report.trial }
+    /// The report's attempt.
+    public var attempt: Int { report.attempt }
+    /// The report's sequence number.
+    public var seq: Int { report.seq }
+    /// The report's whole epoch (the row's `epoch`).
+    public var epoch: Int { report.epoch }
+    /// The report's metrics.
+    public var metrics: [String: Double] { report.metrics }
+    /// When it was received (the row's `time`).
+    public var time: Double { receivedAt }
 }
 
 /// What the store did with a report or log line.

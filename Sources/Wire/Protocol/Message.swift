@@ -167,7 +167,7 @@ public enum Message: Hashable, Sendable {
     static func decode(_ type: MessageType, body: Data, binary: Data?) throws -> Message {
         // The hottest body, read without a tree when it is a plain one; anything else (and every
         // refusal) goes the tree's way below.
-        if type == .report, let report = JSONParser.report(body) { return .report(report) }
+        if type == .report, let report = EpochReport.plain(body) { return .report(report) }
         let tree = try BodyDecoder.tree(body)
         func b<T: Decodable>(_: T.Type = T.self) throws -> T { try Scalar.decode(T.self, tree, []) }
         switch type {

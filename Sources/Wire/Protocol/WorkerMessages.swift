@@ -82,30 +82,10 @@ public struct Heartbeat: Hashable, Codable, Sendable {
     }
 }
 
-/// REPORT: metrics of one attempt at one resource (epoch).
-public struct Report: Hashable, Codable, Sendable {
-    /// The trial.
-    public var trial: TrialID
-    /// The attempt number (from ASSIGN).
-    public var attempt: Int
-    /// Sequence number within (trial, attempt), shared by REPORT, LOG, PAUSED, DONE, FAILED; from 1.
-    public var seq: Int
-    /// Resource reached (epochs done, counted from the trial's start, not from the resume).
-    public var resource: Double
-    /// Metric name → value, e.g. `["val_loss": 0.41, "val_f1": 0.87]`. Non-finite values travel as
-    /// the strings "NaN", "Infinity", "-Infinity".
-    public var metrics: [String: Double]
-    /// Whether `resource` is one of the assignment's `reportAt` milestones (a rung result).
-    public var atRung: Bool
-    /// Worker's wall time when measured (seconds since 1970), if known.
-    public var time: Double?
-    /// Makes the value from its fields (the JSON fields of the same names).
-    public init(trial: TrialID, attempt: Int, seq: Int, resource: Double, metrics: [String: Double],
-                atRung: Bool, time: Double? = nil) {
-        self.trial = trial; self.attempt = attempt; self.seq = seq; self.resource = resource
-        self.metrics = metrics; self.atRung = atRung; self.time = time
-    }
-}
+/// REPORT: metrics of one attempt at one resource (epoch): Search's `EpochReport`, the one type
+/// the worker, the wire, the coordinator's journal and the store share; its body is the JSON
+/// `JSONWriter.write(_:)` writes (PROTOCOL.md §5).
+public typealias Report = EpochReport
 
 /// Where a log line came from.
 public enum LogStream: String, Hashable, Codable, Sendable, CaseIterable {

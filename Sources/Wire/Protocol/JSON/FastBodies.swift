@@ -66,27 +66,18 @@ struct Fields {
 }
 
 extension Report: FastBody {
-    func writeJSON(_ out: inout JSONWriter) {
-        out.bytes.append(0x7B)
-        out.key("trial", first: true); out.writeInt(trial.rawValue)
-        out.key("attempt"); out.writeInt(attempt)
-        out.key("seq"); out.writeInt(seq)
-        out.key("resource"); out.writeDouble(resource)
-        out.key("metrics"); out.writeNumbers(metrics)
-        out.key("atRung"); out.writeBool(atRung)
-        if let time { out.key("time"); out.writeDouble(time) }
-        out.bytes.append(0x7D)
-    }
+    func writeJSON(_ out: inout JSONWriter) { out.write(self) }
 
     init(json: JSONTree, path: [any CodingKey]) throws {
+        typealias K = EpochReport.Field
         let f = try Fields(json, path)
-        let m = try Fields(try f.value("metrics"), f.sub("metrics"))
+        let m = try Fields(try f.value(K.metrics.stringValue), f.sub(K.metrics.stringValue))
         var metrics: [String: Double] = [:]
         metrics.reserveCapacity(m.members.count)
         for member in m.members { metrics[member.key] = try Scalar.double(member.value, m.sub(member.key)) }
-        self.init(trial: TrialID(try f.int("trial")), attempt: try f.int("attempt"), seq: try f.int("seq"),
-                  resource: try f.double("resource"), metrics: metrics, atRung: try f.bool("atRung"),
-                  time: try f.optionalDouble("time"))
+        self.init(trial: TrialID(try f.int(K.trial.stringValue)), attempt: try f.int(K.attempt.stringValue),
+                  seq: try f.int(K.seq.stringValue), resource: try f.double(K.resource.stringValue), metrics: metrics,
+                  atRung: try f.bool(K.atRung.stringValue), time: try f.optionalDouble(K.time.stringValue))
     }
 }
 

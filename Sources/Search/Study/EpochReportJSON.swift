@@ -1,36 +1,47 @@
-// The REPORT body read straight from its bytes with RungBasics' JSON cursor, no tree: the
-// coordinator's hottest decode. Anything but a plain well-formed body is left to the tree path.
-// Leaves out every other body and every error message (the tree path words refusals).
+// An epoch's numbers as JSON, the one coding shared by the wire (a REPORT body), the journal
+// (the `.epoch` record) and anyone else who writes or reads it: written with RungBasics'
+// JSONWriter, read from bytes with its cursor when the text is a plain one. Leaves out the error
+// wording of a refused body (Wire reads those through the JSON tree and words every refusal).
 
 import Foundation
 import RungBasics
-import Search
+
+extension JSONWriter {
+    /// `{"trial":…,"attempt":…,"seq":…,"resource":…,"metrics":{…},"atRung":…,"time":…}` (`time`
+    /// only when known; metrics in the dictionary's order). The members `EpochReport.Field` names.
+    public mutating func write(_ r: EpochReport) {
+        raw("{")
+        key(EpochReport.Field.trial.key, first: true); writeInt(r.trial.rawValue)
+        key(EpochReport.Field.attempt.key); writeInt(r.attempt)
+        key(EpochReport.Field.seq.key); writeInt(r.seq)
+        key(EpochReport.Field.resource.key); writeDouble(r.resource)
+        key(EpochReport.Field.metrics.key); writeNumbers(r.metrics)
+        key(EpochReport.Field.atRung.key); writeBool(r.atRung)
+        if let time = r.time { key(EpochReport.Field.time.key); writeDouble(time) }
+        raw("}")
+    }
+}
+
+extension EpochReport {
+    /// A report read straight from its JSON bytes, no tree: nil whenever the text is anything but
+    /// a plain well-formed one (an unknown or repeated field, an escape or a non-ASCII byte in a
+    /// string, a missing field — `time` may be absent or null — a wrong type, bad JSON); the
+    /// caller then takes the tree path, which decides and words every refusal. Where it answers,
+    /// it answers what Wire's tree path would (the same number reading, first-wins top-level
+    /// fields, last-wins metric names).
+    public static func plain(_ data: Data) -> EpochReport? {
+        JSONParser.scan(data) { $0.plainReport() }
+    }
+}
 
 extension JSONParser {
-    /// A REPORT body read straight from its bytes, no tree: nil whenever the body is anything but
-    /// a plain well-formed one (an unknown or repeated field, an escape or a non-ASCII byte in a
-    /// string, a missing field, a wrong type, bad JSON), and the caller then takes the tree path,
-    /// which decides and words every refusal. Where it answers, it answers what the tree path
-    /// would (the same number reading, first-wins top-level fields, last-wins metric names).
-    static func report(_ data: Data) -> Report? {
-        scan(data) { $0.plainReport() }
-    }
-
-    private enum ReportField: Int { case trial, attempt, seq, resource, metrics, atRung, time }
-
-    private static func reportField(_ k: UnsafeBufferPointer<UInt8>) -> ReportField? {
-        func equals(_ s: StaticString) -> Bool {
-            s.utf8CodeUnitCount == k.count && memcmp(s.utf8Start, k.baseAddress!, k.count) == 0
+    /// The field whose key is `k`: a length check, then one comparison per field of that length.
+    private static func reportField(_ k: UnsafeBufferPointer<UInt8>) -> EpochReport.Field? {
+        for f in EpochReport.Field.allCases {
+            let s = f.key
+            if s.utf8CodeUnitCount == k.count, memcmp(s.utf8Start, k.baseAddress!, k.count) == 0 { return f }
         }
-        switch k.count {
-        case 3: return equals("seq") ? .seq : nil
-        case 4: return equals("time") ? .time : nil
-        case 5: return equals("trial") ? .trial : nil
-        case 6: return equals("atRung") ? .atRung : nil
-        case 7: return equals("attempt") ? .attempt : equals("metrics") ? .metrics : nil
-        case 8: return equals("resource") ? .resource : nil
-        default: return nil
-        }
+        return nil
     }
 
     /// A finite number, or a non-finite one spelt as a string (`Scalar.double`).
@@ -74,7 +85,7 @@ extension JSONParser {
         }
     }
 
-    private mutating func plainReport() -> Report? {
+    fileprivate mutating func plainReport() -> EpochReport? {
         skipSpace()
         guard consume(0x7B) else { return nil }
         var trial: Int?, attempt: Int?, seq: Int?, resource: Double?, metrics: [String: Double]?
@@ -111,7 +122,7 @@ extension JSONParser {
         }
         skipSpace()
         guard isAtEnd, let trial, let attempt, let seq, let resource, let metrics, let atRung else { return nil }
-        return Report(trial: TrialID(trial), attempt: attempt, seq: seq, resource: resource, metrics: metrics,
+        return EpochReport(trial: TrialID(trial), attempt: attempt, seq: seq, resource: resource, metrics: metrics,
                       atRung: atRung, time: time)
     }
 }
