@@ -1,6 +1,6 @@
 // Tests of the coordinator's journal records as text: records read back equal to what was written
-// (the hand-written `.epoch` lines included, with escapes and non-finite numbers), and the torn last
-// line of an old `coordinator.journal` file ignored.
+// (the hand-written `.epoch` lines included, with escapes and non-finite numbers), `.epoch` lines
+// as older coordinators wrote them, and the torn last line of an old `coordinator.journal` file ignored.
 import Foundation
 import Testing
 import Search
@@ -48,4 +48,12 @@ import Search
     #expect(r.metrics["low"] == -.infinity)
     #expect(v.isNaN)
     #expect(m["loss"]!.isNaN)
+}
+
+@Test func epochLinesOfOlderCoordinatorsStillRead() throws {
+    // As coordinators before the shared report type wrote them: sorted keys, no atRung, no time.
+    let old = #"{"epoch":{"_0":{"attempt":2,"metrics":{"loss":1e-07,"val \"f1\"\n":0.875},"resource":2.5,"seq":7,"trial":4}}}"#
+    let back = try Journal.decode([old], source: "test")
+    #expect(back == [.epoch(EpochReport(trial: TrialID(4), attempt: 2, seq: 7, resource: 2.5,
+                                        metrics: ["loss": 1e-7, "val \"f1\"\n": 0.875]))])
 }

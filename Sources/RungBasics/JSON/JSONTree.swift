@@ -146,8 +146,51 @@ public struct JSONParser {
     /// written as an integer that fits. Nil (cursor moved) when no well-formed number is there.
     public mutating func plainNumber() -> (Double, Int?)? {
         guard i < b.count, b[i] == 0x2D || (0x30...0x39).contains(b[i]) else { return nil }
+        if let short = shortNumber() { return short }
         guard case .number(let d, let exact)? = try? number() else { return nil }
         return (d, exact)
+    }
+
+    /// One pass over the common shape `-?(0|[1-9][0-9]*)(.[0-9]+)?` with at most 15 significant
+    /// digits and at most 22 after the point: the digits as one integer, divided once by an exact
+    /// power of ten (Clinger's fast path, as `number` takes it), so the same Double. Nil, with the
+    /// cursor where it was, for anything else (exponents, long numbers, malformed text).
+    private mutating func shortNumber() -> (Double, Int?)? {
+        var k = i
+        let negative = b[k] == 0x2D
+        if negative { k += 1 }
+        guard k < b.count, b[k] &- 0x30 < 10 else { return nil }
+        var mantissa: UInt64 = 0
+        var significant = 0
+        if b[k] == 0x30 {
+            k += 1
+        } else {
+            while k < b.count, b[k] &- 0x30 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(b[k] &- 0x30)
+                significant += 1
+                k += 1
+            }
+        }
+        var decimals = 0
+        if k < b.count, b[k] == 0x2E {
+            k += 1
+            guard k < b.count, b[k] &- 0x30 < 10 else { return nil }
+            while k < b.count, b[k] &- 0x30 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(b[k] &- 0x30)
+                if mantissa != 0 { significant += 1 }
+                decimals += 1
+                k += 1
+            }
+        }
+        if k < b.count, b[k] == 0x65 || b[k] == 0x45 { return nil }
+        guard significant <= 15, decimals <= 22 else { return nil }
+        i = k
+        if decimals == 0 {
+            let v = negative ? -Int(mantissa) : Int(mantissa)
+            return (Double(v), v)
+        }
+        let d = Double(mantissa) / Self.powersOfTen[decimals]
+        return (negative ? -d : d, nil)
     }
 
     /// Consumes `word` (`true`, `false`, `null`) if it comes next.

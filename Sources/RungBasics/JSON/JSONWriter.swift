@@ -81,9 +81,51 @@ public struct JSONWriter {
 
     /// A double in the shortest text that reads back exactly, always with a `.` or an exponent
     /// (`1.0`, `1e-05`), so it reads back as a double; non-finite values as `nonFinite` strings.
-    @inlinable
     public mutating func writeDouble(_ v: Double) {
+        if writeShortDecimal(v) { return }
         if v.isFinite { bytes.append(contentsOf: v.description.utf8) } else { writeString(nonFinite.spelling(of: v)) }
+    }
+
+    /// The fast path of `writeDouble` for the numbers metrics are made of (|v| in [10⁻⁴, 2⁵³)):
+    /// the fewest decimals `p` (1 to 15) whose integer `m = round(|v|·10^p)` reads back as `v`,
+    /// written `m` with the point `p` digits from the right, as `description` writes it, without
+    /// a String. Reading back is checked exactly: `m` and `10^p` are exact doubles, so `m / 10^p`
+    /// is the correctly rounded value any JSON reader gives the text. False (nothing written)
+    /// outside that range or when no `p` ≤ 15 reads back (then `description` decides).
+    private mutating func writeShortDecimal(_ v: Double) -> Bool {
+        let a = v.magnitude
+        guard a >= 1e-4, a < 9007199254740992 else { return false }
+        var p = 1
+        while p <= 15 {
+            let m = (a * decimalPowers[p]).rounded()
+            if m >= 9007199254740992 { return false }
+            if m / decimalPowers[p] == a {
+                var digits = UInt64(m)
+                // Written right to left into 24 bytes: up to 16 digits of m, the point, a leading
+                // zero, the sign.
+                var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+                withUnsafeMutableBytes(of: &scratch) { buf in
+                    var n = 0
+                    for _ in 0..<p {
+                        buf[23 - n] = 0x30 + UInt8(truncatingIfNeeded: digits % 10)
+                        digits /= 10
+                        n += 1
+                    }
+                    buf[23 - n] = 0x2E
+                    n += 1
+                    repeat {
+                        buf[23 - n] = 0x30 + UInt8(truncatingIfNeeded: digits % 10)
+                        digits /= 10
+                        n += 1
+                    } while digits > 0
+                    if v < 0 { buf[23 - n] = 0x2D; n += 1 }
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[(24 - n)...]))
+                }
+                return true
+            }
+            p += 1
+        }
+        return false
     }
 
     /// A double as an integer when it is one (`3` rather than `3.0`, below 10^15 in magnitude),
@@ -141,14 +183,25 @@ public struct JSONWriter {
         bytes.append(0x3A)
     }
 
-    /// An object of number members, `{"a":1.5,"b":0.25}`, in the order of `members`.
-    public mutating func writeNumbers<S: Sequence>(_ members: S) where S.Element == (key: String, value: Double) {
+    /// An object of number members, `{"a":1.5,"b":0.25}`, in the dictionary's order. (Not generic
+    /// over sequences of pairs: a generic tuple element costs a runtime metadata lookup per call.)
+    public mutating func writeNumbers(_ members: [String: Double]) {
         bytes.append(0x7B)
         var first = true
         for (k, v) in members {
             key(k, first: first)
             first = false
             writeDouble(v)
+        }
+        bytes.append(0x7D)
+    }
+
+    /// An object of number members with keys in increasing order (equal maps, equal text).
+    public mutating func writeSortedNumbers(_ members: [String: Double]) {
+        bytes.append(0x7B)
+        for (n, k) in members.keys.sorted().enumerated() {
+            key(k, first: n == 0)
+            writeDouble(members[k]!)
         }
         bytes.append(0x7D)
     }
@@ -165,3 +218,6 @@ public struct JSONWriter {
 }
 
 private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+/// 10⁰ … 10²², each an exact double.
+private let decimalPowers: [Double] = (0...22).map { Double("1e\($0)")! }

@@ -3,6 +3,7 @@
 // any frames yield a `Message` or a `WireError` naming the problem. Leaves out sockets.
 
 import Foundation
+import RungBasics
 
 /// A ROUTER peer's routing id (the first frame of everything a ROUTER receives from it).
 public struct PeerID: Hashable, Sendable, CustomStringConvertible {
@@ -46,24 +47,24 @@ public enum Envelope {
 
     /// The frames of `message`: tag, type, JSON body, and the binary frame if the type has one.
     public static func encode(_ message: Message) -> [Data] {
-        let p = parts(message)
-        var frames = [p.tag, p.type, Data(p.body)]
+        var body = JSONWriter()
+        let p = parts(message, body: &body)
+        var frames = [p.tag, p.type, Data(body.bytes)]
         if let binary = p.binary { frames.append(binary) }
         return frames
     }
 
-    /// The frames of `message` as `encode` makes them, with the body left as bytes: what a socket
-    /// sends straight from, without a `Data` copy or a frame array.
-    static func parts(_ message: Message) -> (tag: Data, type: Data, body: [UInt8], binary: Data?) {
-        let body: [UInt8]
+    /// The frames of `message` as `encode` makes them, with the body appended to `body`: what a
+    /// socket sends straight from, without a `Data` copy, a frame array or a new buffer.
+    static func parts(_ message: Message, body: inout JSONWriter) -> (tag: Data, type: Data, binary: Data?) {
         do {
-            body = try message.encodeBody()
+            try message.encodeBody(into: &body)
         } catch {
             // Every body is plain structs of numbers, strings, arrays and dictionaries with
             // string keys, and non-finite numbers have a spelling: encoding cannot fail.
             preconditionFailure("encoding a \(message.type.rawValue) body failed: \(error)")
         }
-        return (tagData, typeData[message.type]!, body, message.binary)
+        return (tagData, typeData[message.type]!, message.binary)
     }
 
     /// The frames a ROUTER sends to `peer`: its routing id, then `encode(message)`.
@@ -170,7 +171,13 @@ public enum Envelope {
     private static let typesByName: [String: MessageType] =
         Dictionary(uniqueKeysWithValues: MessageType.allCases.map { ($0.rawValue, $0) })
 
+    private static let reportType = Data(MessageType.report.rawValue.utf8)
+    private static let logType = Data(MessageType.log.rawValue.utf8)
+
     private static func messageType(_ frame: Data) throws(WireError) -> MessageType {
+        // The hot types by a byte comparison, before hashing a String for the others.
+        if frame == reportType { return .report }
+        if frame == logType { return .log }
         if frame.count <= 32, let t = typesByName[String(decoding: frame, as: UTF8.self)] {
             return t
         }

@@ -7,31 +7,33 @@ import RungBasics
 import Search
 
 /// One protocol message: the type frame and the decoded body (and binary frame) together.
+/// Bodies larger than a REPORT are `indirect` (boxed), so a message is about a REPORT's size
+/// (58 bytes, not 169) and the hot path copies no more than that.
 public enum Message: Hashable, Sendable {
     // Worker → coordinator.
-    case hello(Hello)
+    indirect case hello(Hello)
     case ready(Ready)
     case heartbeat(Heartbeat)
     case report(Report)
     case log(LogLines)
-    case paused(Paused)
-    case done(Done)
+    indirect case paused(Paused)
+    indirect case done(Done)
     case failed(Failed)
-    case checkpointPut(CheckpointChunk)
+    indirect case checkpointPut(CheckpointChunk)
     case checkpointGet(CheckpointRequest)
     case bye(Bye)
     // Coordinator → worker.
     case welcome(Welcome)
-    case assign(Assign)
+    indirect case assign(Assign)
     case stop(Stop)
     case wait(Wait)
     case shutdown(Shutdown)
-    case checkpoint(CheckpointChunk)
+    indirect case checkpoint(CheckpointChunk)
     case checkpointStored(CheckpointStored)
-    case error(ErrorReply)
+    indirect case error(ErrorReply)
     // Clients ↔ coordinator.
     case status(StatusRequest)
-    case statusReply(StatusReply)
+    indirect case statusReply(StatusReply)
     case trials(TrialsRequest)
     case trialsReply(TrialsReply)
     case best(BestRequest)
@@ -42,7 +44,7 @@ public enum Message: Hashable, Sendable {
     case stopStudyReply(StopStudyReply)
     case workerRelease(WorkerReleaseRequest)
     case workerReleaseReply(WorkerReleaseReply)
-    case query(QueryRequest)
+    indirect case query(QueryRequest)
     case queryReply(QueryReply)
     case pause(PauseRequest)
     case resume(ResumeRequest)
@@ -50,7 +52,7 @@ public enum Message: Hashable, Sendable {
     case enqueue(EnqueueRequest)
     case controlReply(ControlReply)
     // PUB only.
-    case event(StudyEvent)
+    indirect case event(StudyEvent)
 
     /// The message's type frame.
     public var type: MessageType {
@@ -142,17 +144,15 @@ public enum Message: Hashable, Sendable {
         }
     }
 
-    /// The JSON body; the hot types skip the existential `body` and Codable.
-    func encodeBody() throws -> [UInt8] {
-        var w = JSONWriter()
+    /// Appends the JSON body to `w`; the hot types skip the existential `body` and Codable.
+    func encodeBody(into w: inout JSONWriter) throws {
         switch self {
         case .report(let b): b.writeJSON(&w)
         case .log(let b): b.writeJSON(&w)
         case .heartbeat(let b): b.writeJSON(&w)
         case .ready(let b): b.writeJSON(&w)
-        default: return try BodyEncoder.encode(body)
+        default: w.bytes.append(contentsOf: try BodyEncoder.encode(body))
         }
-        return w.bytes
     }
 
     /// The bytes of the binary frame, for the types that carry one.

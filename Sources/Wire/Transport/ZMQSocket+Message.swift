@@ -4,6 +4,7 @@
 
 import CZeroMQ
 import Foundation
+import RungBasics
 
 /// What a ROUTER received from one peer: the decoded message or why it did not decode.
 public struct RoutedMessage: Sendable {
@@ -42,7 +43,8 @@ extension ZMQSocket {
     /// copy and no frame array per message.
     private func send(_ message: Message, head: Data?, wait: Bool) throws(WireError) -> Bool {
         let h = try live("send")
-        let p = Envelope.parts(message)
+        bodyWriter.pointee.bytes.removeAll(keepingCapacity: true)
+        let p = Envelope.parts(message, body: &bodyWriter.pointee)
         let count = (head == nil ? 0 : 1) + 3 + (p.binary == nil ? 0 : 1)
         var index = 0
         /// True when the frame was queued, false when the first frame could not be (EAGAIN).
@@ -58,7 +60,7 @@ extension ZMQSocket {
         }
         guard try sent(p.tag.withUnsafeBytes { Self.sendFrame(h, $0, more: true, wait: wait) }) else { return false }
         _ = try sent(p.type.withUnsafeBytes { Self.sendFrame(h, $0, more: true, wait: wait) })
-        _ = try sent(p.body.withUnsafeBytes { Self.sendFrame(h, $0, more: p.binary != nil, wait: wait) })
+        _ = try sent(bodyWriter.pointee.bytes.withUnsafeBytes { Self.sendFrame(h, $0, more: p.binary != nil, wait: wait) })
         if let binary = p.binary {
             _ = try sent(binary.withUnsafeBytes { Self.sendFrame(h, $0, more: false, wait: wait) })
         }

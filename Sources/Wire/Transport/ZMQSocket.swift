@@ -4,6 +4,7 @@
 
 import CZeroMQ
 import Foundation
+import RungBasics
 
 /// One ZeroMQ socket. Every frame of a message is a `Data`; a message is `[Data]`.
 ///
@@ -41,6 +42,13 @@ public final class ZMQSocket {
     /// The receive buffer, behind a pointer: a stored `zmq_msg_t` would cost a dynamic
     /// exclusivity check on every `zmq_msg_*` call.
     private let message = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
+    /// The JSON body being sent, reused from message to message (no allocation per send), behind
+    /// a pointer for the same reason as `message`.
+    let bodyWriter: UnsafeMutablePointer<JSONWriter> = {
+        let p = UnsafeMutablePointer<JSONWriter>.allocate(capacity: 1)
+        p.initialize(to: JSONWriter())
+        return p
+    }()
     /// The ZAP user id of the connection the last received message came from (what the ZAP
     /// handler answered for its CURVE key, see `CurveAuthenticator`); nil on a plain connection.
     public private(set) var lastUserID: String?
@@ -67,7 +75,11 @@ public final class ZMQSocket {
         }
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        bodyWriter.deinitialize(count: 1)
+        bodyWriter.deallocate()
+    }
 
     /// Closes the socket (idempotent). Unsent messages are kept for the linger period.
     public func close() {

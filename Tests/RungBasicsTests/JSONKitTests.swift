@@ -1,0 +1,89 @@
+// The JSON kit on its own: the writer's escapes and number spellings read back by the parser (and
+// by Foundation's reader), the parser's refusals naming the byte, the nesting limit, the cursor.
+// Leaves out message bodies (WireTests) and hostile traffic (FuzzTests).
+import Foundation
+import Testing
+import RungBasics
+
+@Test func writerEscapesAsSerdeJSONAndReadsBack() throws {
+    var w = JSONWriter()
+    let text = "q\"b\\s\u{08}\u{0C}\n\r\t\u{01}\u{1F} é 😀 /"
+    w.writeString(text)
+    #expect(w.text == #""q\"b\\s\b\f\n\r\t\u0001\u001f é 😀 /""#)
+    #expect(try JSONParser.parse(w.text) == .string(text))
+    #expect(try JSONDecoder().decode(String.self, from: Data(w.bytes)) == text)
+}
+
+@Test func writerNumbersAreExactAndNonFiniteIsSpelt() throws {
+    var w = JSONWriter(nonFinite: .short)
+    w.raw("[")
+    for (i, v) in [1.0, -0.0, 0.1, 1e-5, 5e-324, 1.7976931348623157e308, .nan, .infinity, -.infinity].enumerated() {
+        if i > 0 { w.raw(",") }
+        w.writeDouble(v)
+    }
+    w.raw(",")
+    w.writeInt(Int.min)
+    w.raw(",")
+    w.writeWholeOrDouble(3)
+    w.raw("]")
+    #expect(w.text == #"[1.0,-0.0,0.1,1e-05,5e-324,1.7976931348623157e+308,"nan","inf","-inf",-9223372036854775808,3]"#)
+    guard case .array(let items) = try JSONParser.parse(w.text) else { Issue.record("not an array"); return }
+    #expect(items[0] == .number(1, nil))
+    #expect(items[4] == .number(5e-324, nil))
+    #expect(items[5] == .number(1.7976931348623157e308, nil))
+    #expect(items[9] == .number(Double(Int.min), Int.min))
+    #expect(items[10] == .number(3, 3))
+}
+
+@Test func parserRefusesWithTheByteAndTheDepthLimit() {
+    #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#"{"a":1,}"#) }
+    do {
+        _ = try JSONParser.parse(#"{"a" 1}"#)
+        Issue.record("accepted a missing colon")
+    } catch {
+        #expect(error.offset == 5)
+        #expect(error.description == "expected ':', found '1' at byte 5")
+    }
+    let deep = String(repeating: "[", count: JSONParser.maxDepth + 1) + String(repeating: "]", count: JSONParser.maxDepth + 1)
+    #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(deep) }
+    let ok = String(repeating: "[", count: JSONParser.maxDepth) + String(repeating: "]", count: JSONParser.maxDepth)
+    #expect((try? JSONParser.parse(ok)) != nil)
+}
+
+@Test func cursorReadsPlainStringsAndNumbersOnly() {
+    let read = JSONParser.scan(Data(#" "abc" -12.5e1 "a\"b""#.utf8)) { p -> [String] in
+        var out: [String] = []
+        p.skipSpace()
+        out.append(p.plainString().map { String(decoding: $0, as: UTF8.self) } ?? "nil")
+        p.skipSpace()
+        out.append(p.plainNumber().map { "\($0.0) \($0.1.map(String.init) ?? "-")" } ?? "nil")
+        p.skipSpace()
+        out.append(p.plainString() == nil ? "escape refused" : "escape taken")
+        return out
+    }
+    #expect(read == ["abc", "-125.0 -", "escape refused"])
+}
+
+@Test func doublesReadBackExactlyAndMatchSwiftsShortestText() {
+    var rng = SplitMix64(seed: 7)
+    var differ = 0
+    for i in 0..<200_000 {
+        let v: Double
+        switch i % 4 {
+        case 0: v = Double(bitPattern: rng.next())                       // any bit pattern
+        case 1: v = (rng.unitDouble() - 0.5) * pow(10, Double(Int(rng.next() % 40)) - 20)  // any scale
+        case 2: v = Double(Int(rng.next() % 2_000_000)) / pow(10, Double(rng.next() % 9))  // short decimals
+        default: v = Double(Float(rng.unitDouble()))                     // floats widened (metrics from Float)
+        }
+        guard v.isFinite else { continue }
+        var w = JSONWriter()
+        w.writeDouble(v)
+        let text = w.text
+        #expect(Double(text)?.bitPattern == v.bitPattern, "\(v) written \(text)")
+        #expect(text.contains(".") || text.contains("e"), "\(text)")
+        if text != v.description { differ += 1 }
+    }
+    // The fast path picks the fewest decimals, as `description` does; where two texts of that length
+    // both read back, it may pick the other one, but hardly ever.
+    #expect(differ < 20, "\(differ) texts differ from description")
+}
