@@ -1,5 +1,6 @@
 // The JSON kit on its own: the writer's escapes and number spellings read back by the parser (and
-// by Foundation's reader), the parser's refusals naming the byte, the nesting limit, the cursor.
+// by Foundation's reader), the parser's refusals naming the byte, the nesting limit, the cursor,
+// bare NaN/Infinity only on request.
 // Leaves out message bodies (WireTests) and hostile traffic (FuzzTests).
 import Foundation
 import Testing
@@ -86,4 +87,16 @@ import RungBasics
     // The fast path picks the fewest decimals, as `description` does; where two texts of that length
     // both read back, it may pick the other one, but hardly ever.
     #expect(differ < 20, "\(differ) texts differ from description")
+}
+
+@Test func bareNonFiniteWordsOnlyWhenAsked() throws {
+    let line = #"{"epoch": 1, "a": NaN, "b": Infinity, "c": -Infinity}"#
+    #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(line) }
+    guard case .object(let m) = try JSONParser.parse(line, nonFiniteWords: true) else { Issue.record("not an object"); return }
+    guard case .number(let a, nil) = m[1].value, case .number(let b, nil) = m[2].value, case .number(let c, nil) = m[3].value else {
+        Issue.record("\(m)")
+        return
+    }
+    #expect(a.isNaN && b == .infinity && c == -.infinity)
+    #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#"{"a": Nan}"#, nonFiniteWords: true) }
 }

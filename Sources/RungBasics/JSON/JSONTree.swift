@@ -1,8 +1,9 @@
 // Rung's one JSON reader: a strict RFC 8259 parser into a small tree (wire bodies, store rows,
 // journal lines), depth-limited, checking UTF-8, reading \u escapes with surrogate pairs, keeping
 // integers exact beside their Double value; and a cursor over the same bytes for readers that skip
-// the tree on a hot path (Wire's REPORT). Leaves out streaming (a text is read whole) and
-// duplicate-key checks (members keep their order; readers decide which one wins).
+// the tree on a hot path (the REPORT body). On request it also reads the bare words NaN and
+// ±Infinity Python prints (a trial's metric lines). Leaves out streaming (a text is read whole)
+// and duplicate-key checks (members keep their order; readers decide which one wins).
 
 import Foundation
 
@@ -62,26 +63,31 @@ public struct JSONParser {
 
     @usableFromInline let b: UnsafeBufferPointer<UInt8>
     @usableFromInline var i = 0
+    /// Whether the bare words `NaN`, `Infinity` and `-Infinity` are numbers (not JSON, but what
+    /// Python's `json.dumps` prints for non-finite floats).
+    private var nonFiniteWords = false
 
     @usableFromInline init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
 
     /// Parses a whole JSON text (one value, surrounding whitespace allowed).
     public static func parse(_ data: Data) throws(JSONSyntaxError) -> JSONTree {
         let result: Result<JSONTree, JSONSyntaxError> = data.withUnsafeBytes { raw in
-            parseWhole(raw.bindMemory(to: UInt8.self))
+            parseWhole(raw.bindMemory(to: UInt8.self), nonFiniteWords: false)
         }
         return try result.get()
     }
 
-    /// Parses a whole JSON text given as a string.
-    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONTree {
+    /// Parses a whole JSON text given as a string. With `nonFiniteWords`, the bare words `NaN`,
+    /// `Infinity` and `-Infinity` are read as numbers too (a trial's printed metric line).
+    public static func parse(_ text: String, nonFiniteWords: Bool = false) throws(JSONSyntaxError) -> JSONTree {
         var text = text
-        let result: Result<JSONTree, JSONSyntaxError> = text.withUTF8 { parseWhole($0) }
+        let result: Result<JSONTree, JSONSyntaxError> = text.withUTF8 { parseWhole($0, nonFiniteWords: nonFiniteWords) }
         return try result.get()
     }
 
-    private static func parseWhole(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<JSONTree, JSONSyntaxError> {
+    private static func parseWhole(_ bytes: UnsafeBufferPointer<UInt8>, nonFiniteWords: Bool) -> Result<JSONTree, JSONSyntaxError> {
         var p = JSONParser(bytes)
+        p.nonFiniteWords = nonFiniteWords
         do throws(JSONSyntaxError) {
             p.skipSpace()
             let v = try p.value(depth: 0)
@@ -215,6 +221,12 @@ public struct JSONParser {
         case 0x74: try literal("true"); return .bool(true)
         case 0x66: try literal("false"); return .bool(false)
         case 0x6E: try literal("null"); return .null
+        case 0x4E where nonFiniteWords: try literal("NaN"); return .number(.nan, nil)
+        case 0x49 where nonFiniteWords: try literal("Infinity"); return .number(.infinity, nil)
+        case 0x2D where nonFiniteWords && i + 1 < b.count && b[i + 1] == 0x49:
+            i += 1
+            try literal("Infinity")
+            return .number(-.infinity, nil)
         case 0x2D, 0x30...0x39: return try number()
         default: throw fail("unexpected \(show())")
         }

@@ -1,7 +1,9 @@
 // What a trial runs, read from the study's `task:` section: an external command with `{param}`
 // placeholders, or Rung's built-in fine-tune task with its options. Also the environment and the
-// JSON metric lines an external command uses to talk to its worker. Leaves out running it (TrialRun).
+// JSON metric lines an external command uses to talk to its worker (read with RungBasics' JSON
+// parser). Leaves out running it (TrialRun).
 import Foundation
+import RungBasics
 import Search
 
 /// The work every trial of a study runs.
@@ -193,160 +195,25 @@ public struct MetricLine: Hashable, Sendable {
     /// The numeric fields other than `epoch`.
     public var metrics: [String: Double]
 
-    /// Parses a line; nil if it is not a metric line (then it is a log line).
+    /// Parses a line; nil if it is not a metric line (then it is a log line). Read with
+    /// RungBasics' JSON parser, bare non-finite words allowed.
     public init?(_ line: String) {
-        var scanner = FlatObjectScanner(Array(line.utf8))
-        guard let fields = scanner.object(), let epoch = fields["epoch"], epoch.isFinite else { return nil }
-        self.epoch = epoch
-        var metrics = fields
-        metrics["epoch"] = nil
-        self.metrics = metrics
-    }
-}
-
-/// Reads one JSON object of a metric line, keeping its numeric (and boolean) fields.
-struct FlatObjectScanner {
-    let b: [UInt8]
-    var i = 0
-    init(_ bytes: [UInt8]) { b = bytes }
-
-    /// The numeric fields, or nil when the text is not one JSON object (with nothing after it).
-    mutating func object() -> [String: Double]? {
-        skipSpace()
-        guard take(0x7B) else { return nil }  // {
+        guard line.utf8.contains(0x7B),  // most log lines hold no '{': no parse
+              case .object(let members)? = try? JSONParser.parse(line, nonFiniteWords: true) else { return nil }
         var fields: [String: Double] = [:]
-        skipSpace()
-        if take(0x7D) { return end() ? fields : nil }
-        while true {
-            skipSpace()
-            guard let key = string() else { return nil }
-            skipSpace()
-            guard take(0x3A) else { return nil }  // :
-            skipSpace()
-            guard let value = value() else { return nil }
-            if let v = value { fields[key] = v }
-            skipSpace()
-            if take(0x2C) { continue }  // ,
-            guard take(0x7D) else { return nil }  // }
-            return end() ? fields : nil
-        }
-    }
-
-    private mutating func end() -> Bool { skipSpace(); return i == b.count }
-
-    private mutating func skipSpace() {
-        while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
-    }
-
-    private mutating func take(_ c: UInt8) -> Bool {
-        guard i < b.count, b[i] == c else { return false }
-        i += 1
-        return true
-    }
-
-    private mutating func literal(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        guard i + u.count <= b.count, Array(b[i..<(i + u.count)]) == u else { return false }
-        i += u.count
-        return true
-    }
-
-    /// A value: `.some(number)` for a number, boolean or non-finite word; `.some(nil)` for a value
-    /// that is valid JSON but not a number; nil for a syntax error.
-    private mutating func value() -> Double?? {
-        guard i < b.count else { return nil }
-        switch b[i] {
-        case 0x22:
-            guard let s = string() else { return nil }
-            switch s {
-            case "NaN", "nan": return .some(.nan)
-            case "Infinity", "inf": return .some(.infinity)
-            case "-Infinity", "-inf": return .some(-.infinity)
-            default: return .some(nil)
-            }
-        case 0x74: return literal("true") ? .some(1) : nil
-        case 0x66: return literal("false") ? .some(0) : nil
-        case 0x6E: return literal("null") ? .some(nil) : nil
-        case 0x4E: return literal("NaN") ? .some(.nan) : nil
-        case 0x49: return literal("Infinity") ? .some(.infinity) : nil
-        case 0x7B, 0x5B: return skipNested() ? .some(nil) : nil
-        case 0x2D where i + 1 < b.count && b[i + 1] == 0x49:
-            i += 1
-            return literal("Infinity") ? .some(-.infinity) : nil
-        case 0x2D, 0x30...0x39: return number().map { .some($0) }
-        default: return nil
-        }
-    }
-
-    /// A JSON number, converted with the correctly rounded `Double(_: String)`.
-    private mutating func number() -> Double? {
-        let start = i
-        _ = take(0x2D)
-        func digits() -> Bool {
-            let s = i
-            while i < b.count, (0x30...0x39).contains(b[i]) { i += 1 }
-            return i > s
-        }
-        guard digits() else { return nil }
-        if take(0x2E) { guard digits() else { return nil } }
-        if i < b.count, b[i] == 0x65 || b[i] == 0x45 {
-            i += 1
-            if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
-            guard digits() else { return nil }
-        }
-        return Double(String(decoding: b[start..<i], as: UTF8.self))
-    }
-
-    /// A JSON string with its escapes resolved.
-    private mutating func string() -> String? {
-        guard take(0x22) else { return nil }
-        var out: [UInt8] = []
-        while i < b.count {
-            let c = b[i]
-            i += 1
-            if c == 0x22 { return String(decoding: out, as: UTF8.self) }
-            guard c == 0x5C else { out.append(c); continue }
-            guard i < b.count else { return nil }
-            let e = b[i]
-            i += 1
-            switch e {
-            case 0x22, 0x5C, 0x2F: out.append(e)
-            case 0x62: out.append(0x08)
-            case 0x66: out.append(0x0C)
-            case 0x6E: out.append(0x0A)
-            case 0x72: out.append(0x0D)
-            case 0x74: out.append(0x09)
-            case 0x75:
-                guard var scalar = hex4() else { return nil }
-                if (0xD800..<0xDC00).contains(scalar), literal("\\u"), let low = hex4(), (0xDC00..<0xE000).contains(low) {
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                out.append(contentsOf: Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8))
-            default: return nil
+        for m in members {
+            switch m.value {
+            case .number(let d, _): fields[m.key] = d
+            case .bool(let b): fields[m.key] = b ? 1 : 0
+            case .string("NaN"), .string("nan"): fields[m.key] = .nan
+            case .string("Infinity"), .string("inf"): fields[m.key] = .infinity
+            case .string("-Infinity"), .string("-inf"): fields[m.key] = -.infinity
+            default: fields[m.key] = nil  // other strings, null, arrays, objects: not metrics
             }
         }
-        return nil
-    }
-
-    private mutating func hex4() -> UInt32? {
-        guard i + 4 <= b.count, let v = UInt32(String(decoding: b[i..<(i + 4)], as: UTF8.self), radix: 16) else { return nil }
-        i += 4
-        return v
-    }
-
-    /// Skips an array or object (strings inside may hold brackets).
-    private mutating func skipNested() -> Bool {
-        var depth = 0
-        while i < b.count {
-            switch b[i] {
-            case 0x7B, 0x5B: depth += 1; i += 1
-            case 0x7D, 0x5D:
-                depth -= 1; i += 1
-                if depth == 0 { return true }
-            case 0x22: guard string() != nil else { return false }
-            default: i += 1
-            }
-        }
-        return false
+        guard let epoch = fields["epoch"], epoch.isFinite else { return nil }
+        self.epoch = epoch
+        fields["epoch"] = nil
+        self.metrics = fields
     }
 }
