@@ -37,6 +37,7 @@ public struct EpochReport: Hashable, Sendable {
 
     /// The fields and their JSON keys, in the order they are written.
     public enum Field: Int, CaseIterable, CodingKey, Sendable {
+        /// One per stored property of `EpochReport`, named as it is.
         case trial, attempt, seq, resource, metrics, atRung, time
 
         /// The JSON key, the one spelling of each field's name.
