@@ -91,6 +91,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Test support shared by the process tests (the `rung` binary, watched children, a study in a
+        // temporary directory). Only test targets depend on it; no product builds it.
+        .target(name: "RungTestKit", dependencies: ["Runtime"], path: "Tests/RungTestKit"),
+
         .testTarget(name: "RungBasicsTests", dependencies: ["RungBasics"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "FineTuneTests", dependencies: ["FineTune", "Tensors"], resources: [.copy("Fixtures")]),
@@ -102,8 +106,8 @@ let package = Package(
             "Wire", "RungBasics", "Search", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "StoreTests", dependencies: ["RungBasics", "Store", "Search"]),
-        .testTarget(name: "DashboardTests", dependencies: ["StudyViews", "Dashboard", "Store", "Search", "Runtime"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["RungBasics", "Runtime", "Store", "Wire", "Search", "FineTune",
+        .testTarget(name: "DashboardTests", dependencies: ["StudyViews", "Dashboard", "Store", "Search", "Runtime", "RungTestKit"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["RungBasics", "Runtime", "Store", "Wire", "Search", "FineTune", "RungTestKit",
                                                    .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Deployment: network-namespace hosts, the release tarball, systemd / Slurm / Kubernetes kit
         // (scripts in deploy/, run as real processes).

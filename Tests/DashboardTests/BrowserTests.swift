@@ -9,6 +9,7 @@ import FoundationNetworking
 #endif
 import Testing
 import Runtime
+import RungTestKit
 
 /// Debian's Chromium, if installed.
 let chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -4,6 +4,7 @@
 // refused with an ERROR, and the study ends with the results of an untouched control run.
 import Foundation
 import RungBasics
+import RungTestKit
 import Search
 import Store
 import Testing
@@ -13,15 +14,13 @@ import Wire
 /// A deterministic command study: `trials` random-search trials of 0 → 3 epochs (no scheduler, so a
 /// trial's value depends only on its configuration), each epoch taking `sleep` seconds.
 struct DeterministicStudy {
-    let root: URL
+    let folder: StudyFolder
     let studyFile: URL
+    var root: URL { folder.root }
 
     init(trials: Int, sleep: Double, name: String = #function) throws {
-        root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("rung-attack-\(name.filter(\.isLetter).prefix(24))-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let script = root.appendingPathComponent("train.sh")
-        try """
+        folder = try StudyFolder("rung-attack", test: name, letters: 24)
+        let script = try folder.write("""
         #!/bin/sh
         e=$RUNG_FROM_EPOCH
         while [ "$e" -lt "$RUNG_TO_EPOCH" ]; do
@@ -30,25 +29,15 @@ struct DeterministicStudy {
           echo "{\\"epoch\\": $e, \\"acc\\": $(awk -v lr="$1" -v e="$e" 'BEGIN { print -lr * lr + e / 10 }')}"
         done
         echo "epoch $e" > "$RUNG_CHECKPOINT_DIR/state"
-        """.write(to: script, atomically: true, encoding: .utf8)
-        studyFile = root.appendingPathComponent("study.yaml")
-        try """
-        name: attack-test
-        seed: 5
-        trials: \(trials)
-        objective: {metric: acc, direction: maximize}
-        budget: {resource: epochs, min_resource: 1, max_resource: 3, reduction_factor: 3}
-        scheduler: none
-        sampler: random
-        space:
-          lr: {type: uniform, low: -1, high: 1}
-        task:
-          command: ["/bin/sh", "\(script.path)", "{lr}"]
-        """.write(to: studyFile, atomically: true, encoding: .utf8)
+        """, to: "train.sh")
+        studyFile = try folder.writeStudy(
+            name: "attack-test", seed: 5, trials: trials,
+            budget: "{resource: epochs, min_resource: 1, max_resource: 3, reduction_factor: 3}", scheduler: "none",
+            space: ["lr: {type: uniform, low: -1, high: 1}"], command: ["/bin/sh", script.path, "{lr}"])
     }
 
     func directory(_ run: String) -> URL { root.appendingPathComponent(run, isDirectory: true) }
-    func remove() { try? FileManager.default.removeItem(at: root) }
+    func remove() { folder.remove() }
 }
 
 /// A coordinator on loopback in this process, and a real worker (its own socket thread) for it.

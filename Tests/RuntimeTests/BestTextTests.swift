@@ -6,6 +6,7 @@ import Testing
 import Search
 import Store
 @testable import Runtime
+import RungTestKit
 
 private let yaml = """
     name: costs

@@ -11,6 +11,7 @@ import Testing
 import Search
 import Store
 @testable import Runtime
+import RungTestKit
 
 private let hasPython = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
 

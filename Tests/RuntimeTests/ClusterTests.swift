@@ -7,6 +7,7 @@ import Search
 import Store
 import Wire
 @testable import Runtime
+import RungTestKit
 
 /// Checks that the study in `directory` finished cleanly: every trial final, each rung result
 /// stored once and exactly the ones the engine was fed.

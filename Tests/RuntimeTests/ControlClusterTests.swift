@@ -6,6 +6,7 @@ import Testing
 import Search
 import Store
 @testable import Runtime
+import RungTestKit
 
 /// Runs `rung ARGS` to its end: exit, stdout and stderr lines.
 private func rungCommand(_ rung: String, _ args: [String]) async throws -> (exit: ChildExit?, out: [String], err: [String]) {

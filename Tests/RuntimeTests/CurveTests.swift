@@ -6,6 +6,7 @@ import Foundation
 import Testing
 import Wire
 @testable import Runtime
+import RungTestKit
 
 /// Runs `rung ARGS` with `RUNG_KEYS` and waits for it (30 s at most).
 private func rungRun(_ rung: String, _ args: [String], keys: URL) async throws -> (ChildExit?, [String], [String]) {

@@ -8,6 +8,7 @@ import Testing
 import Search
 import Store
 @testable import Runtime
+import RungTestKit
 
 @Suite(.serialized) struct FastLossTests {
     @Test func aKilledWorkerIsNoticedInSecondsNotAtTheLeaseTimeout() async throws {

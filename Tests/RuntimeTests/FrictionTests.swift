@@ -10,6 +10,7 @@ import Search
 import Store
 import Wire
 @testable import Runtime
+import RungTestKit
 
 private func rung(_ args: [String], within seconds: Double = 90) async throws -> (exit: ChildExit?, out: [String], err: [String]) {
     let binary = try #require(rungBinary(), "build the rung executable first (swift build)")

@@ -3,10 +3,12 @@
 // and the CSV export; `rung coordinator` exits 0 for a finished study, 3 when every trial failed,
 // 4 (and says how to carry on) when interrupted, 2 when it cannot start.
 import Foundation
+import RungBasics
 import Testing
 import Search
 import Store
 @testable import Runtime
+import RungTestKit
 
 @Test func metricLinesAcceptNonFiniteNumbersAndRejectWhatIsNotOneObject() throws {
     let m = try #require(MetricLine(#"{"epoch": 2, "loss": NaN, "grad": Infinity, "low": -Infinity, "s": "NaN", "ok": true, "x": null, "nested": {"a": [1, "}"]}, "name": "run \"1\""}"#))
@@ -38,29 +40,13 @@ import Store
     }
 }
 
-/// A small deterministic generator for the test.
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A study of Python trials whose values are a deterministic function of (lr, epoch); trial 0
 /// reports NaN and trial 1 +Infinity as its objective; `fail: true` makes every trial exit 3.
-private struct PythonStudy {
-    let root: URL, studyFile: URL, directory: URL
+private struct PythonStudy: InStudyFolder {
+    let folder: StudyFolder, studyFile: URL
     init(trials: Int, fail: Bool = false, sleep: Double = 0, name: String = #function) throws {
-        root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("rung-numbers-\(name.filter(\.isLetter).prefix(20))-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let script = root.appendingPathComponent("train.py")
-        try """
+        folder = try StudyFolder("rung-numbers", test: name, letters: 20)
+        let script = try folder.write("""
             import json, os, sys, time
             lr = float(sys.argv[1]); t = int(os.environ["RUNG_TRIAL_ID"])
             if \(fail ? "True" : "False"): sys.exit(3)
@@ -70,24 +56,12 @@ private struct PythonStudy {
                 if t == 0: acc = float("nan")
                 if t == 1: acc = float("inf")
                 print(json.dumps({"epoch": e, "acc": acc, "fixed": 0.19413958082850402, "third": e / 3.0}), flush=True)
-            """.write(to: script, atomically: true, encoding: .utf8)
-        studyFile = root.appendingPathComponent("study.yaml")
-        try """
-            name: numbers
-            seed: 5
-            trials: \(trials)
-            objective: {metric: acc, direction: maximize}
-            budget: {resource: epochs, min_resource: 1, max_resource: 3, reduction_factor: 3}
-            scheduler: asha
-            sampler: random
-            space:
-              lr: {type: loguniform, low: 1e-4, high: 1e-1}
-            task:
-              command: ["python3", "\(script.path)", "{lr}"]
-            """.write(to: studyFile, atomically: true, encoding: .utf8)
-        directory = root.appendingPathComponent("run", isDirectory: true)
+            """, to: "train.py")
+        studyFile = try folder.writeStudy(
+            name: "numbers", seed: 5, trials: trials,
+            budget: "{resource: epochs, min_resource: 1, max_resource: 3, reduction_factor: 3}",
+            space: ["lr: {type: loguniform, low: 1e-4, high: 1e-1}"], command: ["python3", script.path, "{lr}"])
     }
-    func remove() { try? FileManager.default.removeItem(at: root) }
 }
 
 private let hasPython = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")

@@ -8,6 +8,7 @@ import Search
 import Store
 import Wire
 @testable import Runtime
+import RungTestKit
 
 /// A `rung` child writing its stdout and stderr to files, read once it has exited (so no line can
 /// be missed, whatever the scheduling of reading threads or pipes held open by other children).

@@ -7,6 +7,7 @@ import Testing
 import Search
 import Store
 @testable import Runtime
+import RungTestKit
 
 @Suite(.serialized) struct ReconnectTests {
     @Test func aLiveQueryIsAnsweredByTheRestartedCoordinator() async throws {

@@ -6,6 +6,7 @@ import Foundation
 import Testing
 import Runtime
 import Store
+import RungTestKit
 
 @Suite(.serialized) struct RecurringFailureTests {
     @Test func aWorkerWhoseTrialsFailOnlyThereIsQuarantinedThenReleasedAndNoTrialIsLost() async throws {

@@ -9,20 +9,19 @@ import Testing
 import Search
 import Store
 @testable import Runtime
+import RungTestKit
 
 /// A study of a script whose latency is 300 × lr ms (feasible up to lr 1/60 under `latency_ms <= 5`)
 /// and whose report for trial T has confusion [[T+1, 1], [0, 3]].
-private struct CostStudy {
-    let root: URL, studyFile: URL, directory: URL
+private struct CostStudy: InStudyFolder {
+    let folder: StudyFolder, studyFile: URL
 
     /// With `gateFinalEpochs`, the first trial to reach epoch 9 finishes at once and every later one
     /// waits there until `openGate()`: the study cannot end before the test lets it.
     init(trials: Int, sleep: Double = 0, gateFinalEpochs: Bool = false, name: String = #function) throws {
-        root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("rung-report-\(name.filter(\.isLetter))-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let script = root.appendingPathComponent("train.sh")
-        try """
+        folder = try StudyFolder("rung-report", test: name)
+        let root = folder.root
+        let script = try folder.write("""
         #!/bin/sh
         lr=$1
         e=$RUNG_FROM_EPOCH
@@ -43,31 +42,14 @@ private struct CostStudy {
         if [ "$e" = "9" ]; then
           echo "{\\"rung_report\\": {\\"split\\": \\"test\\", \\"class_names\\": [\\"cat\\", \\"dog\\"], \\"accuracy\\": 0.8, \\"precision\\": [1.0, 0.75], \\"recall\\": [0.5, 1.0], \\"f1\\": [0.6667, 0.8571], \\"support\\": [$((t+2)), 3], \\"confusion\\": [[$((t+1)), 1], [0, 3]]}}"
         fi
-        """.write(to: script, atomically: true, encoding: .utf8)
-        chmod(script.path, 0o755)
-        studyFile = root.appendingPathComponent("study.yaml")
-        try """
-        name: cost-test
-        seed: 5
-        trials: \(trials)
-        objective:
-          metric: acc
-          direction: maximize
-          constraints: ["latency_ms <= 5"]
-          secondary: {metric: latency_ms, direction: minimize}
-        budget: {resource: epochs, min_resource: 1, max_resource: 9, reduction_factor: 3}
-        scheduler: asha
-        sampler: random
-        space:
-          lr: {type: loguniform, low: 1e-4, high: 1e-1}
-        task:
-          command: ["/bin/sh", "\(script.path)", "{lr}"]
-        """.write(to: studyFile, atomically: true, encoding: .utf8)
-        directory = root.appendingPathComponent("run", isDirectory: true)
+        """, to: "train.sh", executable: true)
+        studyFile = try folder.writeStudy(
+            name: "cost-test", seed: 5, trials: trials,
+            objective: #"{metric: acc, direction: maximize, constraints: ["latency_ms <= 5"], secondary: {metric: latency_ms, direction: minimize}}"#,
+            budget: "{resource: epochs, min_resource: 1, max_resource: 9, reduction_factor: 3}",
+            space: ["lr: {type: loguniform, low: 1e-4, high: 1e-1}"], command: ["/bin/sh", script.path, "{lr}"])
     }
 
-    func cache(_ worker: String) -> URL { root.appendingPathComponent("cache-\(worker)", isDirectory: true) }
-    func remove() { try? FileManager.default.removeItem(at: root) }
     /// Lets the trials waiting at epoch 9 finish.
     func openGate() { FileManager.default.createFile(atPath: root.appendingPathComponent("gate").path, contents: nil) }
 }

@@ -6,6 +6,7 @@ import Synchronization
 import Testing
 import Search
 @testable import Runtime
+import RungTestKit
 
 private func hungOrder() -> WorkOrder {
     WorkOrder(assignment: Assignment(trial: TrialID(3), config: ["lr": .double(0.1)], fromResource: 0, toResource: 2,
