@@ -48,9 +48,7 @@ struct InProcessStudy {
 
     init(_ study: DeterministicStudy, run: String, configure: (inout CoordinatorOptions) -> Void = { _ in }) throws {
         endpoints = try LoopbackEndpoints()
-        var options = CoordinatorOptions(studyFile: study.studyFile, directory: study.directory(run))
-        options.bind = endpoints.routerURL
-        options.publish = endpoints.publishURL
+        var options = endpoints.coordinatorOptions(study: study.studyFile, directory: study.directory(run))
         options.lingerAfterComplete = 0.2
         configure(&options)
         let c = try CoordinatorProcess(options: options)

@@ -1,5 +1,5 @@
-// Support for the integration tests: a study of a shell-script trainer in a temporary directory and
-// the trial id in a coordinator line. The `rung` binary and watched children are RungTestKit's.
+// Support for the integration tests: a study of a shell-script trainer in a temporary directory,
+// the options of an in-process coordinator on loopback, and the trial id in a coordinator line. The `rung` binary and watched children are RungTestKit's.
 import Foundation
 import Testing
 import Runtime
@@ -40,6 +40,17 @@ struct ScriptStudy: InStudyFolder {
             name: "cluster-test", seed: 11, trials: trials,
             budget: "{resource: epochs, min_resource: 1, max_resource: 9, reduction_factor: 3}",
             space: ["lr: {type: loguniform, low: 1e-4, high: 1e-1}"], command: ["/bin/sh", script.path, "{lr}"])
+    }
+}
+
+extension LoopbackEndpoints {
+    /// The options of a coordinator in this process for `study`, keeping it in `directory`, bound
+    /// to these endpoints.
+    func coordinatorOptions(study: URL, directory: URL) -> CoordinatorOptions {
+        var options = CoordinatorOptions(studyFile: study, directory: directory)
+        options.bind = routerURL
+        options.publish = publishURL
+        return options
     }
 }
 

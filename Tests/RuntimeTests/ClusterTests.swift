@@ -189,10 +189,7 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
         let s = try ScriptStudy(trials: 1, sleep: 0)
         defer { s.remove() }
         let endpoints = try LoopbackEndpoints()
-        var options = CoordinatorOptions(studyFile: s.studyFile, directory: s.directory)
-        options.bind = endpoints.routerURL
-        options.publish = endpoints.publishURL
-        let coordinator = try CoordinatorProcess(options: options)
+        let coordinator = try CoordinatorProcess(options: endpoints.coordinatorOptions(study: s.studyFile, directory: s.directory))
         let serving = Task { try await runOnThread { try coordinator.run() } }
         defer { coordinator.requestStop() }
 

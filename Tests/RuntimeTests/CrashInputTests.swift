@@ -15,9 +15,7 @@ import Wire
         let s = try ScriptStudy(trials: 1, sleep: 0)
         defer { s.remove() }
         let endpoints = try LoopbackEndpoints()
-        var options = CoordinatorOptions(studyFile: s.studyFile, directory: s.directory)
-        options.bind = endpoints.routerURL
-        options.publish = endpoints.publishURL
+        let options = endpoints.coordinatorOptions(study: s.studyFile, directory: s.directory)
         let coordinator = try CoordinatorProcess(options: options)
         // Its own thread from the start (not a Task: the test blocks on sockets, and a busy
         // cooperative pool would never start one).

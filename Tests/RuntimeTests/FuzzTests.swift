@@ -8,22 +8,11 @@
 // coordinator are the first messages of every run. CI: 100,000 messages; long mode:
 // `RUNG_FUZZ_MESSAGES=10000000 swift test -c release --filter FuzzTests`.
 import Foundation
+import RungBasics
 import Testing
 import Search
 import Wire
 @testable import Runtime
-
-/// SplitMix64, so one seed fixes a whole run.
-private struct Mix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// What one run did.
 struct FuzzTally: CustomStringConvertible {
@@ -51,7 +40,8 @@ private func fuzzStudy() throws -> Study {
 
 struct CoordinatorFuzzer {
     typealias Core = CoordinatorCore<SearchEngine>
-    private var rng: Mix
+    /// SplitMix64, so one seed fixes a whole run.
+    private var rng: SplitMix64
     private let study: Study
     private let settings: Core.Settings
     private var core: Core
@@ -75,7 +65,7 @@ struct CoordinatorFuzzer {
     }()
 
     init(seed: UInt64) throws {
-        rng = Mix(state: seed)
+        rng = SplitMix64(seed: seed)
         study = try fuzzStudy()
         settings = Core.Settings(objective: "acc", maxResource: 9, leaseTimeout: 30)
         core = Core(engine: SearchEngine(study: study), settings: settings, now: now)

@@ -3,6 +3,7 @@
 // body. Leaves out framing (EnvelopeTests).
 
 import Foundation
+import RungBasics
 import Search
 import Testing
 @testable import Wire
@@ -49,7 +50,7 @@ private func failure(_ r: Result<Message, WireError>) -> WireError? {
 
     @Test func decimalsParseLikeTheStandardLibrary() throws {
         // Short decimals take the exact fast path, long ones strtod; both must equal Double(text).
-        var r = SplitMix(state: 2024)
+        var r = SplitMix64(seed: 2024)
         for _ in 0..<3000 {
             let digits = (0..<Int.random(in: 1...19, using: &r)).map { _ in String(Int.random(in: 0...9, using: &r)) }.joined()
             let point = Int.random(in: 0...digits.count, using: &r)

@@ -3,6 +3,7 @@
 // Leaves out sockets (TransportTests, ConversationTests).
 
 import Foundation
+import RungBasics
 import PropertyBased
 import Search
 import Testing
@@ -171,7 +172,7 @@ private func decodeError(_ f: [Data], limits: Envelope.Limits = .standard) -> Wi
 
     @Test func garbageFramesAlwaysGiveAnError() async {
         let garbage = Generator<[Data], Shrink.None<[Data]>>(run: { rng in
-            var r = SplitMix(state: rng.next())
+            var r = SplitMix64(seed: rng.next())
             var f: [Data] = []
             for _ in 0..<Int.random(in: 0...6, using: &r) {
                 var bytes: [UInt8] = []
@@ -190,7 +191,7 @@ private func decodeError(_ f: [Data], limits: Envelope.Limits = .standard) -> Wi
         // Flip, cut or insert bytes in a real message's body: decode must return or throw, and a
         // successful decode must re-encode to a message that decodes to itself.
         await propertyCheck(count: 400, input: messages, Gen<UInt64>.value(in: 0...UInt64.max)) { m, seed in
-            var r = SplitMix(state: seed)
+            var r = SplitMix64(seed: seed)
             var f = Envelope.encode(m)
             var body = [UInt8](f[2])
             switch Int.random(in: 0...3, using: &r) {

@@ -4,24 +4,14 @@
 // Leaves out non-finite metrics (NaN ≠ NaN) — EnvelopeTests checks those by hand.
 
 import Foundation
+import RungBasics
 import Search
 @testable import Wire
 
-/// SplitMix64: a tiny seeded generator, so one UInt64 from the property checker fixes a message.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 struct RandomMessages {
-    var r: SplitMix
-    init(seed: UInt64) { r = SplitMix(state: seed) }
+    /// SplitMix64: one UInt64 from the property checker fixes a message.
+    var r: SplitMix64
+    init(seed: UInt64) { r = SplitMix64(seed: seed) }
 
     mutating func int(_ range: ClosedRange<Int> = -1_000_000...1_000_000) -> Int { Int.random(in: range, using: &r) }
     mutating func bool() -> Bool { Bool.random(using: &r) }
