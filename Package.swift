@@ -71,7 +71,7 @@ let package = Package(
 
         // Pictures of a study: pure HTML/SVG views and importances (StudyViews), served live over
         // HTTP with SSE and Prometheus metrics (Dashboard, the only target that pulls in SwiftNIO).
-        .target(name: "StudyViews", dependencies: ["Search", "Store"], exclude: ["README.md"]),
+        .target(name: "StudyViews", dependencies: ["RungBasics", "Search", "Store"], exclude: ["README.md"]),
         .target(name: "Dashboard", dependencies: [
             "StudyViews", "Store", "Search",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -106,7 +106,7 @@ let package = Package(
             "Wire", "RungBasics", "Search", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "StoreTests", dependencies: ["RungBasics", "Store", "Search"]),
-        .testTarget(name: "DashboardTests", dependencies: ["StudyViews", "Dashboard", "Store", "Search", "Runtime", "RungTestKit"]),
+        .testTarget(name: "DashboardTests", dependencies: ["StudyViews", "Dashboard", "Store", "Search", "Runtime", "RungTestKit", "RungBasics"]),
         .testTarget(name: "RuntimeTests", dependencies: ["RungBasics", "Runtime", "Store", "Wire", "Search", "FineTune", "RungTestKit",
                                                    .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Deployment: network-namespace hosts, the release tarball, systemd / Slurm / Kubernetes kit

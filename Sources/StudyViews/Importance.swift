@@ -3,6 +3,7 @@
 // importance on each tree's out-of-bag trials (Breiman 2001): how much worse a tree predicts when
 // one parameter's column is shuffled. Seeded, so the same trials give the same bars.
 import Foundation
+import RungBasics
 import Search
 
 /// A fitted forest's importances for a set of named features.
@@ -31,12 +32,12 @@ public enum ForestImportance {
         guard n >= ImportanceResult.minimumTrials, d > 0, targets.count == n else {
             return ImportanceResult(importances: [], note: note)
         }
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         var increase = [Double](repeating: 0, count: d)
         var used = 0
         for _ in 0..<trees {
             var inBag = [Bool](repeating: false, count: n)
-            let sample = (0..<n).map { _ -> Int in let i = rng.int(n); inBag[i] = true; return i }
+            let sample = (0..<n).map { _ -> Int in let i = rng.uniform(below: n); inBag[i] = true; return i }
             let oob = (0..<n).filter { !inBag[$0] }
             guard oob.count >= 2 else { continue }
             let tree = RegressionTree.fit(rows: sample, features: features, targets: targets,
@@ -109,12 +110,12 @@ struct RegressionTree {
     }
 
     static func fit(rows: [Int], features: [[Double]], targets: [Double], featuresPerSplit: Int,
-                    maxDepth: Int = 8, minLeaf: Int = 2, rng: inout SplitMix) -> RegressionTree {
+                    maxDepth: Int = 8, minLeaf: Int = 2, rng: inout SplitMix64) -> RegressionTree {
         RegressionTree(root: grow(rows, features, targets, featuresPerSplit, maxDepth, minLeaf, &rng))
     }
 
     private static func grow(_ rows: [Int], _ xs: [[Double]], _ ys: [Double], _ m: Int, _ depth: Int, _ minLeaf: Int,
-                             _ rng: inout SplitMix) -> Node {
+                             _ rng: inout SplitMix64) -> Node {
         let mean = rows.reduce(0) { $0 + ys[$1] } / Double(rows.count)
         guard depth > 0, rows.count >= 2 * minLeaf else { return .leaf(mean) }
         let d = xs[rows[0]].count
@@ -144,25 +145,5 @@ struct RegressionTree {
         return .split(feature: best.feature, threshold: best.threshold,
                       left: grow(left, xs, ys, m, depth - 1, minLeaf, &rng),
                       right: grow(right, xs, ys, m, depth - 1, minLeaf, &rng))
-    }
-}
-
-/// SplitMix64: a small seeded generator, so importances are reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in 0..<n.
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    /// Fisher–Yates.
-    mutating func shuffle<T>(_ a: inout [T]) {
-        guard a.count > 1 else { return }
-        for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, int(i + 1)) }
     }
 }

@@ -1,13 +1,14 @@
 // Parameter importances against functions whose answer is known: a parameter the objective does
 // not depend on gets (almost) none, and importances follow the size of each parameter's effect.
 import Foundation
+import RungBasics
 import Testing
 @testable import StudyViews
 
 @Suite struct ImportanceTests {
     /// Points of a seeded uniform grid-free sample in [0, 1]^d.
     func sample(_ n: Int, _ d: Int, seed: UInt64) -> [[Double]] {
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         return (0..<n).map { _ in (0..<d).map { _ in Double(rng.next() % 1_000_000) / 1_000_000 } }
     }
 
