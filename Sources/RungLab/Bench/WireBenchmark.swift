@@ -201,7 +201,7 @@ public enum WireBenchmark {
         case .envelope100, .report:
             guard let m = try r.receiveRouted() else { throw WireError(.transport, "receive timed out") }
             _ = try m.result.get()
-            return m.frames.reduce(0) { $0 + $1.count }
+            return m.size
         }
     }
 

@@ -4,6 +4,7 @@
 
 import Foundation
 import RungBasics
+import Search
 
 /// A ROUTER peer's routing id (the first frame of everything a ROUTER receives from it).
 public struct PeerID: Hashable, Sendable, CustomStringConvertible {
@@ -120,6 +121,29 @@ public enum Envelope {
         }
         try validate(message)
         return message
+    }
+
+    /// `decode` of the commonest message, a plain REPORT, from its three frames read in place (a
+    /// socket's receive buffers, valid during the call): the message `decode` returns for them, or
+    /// nil when `decode` must read them (another type, a body the REPORT fast path does not take,
+    /// and every refusal, which `decode` then words as ever). The same checks as `decode`, in
+    /// its order: tag, type, body size, the body's fields, their ranges.
+    static func plainReport(tag: UnsafeRawBufferPointer, type: UnsafeRawBufferPointer,
+                            body: UnsafeRawBufferPointer, limits: Limits) -> Message? {
+        guard same(tag, tagData), same(type, reportType), body.count <= limits.maxBodyBytes,
+              body.count > 0, let base = body.baseAddress else { return nil }
+        // The body's bytes wrapped, not copied: the `Data` does not outlive this call (the report
+        // read from it holds its own strings).
+        let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: body.count, deallocator: .none)
+        guard let report = EpochReport.plain(data) else { return nil }
+        let message = Message.report(report)
+        do { try validate(message) } catch { return nil }
+        return message
+    }
+
+    private static func same(_ bytes: UnsafeRawBufferPointer, _ data: Data) -> Bool {
+        guard bytes.count == data.count, let b = bytes.baseAddress else { return false }
+        return data.withUnsafeBytes { memcmp($0.baseAddress!, b, bytes.count) == 0 }
     }
 
     /// Splits what a ROUTER received into the sender's routing id and the message frames.

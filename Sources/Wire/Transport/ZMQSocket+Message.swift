@@ -12,8 +12,11 @@ public struct RoutedMessage: Sendable {
     public var peer: PeerID
     /// The message, or the protocol error to answer with `Envelope.errorReply(for:frames:)`.
     public var result: Result<Message, WireError>
-    /// The frames after the routing id, as received.
+    /// The frames after the routing id, as received, when the message did not decode (what
+    /// `replyError` names); empty when it did, so a decoded message is not kept twice.
     public var frames: [Data]
+    /// Bytes of the frames after the routing id.
+    public var size: Int = 0
     /// The ZAP user id of the sender's connection (`CurveAuthenticator` makes it `roles:key`);
     /// nil on a plain connection.
     public var userID: String? = nil
@@ -92,19 +95,74 @@ extension ZMQSocket {
     }
 
     /// ROUTER: receives one message with its sender; decode errors are in `result`, not thrown.
+    ///
+    /// The frames are read in place from libzmq's buffers: a plain REPORT (the commonest message)
+    /// is decoded from them without a `Data` or a frame array (`Envelope.plainReport`); every
+    /// other message, and every refusal, goes through `Envelope.decode` as received.
     public func receiveRouted(wait: Bool = true, limits: Envelope.Limits = .standard) throws(WireError) -> RoutedMessage? {
-        guard var frames = try receive(wait: wait) else { return nil }
-        var r = routed(&frames, limits)
-        r.userID = lastUserID
+        let h = try live("receive")
+        let flags: Int32 = wait ? 0 : ZMQ_DONTWAIT
+        var n = 0
+        var more = true
+        while more && n < Self.partCount {
+            if zmq_msg_recv(parts + n, h, flags) < 0 {
+                let e = zmq_errno()
+                if e == EINTR { continue }
+                // Later parts of a message are always there once the first one arrived.
+                if e == EAGAIN && n == 0 { return nil }
+                throw WireError.zmq("zmq_msg_recv(\(kind))", errno: e)
+            }
+            more = zmq_msg_more(parts + n) != 0
+            n += 1
+        }
+        func bytes(_ i: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(start: zmq_msg_data(parts + i), count: zmq_msg_size(parts + i))
+        }
+        let size = (1..<max(n, 1)).reduce(0) { $0 + zmq_msg_size(parts + $1) }
+        var r: RoutedMessage
+        if !more, n == 4, let m = Envelope.plainReport(tag: bytes(1), type: bytes(2), body: bytes(3), limits: limits) {
+            r = RoutedMessage(peer: PeerID(Data(bytes(0))), result: .success(m), frames: [], size: size)
+        } else {
+            var frames = (0..<n).map { Data(bytes($0)) }
+            if more {
+                // More frames than a Rung message has: received whole, for `decode` to refuse.
+                try frames.append(contentsOf: receiveRest(h, flags))
+                r = routed(&frames, limits)
+                r.size = frames.reduce(0) { $0 + $1.count }
+                r.userID = zmq_msg_gets(message, "User-Id").map { String(cString: $0) }
+                lastUserID = r.userID
+                return r
+            }
+            r = routed(&frames, limits)
+            r.size = size
+        }
+        // The last frame came from the peer (a ROUTER's first frame is its own routing id, which
+        // carries no connection metadata).
+        r.userID = zmq_msg_gets(parts + (n - 1), "User-Id").map { String(cString: $0) }
+        lastUserID = r.userID
         return r
+    }
+
+    /// The remaining frames of a message whose first frames are received.
+    private func receiveRest(_ h: UnsafeMutableRawPointer, _ flags: Int32) throws(WireError) -> [Data] {
+        var frames: [Data] = []
+        while true {
+            if zmq_msg_recv(message, h, flags) < 0 {
+                let e = zmq_errno()
+                if e == EINTR { continue }
+                throw WireError.zmq("zmq_msg_recv(\(kind))", errno: e)
+            }
+            frames.append(Data(UnsafeRawBufferPointer(start: zmq_msg_data(message), count: zmq_msg_size(message))))
+            if zmq_msg_more(message) == 0 { return frames }
+        }
     }
 
     /// ROUTER: waits up to `timeout` for one message with its sender.
     public func receiveRouted(timeout: Duration, limits: Envelope.Limits = .standard) throws(WireError) -> RoutedMessage? {
-        guard var frames = try receive(timeout: timeout) else { return nil }
-        var r = routed(&frames, limits)
-        r.userID = lastUserID
-        return r
+        if let r = try receiveRouted(wait: false, limits: limits) { return r }
+        let ready = try ZMQSocket.poll([(self, .readable)], timeout: timeout)
+        guard ready[0].contains(.readable) else { return nil }
+        return try receiveRouted(wait: false, limits: limits)
     }
 
     /// ROUTER: answers a message that failed to decode with its ERROR reply.
@@ -130,7 +188,7 @@ extension ZMQSocket {
         let peer = PeerID(frames.removeFirst())
         let rest = frames
         do throws(WireError) {
-            return RoutedMessage(peer: peer, result: .success(try Envelope.decode(rest, limits: limits)), frames: rest)
+            return RoutedMessage(peer: peer, result: .success(try Envelope.decode(rest, limits: limits)), frames: [])
         } catch {
             return RoutedMessage(peer: peer, result: .failure(error), frames: rest)
         }

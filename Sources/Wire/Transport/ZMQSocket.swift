@@ -41,7 +41,12 @@ public final class ZMQSocket {
     var handle: UnsafeMutableRawPointer?
     /// The receive buffer, behind a pointer: a stored `zmq_msg_t` would cost a dynamic
     /// exclusivity check on every `zmq_msg_*` call.
-    private let message = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
+    let message = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
+    /// The frames of one routed message, each in its own libzmq buffer so that all can be read in
+    /// place (`receiveRouted`): a routing id, then a message's tag, type and body.
+    let parts = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: ZMQSocket.partCount)
+    /// How many frames `parts` holds.
+    static let partCount = 4
     /// The JSON body being sent, reused from message to message (no allocation per send), behind
     /// a pointer for the same reason as `message`.
     let bodyWriter: UnsafeMutablePointer<JSONWriter> = {
@@ -51,7 +56,7 @@ public final class ZMQSocket {
     }()
     /// The ZAP user id of the connection the last received message came from (what the ZAP
     /// handler answered for its CURVE key, see `CurveAuthenticator`); nil on a plain connection.
-    public private(set) var lastUserID: String?
+    public internal(set) var lastUserID: String?
 
     /// Creates a socket of type `kind`, applies `options` in order.
     ///
@@ -60,12 +65,14 @@ public final class ZMQSocket {
     public init(_ context: ZMQContext, _ kind: Kind, options: [ZMQOption] = []) throws(WireError) {
         guard let h = zmq_socket(context.handle, kind.raw) else {
             message.deallocate()
+            parts.deallocate()
             throw WireError.zmq("zmq_socket(\(kind))")
         }
         self.context = context
         self.kind = kind
         self.handle = h
         zmq_msg_init(message)
+        for i in 0..<Self.partCount { zmq_msg_init(parts + i) }
         do {
             try set(.linger(milliseconds: 1000))
             for o in options { try set(o) }
@@ -86,6 +93,8 @@ public final class ZMQSocket {
         guard let h = handle else { return }
         zmq_msg_close(message)
         message.deallocate()
+        for i in 0..<Self.partCount { zmq_msg_close(parts + i) }
+        parts.deallocate()
         zmq_close(h)
         handle = nil
     }
