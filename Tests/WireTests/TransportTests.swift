@@ -190,4 +190,41 @@ let deadline = Duration.seconds(10)
         let v = ZMQContext.libraryVersion
         #expect(v.major == 4 && v.minor >= 3)
     }
+    /// `receiveRouted` reads a plain REPORT in place and everything else as received: either
+    /// way its answer is `Envelope.decode`'s for the same frames, refusals worded alike.
+    @Test func routedReceiveAnswersAsDecode() throws {
+        let ctx = try ZMQContext()
+        let (router, dealer, _) = try routerAndDealer(ctx)
+        let report = Message.report(Report(trial: TrialID(3), attempt: 1, seq: 7, resource: 2,
+                                           metrics: ["val_loss": 0.25, "acc": 0.5], atRung: true, time: 1_764_426_000.5))
+        let good = Envelope.encode(report)
+        func body(_ text: String) -> [Data] { [good[0], good[1], Data(text.utf8)] }
+        let limits = Envelope.Limits(maxBodyBytes: 400, maxBinaryBytes: 1000)
+        let cases: [[Data]] = [
+            good,
+            Envelope.encode(.log(LogLines(trial: TrialID(3), attempt: 1, seq: 8, stream: .stdout, lines: ["x"]))),
+            body(#"{"trial":3,"attempt":1,"seq":0,"resource":2,"metrics":{"a":1},"atRung":false}"#),
+            body(#"{"trial":3,"attempt":1,"seq":1,"resource":-1,"metrics":{"a":1},"atRung":false}"#),
+            body(#"{"trial":3,"attempt":1,"seq":1,"resource":1,"metrics":{"":1},"atRung":false}"#),
+            body(#"{"trial":3,"attempt":1,"seq":1,"resource":1,"metrics":{"a\u0062":1},"atRung":false}"#),
+            body(#"{"trial":3,"attempt":1,"seq":1,"resource":1,"metrics":{"a":1},"atRung":false,"time":1e300}"#),
+            body(#"{"trial":3,"attempt":1,"seq":1,"resource":1,"metrics":{"a":1}}"#),
+            body("{" + String(repeating: " ", count: 500) + "}"),
+            body(""),
+            [Data("RUNG2".utf8), good[1], good[2]],
+            [Data("RUNG1".utf8), Data("REPORTS".utf8), good[2]],
+            good + [Data("extra".utf8)],
+            good + [Data("extra".utf8), Data(), Data("more".utf8)],
+            [good[0], good[1]],
+        ]
+        for frames in cases {
+            #expect(try dealer.send(frames))
+            let got = try #require(try router.receiveRouted(timeout: deadline, limits: limits))
+            #expect(got.peer == PeerID(Data("worker-1".utf8)))
+            #expect(got.size == frames.reduce(0) { $0 + $1.count })
+            let expected = Result { () throws(WireError) -> Message in try Envelope.decode(frames, limits: limits) }
+            #expect(got.result == expected, "\(frames.map { String(decoding: $0, as: UTF8.self) })")
+            #expect(got.frames == ((try? expected.get()) == nil ? frames : []))
+        }
+    }
 }
