@@ -84,7 +84,7 @@ let package = Package(
         .target(name: "RungLab", dependencies: [
             "Tensors", "FineTune", "Search", "Wire", "Store", "Runtime", "CZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], exclude: ["README.md"]),
 
         .executableTarget(name: "RungCLI", dependencies: [
             "Tensors", "FineTune", "Search", "Simulator", "Wire", "Store", "Runtime", "StudyViews", "Dashboard", "RungLab",
