@@ -1,5 +1,6 @@
 // Test support shared by the process tests of DashboardTests and RuntimeTests: where the `rung`
-// executable is, and child processes whose output can be awaited with a deadline.
+// executable is, and child processes whose output can be awaited with a deadline (woken by each
+// line or the exit, not by polling).
 // For tests only: no product depends on this target. Leaves out what a test checks in the output.
 import Foundation
 import Synchronization
@@ -24,6 +25,36 @@ public final class Watched: Sendable {
 
     final class Box: Sendable {
         let lock = Mutex<(lines: [String], stderr: [String], exit: ChildExit?)>(([], [], nil))
+        /// Waiters to wake when a line arrives, the child exits or their deadline passes; each is
+        /// resumed once, by whichever comes first (the one that removes it from the table).
+        let waiters = Mutex<(next: Int, table: [Int: CheckedContinuation<Void, Never>])>((0, [:]))
+
+        /// Wakes every waiter (they look at the output again).
+        func wakeAll() {
+            let woken = waiters.withLock { w in defer { w.table.removeAll() }; return Array(w.table.values) }
+            for c in woken { c.resume() }
+        }
+
+        /// Returns once something arrives after `seen` output events, or at `deadline`.
+        func waitForChange(after seen: Int, until deadline: ContinuousClock.Instant) async {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let id: Int? = waiters.withLock { w in
+                    // Something arrived since the caller looked: do not sleep at all.
+                    if lock.withLock({ $0.lines.count + $0.stderr.count + ($0.exit == nil ? 0 : 1) }) != seen { return nil }
+                    w.next += 1
+                    w.table[w.next] = c
+                    return w.next
+                }
+                guard let id else { c.resume(); return }
+                Task.detached { [self] in
+                    try? await Task.sleep(until: deadline, clock: .continuous)
+                    if let c = waiters.withLock({ $0.table.removeValue(forKey: id) }) { c.resume() }
+                }
+            }
+        }
+
+        /// Output events so far (lines on both streams, and the exit).
+        var seen: Int { lock.withLock { $0.lines.count + $0.stderr.count + ($0.exit == nil ? 0 : 1) } }
     }
 
     /// Spawns `launch` and starts collecting its output.
@@ -40,6 +71,7 @@ public final class Watched: Sendable {
                     case .exit(let x): s.exit = x
                     }
                 }
+                box.wakeAll()
             }
         }
     }
@@ -52,22 +84,25 @@ public final class Watched: Sendable {
     public var exit: ChildExit? { box.lock.withLock { $0.exit } }
 
     /// Waits until a stdout line satisfies `match` (returns it) or `seconds` pass (nil).
+    /// Woken by each output event, not by polling.
     public func line(within seconds: Double, _ match: (String) -> Bool) async -> String? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while true {
+            let seen = box.seen
             if let l = lines.first(where: match) { return l }
-            if exit != nil { return lines.first(where: match) }
-            try? await Task.sleep(for: .milliseconds(20))
+            if exit != nil || ContinuousClock.now >= deadline { return nil }
+            await box.waitForChange(after: seen, until: deadline)
         }
-        return nil
     }
 
     /// Waits for the exit up to `seconds`; SIGKILLs the process if it is still running then.
     public func waitExit(within seconds: Double) async -> ChildExit? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while true {
+            let seen = box.seen
             if let e = exit { return e }
-            try? await Task.sleep(for: .milliseconds(20))
+            if ContinuousClock.now >= deadline { break }
+            await box.waitForChange(after: seen, until: deadline)
         }
         process.signal(SIGKILL)
         return nil
