@@ -10,15 +10,17 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         /// A libzmq call failed; `errno` holds the system error number.
         case transport = "TRANSPORT"
         // Framing and decoding (the coordinator answers these with an ERROR reply).
-        /// Fewer frames than the envelope needs (tag, type, body).
+        /// No frame at all, or no chunk frame where the type needs one.
         case missingFrames = "MISSING_FRAMES"
-        /// Frames after the body where the message type carries none, or one too many.
+        /// A frame after the message frame where the type carries none, or after its chunk frame.
         case unexpectedFrames = "UNEXPECTED_FRAMES"
-        /// The first frame is not a Rung protocol tag (`RUNG<version>`).
+        /// The message frame does not start with a Rung protocol tag (`RUNG<version>`).
         case notRung = "NOT_RUNG"
-        /// A Rung protocol tag whose version this side does not speak.
+        /// A Rung protocol tag whose version this side does not speak (a RUNG1 peer's tag frame too).
         case unsupportedVersion = "UNSUPPORTED_VERSION"
-        /// The type frame names no known message type.
+        /// The tag is this side's, but the header line is not `RUNG2 TYPE\n` within its length limit.
+        case malformedHeader = "MALFORMED_HEADER"
+        /// The header's type names no known message type.
         case unknownType = "UNKNOWN_TYPE"
         /// The JSON body is not valid JSON or lacks a required field or has a wrong type.
         case malformedBody = "MALFORMED_BODY"

@@ -202,11 +202,17 @@ private func checkFinished(_ directory: URL, trials: Int, failed: Set<Int> = [])
             guard let reply = try client.receiveMessage(timeout: .seconds(20)), case .error(let e) = reply else { return nil }
             return e.code
         }
-        let tag = Data(Envelope.tag.utf8)
-        #expect(try errorCode(for: [tag, Data("REPORT".utf8), Data("{not json".utf8)]) == .malformedBody)
-        #expect(try errorCode(for: [tag, Data("REPORT".utf8), Data(repeating: 32, count: 2 << 20)]) == .oversize)
-        #expect(try errorCode(for: [tag, Data("NO_SUCH_TYPE".utf8), Data("{}".utf8)]) == .unknownType)
+        #expect(try errorCode(for: [Envelope.frame(type: "REPORT", body: "{not json".utf8)]) == .malformedBody)
+        #expect(try errorCode(for: [Envelope.frame(type: "REPORT", body: Data(repeating: 32, count: 2 << 20))]) == .oversize)
+        #expect(try errorCode(for: [Envelope.frame(type: "NO_SUCH_TYPE", body: "{}".utf8)]) == .unknownType)
+        #expect(try errorCode(for: [Data("RUNG2 REPORT".utf8)]) == .malformedHeader)
+        #expect(try errorCode(for: [Envelope.frame(type: "READY", body: #"{"freeSlots":1}"#.utf8), Data()]) == .unexpectedFrames)
         #expect(try errorCode(for: [Data("HTTP/1.1".utf8), Data("GET".utf8), Data()]) == .notRung)
+        // A peer speaking RUNG1 is refused in RUNG1's framing, saying which protocol the coordinator speaks.
+        try client.send([Data("RUNG1".utf8), Data("READY".utf8), Data(#"{"freeSlots":1}"#.utf8)])
+        let old = try #require(try client.receive(timeout: .seconds(20)))
+        #expect(old.count == 3 && old[0] == Data("RUNG1".utf8) && old[1] == Data("ERROR".utf8))
+        #expect(String(decoding: old.last ?? Data(), as: UTF8.self).contains("peer speaks protocol RUNG1; this side speaks RUNG2 only"))
         // A REPORT from a peer that never said HELLO: asked to say HELLO.
         let report = Message.report(Report(trial: TrialID(0), attempt: 1, seq: 1, resource: 1, metrics: ["acc": 1], atRung: true))
         #expect(try errorCode(for: Envelope.encode(report)) == .unknownPeer)

@@ -37,9 +37,8 @@ import Wire
             if case .assign(let a) = m { assign = a }
         }
         let a = try #require(assign)
-        let tag = Data(Envelope.tag.utf8)
         func reply(_ socket: ZMQSocket, _ type: String, _ body: String) throws -> ErrorReply? {
-            try socket.send([tag, Data(type.utf8), Data(body.utf8)])
+            try socket.send([Envelope.frame(type: type, body: body.utf8)])
             while let m = try socket.receiveMessage(timeout: .seconds(60)) {
                 if case .error(let e) = m { return e }
             }

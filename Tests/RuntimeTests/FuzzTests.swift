@@ -1,7 +1,7 @@
 // A fuzzer for the coordinator's edge: generated worker messages, mostly about the attempts really
 // running, mutated (fields swapped to NaN, ±Infinity, 1e308, Int.max, negatives, huge strings, wrong
 // types, unknown trial and attempt ids; fields dropped or doubled; bits flipped, bodies truncated,
-// frames dropped) go through `Envelope.decode` and, when they decode, through the mapping the process
+// frames dropped or added, headers broken) go through `Envelope.decode` and, when they decode, through the mapping the process
 // uses (`WorkerMessageInputs`) into `CoordinatorCore` with the real search engine. A trap fails the
 // run; after every episode each persisted record must survive the journal's JSON round trip, and a
 // core restored from them must equal the live one. The three inputs that once crashed the
@@ -112,7 +112,7 @@ struct CoordinatorFuzzer {
     }
 
     private func frames(_ type: String, _ body: String) -> [Data] {
-        var f = [Data(Envelope.tag.utf8), Data(type.utf8), Data(body.utf8)]
+        var f = [Envelope.frame(type: type, body: body.utf8)]
         if type == "CHECKPOINT_PUT" { f.append(Data([1, 2, 3])) }
         return f
     }
@@ -203,18 +203,26 @@ struct CoordinatorFuzzer {
             }
         }
         var body = Data(("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}").utf8)
+        var header = Data("\(Envelope.tag) \(type)\n".utf8)
         var f = frames(type, "")
         if chance(0.08) {
             switch int(0...5) {
             case 0, 1:
                 if !body.isEmpty { let k = int(0...(body.count - 1)); body[k] ^= UInt8(1 << int(0...7)) }
             case 2: body = body.prefix(int(0...body.count))
-            case 3: f[int(0...1)].append(UInt8(int(0...255)))
+            case 3:
+                // The header: a byte more after the tag or the type, its newline or space gone, or a bit flipped.
+                switch int(0...3) {
+                case 0: header.insert(UInt8(int(0...255)), at: Envelope.tag.utf8.count)
+                case 1: header.insert(UInt8(int(0...255)), at: header.count - 1)
+                case 2: header.remove(at: int(0...1) == 0 ? header.count - 1 : Envelope.tag.utf8.count)
+                default: let k = int(0...(header.count - 1)); header[k] ^= UInt8(1 << int(0...7))
+                }
             case 4: f.removeLast()
             default: f.append(Data([0]))
             }
         }
-        if f.count > 2 { f[2] = body }
+        if !f.isEmpty { f[0] = header + body }
         if chance(0.01) { worker = WorkerName("stranger\(int(0...3))") }
         feed(worker, f)
     }

@@ -10,7 +10,7 @@ import Testing
 
 private func body(_ type: String, _ json: [UInt8]) -> Result<Message, WireError> {
     do throws(WireError) {
-        return .success(try Envelope.decode([Data("RUNG1".utf8), Data(type.utf8), Data(json)]))
+        return .success(try Envelope.decode([Envelope.frame(type: type, body: json)]))
     } catch {
         return .failure(error)
     }
@@ -30,7 +30,7 @@ private func failure(_ r: Result<Message, WireError>) -> WireError? {
 
     @Test func encoderEscapesWhatJSONRequires() throws {
         let f = Envelope.encode(.wait(Wait(reason: "q\"b\\n\n\u{1}é/")))
-        #expect(String(decoding: f[2], as: UTF8.self) == #"{"reason":"q\"b\\n\n\u0001é/"}"#)
+        #expect(String(decoding: body(ofFrame: f[0]), as: UTF8.self) == #"{"reason":"q\"b\\n\n\u0001é/"}"#)
     }
 
     @Test func numberForms() throws {
@@ -109,10 +109,10 @@ private func failure(_ r: Result<Message, WireError>) -> WireError? {
         var g = RandomMessages(seed: 99)
         for type in MessageType.allCases {
             let f = Envelope.encode(g.message(type))
-            let json = [UInt8](f[2])
+            let json = [UInt8](body(ofFrame: f[0]))
             for n in 1..<json.count {
                 var cut = f
-                cut[2] = Data(json.prefix(n))
+                cut[0] = Envelope.frame(type: type.rawValue, body: json.prefix(n))
                 do throws(WireError) {
                     _ = try Envelope.decode(cut)
                     Issue.record("\(type.rawValue) body cut to \(n) of \(json.count) bytes decoded")

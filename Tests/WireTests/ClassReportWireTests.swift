@@ -13,13 +13,13 @@ import Testing
                                     support: [2, 2], confusion: [[1, 1], [0, 2]])
 
     private func decode(_ type: String, _ json: String) throws -> Message {
-        try Envelope.decode([Data("RUNG1".utf8), Data(type.utf8), Data(json.utf8)])
+        try Envelope.decode([Envelope.frame(type: type, body: json.utf8)])
     }
 
     @Test func doneCarriesTheReportAndRoundTrips() throws {
         let done = Message.done(Done(trial: TrialID(4), attempt: 2, seq: 9, resource: 27, report: Self.report))
         let frames = Envelope.encode(done)
-        let text = String(decoding: frames[2], as: UTF8.self)
+        let text = String(decoding: body(ofFrame: frames[0]), as: UTF8.self)
         #expect(text.contains(#""report":{"#))
         #expect(text.contains(#""classNames":["cat","dog"]"#))
         #expect(text.contains(#""confusion":[[1,1],[0,2]]"#))

@@ -67,11 +67,13 @@ import Testing
 
         // Broken messages get ERROR replies naming the problem; the conversation goes on.
         let broken: [([Data], WireError.Code, String?)] = [
-            ([Data("RUNG9".utf8), Data("READY".utf8), Data("{}".utf8)], .unsupportedVersion, "READY"),
-            ([Data("RUNG1".utf8), Data("HELO".utf8), Data("{}".utf8)], .unknownType, "HELO"),
-            ([Data("RUNG1".utf8), Data("REPORT".utf8), Data("{\"trial\":".utf8)], .malformedBody, "REPORT"),
-            ([Data("RUNG1".utf8), Data("READY".utf8), Data(count: 2 << 20)], .oversize, "READY"),
-            ([Data("RUNG1".utf8)], .missingFrames, nil),
+            ([Data("RUNG9 READY\n{}".utf8)], .unsupportedVersion, "READY"),
+            ([Envelope.frame(type: "HELO", body: "{}".utf8)], .unknownType, "HELO"),
+            ([Envelope.frame(type: "REPORT", body: "{\"trial\":".utf8)], .malformedBody, "REPORT"),
+            ([Envelope.frame(type: "READY", body: Data(count: 2 << 20))], .oversize, "READY"),
+            ([Data("RUNG2 READY".utf8)], .malformedHeader, nil),
+            ([Envelope.frame(type: "READY", body: "{}".utf8), Data()], .unexpectedFrames, "READY"),
+            ([Envelope.frame(type: "CHECKPOINT_PUT", body: "{}".utf8)], .missingFrames, "CHECKPOINT_PUT"),
         ]
         for (frames, code, regarding) in broken {
             try dealer.send(frames)
@@ -84,6 +86,15 @@ import Testing
             }
             #expect(reply.code == code && reply.regarding == regarding && reply.message == error.message)
         }
+        // A peer speaking RUNG1 is refused in RUNG1's framing, which it can read: [RUNG1, ERROR, body].
+        try dealer.send([Data("RUNG1".utf8), Data("HELLO".utf8), Data("{}".utf8)])
+        let old = try #require(try router.receiveRouted(timeout: deadline))
+        guard case .failure(let error) = old.result else { Issue.record("a RUNG1 message decoded"); return }
+        try router.replyError(to: old, error)
+        let refusal = try #require(try dealer.receive(timeout: deadline))
+        #expect(refusal.count == 3 && refusal[0] == Data("RUNG1".utf8) && refusal[1] == Data("ERROR".utf8))
+        #expect(try Envelope.decode([Envelope.frame(type: "ERROR", body: refusal[2])]) == .error(ErrorReply(
+            code: .unsupportedVersion, message: "peer speaks protocol RUNG1; this side speaks RUNG2 only", regarding: "HELLO")))
         try dealer.send(.heartbeat(Heartbeat(running: [], freeSlots: 1)))
         #expect(try router.receiveRouted(timeout: deadline)?.result.get() == .heartbeat(Heartbeat(running: [], freeSlots: 1)))
     }

@@ -200,3 +200,8 @@ struct RandomMessages {
         }
     }
 }
+
+/// The JSON body of a message frame: the bytes after its header line (`RUNG2 TYPE\n`).
+func body(ofFrame frame: Data) -> Data {
+    frame.subdata(in: (frame.firstIndex(of: 0x0A)! + 1)..<frame.endIndex)
+}

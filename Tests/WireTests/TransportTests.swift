@@ -198,7 +198,8 @@ let deadline = Duration.seconds(10)
         let report = Message.report(Report(trial: TrialID(3), attempt: 1, seq: 7, resource: 2,
                                            metrics: ["val_loss": 0.25, "acc": 0.5], atRung: true, time: 1_764_426_000.5))
         let good = Envelope.encode(report)
-        func body(_ text: String) -> [Data] { [good[0], good[1], Data(text.utf8)] }
+        func body(_ text: String) -> [Data] { [Envelope.frame(type: "REPORT", body: text.utf8)] }
+        let goodBody = String(decoding: good[0].drop { $0 != 0x0A }.dropFirst(), as: UTF8.self)
         let limits = Envelope.Limits(maxBodyBytes: 400, maxBinaryBytes: 1000)
         let cases: [[Data]] = [
             good,
@@ -211,11 +212,16 @@ let deadline = Duration.seconds(10)
             body(#"{"trial":3,"attempt":1,"seq":1,"resource":1,"metrics":{"a":1}}"#),
             body("{" + String(repeating: " ", count: 500) + "}"),
             body(""),
-            [Data("RUNG2".utf8), good[1], good[2]],
-            [Data("RUNG1".utf8), Data("REPORTS".utf8), good[2]],
+            [Data("RUNG3 REPORT\n\(goodBody)".utf8)],
+            [Data("RUNG2 REPORTS\n\(goodBody)".utf8)],
+            [Data("RUNG2 REPORT \n\(goodBody)".utf8)],
+            [Data("RUNG2 REPORT\(goodBody)".utf8)],
+            [Data("RUNG2REPORT\n\(goodBody)".utf8)],
+            [Data()],
+            [Data("RUNG1".utf8), Data("REPORT".utf8), Data(goodBody.utf8)],
             good + [Data("extra".utf8)],
             good + [Data("extra".utf8), Data(), Data("more".utf8)],
-            [good[0], good[1]],
+            [Data(good[0].prefix(12))],
         ]
         for frames in cases {
             #expect(try dealer.send(frames))

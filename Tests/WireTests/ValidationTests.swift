@@ -7,7 +7,7 @@ import Testing
 
 private func decode(_ type: String, _ body: String) -> Result<Message, WireError> {
     Result { () throws(WireError) -> Message in
-        var frames = [Data("RUNG1".utf8), Data(type.utf8), Data(body.utf8)]
+        var frames = [Envelope.frame(type: type, body: body.utf8)]
         if type == "CHECKPOINT_PUT" { frames.append(Data()) }
         return try Envelope.decode(frames)
     }
@@ -41,9 +41,9 @@ private func refusal(_ type: String, _ body: String) -> WireError? {
     }
 
     @Test func helloOfANewerProtocolIsRefusedAsUnsupported() {
-        let e = refusal("HELLO", #"{"name":"w","host":"h","pid":1,"slots":1,"protocolVersion":2,"cachedCheckpoints":[],"running":[]}"#)
+        let e = refusal("HELLO", #"{"name":"w","host":"h","pid":1,"slots":1,"protocolVersion":3,"cachedCheckpoints":[],"running":[]}"#)
         #expect(e?.code == .unsupportedVersion)
-        #expect(e?.message.contains("protocolVersion 2") == true)
+        #expect(e?.message.contains("protocolVersion 3") == true)
     }
 
     @Test func nonFiniteMetricsOnlyWhenSpeltOut() throws {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A minimal Rung worker in Python, written from PROTOCOL.md alone (protocol RUNG1).
+"""A minimal Rung worker in Python, written from PROTOCOL.md alone (protocol RUNG2).
 
 It speaks the whole worker side: HELLO/WELCOME, READY, ASSIGN, a REPORT and a LOG line per
 epoch, checkpoint upload (CHECKPOINT_PUT, waits for CHECKPOINT_STORED) then PAUSED, or DONE at
@@ -29,8 +29,8 @@ import zipfile
 
 import zmq
 
-TAG = b"RUNG1"
-PROTOCOL_VERSION = 1
+TAG = b"RUNG2"
+PROTOCOL_VERSION = 2
 CHUNK = 64 * 1024
 
 
@@ -55,10 +55,9 @@ class Worker:
 
     # -- framing -----------------------------------------------------------------------------
     def send(self, mtype, body, binary=None):
-        frames = [TAG, mtype.encode(), json.dumps(body, allow_nan=False).encode()]
-        if binary is not None:
-            frames.append(binary)
-        self.sock.send_multipart(frames)
+        # One frame: the header line "RUNG2 TYPE\n", then the JSON body; a chunk goes in a second.
+        frame = TAG + b" " + mtype.encode() + b"\n" + json.dumps(body, allow_nan=False).encode()
+        self.sock.send_multipart([frame] if binary is None else [frame, binary])
         self.last_sent = time.monotonic()
 
     def recv(self, timeout):
@@ -66,11 +65,12 @@ class Worker:
         if not self.sock.poll(int(timeout * 1000)):
             return None
         frames = self.sock.recv_multipart()
-        if len(frames) < 3 or frames[0] != TAG:
+        header, newline, body = frames[0].partition(b"\n")
+        tag, space, mtype = header.partition(b" ")
+        if tag != TAG or not space or not newline or len(frames) > 2:
             self.log(f"ignoring a non-Rung message of {len(frames)} frames")
             return ("", {}, None)
-        body = json.loads(frames[2] or b"{}")
-        return (frames[1].decode(), body, frames[3] if len(frames) > 3 else None)
+        return (mtype.decode(), json.loads(body or b"{}"), frames[1] if len(frames) > 1 else None)
 
     def log(self, text):
         if not self.args.quiet:
@@ -268,7 +268,7 @@ class Worker:
 
     def main(self):
         if self.args.send_garbage:
-            self.sock.send_multipart([TAG, b"HELO", b"{}"])
+            self.sock.send(TAG + b" HELO\n{}")
             mtype, body, _ = self.wait_for({"ERROR"})
             print(f"garbage answered: ERROR {body['code']}: {body['message']}", flush=True)
         self.hello()
@@ -295,7 +295,7 @@ class Worker:
 
 
 def parse():
-    p = argparse.ArgumentParser(description="A minimal Rung worker in Python (protocol RUNG1).")
+    p = argparse.ArgumentParser(description="A minimal Rung worker in Python (protocol RUNG2).")
     p.add_argument("--connect", default="tcp://127.0.0.1:5555", help="coordinator ROUTER endpoint")
     p.add_argument("--name", default=None, help="worker name (default py-HOST-PID)")
     p.add_argument("--max-assignments", type=int, default=None, help="leave with BYE after N assignments")

@@ -30,10 +30,22 @@ struct BenchWireCommand: ParsableCommand {
     @Flag(name: .long, help: "Only time the envelope codec (encode and decode, no sockets).")
     var codecOnly = false
 
+    @Option(name: .long, help: "Run only this payload (raw, frames, envelope, report), e.g. under a profiler.")
+    var payload: String?
+
+    /// The payloads to run: all, or the one `--payload` names.
+    private var payloads: [BenchPayload] {
+        guard let payload else { return BenchPayload.allCases }
+        return [BenchPayload.byName[payload]!]
+    }
+
     func validate() throws {
         guard messages >= 2 else { throw ValidationError("--messages is \(messages), but must be ≥ 2") }
         guard roundTrips >= 1 else { throw ValidationError("--round-trips is \(roundTrips), but must be ≥ 1") }
         guard repeats >= 1 else { throw ValidationError("--repeats is \(repeats), but must be ≥ 1") }
+        if let payload, BenchPayload.byName[payload] == nil {
+            throw ValidationError("--payload is '\(payload)', but must be one of: \(BenchPayload.byName.keys.sorted().joined(separator: ", "))")
+        }
     }
 
     func run() throws {
@@ -43,7 +55,7 @@ struct BenchWireCommand: ParsableCommand {
         print("")
         print(pad("one-way throughput", 28) + pad("bytes/msg", 11) + pad("msg/s", 14) + pad("MB/s", 9) + "vs raw")
         var raw = 0.0
-        for payload in BenchPayload.allCases {
+        for payload in payloads {
             var best: ThroughputFigure?
             for _ in 0..<repeats {
                 let f = try WireBenchmark.oneWay(payload, messages: messages)
@@ -53,13 +65,13 @@ struct BenchWireCommand: ParsableCommand {
             if payload == .raw100 { raw = f.rate }
             let mb = f.rate * Double(f.bytesPerMessage) / 1e6
             print(pad(payload.rawValue, 28) + pad("\(f.bytesPerMessage)", 11) + pad(fmt(f.rate, 0), 14)
-                  + pad(fmt(mb, 1), 9) + (payload == .raw100 ? "1" : "1/" + fmt(raw / f.rate, 1)))
+                  + pad(fmt(mb, 1), 9) + (payload == .raw100 ? "1" : raw == 0 ? "-" : "1/" + fmt(raw / f.rate, 1)))
         }
         print("")
         try printCodec()
         print("")
         print(pad("round trip", 28) + pad("p50 µs", 11) + pad("p99 µs", 14) + "mean µs")
-        for payload in BenchPayload.allCases {
+        for payload in payloads {
             let l = try WireBenchmark.roundTrip(payload, count: roundTrips)
             print(pad(payload.rawValue, 28) + pad(fmt(l.p50, 1), 11) + pad(fmt(l.p99, 1), 14) + fmt(l.mean, 1))
         }
@@ -67,7 +79,7 @@ struct BenchWireCommand: ParsableCommand {
 
     private func printCodec() throws {
         print(pad("envelope codec alone", 28) + pad("encode ns", 11) + "decode ns")
-        for payload in [BenchPayload.envelope100, .report] {
+        for payload in [BenchPayload.envelope100, .report] where payloads.contains(payload) {
             let c = try WireBenchmark.codec(payload, count: min(messages, 100_000))
             print(pad(payload.rawValue, 28) + pad(fmt(c.encode, 0), 11) + fmt(c.decode, 0))
         }

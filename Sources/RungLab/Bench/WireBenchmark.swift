@@ -19,6 +19,10 @@ public enum BenchPayload: String, Sendable, CaseIterable {
     case envelope100 = "Rung envelope, 100 B body"
     /// A REPORT with five metrics, encoded and decoded with `Envelope`.
     case report = "Rung envelope, REPORT"
+
+    /// Each payload by its short name (`rung bench-wire --payload`).
+    public static let byName: [String: BenchPayload] =
+        ["raw": .raw100, "frames": .frames100, "envelope": .envelope100, "report": .report]
 }
 
 /// One throughput measurement.
@@ -67,7 +71,8 @@ public enum WireBenchmark {
 
     /// A log line that makes the LOG body exactly 100 bytes (for a 6-digit seq).
     private static let padding: String = {
-        let base = Envelope.encode(.log(LogLines(trial: TrialID(17), attempt: 1, seq: 100_000, stream: .stdout, lines: [""])))[2].count
+        let frame = Envelope.encode(.log(LogLines(trial: TrialID(17), attempt: 1, seq: 100_000, stream: .stdout, lines: [""])))[0]
+        let base = frame.count - (frame.firstIndex(of: 0x0A)! + 1)  // the body, after the header line
         return String(repeating: "x", count: max(0, 100 - base))
     }()
 

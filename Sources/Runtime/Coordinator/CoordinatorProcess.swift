@@ -47,6 +47,9 @@ public struct CoordinatorOptions: Sendable {
 enum Step {
     case core(CoordinatorAction)
     case reply(PeerID, Message)
+    /// The frames answering a message that did not decode (`Envelope.refusal`: an ERROR, in
+    /// RUNG1's framing to a RUNG1 peer), routing id first.
+    case refuse([Data])
     case publish(String, Message)
     /// A worker was heard from (its `last heartbeat` in the store).
     case seen(WorkerName)
@@ -406,7 +409,7 @@ public final class CoordinatorProcess: @unchecked Sendable {
         let message: Message
         switch received.result {
         case .failure(let error):
-            steps.append(.reply(peer, Envelope.errorReply(for: error, frames: received.frames)))
+            steps.append(.refuse(Envelope.refusal(for: error, frames: received.frames, to: peer)))
             return
         case .success(let m):
             message = m
@@ -701,6 +704,8 @@ public final class CoordinatorProcess: @unchecked Sendable {
                     onEvent?("\(TimeText.iso(Date().timeIntervalSince1970).suffix(13)) refused \(name): \(e.message)")
                 }
                 _ = try? router.send(m, to: peer, wait: false)
+            case .refuse(let frames):
+                _ = try? router.send(frames, wait: false)
             case .publish(let topic, let m):
                 _ = try? pub.publish(m, topic: topic, wait: false)
             case .core(.send(let w, let command)):

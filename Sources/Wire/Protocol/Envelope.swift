@@ -1,6 +1,8 @@
-// The framing of every Rung message: [tag "RUNG1"] [type] [JSON body] [binary chunk, if the type
-// has one]; a ROUTER sees the sender's routing id first, a SUB the topic first. Decoding is total:
-// any frames yield a `Message` or a `WireError` naming the problem. Leaves out sockets.
+// The framing of every Rung message: one frame, the header line `RUNG2 TYPE\n` then the JSON body,
+// and a second frame with the raw chunk for the two checkpoint types; a ROUTER sees the sender's
+// routing id first, a SUB the topic first. Decoding is total: any frames yield a `Message` or a
+// `WireError` naming the problem. A RUNG1 (multipart) peer is refused in its own framing.
+// Leaves out sockets.
 
 import Foundation
 import RungBasics
@@ -16,16 +18,25 @@ public struct PeerID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
-/// Encodes and decodes Rung's multipart messages.
+/// Encodes and decodes Rung's messages: one frame `RUNG2 TYPE\n` + JSON body (PROTOCOL.md §2),
+/// and a second frame with the raw chunk for CHECKPOINT_PUT / CHECKPOINT.
 public enum Envelope {
     /// The protocol version this build speaks.
-    public static let version = 1
-    /// The first frame of every message: "RUNG" followed by the version in decimal.
+    public static let version = 2
+    /// The tag that opens every message frame: "RUNG" followed by the version in decimal.
     public static let tag = "RUNG\(version)"
+    /// The tag of the previous, multipart framing (`[RUNG1, TYPE, body(, chunk)]`): a peer that
+    /// still speaks it is refused in its own framing (`refusal(for:frames:to:)`).
+    public static let legacyTag = "RUNG1"
+    /// The longest header line, newline included: the tag, a space, a type of at most
+    /// `maxTypeBytes`, the newline.
+    public static let maxHeaderBytes = 40
+    /// The longest type name in a header.
+    public static let maxTypeBytes = 32
 
     /// Size limits applied while decoding.
     public struct Limits: Hashable, Sendable {
-        /// Largest JSON body frame accepted, in bytes.
+        /// Largest JSON body accepted (the frame after its header line), in bytes.
         public var maxBodyBytes: Int
         /// Largest binary (checkpoint chunk) frame accepted, in bytes.
         public var maxBinaryBytes: Int
@@ -40,32 +51,44 @@ public enum Envelope {
         }
     }
 
-    private static let tagData = Data(tag.utf8)
-    private static let typeData: [MessageType: Data] =
-        Dictionary(uniqueKeysWithValues: MessageType.allCases.map { ($0, Data($0.rawValue.utf8)) })
+    /// The message frame of a type named by its text, and a body: the header line
+    /// `RUNG2 NAME\n`, then the body's bytes. What `encode` writes for a known type; for tests and
+    /// tools that write frames by hand, any name.
+    public static func frame(type name: String, body: some Sequence<UInt8>) -> Data {
+        Data("\(tag) \(name)\n".utf8) + Data(body)
+    }
+
+    /// Each type's header line, `RUNG2 TYPE\n`.
+    private static let headers: [MessageType: [UInt8]] =
+        Dictionary(uniqueKeysWithValues: MessageType.allCases.map { ($0, Array(frame(type: $0.rawValue, body: [UInt8]()))) })
+    /// The header of the commonest message, compared byte for byte on the receive fast path.
+    private static let reportHeader = headers[.report]!
 
     // MARK: Encode
 
-    /// The frames of `message`: tag, type, JSON body, and the binary frame if the type has one.
+    /// The frames of `message`: its message frame (header line, JSON body), and the chunk frame
+    /// if the type has one.
     public static func encode(_ message: Message) -> [Data] {
-        var body = JSONWriter()
-        let p = parts(message, body: &body)
-        var frames = [p.tag, p.type, Data(body.bytes)]
-        if let binary = p.binary { frames.append(binary) }
+        var frame = JSONWriter()
+        let chunk = write(message, into: &frame)
+        var frames = [Data(frame.bytes)]
+        if let chunk { frames.append(chunk) }
         return frames
     }
 
-    /// The frames of `message` as `encode` makes them, with the body appended to `body`: what a
-    /// socket sends straight from, without a `Data` copy, a frame array or a new buffer.
-    static func parts(_ message: Message, body: inout JSONWriter) -> (tag: Data, type: Data, binary: Data?) {
+    /// Appends `message`'s frame (header line, then JSON body) to `frame`, and returns its chunk
+    /// frame if the type has one: what a socket sends straight from, without a `Data` copy, a
+    /// frame array or a new buffer.
+    static func write(_ message: Message, into frame: inout JSONWriter) -> Data? {
+        frame.bytes.append(contentsOf: headers[message.type]!)
         do {
-            try message.encodeBody(into: &body)
+            try message.encodeBody(into: &frame)
         } catch {
             // Every body is plain structs of numbers, strings, arrays and dictionaries with
             // string keys, and non-finite numbers have a spelling: encoding cannot fail.
             preconditionFailure("encoding a \(message.type.rawValue) body failed: \(error)")
         }
-        return (tagData, typeData[message.type]!, message.binary)
+        return message.binary
     }
 
     /// The frames a ROUTER sends to `peer`: its routing id, then `encode(message)`.
@@ -81,39 +104,41 @@ public enum Envelope {
     // MARK: Decode
 
     /// Decodes the frames of one message (without routing id or topic). Total: any input yields
-    /// a message or a `WireError` whose code and text name the problem.
+    /// a message or a `WireError` whose code and text name the problem. Checks in this order:
+    /// a frame at all, the header line (tag, version, shape, type), the number of frames, the
+    /// body's and the chunk's sizes, the body's JSON and fields, their ranges.
     public static func decode(_ frames: [Data], limits: Limits = .standard) throws(WireError) -> Message {
-        guard frames.count >= 3 else {
+        guard let first = frames.first else {
             throw WireError(.missingFrames,
-                "got \(frames.count) frame(s); a message has 3: [\"\(tag)\", TYPE, JSON body] (+1 binary frame for CHECKPOINT_PUT/CHECKPOINT)")
+                "got no frames; a message is one frame, \"\(tag) TYPE\\n\" followed by the JSON body (+1 chunk frame for CHECKPOINT_PUT/CHECKPOINT)")
         }
-        try checkTag(frames[0])
-        let type = try messageType(frames[1])
-        let expected = type.carriesBinaryFrame ? 4 : 3
+        let (type, bodyStart) = try first.withUnsafeBytes { header($0) }.get()
+        let expected = type.carriesBinaryFrame ? 2 : 1
         guard frames.count == expected else {
             if frames.count < expected {
                 throw WireError(.missingFrames,
-                    "\(type.rawValue) needs \(expected) frames (the 4th holds the chunk's bytes); got \(frames.count)")
+                    "\(type.rawValue) needs \(expected) frames (the 2nd holds the chunk's bytes); got \(frames.count)")
             }
             throw WireError(.unexpectedFrames,
-                "\(type.rawValue) has \(expected) frames; got \(frames.count)")
+                "\(type.rawValue) is \(expected) frame\(expected == 1 ? "" : "s"); got \(frames.count)")
         }
-        let body = frames[2]
-        guard body.count <= limits.maxBodyBytes else {
+        let bodyCount = first.count - bodyStart
+        guard bodyCount <= limits.maxBodyBytes else {
             throw WireError(.oversize,
-                "\(type.rawValue) body is \(body.count) bytes; the limit is \(limits.maxBodyBytes)")
+                "\(type.rawValue) body is \(bodyCount) bytes; the limit is \(limits.maxBodyBytes)")
         }
         var binary: Data?
         if type.carriesBinaryFrame {
-            guard frames[3].count <= limits.maxBinaryBytes else {
+            guard frames[1].count <= limits.maxBinaryBytes else {
                 throw WireError(.oversize,
-                    "\(type.rawValue) chunk is \(frames[3].count) bytes; the limit is \(limits.maxBinaryBytes)")
+                    "\(type.rawValue) chunk is \(frames[1].count) bytes; the limit is \(limits.maxBinaryBytes)")
             }
-            binary = frames[3]
+            binary = frames[1]
         }
+        let body = bodyCount == 0 ? Data("{}".utf8) : first.subdata(in: (first.startIndex + bodyStart)..<first.endIndex)
         let message: Message
         do {
-            message = try Message.decode(type, body: body.isEmpty ? Data("{}".utf8) : body, binary: binary)
+            message = try Message.decode(type, body: body, binary: binary)
         } catch let e as DecodingError {
             throw WireError(.malformedBody, "\(type.rawValue) body: \(describe(e))")
         } catch {
@@ -123,27 +148,23 @@ public enum Envelope {
         return message
     }
 
-    /// `decode` of the commonest message, a plain REPORT, from its three frames read in place (a
-    /// socket's receive buffers, valid during the call): the message `decode` returns for them, or
-    /// nil when `decode` must read them (another type, a body the REPORT fast path does not take,
+    /// `decode` of the commonest message, a plain REPORT, from its one frame read in place (a
+    /// socket's receive buffer, valid during the call): the message `decode` returns for it, or
+    /// nil when `decode` must read it (another type, a body the REPORT fast path does not take,
     /// and every refusal, which `decode` then words as ever). The same checks as `decode`, in
-    /// its order: tag, type, body size, the body's fields, their ranges.
-    static func plainReport(tag: UnsafeRawBufferPointer, type: UnsafeRawBufferPointer,
-                            body: UnsafeRawBufferPointer, limits: Limits) -> Message? {
-        guard same(tag, tagData), same(type, reportType), body.count <= limits.maxBodyBytes,
-              body.count > 0, let base = body.baseAddress else { return nil }
+    /// its order: header, body size, the body's fields, their ranges.
+    static func plainReport(frame: UnsafeRawBufferPointer, limits: Limits) -> Message? {
+        let h = reportHeader.count
+        guard frame.count > h, frame.count - h <= limits.maxBodyBytes, let base = frame.baseAddress,
+              reportHeader.withUnsafeBytes({ memcmp($0.baseAddress!, base, h) == 0 }) else { return nil }
         // The body's bytes wrapped, not copied: the `Data` does not outlive this call (the report
         // read from it holds its own strings).
-        let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: body.count, deallocator: .none)
+        let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base + h), count: frame.count - h,
+                        deallocator: .none)
         guard let report = EpochReport.plain(data) else { return nil }
         let message = Message.report(report)
         do { try validate(message) } catch { return nil }
         return message
-    }
-
-    private static func same(_ bytes: UnsafeRawBufferPointer, _ data: Data) -> Bool {
-        guard bytes.count == data.count, let b = bytes.baseAddress else { return false }
-        return data.withUnsafeBytes { memcmp($0.baseAddress!, b, bytes.count) == 0 }
     }
 
     /// Splits what a ROUTER received into the sender's routing id and the message frames.
@@ -166,47 +187,88 @@ public enum Envelope {
         return (topic, try decode(Array(frames.dropFirst()), limits: limits))
     }
 
-    /// The ERROR reply to frames that failed with `error`: names the offending type frame if it
-    /// had one. The coordinator sends it with `encode(_:to:)` and carries on.
+    /// The ERROR reply to frames that failed with `error`: names the offending type if its
+    /// header (or, from a RUNG1 peer, its type frame) had a readable one.
     public static func errorReply(for error: WireError, frames: [Data]) -> Message {
-        var regarding: String?
-        if frames.count >= 2, frames[1].count <= 32 {
-            regarding = String(data: frames[1], encoding: .utf8)
+        .error(ErrorReply(error, regarding: typeText(frames)))
+    }
+
+    /// What a ROUTER sends `peer` for `frames` that failed with `error`: `errorReply` in this
+    /// protocol's framing, except to a peer that speaks RUNG1 (its first frame is exactly
+    /// `RUNG1`), which gets it in RUNG1's framing, `[RUNG1, ERROR, body]`, so that it can read why
+    /// it is refused. The coordinator sends these frames and carries on.
+    public static func refusal(for error: WireError, frames: [Data], to peer: PeerID) -> [Data] {
+        let reply = errorReply(for: error, frames: frames)
+        guard frames.first.map({ $0.elementsEqual(legacyTag.utf8) }) == true else {
+            return encode(reply, to: peer)
         }
-        return .error(ErrorReply(error, regarding: regarding))
+        var body = JSONWriter()
+        do { try reply.encodeBody(into: &body) } catch {
+            preconditionFailure("encoding an ERROR body failed: \(error)")
+        }
+        return [peer.bytes, Data(legacyTag.utf8), Data(MessageType.error.rawValue.utf8), Data(body.bytes)]
     }
 
     // MARK: Helpers
 
-    private static func checkTag(_ frame: Data) throws(WireError) {
-        if frame == tagData { return }
-        let prefix = Data("RUNG".utf8)
-        if frame.count > 4, frame.count <= 10, frame.starts(with: prefix) {
-            let digits = frame.dropFirst(4)
-            if digits.allSatisfy({ (0x30...0x39).contains($0) }) {
-                throw WireError(.unsupportedVersion,
-                    "peer speaks protocol \(String(decoding: frame, as: UTF8.self)); this side speaks \(tag) only")
-            }
+    /// Reads the header line at the start of `frame`: the message type and where the body starts
+    /// (just after the newline), or the refusal naming what is wrong.
+    static func header(_ frame: UnsafeRawBufferPointer) -> Result<(MessageType, Int), WireError> {
+        let rung = Array("RUNG".utf8)
+        let shape = "a Rung message is one frame starting with the line \"\(tag) TYPE\\n\" (at most \(maxHeaderBytes) bytes with the newline), then the JSON body"
+        guard frame.count >= 4, frame.prefix(4).elementsEqual(rung) else {
+            return .failure(WireError(.notRung, "message frame is \(printable(frame)); \(shape)"))
         }
-        throw WireError(.notRung,
-            "first frame is \(printable(frame)); a Rung message starts with the frame \"\(tag)\"")
+        // "RUNG", the version's digits, then a space (this framing) or the frame's end (RUNG1's
+        // tag frame).
+        var i = 4
+        while i < frame.count, i < 10, (0x30...0x39).contains(frame[i]) { i += 1 }
+        let digits = i - 4
+        guard digits > 0, i == frame.count || frame[i] == 0x20 || frame[i] == 0x0A else {
+            return .failure(WireError(.notRung, "message frame is \(printable(frame)); \(shape)"))
+        }
+        let version = String(decoding: frame[4..<i], as: UTF8.self)
+        guard version == String(Self.version) else {
+            return .failure(WireError(.unsupportedVersion,
+                "peer speaks protocol RUNG\(version); this side speaks \(tag) only"))
+        }
+        guard i < frame.count, frame[i] == 0x20 else {
+            return .failure(WireError(.malformedHeader,
+                "the header \(printable(frame)) has no type after \"\(tag)\"; \(shape)"))
+        }
+        let typeStart = i + 1
+        let end = min(frame.count, maxHeaderBytes)
+        guard let newline = frame[typeStart..<end].firstIndex(of: 0x0A) else {
+            return .failure(WireError(.malformedHeader,
+                "no newline in the first \(maxHeaderBytes) bytes of \(printable(frame)); \(shape)"))
+        }
+        let name = UnsafeRawBufferPointer(rebasing: frame[typeStart..<newline])
+        if let t = messageType(name) { return .success((t, newline + 1)) }
+        return .failure(WireError(.unknownType,
+            "type \(printable(name)) is no message type; known: \(MessageType.allCases.map(\.rawValue).joined(separator: ", "))"))
+    }
+
+    /// The type a refused message names, as text: its header's type (RUNG1: its type frame),
+    /// when it is at most `maxTypeBytes` of UTF-8.
+    private static func typeText(_ frames: [Data]) -> String? {
+        guard let first = frames.first else { return nil }
+        var name: Data?
+        if first.elementsEqual(legacyTag.utf8) {
+            name = frames.count >= 2 ? frames[1] : nil
+        } else if first.starts(with: "RUNG".utf8), let space = first.prefix(maxHeaderBytes).firstIndex(of: 0x20),
+                  let newline = first[space...].prefix(maxTypeBytes + 2).firstIndex(of: 0x0A) {
+            name = Data(first[(space + 1)..<newline])
+        }
+        guard let name, !name.isEmpty, name.count <= maxTypeBytes else { return nil }
+        return String(data: name, encoding: .utf8)
     }
 
     private static let typesByName: [String: MessageType] =
         Dictionary(uniqueKeysWithValues: MessageType.allCases.map { ($0.rawValue, $0) })
 
-    private static let reportType = Data(MessageType.report.rawValue.utf8)
-    private static let logType = Data(MessageType.log.rawValue.utf8)
-
-    private static func messageType(_ frame: Data) throws(WireError) -> MessageType {
-        // The hot types by a byte comparison, before hashing a String for the others.
-        if frame == reportType { return .report }
-        if frame == logType { return .log }
-        if frame.count <= 32, let t = typesByName[String(decoding: frame, as: UTF8.self)] {
-            return t
-        }
-        throw WireError(.unknownType,
-            "type frame \(printable(frame)) is no message type; known: \(MessageType.allCases.map(\.rawValue).joined(separator: ", "))")
+    private static func messageType(_ name: UnsafeRawBufferPointer) -> MessageType? {
+        guard name.count <= maxTypeBytes else { return nil }
+        return typesByName[String(decoding: name, as: UTF8.self)]
     }
 
     /// Checks that JSON cannot express: every number within `WireBounds` (Validation.swift).
@@ -216,6 +278,11 @@ public enum Envelope {
 
     /// Up to 24 bytes of `data` as text with non-printable bytes escaped, and its length.
     static func printable(_ data: Data) -> String {
+        data.withUnsafeBytes { printable($0) }
+    }
+
+    /// Up to 24 bytes as text with non-printable bytes escaped, and the length.
+    static func printable(_ data: UnsafeRawBufferPointer) -> String {
         var s = "\""
         for byte in data.prefix(24) {
             if byte >= 0x20 && byte < 0x7f && byte != 0x22 && byte != 0x5c {

@@ -1,4 +1,4 @@
-// Every message of Rung's protocol as one enum: its type, its body, and its binary frame.
+// Every message of Rung's protocol as one enum: its type, its body, and its chunk frame.
 // The coordinator and workers switch over it; nothing in code names a type by string.
 // Leaves out the framing (Envelope) and the sockets (Transport).
 
@@ -6,7 +6,7 @@ import Foundation
 import RungBasics
 import Search
 
-/// One protocol message: the type frame and the decoded body (and binary frame) together.
+/// One protocol message: its type and the decoded body (and chunk frame) together.
 /// Bodies larger than a REPORT are `indirect` (boxed), so a message is about a REPORT's size
 /// (57 bytes, not 169; a `RoutedMessage` 104, not 216) and the hot path copies no more than that.
 public enum Message: Hashable, Sendable {
@@ -54,7 +54,7 @@ public enum Message: Hashable, Sendable {
     // PUB only.
     indirect case event(StudyEvent)
 
-    /// The message's type frame.
+    /// The message's type (named in its header line).
     public var type: MessageType {
         switch self {
         case .hello: .hello
@@ -155,7 +155,7 @@ public enum Message: Hashable, Sendable {
         }
     }
 
-    /// The bytes of the binary frame, for the types that carry one.
+    /// The bytes of the chunk frame, for the types that carry one.
     var binary: Data? {
         switch self {
         case .checkpointPut(let c), .checkpoint(let c): c.bytes
@@ -163,7 +163,7 @@ public enum Message: Hashable, Sendable {
         }
     }
 
-    /// Decodes the body of a message of type `type`; `binary` is the fourth frame if any.
+    /// Decodes the body of a message of type `type`; `binary` is the chunk frame if any.
     static func decode(_ type: MessageType, body: Data, binary: Data?) throws -> Message {
         // The hottest body, read without a tree when it is a plain one; anything else (and every
         // refusal) goes the tree's way below.

@@ -1,7 +1,7 @@
 // The message types of Rung's protocol: their names on the wire, who sends them, and which carry
-// a binary frame. Leaves out the bodies (see the *Messages.swift files) and the framing (Envelope).
+// a chunk frame. Leaves out the bodies (see the *Messages.swift files) and the framing (Envelope).
 
-/// A message's type, the second frame of every message (ASCII, e.g. `REPORT`).
+/// A message's type, named in every message's header line (ASCII, e.g. `REPORT` in `RUNG2 REPORT\n`).
 public enum MessageType: String, Sendable, Hashable, CaseIterable, Codable {
     // Worker → coordinator.
     case hello = "HELLO"
@@ -56,6 +56,6 @@ public enum MessageType: String, Sendable, Hashable, CaseIterable, Codable {
     /// Whether this type is a control request (see `control`).
     public var isControl: Bool { Self.control.contains(self) }
 
-    /// Whether a message of this type has a fourth frame with raw bytes (checkpoint chunks).
+    /// Whether a message of this type has a second frame with raw bytes (checkpoint chunks).
     public var carriesBinaryFrame: Bool { self == .checkpointPut || self == .checkpoint }
 }

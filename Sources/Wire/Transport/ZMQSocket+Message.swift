@@ -13,7 +13,7 @@ public struct RoutedMessage: Sendable {
     /// The message, or the protocol error to answer with `Envelope.errorReply(for:frames:)`.
     public var result: Result<Message, WireError>
     /// The frames after the routing id, as received, when the message did not decode (what
-    /// `replyError` names); empty when it did, so a decoded message is not kept twice.
+    /// `replyError` answers); empty when it did, so a decoded message is not kept twice.
     public var frames: [Data]
     /// Bytes of the frames after the routing id.
     public var size: Int = 0
@@ -42,13 +42,13 @@ extension ZMQSocket {
     }
 
     /// Sends `[head] + Envelope.encode(message)` (the same frames, the same all-or-nothing and
-    /// `wait` rules as `send(_ frames:)`), each frame straight from its bytes: no body `Data`
-    /// copy and no frame array per message.
+    /// `wait` rules as `send(_ frames:)`), the message frame straight from the reused writer:
+    /// no body `Data` copy and no frame array per message.
     private func send(_ message: Message, head: Data?, wait: Bool) throws(WireError) -> Bool {
         let h = try live("send")
         bodyWriter.pointee.bytes.removeAll(keepingCapacity: true)
-        let p = Envelope.parts(message, body: &bodyWriter.pointee)
-        let count = (head == nil ? 0 : 1) + 3 + (p.binary == nil ? 0 : 1)
+        let chunk = Envelope.write(message, into: &bodyWriter.pointee)
+        let count = (head == nil ? 0 : 1) + 1 + (chunk == nil ? 0 : 1)
         var index = 0
         /// True when the frame was queued, false when the first frame could not be (EAGAIN).
         func sent(_ errno: Int32) throws(WireError) -> Bool {
@@ -61,11 +61,11 @@ extension ZMQSocket {
         if let head {
             guard try sent(head.withUnsafeBytes { Self.sendFrame(h, $0, more: true, wait: wait) }) else { return false }
         }
-        guard try sent(p.tag.withUnsafeBytes { Self.sendFrame(h, $0, more: true, wait: wait) }) else { return false }
-        _ = try sent(p.type.withUnsafeBytes { Self.sendFrame(h, $0, more: true, wait: wait) })
-        _ = try sent(bodyWriter.pointee.bytes.withUnsafeBytes { Self.sendFrame(h, $0, more: p.binary != nil, wait: wait) })
-        if let binary = p.binary {
-            _ = try sent(binary.withUnsafeBytes { Self.sendFrame(h, $0, more: false, wait: wait) })
+        guard try sent(bodyWriter.pointee.bytes.withUnsafeBytes {
+            Self.sendFrame(h, $0, more: chunk != nil, wait: wait)
+        }) else { return false }
+        if let chunk {
+            _ = try sent(chunk.withUnsafeBytes { Self.sendFrame(h, $0, more: false, wait: wait) })
         }
         return true
     }
@@ -97,8 +97,8 @@ extension ZMQSocket {
     /// ROUTER: receives one message with its sender; decode errors are in `result`, not thrown.
     ///
     /// The frames are read in place from libzmq's buffers: a plain REPORT (the commonest message)
-    /// is decoded from them without a `Data` or a frame array (`Envelope.plainReport`); every
-    /// other message, and every refusal, goes through `Envelope.decode` as received.
+    /// is decoded from its frame without a `Data` or a frame array (`Envelope.plainReport`);
+    /// every other message, and every refusal, goes through `Envelope.decode` as received.
     public func receiveRouted(wait: Bool = true, limits: Envelope.Limits = .standard) throws(WireError) -> RoutedMessage? {
         let h = try live("receive")
         let flags: Int32 = wait ? 0 : ZMQ_DONTWAIT
@@ -120,7 +120,7 @@ extension ZMQSocket {
         }
         let size = (1..<max(n, 1)).reduce(0) { $0 + zmq_msg_size(parts + $1) }
         var r: RoutedMessage
-        if !more, n == 4, let m = Envelope.plainReport(tag: bytes(1), type: bytes(2), body: bytes(3), limits: limits) {
+        if !more, n == 2, let m = Envelope.plainReport(frame: bytes(1), limits: limits) {
             r = RoutedMessage(peer: PeerID(Data(bytes(0))), result: .success(m), frames: [], size: size)
         } else {
             var frames = (0..<n).map { Data(bytes($0)) }
@@ -165,9 +165,10 @@ extension ZMQSocket {
         return try receiveRouted(wait: false, limits: limits)
     }
 
-    /// ROUTER: answers a message that failed to decode with its ERROR reply.
+    /// ROUTER: answers a message that failed to decode with its ERROR reply
+    /// (`Envelope.refusal`: in RUNG1's framing to a peer that speaks RUNG1).
     public func replyError(to received: RoutedMessage, _ error: WireError) throws(WireError) {
-        try send(Envelope.errorReply(for: error, frames: received.frames), to: received.peer)
+        try send(Envelope.refusal(for: error, frames: received.frames, to: received.peer))
     }
 
     /// SUB: receives one published message with its topic; throws protocol errors as well.

@@ -43,12 +43,13 @@ public final class ZMQSocket {
     /// exclusivity check on every `zmq_msg_*` call.
     let message = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
     /// The frames of one routed message, each in its own libzmq buffer so that all can be read in
-    /// place (`receiveRouted`): a routing id, then a message's tag, type and body.
+    /// place (`receiveRouted`): a routing id, the message frame, a chunk frame, and one more to
+    /// see that a message has too many.
     let parts = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: ZMQSocket.partCount)
     /// How many frames `parts` holds.
     static let partCount = 4
-    /// The JSON body being sent, reused from message to message (no allocation per send), behind
-    /// a pointer for the same reason as `message`.
+    /// The message frame being sent (header line and JSON body), reused from message to message
+    /// (no allocation per send), behind a pointer for the same reason as `message`.
     let bodyWriter: UnsafeMutablePointer<JSONWriter> = {
         let p = UnsafeMutablePointer<JSONWriter>.allocate(capacity: 1)
         p.initialize(to: JSONWriter())
@@ -178,7 +179,7 @@ public final class ZMQSocket {
     public func receive(wait: Bool = true) throws(WireError) -> [Data]? {
         let h = try live("receive")
         var frames: [Data] = []
-        frames.reserveCapacity(4)  // a routing id and a Rung message's three frames: one allocation
+        frames.reserveCapacity(3)  // a routing id, a Rung message's frame and chunk: one allocation
         let flags: Int32 = wait ? 0 : ZMQ_DONTWAIT
         while true {
             let rc = zmq_msg_recv(message, h, flags)
