@@ -129,7 +129,7 @@ private func decodeError(_ f: [Data], limits: Envelope.Limits = .standard) -> Wi
         #expect(later?.code == .unsupportedVersion && later?.message == "peer speaks protocol RUNG3; this side speaks RUNG2 only")
         let binary = decodeError([Data([0x00, 0xff])])
         #expect(binary?.code == .notRung)
-        #expect(binary?.message == #"message frame is "\x00\xff"; a Rung message is one frame starting with the line "RUNG2 TYPE\n" (at most 40 bytes with the newline), then the JSON body"#)
+        #expect(binary?.message == #"message frame is "\x00\xff"; a Rung message is one frame starting with the line "RUNG2 TYPE\n" (at most 39 bytes with the newline), then the JSON body"#)
         #expect(decodeError(raw("RUNG READY\n{}"))?.code == .notRung)
         #expect(decodeError(raw("rung2 READY\n{}"))?.code == .notRung)
         #expect(decodeError(raw("RUNGx READY\n{}"))?.code == .notRung)
@@ -143,10 +143,10 @@ private func decodeError(_ f: [Data], limits: Envelope.Limits = .standard) -> Wi
         let tagOnly = decodeError(raw("RUNG2", "READY", "{}"))
         #expect(tagOnly?.code == .malformedHeader && tagOnly!.message.hasPrefix(#"the header "RUNG2" has no type after "RUNG2""#))
         #expect(decodeError(raw("RUNG2\nREADY\n{}"))?.code == .malformedHeader)
-        // No newline at all, and one past the header's 40 bytes.
+        // No newline at all, and one past the header's 39 bytes (a 33-byte type).
         let noNewline = decodeError(raw(#"RUNG2 READY{"freeSlots":1}"#))
         #expect(noNewline?.code == .malformedHeader
-                && noNewline!.message.hasPrefix(#"no newline in the first 40 bytes of "RUNG2 READY{"freeSlots":1}""#))
+                && noNewline!.message.hasPrefix(#"no newline in the first 39 bytes of "RUNG2 READY{\x22freeSlots\x22:"#))
         let longName = String(repeating: "A", count: 33)
         #expect(decodeError(raw("RUNG2 \(longName)\n{}"))?.code == .malformedHeader)
         // A 32-byte name is within the header's length: refused as an unknown type instead.

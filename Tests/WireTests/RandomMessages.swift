@@ -86,8 +86,8 @@ struct RandomMessages {
         }
     }
 
-    mutating func metrics() -> [String: Double] {
-        var m: [String: Double] = [:]
+    mutating func metrics() -> MetricValues {
+        var m = MetricValues()
         for _ in 0..<count(6) { m[name()] = double() }
         return m
     }

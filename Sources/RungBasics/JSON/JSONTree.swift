@@ -195,7 +195,7 @@ public struct JSONParser {
             let v = negative ? -Int(mantissa) : Int(mantissa)
             return (Double(v), v)
         }
-        let d = Double(mantissa) / Self.powersOfTen[decimals]
+        let d = Double(mantissa) / exactPowersOfTen[decimals]
         return (negative ? -d : d, nil)
     }
 
@@ -362,9 +362,6 @@ public struct JSONParser {
         return v
     }
 
-    /// Exact powers of ten as Doubles (10^22 is the largest one a Double holds exactly).
-    private static let powersOfTen: [Double] = (0...22).map { Double("1e\($0)")! }
-
     /// Clinger's fast path: a decimal with at most 15 significant digits and a power of ten up to
     /// 22 is one exactly rounded multiplication or division of two exact Doubles. Nil otherwise.
     private static func fastDouble(_ t: UnsafeBufferPointer<UInt8>) -> Double? {
@@ -398,10 +395,10 @@ public struct JSONParser {
         if mantissa == 0 { return negative ? -0.0 : 0.0 }
         if scale < 0 {
             guard scale >= -22 else { return nil }
-            d /= powersOfTen[-scale]
+            d /= exactPowersOfTen[-scale]
         } else if scale > 0 {
             guard scale <= 22 else { return nil }
-            d *= powersOfTen[scale]
+            d *= exactPowersOfTen[scale]
         }
         return negative ? -d : d
     }

@@ -65,18 +65,22 @@ public struct JSONWriter {
     @inlinable
     public mutating func writeNull() { raw("null") }
 
-    /// Decimal digits of `v`, without going through String.
+    /// Decimal digits of `v`, without going through String: written right to left into 48 bytes
+    /// of stack (the 39 digits of a 128-bit integer and a sign), then appended at once.
     @inlinable
     public mutating func writeInt<I: FixedWidthInteger>(_ v: I) {
-        if v == 0 { bytes.append(0x30); return }
-        var magnitude = v.magnitude
-        if v < 0 { bytes.append(0x2D) }
-        let start = bytes.count
-        while magnitude > 0 {
-            bytes.append(0x30 + UInt8(truncatingIfNeeded: magnitude % 10))
-            magnitude /= 10
+        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { buf in
+            var magnitude = v.magnitude
+            var n = 0
+            repeat {
+                buf[47 - n] = 0x30 + UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+                n += 1
+            } while magnitude > 0
+            if v < 0 { buf[47 - n] = 0x2D; n += 1 }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[(48 - n)...]))
         }
-        bytes[start...].reverse()
     }
 
     /// A double in the shortest text that reads back exactly, always with a `.` or an exponent
@@ -97,10 +101,15 @@ public struct JSONWriter {
         guard a >= 1e-4, a < 9007199254740992 else { return false }
         var p = 1
         while p <= 15 {
-            let m = (a * decimalPowers[p]).rounded()
+            let x = a * exactPowersOfTen[p]
+            if x >= 9007199254740992 { return false }
+            // x rounded half away from zero (what `rounded()` does, without a libm call): x is
+            // below 2⁵³, so the truncation and the fraction `x - t` are exact.
+            let t = UInt64(x)
+            let m = x - Double(t) >= 0.5 ? t + 1 : t
             if m >= 9007199254740992 { return false }
-            if m / decimalPowers[p] == a {
-                var digits = UInt64(m)
+            if Double(m) / exactPowersOfTen[p] == a {
+                var digits = m
                 // Written right to left into 24 bytes: up to 16 digits of m, the point, a leading
                 // zero, the sign.
                 var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
@@ -183,29 +192,6 @@ public struct JSONWriter {
         bytes.append(0x3A)
     }
 
-    /// An object of number members, `{"a":1.5,"b":0.25}`, in the dictionary's order. (Not generic
-    /// over sequences of pairs: a generic tuple element costs a runtime metadata lookup per call.)
-    public mutating func writeNumbers(_ members: [String: Double]) {
-        bytes.append(0x7B)
-        var first = true
-        for (k, v) in members {
-            key(k, first: first)
-            first = false
-            writeDouble(v)
-        }
-        bytes.append(0x7D)
-    }
-
-    /// An object of number members with keys in increasing order (equal maps, equal text).
-    public mutating func writeSortedNumbers(_ members: [String: Double]) {
-        bytes.append(0x7B)
-        for (n, k) in members.keys.sorted().enumerated() {
-            key(k, first: n == 0)
-            writeDouble(members[k]!)
-        }
-        bytes.append(0x7D)
-    }
-
     /// An array of integers, `[1,2,3]`.
     public mutating func writeInts(_ values: [Int]) {
         bytes.append(0x5B)
@@ -219,5 +205,7 @@ public struct JSONWriter {
 
 private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-/// 10⁰ … 10²², each an exact double.
-private let decimalPowers: [Double] = (0...22).map { Double("1e\($0)")! }
+/// 10⁰ … 10²², each an exact double (a literal, so no lazy initialisation on each use): the
+/// writer's decimals and the parser's fast path.
+let exactPowersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]

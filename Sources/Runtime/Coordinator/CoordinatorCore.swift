@@ -326,7 +326,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             return
         }
         let event = SearchEvent.reported(trial: ref.trial, resource: report.resource, value: value,
-                                         metrics: report.metrics)
+                                         metrics: report.metrics.dictionary)
         decide(feed(event, now: now, &out), now: now, &out)
     }
 
@@ -405,7 +405,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             }
             if let m = milestone, let value = m.metrics[settings.objective] {
                 let event = SearchEvent.reported(trial: ref.trial, resource: a.toResource, value: value,
-                                                 metrics: m.metrics)
+                                                 metrics: m.metrics.dictionary)
                 decide(feed(event, now: now, &out), now: now, &out)
             }
         }
@@ -427,7 +427,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
 
     /// Why a trial fails that did not report the objective: what it did report, so a misspelt
     /// metric name is seen at once.
-    private func missingObjective(_ resource: Double, reported: [String: Double]?) -> String {
+    private func missingObjective(_ resource: Double, reported: MetricValues?) -> String {
         let what: String
         if let reported, !reported.isEmpty {
             what = "it reported " + reported.keys.sorted().joined(separator: ", ")

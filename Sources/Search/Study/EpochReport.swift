@@ -15,9 +15,9 @@ public struct EpochReport: Hashable, Sendable {
     public var seq: Int
     /// Resource reached (epochs done, counted from the trial's start, not from the resume).
     public var resource: Double
-    /// Metric name → value, e.g. `["val_loss": 0.41, "val_f1": 0.87]`. Non-finite values are kept
-    /// (written as strings in JSON).
-    public var metrics: [String: Double]
+    /// Metric name → value, e.g. `["val_loss": 0.41, "val_f1": 0.87]`, in the order reported.
+    /// Non-finite values are kept (written as strings in JSON).
+    public var metrics: MetricValues
     /// Whether `resource` is one of the assignment's `reportAt` milestones (a rung result), as the
     /// worker saw it. The coordinator decides milestones itself; this is for readers of the wire.
     public var atRung: Bool
@@ -26,7 +26,7 @@ public struct EpochReport: Hashable, Sendable {
     public var time: Double?
 
     /// Makes the value from its fields (the JSON members of the same names).
-    public init(trial: TrialID, attempt: Int, seq: Int, resource: Double, metrics: [String: Double],
+    public init(trial: TrialID, attempt: Int, seq: Int, resource: Double, metrics: MetricValues,
                 atRung: Bool = false, time: Double? = nil) {
         self.trial = trial; self.attempt = attempt; self.seq = seq; self.resource = resource
         self.metrics = metrics; self.atRung = atRung; self.time = time
@@ -74,7 +74,7 @@ extension EpochReport: Codable {
         let c = try decoder.container(keyedBy: Field.self)
         self.init(trial: try c.decode(TrialID.self, forKey: .trial), attempt: try c.decode(Int.self, forKey: .attempt),
                   seq: try c.decode(Int.self, forKey: .seq), resource: try c.decode(Double.self, forKey: .resource),
-                  metrics: try c.decode([String: Double].self, forKey: .metrics),
+                  metrics: try c.decode(MetricValues.self, forKey: .metrics),
                   atRung: try c.decodeIfPresent(Bool.self, forKey: .atRung) ?? false,
                   time: try c.decodeIfPresent(Double.self, forKey: .time))
     }

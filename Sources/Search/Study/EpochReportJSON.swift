@@ -8,17 +8,27 @@ import RungBasics
 
 extension JSONWriter {
     /// `{"trial":…,"attempt":…,"seq":…,"resource":…,"metrics":{…},"atRung":…,"time":…}` (`time`
-    /// only when known; metrics in the dictionary's order). The members `EpochReport.Field` names.
+    /// only when known; metrics in their order). The members `EpochReport.Field` names.
     public mutating func write(_ r: EpochReport) {
         raw("{")
         key(EpochReport.Field.trial.key, first: true); writeInt(r.trial.rawValue)
         key(EpochReport.Field.attempt.key); writeInt(r.attempt)
         key(EpochReport.Field.seq.key); writeInt(r.seq)
         key(EpochReport.Field.resource.key); writeDouble(r.resource)
-        key(EpochReport.Field.metrics.key); writeNumbers(r.metrics)
+        key(EpochReport.Field.metrics.key); write(r.metrics)
         key(EpochReport.Field.atRung.key); writeBool(r.atRung)
         if let time = r.time { key(EpochReport.Field.time.key); writeDouble(time) }
         raw("}")
+    }
+
+    /// An object of number members, `{"a":1.5,"b":0.25}`, in the metrics' order.
+    public mutating func write(_ metrics: MetricValues) {
+        bytes.append(0x7B)
+        for (i, p) in metrics.pairs.enumerated() {
+            key(p.key, first: i == 0)
+            writeDouble(p.value)
+        }
+        bytes.append(0x7D)
     }
 }
 
@@ -64,12 +74,12 @@ extension JSONParser {
         return exact
     }
 
-    private mutating func plainMetrics() -> [String: Double]? {
+    private mutating func plainMetrics() -> MetricValues? {
         guard consume(0x7B) else { return nil }
-        var metrics: [String: Double] = [:]
+        var metrics: [(key: String, value: Double)] = []
         metrics.reserveCapacity(8)
         skipSpace()
-        if consume(0x7D) { return metrics }
+        if consume(0x7D) { return MetricValues() }
         while true {
             skipSpace()
             guard let k = plainString() else { return nil }
@@ -77,10 +87,10 @@ extension JSONParser {
             guard consume(0x3A) else { return nil }
             skipSpace()
             guard let v = plainDouble() else { return nil }
-            metrics[String(decoding: k, as: UTF8.self)] = v
+            metrics.append((key: String(decoding: k, as: UTF8.self), value: v))
             skipSpace()
             if consume(0x2C) { continue }
-            if consume(0x7D) { return metrics }
+            if consume(0x7D) { return MetricValues(uniquing: metrics) }
             return nil
         }
     }
@@ -88,7 +98,7 @@ extension JSONParser {
     fileprivate mutating func plainReport() -> EpochReport? {
         skipSpace()
         guard consume(0x7B) else { return nil }
-        var trial: Int?, attempt: Int?, seq: Int?, resource: Double?, metrics: [String: Double]?
+        var trial: Int?, attempt: Int?, seq: Int?, resource: Double?, metrics: MetricValues?
         var atRung: Bool?, time: Double?, sawTime = false
         skipSpace()
         if next == 0x7D { return nil }

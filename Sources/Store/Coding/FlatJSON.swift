@@ -20,12 +20,20 @@ enum FlatJSON {
         return w.text
     }
 
-    /// `{"loss":0.5,"acc":0.9}` with keys sorted.
-    static func encode(_ metrics: [String: Double]) -> String {
+    /// `{"acc":0.9,"loss":0.5}` with keys sorted, so equal metrics give equal text.
+    static func encode(_ metrics: MetricValues) -> String {
         var w = JSONWriter(nonFinite: .short)
-        w.writeSortedNumbers(metrics)
+        w.raw("{")
+        for (i, p) in metrics.pairs.sorted(by: { $0.key < $1.key }).enumerated() {
+            w.key(p.key, first: i == 0)
+            w.writeDouble(p.value)
+        }
+        w.raw("}")
         return w.text
     }
+
+    /// `encode` of a dictionary's metrics.
+    static func encode(_ metrics: [String: Double]) -> String { encode(MetricValues(metrics)) }
 
     static func decodeConfiguration(_ text: String) throws -> Configuration {
         var config = Configuration()

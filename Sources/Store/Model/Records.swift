@@ -184,7 +184,7 @@ public struct TrialReport: Codable, Sendable, Equatable {
     /// The row of a report at a whole `epoch`, received at `time`.
     public init(trial: TrialID, attempt: Int, seq: Int, epoch: Int, metrics: [String: Double],
                 time: Double, rung: RungMark? = nil) {
-        self.init(EpochReport(trial: trial, attempt: attempt, seq: seq, resource: Double(epoch), metrics: metrics),
+        self.init(EpochReport(trial: trial, attempt: attempt, seq: seq, resource: Double(epoch), metrics: MetricValues(metrics)),
                   receivedAt: time, rung: rung)
     }
 
@@ -197,7 +197,7 @@ public struct TrialReport: Codable, Sendable, Equatable {
     /// The report's whole epoch (the row's `epoch`).
     public var epoch: Int { report.epoch }
     /// The report's metrics.
-    public var metrics: [String: Double] { report.metrics }
+    public var metrics: MetricValues { report.metrics }
     /// When it was received (the row's `time`).
     public var time: Double { receivedAt }
 }

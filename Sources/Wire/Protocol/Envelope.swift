@@ -28,11 +28,11 @@ public enum Envelope {
     /// The tag of the previous, multipart framing (`[RUNG1, TYPE, body(, chunk)]`): a peer that
     /// still speaks it is refused in its own framing (`refusal(for:frames:to:)`).
     public static let legacyTag = "RUNG1"
-    /// The longest header line, newline included: the tag, a space, a type of at most
-    /// `maxTypeBytes`, the newline.
-    public static let maxHeaderBytes = 40
     /// The longest type name in a header.
     public static let maxTypeBytes = 32
+    /// The longest header line, newline included: the tag, a space, a type of at most
+    /// `maxTypeBytes`, the newline (39 bytes).
+    public static let maxHeaderBytes = tag.utf8.count + 1 + maxTypeBytes + 1
 
     /// Size limits applied while decoding.
     public struct Limits: Hashable, Sendable {
@@ -63,6 +63,8 @@ public enum Envelope {
         Dictionary(uniqueKeysWithValues: MessageType.allCases.map { ($0, Array(frame(type: $0.rawValue, body: [UInt8]()))) })
     /// The header of the commonest message, compared byte for byte on the receive fast path.
     private static let reportHeader = headers[.report]!
+    /// The header of the next commonest.
+    private static let logHeader = headers[.log]!
 
     // MARK: Encode
 
@@ -80,7 +82,12 @@ public enum Envelope {
     /// frame if the type has one: what a socket sends straight from, without a `Data` copy, a
     /// frame array or a new buffer.
     static func write(_ message: Message, into frame: inout JSONWriter) -> Data? {
-        frame.bytes.append(contentsOf: headers[message.type]!)
+        switch message {
+        // The hot types without hashing the type's name.
+        case .report: frame.bytes.append(contentsOf: reportHeader)
+        case .log: frame.bytes.append(contentsOf: logHeader)
+        default: frame.bytes.append(contentsOf: headers[message.type]!)
+        }
         do {
             try message.encodeBody(into: &frame)
         } catch {
@@ -237,7 +244,7 @@ public enum Envelope {
                 "the header \(printable(frame)) has no type after \"\(tag)\"; \(shape)"))
         }
         let typeStart = i + 1
-        let end = min(frame.count, maxHeaderBytes)
+        let end = min(frame.count, typeStart + maxTypeBytes + 1)
         guard let newline = frame[typeStart..<end].firstIndex(of: 0x0A) else {
             return .failure(WireError(.malformedHeader,
                 "no newline in the first \(maxHeaderBytes) bytes of \(printable(frame)); \(shape)"))

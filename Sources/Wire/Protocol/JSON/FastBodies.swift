@@ -72,9 +72,10 @@ extension Report: FastBody {
         typealias K = EpochReport.Field
         let f = try Fields(json, path)
         let m = try Fields(try f.value(K.metrics.stringValue), f.sub(K.metrics.stringValue))
-        var metrics: [String: Double] = [:]
-        metrics.reserveCapacity(m.members.count)
-        for member in m.members { metrics[member.key] = try Scalar.double(member.value, m.sub(member.key)) }
+        var pairs: [(key: String, value: Double)] = []
+        pairs.reserveCapacity(m.members.count)
+        for member in m.members { pairs.append((key: member.key, value: try Scalar.double(member.value, m.sub(member.key)))) }
+        let metrics = MetricValues(uniquing: pairs)
         self.init(trial: TrialID(try f.int(K.trial.stringValue)), attempt: try f.int(K.attempt.stringValue),
                   seq: try f.int(K.seq.stringValue), resource: try f.double(K.resource.stringValue), metrics: metrics,
                   atRung: try f.bool(K.atRung.stringValue), time: try f.optionalDouble(K.time.stringValue))
