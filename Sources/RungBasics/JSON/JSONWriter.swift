@@ -104,12 +104,13 @@ public struct JSONWriter {
             let x = a * exactPowersOfTen[p]
             if x >= 9007199254740992 { return false }
             // x rounded half away from zero (what `rounded()` does, without a libm call): x is
-            // below 2⁵³, so the truncation and the fraction `x - t` are exact.
-            let t = UInt64(x)
+            // below 2⁵³, so the truncation and the fraction `x - t` are exact. Int64, not UInt64:
+            // the signed conversions are single instructions.
+            let t = Int64(x)
             let m = x - Double(t) >= 0.5 ? t + 1 : t
             if m >= 9007199254740992 { return false }
             if Double(m) / exactPowersOfTen[p] == a {
-                var digits = m
+                var digits = UInt64(bitPattern: m)
                 // Written right to left into 24 bytes: up to 16 digits of m, the point, a leading
                 // zero, the sign.
                 var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)

@@ -55,8 +55,8 @@ public enum Journal {
         var w = JSONWriter(nonFinite: .standard)
         w.raw(#"{"epoch": "#)
         w.writeWholeOrDouble(e.resource)
-        for key in e.metrics.keys.sorted() {
-            w.raw(", "); w.writeString(key); w.raw(": "); w.writeDouble(e.metrics[key]!)
+        for p in e.metrics.pairs.sorted(by: { $0.key < $1.key }) {
+            w.raw(", "); w.writeString(p.key); w.raw(": "); w.writeDouble(p.value)
         }
         w.raw("}")
         return w.text

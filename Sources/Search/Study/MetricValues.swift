@@ -87,6 +87,7 @@ extension MetricValues: Hashable {
     /// Same names with equal values (`==` on each value, so a NaN is unequal, as in a dictionary).
     public static func == (a: MetricValues, b: MetricValues) -> Bool {
         guard a.count == b.count else { return false }
+        if a.count > 16 { return a.dictionary == b.dictionary }  // no scan per name past a handful
         for p in a.pairs { guard let v = b[p.key], v == p.value else { return false } }
         return true
     }

@@ -142,7 +142,8 @@ public enum Envelope {
             }
             binary = frames[1]
         }
-        let body = bodyCount == 0 ? Data("{}".utf8) : first.subdata(in: (first.startIndex + bodyStart)..<first.endIndex)
+        // The body as a slice of the frame, not a copy (every reader goes through its bytes).
+        let body = bodyCount == 0 ? Data("{}".utf8) : first[(first.startIndex + bodyStart)...]
         let message: Message
         do {
             message = try Message.decode(type, body: body, binary: binary)
@@ -273,8 +274,15 @@ public enum Envelope {
     private static let typesByName: [String: MessageType] =
         Dictionary(uniqueKeysWithValues: MessageType.allCases.map { ($0.rawValue, $0) })
 
+    private static let reportName = Array(MessageType.report.rawValue.utf8)
+    private static let logName = Array(MessageType.log.rawValue.utf8)
+
     private static func messageType(_ name: UnsafeRawBufferPointer) -> MessageType? {
-        guard name.count <= maxTypeBytes else { return nil }
+        guard name.count <= maxTypeBytes, let base = name.baseAddress else { return nil }
+        // The hot types by a byte comparison, before hashing a String for the others.
+        func named(_ bytes: [UInt8]) -> Bool { bytes.count == name.count && memcmp(bytes, base, bytes.count) == 0 }
+        if named(reportName) { return .report }
+        if named(logName) { return .log }
         return typesByName[String(decoding: name, as: UTF8.self)]
     }
 

@@ -167,7 +167,7 @@ extension Message {
             try c.trial(r.trial); try c.attempt(r.attempt); try c.seq(r.seq)
             try c.resource(r.resource)
             try c.count(r.metrics.count, "metrics", max: 10_000)
-            for name in r.metrics.keys { try c.text(name, "metrics key", nonEmpty: true) }
+            for p in r.metrics.pairs { try c.text(p.key, "metrics key", nonEmpty: true) }
             try c.time(r.time)
         case .log(let l):
             try c.log(l, "")
