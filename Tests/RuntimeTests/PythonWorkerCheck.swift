@@ -56,7 +56,7 @@ struct PythonWorkerCheck {
         // Opening: HELLO → WELCOME, READY.
         var (peer, m) = try next()
         guard case .hello(let hello) = m else { Issue.record("expected HELLO, got \(m)"); return }
-        #expect(hello.protocolVersion == 1 && hello.slots == 1 && hello.running.isEmpty)
+        #expect(hello.protocolVersion == Envelope.version && hello.slots == 1 && hello.running.isEmpty)
         try router.send(.welcome(Welcome(worker: WorkerID(1), study: "py", heartbeatInterval: 0.5, leaseTimeout: 5)), to: peer)
         (peer, m) = try next()
         #expect(m == .ready(Ready(freeSlots: 1)))
