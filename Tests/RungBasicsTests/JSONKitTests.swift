@@ -100,3 +100,33 @@ import RungBasics
     #expect(a.isNaN && b == .infinity && c == -.infinity)
     #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#"{"a": Nan}"#, nonFiniteWords: true) }
 }
+
+@Test func doublesAtTheEdgesReadBackExactly() {
+    // The values a decimal search gets wrong first: subnormals, powers of ten and their
+    // neighbours, integers at and past 2⁵³, negative zero, the ends of the fast path's range.
+    var values: [Double] = [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude,
+                            .greatestFiniteMagnitude, 9007199254740992, 9007199254740993, 18014398509481988,
+                            1e-4, 1e-4.nextDown, 9007199254740992.nextDown, 0.1 + 0.2, 1.0 / 3]
+    for e in -324...308 {
+        let p = Double("1e\(e)")!
+        values += [p, p.nextUp, p.nextDown]
+    }
+    for k in stride(from: 53, through: 63, by: 1) {
+        let n = Double(sign: .plus, exponent: k, significand: 1)
+        values += [n, n + 2 * n.ulp, n.nextDown, Double(UInt64(1) << UInt64(k) &+ 1 &* 12345)]
+    }
+    var rng = SplitMix64(seed: 11)
+    for _ in 0..<20_000 {
+        values.append(Double(bitPattern: rng.next() & 0x000F_FFFF_FFFF_FFFF))  // subnormal bit patterns
+        values.append(Double(rng.next() >> UInt64(rng.next() % 12)))          // integers up to 2⁶⁴
+    }
+    for v in values + values.map({ -$0 }) where v.isFinite {
+        var w = JSONWriter()
+        w.writeDouble(v)
+        let text = w.text
+        #expect(Double(text)?.bitPattern == v.bitPattern, "\(v) written \(text)")
+        #expect(text.count <= v.description.count, "\(v) written \(text), longer than \(v.description)")
+        guard case .number(let read, _)? = try? JSONParser.parse(text) else { Issue.record("\(text) not read"); continue }
+        #expect(read.bitPattern == v.bitPattern, "\(text) read as \(read)")
+    }
+}

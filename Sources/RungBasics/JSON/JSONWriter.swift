@@ -95,7 +95,8 @@ public struct JSONWriter {
     /// written `m` with the point `p` digits from the right, as `description` writes it, without
     /// a String. Reading back is checked exactly: `m` and `10^p` are exact doubles, so `m / 10^p`
     /// is the correctly rounded value any JSON reader gives the text. False (nothing written)
-    /// outside that range or when no `p` ≤ 15 reads back (then `description` decides).
+    /// outside that range or when no `p` ≤ 15 reads back (then `description` decides). One
+    /// division per number, for the `p` that reads back: the others are ruled out by a multiply.
     private mutating func writeShortDecimal(_ v: Double) -> Bool {
         let a = v.magnitude
         guard a >= 1e-4, a < 9007199254740992 else { return false }
@@ -109,7 +110,10 @@ public struct JSONWriter {
             let t = Int64(x)
             let m = x - Double(t) >= 0.5 ? t + 1 : t
             if m >= 9007199254740992 { return false }
-            if Double(m) / exactPowersOfTen[p] == a {
+            // Only an `m` within x·2⁻⁵⁰ of `x` can read back, so the division is skipped for the
+            // others (most `p` tried): reading back means |m/10^p − a| ≤ ulp(a)/2 ≤ a·2⁻⁵³, so
+            // |m − x| ≤ x·2⁻⁵² give or take x's own rounding. A filter only; the division decides.
+            if (x - Double(m)).magnitude <= x * 0x1p-50, Self.readsBack(m, p, a) {
                 var digits = UInt64(bitPattern: m)
                 // Written right to left into 24 bytes: up to 16 digits of m, the point, a leading
                 // zero, the sign.
@@ -136,6 +140,14 @@ public struct JSONWriter {
             p += 1
         }
         return false
+    }
+
+    /// Whether `m / 10^p` reads back as `a` (both exact doubles, so the quotient is the correctly
+    /// rounded value of the decimal). Not inlined: inlined, the compiler computes the division
+    /// ahead of the cheap filter before it, on every `p` tried.
+    @inline(never)
+    private static func readsBack(_ m: Int64, _ p: Int, _ a: Double) -> Bool {
+        Double(m) / exactPowersOfTen[p] == a
     }
 
     /// A double as an integer when it is one (`3` rather than `3.0`, below 10^15 in magnitude),
