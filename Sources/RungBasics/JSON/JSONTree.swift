@@ -109,6 +109,14 @@ public struct JSONParser {
         }
     }
 
+    /// `scan` over bytes the caller holds (a socket's receive buffer), without wrapping them in a
+    /// `Data` (which would allocate its storage object). The parser must not outlive `body`.
+    @inlinable
+    public static func scan<R>(_ raw: UnsafeRawBufferPointer, _ body: (inout JSONParser) -> R) -> R {
+        var p = JSONParser(raw.bindMemory(to: UInt8.self))
+        return body(&p)
+    }
+
     // MARK: Cursor
 
     /// Whether every byte has been read.

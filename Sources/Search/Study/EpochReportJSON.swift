@@ -42,16 +42,37 @@ extension EpochReport {
     public static func plain(_ data: Data) -> EpochReport? {
         JSONParser.scan(data) { $0.plainReport() }
     }
+
+    /// `plain` over bytes the caller holds (valid during the call), without a `Data`.
+    public static func plain(_ bytes: UnsafeRawBufferPointer) -> EpochReport? {
+        JSONParser.scan(bytes) { $0.plainReport() }
+    }
 }
 
 extension JSONParser {
-    /// The field whose key is `k`: a length check, then one comparison per field of that length.
+    /// The field whose key is `k`: the one field of that length (`attempt` and `metrics` told
+    /// apart by their first byte), then its bytes compared with two overlapping loads, no
+    /// `memcmp` call.
     private static func reportField(_ k: UnsafeBufferPointer<UInt8>) -> EpochReport.Field? {
-        for f in EpochReport.Field.allCases {
-            let s = f.key
-            if s.utf8CodeUnitCount == k.count, memcmp(s.utf8Start, k.baseAddress!, k.count) == 0 { return f }
+        let f: EpochReport.Field
+        switch k.count {
+        case 3: f = .seq
+        case 4: f = .time
+        case 5: f = .trial
+        case 6: f = .atRung
+        case 7: f = k[0] == 0x61 ? .attempt : .metrics
+        case 8: f = .resource
+        default: return nil
         }
-        return nil
+        let s = f.key
+        precondition(s.utf8CodeUnitCount == k.count, "report key \(s) is not \(k.count) bytes long")
+        let a = UnsafeRawPointer(k.baseAddress!), b = UnsafeRawPointer(s.utf8Start), n = k.count
+        if n >= 4 {
+            return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+                && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) ? f : nil
+        }
+        return a.loadUnaligned(as: UInt16.self) == b.loadUnaligned(as: UInt16.self)
+            && a.loadUnaligned(fromByteOffset: n - 2, as: UInt16.self) == b.loadUnaligned(fromByteOffset: n - 2, as: UInt16.self) ? f : nil
     }
 
     /// A finite number, or a non-finite one spelt as a string (`Scalar.double`).
@@ -78,6 +99,7 @@ extension JSONParser {
         guard consume(0x7B) else { return nil }
         var metrics: [(key: String, value: Double)] = []
         metrics.reserveCapacity(8)
+        var repeated = false
         skipSpace()
         if consume(0x7D) { return MetricValues() }
         while true {
@@ -87,10 +109,15 @@ extension JSONParser {
             guard consume(0x3A) else { return nil }
             skipSpace()
             guard let v = plainDouble() else { return nil }
+            // A repeated name, found on the bytes (plain names are ASCII, so equal bytes are
+            // equal Strings) before the String is made: only names of the same length compared.
+            if !repeated {
+                for p in metrics where p.key.utf8.count == k.count && p.key.utf8.elementsEqual(k) { repeated = true; break }
+            }
             metrics.append((key: String(decoding: k, as: UTF8.self), value: v))
             skipSpace()
             if consume(0x2C) { continue }
-            if consume(0x7D) { return MetricValues(uniquing: metrics) }
+            if consume(0x7D) { return repeated ? MetricValues(uniquing: metrics) : MetricValues(distinct: metrics) }
             return nil
         }
     }
@@ -136,3 +163,4 @@ extension JSONParser {
                       atRung: atRung, time: time)
     }
 }
+

@@ -36,6 +36,12 @@ public struct MetricValues: Sendable, RandomAccessCollection, ExpressibleByDicti
         self.pairs = unique
     }
 
+    /// `pairs` whose names the caller has seen to be distinct (the REPORT reader, which compares
+    /// them as bytes): no comparison here.
+    init(distinct pairs: [(key: String, value: Double)]) {
+        self.pairs = pairs
+    }
+
     /// The members of `dictionary`, in its order.
     public init(_ dictionary: [String: Double]) {
         pairs = dictionary.map { (key: $0.key, value: $0.value) }

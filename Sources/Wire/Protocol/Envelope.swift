@@ -165,11 +165,9 @@ public enum Envelope {
         let h = reportHeader.count
         guard frame.count > h, frame.count - h <= limits.maxBodyBytes, let base = frame.baseAddress,
               reportHeader.withUnsafeBytes({ memcmp($0.baseAddress!, base, h) == 0 }) else { return nil }
-        // The body's bytes wrapped, not copied: the `Data` does not outlive this call (the report
-        // read from it holds its own strings).
-        let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base + h), count: frame.count - h,
-                        deallocator: .none)
-        guard let report = EpochReport.plain(data) else { return nil }
+        // The body read in place, not wrapped in a `Data` (which would allocate its storage); the
+        // report read from it holds its own strings.
+        guard let report = EpochReport.plain(UnsafeRawBufferPointer(start: base + h, count: frame.count - h)) else { return nil }
         let message = Message.report(report)
         do { try validate(message) } catch { return nil }
         return message
