@@ -99,7 +99,7 @@ extension JSONParser {
         guard consume(0x7B) else { return nil }
         var metrics: [(key: String, value: Double)] = []
         metrics.reserveCapacity(8)
-        var repeated = false
+        var distinct = true
         skipSpace()
         if consume(0x7D) { return MetricValues() }
         while true {
@@ -109,15 +109,18 @@ extension JSONParser {
             guard consume(0x3A) else { return nil }
             skipSpace()
             guard let v = plainDouble() else { return nil }
-            // A repeated name, found on the bytes (plain names are ASCII, so equal bytes are
-            // equal Strings) before the String is made: only names of the same length compared.
-            if !repeated {
-                for p in metrics where p.key.utf8.count == k.count && p.key.utf8.elementsEqual(k) { repeated = true; break }
+            // Names seen to be distinct on their bytes (plain names are ASCII, so equal bytes are
+            // equal Strings), only those of the same length compared, for the first 16; past
+            // them (or at a repeat), `MetricValues(uniquing:)` decides, in linear time.
+            if distinct && metrics.count >= 16 {
+                distinct = false
+            } else if distinct {
+                for p in metrics where p.key.utf8.count == k.count && p.key.utf8.elementsEqual(k) { distinct = false; break }
             }
             metrics.append((key: String(decoding: k, as: UTF8.self), value: v))
             skipSpace()
             if consume(0x2C) { continue }
-            if consume(0x7D) { return repeated ? MetricValues(uniquing: metrics) : MetricValues(distinct: metrics) }
+            if consume(0x7D) { return distinct ? MetricValues(distinct: metrics) : MetricValues(uniquing: metrics) }
             return nil
         }
     }
@@ -163,4 +166,3 @@ extension JSONParser {
                       atRung: atRung, time: time)
     }
 }
-
