@@ -8,6 +8,11 @@ import Search
 import Testing
 @testable import Wire
 
+/// `"m0":0,"m1":1,…` for `n` names.
+private func manyNames(_ n: Int) -> String {
+    (0..<n).map { "\"m\($0)\":\($0)" }.joined(separator: ",")
+}
+
 struct PlainReportTests {
     /// The tree path's reading of a REPORT body.
     private func viaTree(_ text: String) -> Report? {
@@ -22,14 +27,21 @@ struct PlainReportTests {
             #"{"atRung":false,"metrics":{"a":"NaN","b":"Infinity","c":"-Infinity","d":-0.0,"e":1e-7},"resource":1.5e2,"seq":9,"attempt":1,"trial":4,"time":null}"#,
             #"{"trial":1,"attempt":1,"seq":1,"resource":1,"metrics":{"x":1,"x":2},"atRung":true}"#,  // last name wins, as in the tree path
             "{\"trial\":1,\"attempt\":1,\"seq\":1,\"resource\":1,\"metrics\":{\"loss\":12345678901234567890},\"atRung\":true}",
+            #"{"trial":1,"attempt":1,"seq":1,"resource":1,"metrics":{"ab":1,"cd":2,"abc":4,"ab":3},"atRung":true}"#,  // a repeat among names of one length
+            #"{"trial":1,"attempt":1,"seq":1,"resource":1,"metrics":{\#(manyNames(17)),"m3":-1},"atRung":true}"#,     // a repeat past the 16th name
+            #"{"trial":1,"attempt":1,"seq":1,"resource":1,"metrics":{\#(manyNames(40))},"atRung":true}"#,            // many distinct names
         ]
         for text in bodies {
             let plain = try #require(EpochReport.plain(Data(text.utf8)), "\(text)")
+            // The same reading from bytes held in place (a socket's buffer).
+            let inPlace = Array(text.utf8).withUnsafeBytes { EpochReport.plain($0) }
+            #expect(inPlace == plain, "\(text)")
+            #expect(inPlace?.metrics.keys == plain.metrics.keys, "\(text)")
             let tree = try #require(viaTree(text), "\(text)")
             #expect(plain.trial == tree.trial && plain.attempt == tree.attempt && plain.seq == tree.seq)
             #expect(plain.resource.bitPattern == tree.resource.bitPattern && plain.atRung == tree.atRung)
             #expect(plain.time?.bitPattern == tree.time?.bitPattern)
-            #expect(plain.metrics.count == tree.metrics.count)
+            #expect(plain.metrics.keys == tree.metrics.keys, "\(text)")
             for (k, v) in tree.metrics { #expect(plain.metrics[k]?.bitPattern == v.bitPattern, "\(k) in \(text)") }
         }
     }
@@ -48,6 +60,12 @@ struct PlainReportTests {
             #"{"trial":1,"attempt":1,"seq":1,"resource":1,"metrics":{},"atRung":true} x"#,           // trailing bytes
             #"{"trial":1,"attempt":1,"seq":1,"resource":1,"metrics":{},"atRung":true"#,              // truncated
             #"{"trial":1,"attempt":1,"seq":1,"metrics":{},"atRung":true}"#,                          // missing field
+            #"{"trial":1,"attempts":1,"seq":1,"resource":1,"metrics":{},"atRung":true}"#,            // unknown keys with the
+            #"{"trial":1,"attempt":1,"sek":1,"resource":1,"metrics":{},"atRung":true}"#,             // lengths of known ones
+            #"{"trial":1,"attempt":1,"seq":1,"resource":1,"metricz":{},"atRung":true}"#,
+            #"{"trial":1,"attempt":1,"seq":1,"resourcE":1,"metrics":{},"atRung":true}"#,
+            #"{"trial":1,"attempt":1,"seq":1,"resource":1,"metrics":{},"atRunk":true}"#,
+            #"{"triax":1,"attempt":1,"seq":1,"resource":1,"metrics":{},"atRung":true}"#,
         ]
         for text in bodies { #expect(EpochReport.plain(Data(text.utf8)) == nil, "\(text)") }
     }
