@@ -173,6 +173,22 @@ private let convCases: [ConvCase] = [
                   ref: { $0[0].map { Swift.min(Swift.max($0, 0), 6) } })
     }
 
+    @Test func clampedSumMatchesDefinitionAndFiniteDifferences() {
+        // 2·3·5·7 = 210 values: eight-lane runs and a tail; sums land on both sides of each bound.
+        for (low, high) in [(Float(0), Float.infinity), (Float(-1), Float(1.5))] {
+            gradCheck([InputSpec(shape: [2, 3, 5, 7], range: -2...2), InputSpec(shape: [2, 3, 5, 7], range: -2...2)],
+                      op: { Tensor.clampedSum($0[0], $0[1], low: low, high: high) },
+                      ref: { r in
+                          var out = r[0]
+                          for i in 0..<out.count { out.v[i] = Swift.min(Swift.max(r[0].v[i] + r[1].v[i], Double(low)), Double(high)) }
+                          return out
+                      })
+        }
+        // The same tensor on both sides gets both gradients.
+        gradCheck([InputSpec(shape: [4, 9], range: -2...2)], op: { Tensor.clampedSum($0[0], $0[0], low: 0) },
+                  ref: { $0[0].map { Swift.max(2 * $0, 0) } })
+    }
+
     @Test(arguments: [(-Float.infinity, Float.infinity), (Float(0), Float.infinity), (Float(0), Float(0.8))] as [(Float, Float)])
     func batchNormWithBatchStatisticsMatchesDefinitionAndFiniteDifferences(_ low: Float, _ high: Float) {
         gradCheck([InputSpec(shape: [3, 2, 3, 5], range: -2...2), InputSpec(shape: [2], range: 0.5...1.5), InputSpec(shape: [2])],

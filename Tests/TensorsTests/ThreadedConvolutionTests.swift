@@ -181,6 +181,7 @@ private let threadedConvCases: [ClampedConvCase] = [
         let x = Tensor.uniform(shape, low: -2, high: 2, using: &rng, requiresGrad: true)
         let scale = Tensor.uniform([8], low: 0.5, high: 1.5, using: &rng, requiresGrad: true)
         let shift = Tensor.uniform([8], low: -0.5, high: 0.5, using: &rng, requiresGrad: true)
+        let x2 = Tensor.uniform(shape, low: -2, high: 2, using: &rng, requiresGrad: true)
         let xr = Ref(shape, x.scalars.map(Double.init))
         let windows = [ConvWindow(kernel: (2, 2), stride: (2, 2)), ConvWindow(kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1))]
         typealias Case = (name: String, inputs: [Tensor], op: ([Tensor]) -> Tensor, want: [Double])
@@ -191,6 +192,8 @@ private let threadedConvCases: [ClampedConvCase] = [
                  return Swift.min(Swift.max(v * Double(scale.scalars[ch]) + Double(shift.scalars[ch]), 0), 1.5)
              }),
             ("clamped", [x], { $0[0].clamped(low: 0, high: 1) }, xr.v.map { Swift.min(Swift.max($0, 0), 1) }),
+            ("clampedSum", [x, x2], { Tensor.clampedSum($0[0], $0[1], low: 0) },
+             zip(xr.v, x2.scalars).map { Swift.max($0 + Double($1), 0) }),
             ("globalAvgPool2d", [x], { Tensor.globalAvgPool2d($0[0]) },
              (0..<32).map { q in xr.v[(q * 1024)..<((q + 1) * 1024)].reduce(0, +) / 1024 }),
         ]

@@ -53,10 +53,10 @@ public final class BasicBlock: Module {
 
     /// x [N, C, H, W] → [N, O, ⌈H/stride⌉, ⌈W/stride⌉]. Each convolution and its batch norm
     /// (and ReLU) go through `Conv2d.callAsFunction(_:normalisedBy:clampedTo:)`: one op in
-    /// evaluation without gradients.
+    /// evaluation without gradients. The sum and the last ReLU are one op too.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         let y = conv2(conv1(input, normalisedBy: bn1, clampedTo: 0...Float.infinity), normalisedBy: bn2)
-        return (y + shortcut(input)).relu()
+        return Tensor.clampedSum(y, shortcut(input), low: 0)
     }
 
     /// The identity, or the projection (its convolution and batch norm as one call when it is

@@ -1,5 +1,6 @@
 // What follows a convolution, fused into single passes over NCHW tensors: a per-channel affine
-// map (batch norm with fixed statistics) with an optional clamp (ReLU, ReLU6), and a plain clamp.
+// map (batch norm with fixed statistics) with an optional clamp (ReLU, ReLU6), a plain clamp, and
+// a clamped sum (a residual connection and its ReLU).
 // Legend: N batch, C channels, S = H·W pixels per plane. Planes (backward: channels) are spread
 // over the worker threads. Left out: batch statistics (ConvolutionBatchNorm.swift).
 
@@ -65,8 +66,55 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// min(max(a + b, low), high) for a and b of one shape, in one pass: a residual sum and its
+    /// ReLU (`low: 0`). The gradient passes to both where low < a + b < high.
+    public static func clampedSum(_ a: Tensor, _ b: Tensor, low: Float = -.infinity, high: Float = .infinity) -> Tensor {
+        precondition(a.shape == b.shape, "clampedSum: shapes \(a.shape) and \(b.shape) differ")
+        precondition(low < high, "clampedSum: range \(low)...\(high) is empty")
+        let s = TensorStorage(uninitializedCount: a.count)
+        let pa = a.storage.base, pb = b.storage.base, py = s.base
+        Parallel.forRanges(a.count) { r in
+            EpilogueKernels.clampedSum(pa + r.lowerBound, pb + r.lowerBound, low, high, into: py + r.lowerBound, count: r.count)
+        }
+        let out = Tensor(shape: a.shape, storage: s)
+        guard needsGrad(a, b) else { return out }
+        out.record([a, b]) { g in
+            // low < y < high exactly where low < a + b < high, so the clamp's rule reads y.
+            for t in [a, b] where t.requiresGrad {
+                let dt = t.gradBuffer()
+                Parallel.forRanges(t.count) { r in
+                    EpilogueKernels.clampBackward(py + r.lowerBound, g + r.lowerBound, low, high, dx: dt + r.lowerBound, count: r.count)
+                }
+            }
+        }
+        return out
+    }
+}
+
 /// The fused loops.
 enum EpilogueKernels {
+    /// dst[t] = min(max(a[t] + b[t], low), high).
+    @inline(never)
+    static func clampedSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ low: Float, _ high: Float,
+                           into dst: UnsafeMutablePointer<Float>, count: Int) {
+        typealias V = SIMD8<Float>
+        let lo = V(repeating: low), hi = V(repeating: high)
+        var t = 0
+        while t + 8 <= count {
+            var v = UnsafeRawPointer(a + t).loadUnaligned(as: V.self) + UnsafeRawPointer(b + t).loadUnaligned(as: V.self)
+            v.replace(with: lo, where: v .< lo)
+            v.replace(with: hi, where: v .> hi)
+            UnsafeMutableRawPointer(dst + t).storeBytes(of: v, as: V.self)
+            t += 8
+        }
+        while t < count {
+            let v = a[t] + b[t]
+            dst[t] = v < low ? low : (v > high ? high : v)
+            t += 1
+        }
+    }
+
     /// dst[t] = min(max(src[t] · a + b, low), high).
     @inline(never)
     static func affine(_ src: UnsafePointer<Float>, _ a: Float, _ b: Float, _ low: Float, _ high: Float,
@@ -102,11 +150,22 @@ enum EpilogueKernels {
         return dst
     }
 
-    /// dx[t] += g[t] where low < x[t] < high.
+    /// dx[t] += g[t] where low < x[t] < high, eight lanes at a time (a select, no branch).
     @inline(never)
     static func clampBackward(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ low: Float, _ high: Float,
                               dx: UnsafeMutablePointer<Float>, count: Int) {
-        for t in 0..<count { dx[t] += x[t] > low && x[t] < high ? g[t] : 0 }
+        typealias V = SIMD8<Float>
+        var t = 0
+        while t + 8 <= count {
+            let xv = UnsafeRawPointer(x + t).loadUnaligned(as: V.self)
+            let gm = V(repeating: 0).replacing(with: UnsafeRawPointer(g + t).loadUnaligned(as: V.self), where: (xv .> low) .& (xv .< high))
+            UnsafeMutableRawPointer(dx + t).storeBytes(of: UnsafeRawPointer(dx + t).loadUnaligned(as: V.self) + gm, as: V.self)
+            t += 8
+        }
+        while t < count {
+            dx[t] += x[t] > low && x[t] < high ? g[t] : 0
+            t += 1
+        }
     }
 
     /// With m[t] = 1 where low < x[t] · a + b < high, else 0: dx[t] += g[t] · m[t] · a, and
