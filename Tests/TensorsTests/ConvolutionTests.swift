@@ -84,6 +84,10 @@ private let convCases: [ConvCase] = [
     ConvCase(input: [1, 4, 6, 7], weight: [4, 1, 5, 5], window: ConvWindow(kernel: (5, 5), padding: (4, 4, 4, 4), dilation: (2, 2)), groups: 4, bias: false),
     // depthwise 5×5, stride 2, padding 2 on every side (negative column offsets in both phases)
     ConvCase(input: [1, 2, 9, 10], weight: [2, 1, 5, 5], window: ConvWindow(kernel: (5, 5), stride: (2, 2), padding: (2, 2, 2, 2)), groups: 2, bias: true),
+    // stride 2 over rows wide enough for the eight-lane gather and scatter (output width 11) and
+    // the one-run copy of stride 1 (columns shifted by the padding); two images in one chunk
+    ConvCase(input: [2, 3, 5, 21], weight: [4, 3, 3, 3], window: ConvWindow(kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)), groups: 1, bias: false),
+    ConvCase(input: [2, 2, 4, 19], weight: [3, 2, 3, 3], window: ConvWindow(kernel: (3, 3), padding: (1, 1, 1, 1)), groups: 1, bias: true),
     // pointwise, one image (the GEMM reads the input directly) and two images
     ConvCase(input: [1, 5, 3, 4], weight: [3, 5, 1, 1], window: ConvWindow(kernel: (1, 1)), groups: 1, bias: true),
     ConvCase(input: [3, 5, 3, 4], weight: [3, 5, 1, 1], window: ConvWindow(kernel: (1, 1)), groups: 1, bias: false),

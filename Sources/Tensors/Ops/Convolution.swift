@@ -108,15 +108,18 @@ extension Tensor {
         if g == p.c && g > 1 { return depthwiseConv2d(x, weight: weight, bias: bias, plan: p, low: low, high: high) }
         let clamps = low > -.infinity || high < .infinity
         let cgk = p.c / g * p.k, og = o / g, ck = p.c * p.k, chw = p.c * p.h * p.w, ol = o * p.l
-        // The batch goes through in chunks of `nb` images: im2col of a chunk [C·K, nb·L], one GEMM
-        // per group, and (for nb > 1) a copy that moves the batch outward. One image per chunk
-        // writes the output directly and keeps the chunk's columns in cache for the GEMM. The
-        // chunks are evened out (64 images at 20 per chunk become 4 chunks of 16).
+        // The batch goes through in chunks of `nb` images: im2col of a chunk [C·K, nb·L], then per
+        // image one GEMM per group, reading the image's columns in place (row stride nb·L) and
+        // writing its output [O, L] directly. The chunks are evened out (64 images at 20 per
+        // chunk become 4 chunks of 16).
         let nb = ConvKernels.evenChunk(n: p.n, l: p.l)
         let chunks = (p.n + nb - 1) / nb
-        // A 1×1, stride-1, unpadded convolution of one image is its own im2col.
+        // A 1×1, stride-1, unpadded convolution is its own im2col: an image's columns are its input.
         let pointwise = p.k == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.oh == p.h && p.ow == p.w
-        let direct = pointwise && nb == 1
+        // Image b of a chunk at b0: its columns [C·K, L] and their row stride.
+        func columns(_ chunkCols: UnsafeMutablePointer<Float>?, _ b0: Int, _ b: Int, _ cl: Int) -> (UnsafePointer<Float>, Int) {
+            chunkCols.map { (UnsafePointer($0 + b * p.l), cl) } ?? (UnsafePointer(x.storage.base + (b0 + b) * chw), p.l)
+        }
         // Each chunk's columns live only beside its GEMMs (in cache); backward builds them again
         // for the weight gradient: cheaper than writing the whole batch's out to memory and
         // reading them back (at 16–64 channels the GEMMs are too short to hide that traffic).
@@ -127,23 +130,20 @@ extension Tensor {
         // Forward: every chunk is a part; the parts only write their own images.
         ConvKernels.runParts(chunks) { parts, concurrent in
             let gemm = concurrent ? BLAS.sgemmOnThisThread : BLAS.sgemm
+            let chunkCols = pointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: ck * nb * p.l)   // [C·K, nb·L]
+            defer { chunkCols?.deallocate() }
             for ci in parts {
                 let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
-                let own = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: ck * cl)
-                let scratch = bn > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: o * cl) : nil        // [O, bn·L]
-                defer { own?.deallocate(); scratch?.deallocate() }
-                let cc = own ?? x.storage.base + b0 * chw                                                  // [C·K, bn·L]
-                if !direct { ConvKernels.im2col(x.storage.base + b0 * chw, p.batch(bn), into: cc) }
-                let dst = scratch ?? s.base + b0 * ol
-                if bn == 1, let pbias { ConvKernels.fillRows(dst, values: pbias, rows: o, l: p.l) }
-                for gi in 0..<g {
-                    gemm(false, false, og, cl, cgk, 1, pw + gi * og * cgk, cgk, cc + gi * cgk * cl, cl,
-                         bn == 1 && pbias != nil ? 1 : 0, dst + gi * og * cl, cl)
-                }
-                if bn > 1 {
-                    ConvKernels.unfoldBatch(dst, n: bn, rows: o, l: p.l, bias: pbias, low: low, high: high, into: s.base + b0 * ol)
-                } else if clamps {
-                    EpilogueKernels.affine(dst, 1, 0, low, high, into: dst, count: ol)
+                if let chunkCols { ConvKernels.im2col(x.storage.base + b0 * chw, p.batch(bn), into: chunkCols) }
+                for b in 0..<bn {
+                    let (cb, ld) = columns(chunkCols, b0, b, cl)
+                    let dst = s.base + (b0 + b) * ol                                                     // [O, L]
+                    if let pbias { ConvKernels.fillRows(dst, values: pbias, rows: o, l: p.l) }
+                    for gi in 0..<g {
+                        gemm(false, false, og, p.l, cgk, 1, pw + gi * og * cgk, cgk, cb + gi * cgk * ld, ld,
+                             pbias != nil ? 1 : 0, dst + gi * og * p.l, p.l)
+                    }
+                    if clamps { EpilogueKernels.affine(dst, 1, 0, low, high, into: dst, count: ol) }
                 }
             }
         }
@@ -169,42 +169,34 @@ extension Tensor {
             defer { partials?.deallocate() }
             ConvKernels.runParts(groupCount) { groupRange, concurrent in
                 let gemm = concurrent ? BLAS.sgemmOnThisThread : BLAS.sgemm
-                let folded = nb > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: o * nb * p.l) : nil          // [O, nb·L]
-                let dcols = dx != nil && !direct ? UnsafeMutablePointer<Float>.allocate(capacity: ck * nb * p.l) : nil // [C·K, nb·L]
-                let chunkCols = dw != nil && !direct ? UnsafeMutablePointer<Float>.allocate(capacity: ck * nb * p.l) : nil // [C·K, nb·L]
-                defer { folded?.deallocate(); dcols?.deallocate(); chunkCols?.deallocate() }
+                let chunkCols = dw != nil && !pointwise ? UnsafeMutablePointer<Float>.allocate(capacity: ck * nb * p.l) : nil // [C·K, nb·L]
+                let dcols = dx != nil && !pointwise ? UnsafeMutablePointer<Float>.allocate(capacity: ck * nb * p.l) : nil     // [C·K, nb·L]
+                defer { chunkCols?.deallocate(); dcols?.deallocate() }
                 for gr in groupRange {
                     let mine = partials.map { $0 + gr * (wcount + o) }
                     let dwg = dw == nil ? nil : mine, dbg = db == nil ? nil : mine.map { $0 + wcount }
                     for ci in (gr * chunks / groupCount)..<((gr + 1) * chunks / groupCount) {
                         let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
-                        // The chunk's columns [C·K, bn·L], needed for dW only.
-                        var cc = UnsafePointer(x.storage.base + b0 * chw)
-                        if let chunkCols {
-                            ConvKernels.im2col(x.storage.base + b0 * chw, p.batch(bn), into: chunkCols)
-                            cc = UnsafePointer(chunkCols)
-                        }
-                        // gT [O, bn·L]: the chunk's output gradient with its batch folded into the columns.
-                        var gT = gAll + b0 * ol
-                        if bn > 1 {
-                            ConvKernels.foldBatch(gT, n: bn, rows: o, l: p.l, into: folded!)
-                            gT = UnsafePointer(folded!)
-                        }
-                        if let dbg { ConvKernels.addRowSums(gT, rows: o, cols: cl, into: dbg) }   // db[o] += Σ gT[o, ·]
-                        if let dwg {                                                              // dWᵀ_g += cols_g · gT_gᵀ
-                            for gi in 0..<g {
-                                gemm(false, true, cgk, og, cl, 1, cc + gi * cgk * cl, cl, gT + gi * og * cl, cl,
-                                     1, dwg + gi * og * cgk, og)
+                        if let chunkCols { ConvKernels.im2col(x.storage.base + b0 * chw, p.batch(bn), into: chunkCols) }
+                        for b in 0..<bn {
+                            let gb = gAll + (b0 + b) * ol                                                 // [O, L]
+                            if let dbg { ConvKernels.addRowSums(gb, rows: o, cols: p.l, into: dbg) }     // db[o] += Σ g[o, ·]
+                            if let dwg {                                                                  // dWᵀ_g += cols_g · g_gᵀ
+                                let (cb, ld) = columns(chunkCols, b0, b, cl)
+                                for gi in 0..<g {
+                                    gemm(false, true, cgk, og, p.l, 1, cb + gi * cgk * ld, ld, gb + gi * og * p.l, p.l,
+                                         1, dwg + gi * og * cgk, og)
+                                }
+                            }
+                            if let dx {   // dcols_g = W_gᵀ · g_g, into the chunk's column gradients (pointwise: added into dx)
+                                let (target, ld) = dcols.map { ($0 + b * p.l, cl) } ?? (dx + (b0 + b) * chw, p.l)
+                                for gi in 0..<g {
+                                    gemm(true, false, cgk, p.l, og, 1, pw + gi * og * cgk, cgk, gb + gi * og * p.l, p.l,
+                                         dcols == nil ? 1 : 0, target + gi * cgk * ld, ld)
+                                }
                             }
                         }
-                        if let dx {                                                              // dcols_g = W_gᵀ · gT_g, col2im
-                            let target = direct ? dx + b0 * chw : dcols!
-                            for gi in 0..<g {
-                                gemm(true, false, cgk, cl, og, 1, pw + gi * og * cgk, cgk, gT + gi * og * cl, cl,
-                                     direct ? 1 : 0, target + gi * cgk * cl, cl)
-                            }
-                            if !direct { ConvKernels.col2im(target, p.batch(bn), into: dx + b0 * chw) }
-                        }
+                        if let dcols, let dx { ConvKernels.col2im(dcols, p.batch(bn), into: dx + b0 * chw) }
                     }
                 }
             }
@@ -289,6 +281,14 @@ enum ConvKernels {
             for t in 0..<lo { d[t] = 0 }
             if stride == 1 {
                 copyRun(from: s + lo, into: d + lo, count: hi - lo)
+            } else if stride == 2 {
+                var t = lo
+                while t + 9 <= hi {   // sixteen values from s[2t], the last one read s[2(hi − 1)] at most
+                    let v = UnsafeRawPointer(s + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(d + t).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                    t += 8
+                }
+                while t < hi { d[t] = s[2 * t]; t += 1 }
             } else {
                 for t in lo..<hi { d[t] = s[t * stride] }
             }
@@ -336,6 +336,15 @@ enum ConvKernels {
             let d = dst + r * rowStep, s = src + r * ow
             if stride == 1 {
                 addRun(from: s + lo, into: d + lo, count: hi - lo)
+            } else if stride == 2 {
+                var t = lo
+                while t + 9 <= hi {   // as in `gatherRows`; the odd entries are written back unchanged
+                    var v = UnsafeRawPointer(d + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
+                    v.evenHalf += UnsafeRawPointer(s + t).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(d + 2 * t).storeBytes(of: v, as: SIMD16<Float>.self)
+                    t += 8
+                }
+                while t < hi { d[2 * t] += s[t]; t += 1 }
             } else {
                 for t in lo..<hi { d[t * stride] += s[t] }
             }
@@ -391,41 +400,11 @@ enum ConvKernels {
         for r in 0..<rows { (m + r * l).update(repeating: values[r], count: l) }
     }
 
-    /// out [N, R, L] = flat [R, N·L] with the batch moved outward, plus bias[r] on row r,
-    /// clamped to low…high.
-    static func unfoldBatch(_ flat: UnsafeMutablePointer<Float>, n: Int, rows: Int, l: Int,
-                            bias: UnsafePointer<Float>?, low: Float = -.infinity, high: Float = .infinity,
-                            into out: UnsafeMutablePointer<Float>) {
-        let clamps = low > -.infinity || high < .infinity
-        for b in 0..<n {
-            for r in 0..<rows {
-                let dst = out + (b * rows + r) * l
-                let src = flat + r * n * l + b * l
-                if clamps { EpilogueKernels.affine(src, 1, bias?[r] ?? 0, low, high, into: dst, count: l) }
-                else if let bias { addScalar(from: src, bias[r], into: dst, count: l) }
-                else { dst.update(from: src, count: l) }
-            }
-        }
-    }
-
-    /// flat [R, N·L] = g [N, R, L] with the batch moved inward (the reverse of `unfoldBatch`).
-    static func foldBatch(_ g: UnsafePointer<Float>, n: Int, rows: Int, l: Int, into flat: UnsafeMutablePointer<Float>) {
-        for b in 0..<n {
-            for r in 0..<rows { (flat + r * n * l + b * l).update(from: g + (b * rows + r) * l, count: l) }
-        }
-    }
-
     /// into [C, R] += mᵀ for m [R, C].
     static func addTransposed(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into: UnsafeMutablePointer<Float>) {
         for r in 0..<rows {
             for c in 0..<cols { into[c * rows + r] += m[r * cols + c] }
         }
-    }
-
-    /// dst[t] = src[t] + v for t in 0..<count (src may equal dst).
-    @inline(never)
-    static func addScalar(from src: UnsafePointer<Float>, _ v: Float, into dst: UnsafeMutablePointer<Float>, count: Int) {
-        for t in 0..<count { dst[t] = src[t] + v }
     }
 
     /// into[r] += Σ_t m[r·cols + t].
