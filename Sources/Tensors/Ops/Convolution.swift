@@ -108,12 +108,11 @@ extension Tensor {
         if g == p.c && g > 1 { return depthwiseConv2d(x, weight: weight, bias: bias, plan: p, low: low, high: high) }
         let clamps = low > -.infinity || high < .infinity
         let cgk = p.c / g * p.k, og = o / g, ck = p.c * p.k, chw = p.c * p.h * p.w, ol = o * p.l
-        // The batch goes through in chunks of `nb` images: im2col of a chunk [C·K, nb·L], then per
-        // image one GEMM per group, reading the image's columns in place (row stride nb·L) and
-        // writing its output [O, L] directly. The chunks are evened out (64 images at 20 per
-        // chunk become 4 chunks of 16).
-        let nb = ConvKernels.evenChunk(n: p.n, l: p.l)
-        let chunks = (p.n + nb - 1) / nb
+        // The batch goes through in chunks of at most `nb` images (see `Chunking`): im2col of a
+        // chunk [C·K, bn·L], then per image one GEMM per group, reading the image's columns in
+        // place (row stride bn·L) and writing its output [O, L] directly.
+        let chunking = ConvKernels.Chunking(n: p.n, l: p.l)
+        let chunks = chunking.count, nb = chunking.largest
         // A 1×1, stride-1, unpadded convolution is its own im2col: an image's columns are its input.
         let pointwise = p.k == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.oh == p.h && p.ow == p.w
         // Image b of a chunk at b0: its columns [C·K, L] and their row stride.
@@ -133,7 +132,7 @@ extension Tensor {
             let chunkCols = pointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: ck * nb * p.l)   // [C·K, nb·L]
             defer { chunkCols?.deallocate() }
             for ci in parts {
-                let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
+                let b0 = chunking.start(ci), bn = chunking.start(ci + 1) - b0, cl = bn * p.l
                 if let chunkCols { ConvKernels.im2col(x.storage.base + b0 * chw, p.batch(bn), into: chunkCols) }
                 for b in 0..<bn {
                     let (cb, ld) = columns(chunkCols, b0, b, cl)
@@ -176,7 +175,7 @@ extension Tensor {
                     let mine = partials.map { $0 + gr * (wcount + o) }
                     let dwg = dw == nil ? nil : mine, dbg = db == nil ? nil : mine.map { $0 + wcount }
                     for ci in (gr * chunks / groupCount)..<((gr + 1) * chunks / groupCount) {
-                        let b0 = ci * nb, bn = Swift.min(nb, p.n - b0), cl = bn * p.l
+                        let b0 = chunking.start(ci), bn = chunking.start(ci + 1) - b0, cl = bn * p.l
                         if let chunkCols { ConvKernels.im2col(x.storage.base + b0 * chw, p.batch(bn), into: chunkCols) }
                         for b in 0..<bn {
                             let gb = gAll + (b0 + b) * ol                                                 // [O, L]
@@ -369,12 +368,27 @@ enum ConvKernels {
         return (1024 + l - 1) / Swift.max(l, 1)
     }
 
-    /// Images per chunk for a batch of `n`: `imagesPerChunk`, then evened out over the same
-    /// number of chunks (n = 64 at 20 a chunk: 4 chunks of 16, not 20, 20, 20, 4).
-    static func evenChunk(n: Int, l: Int) -> Int {
-        let first = Swift.max(1, Swift.min(n, imagesPerChunk(l: l)))
-        let chunks = (n + first - 1) / first
-        return (n + chunks - 1) / Swift.max(chunks, 1)
+    /// How a batch of `n` images of `l` output pixels is cut into chunks: about `imagesPerChunk`
+    /// images each, the count rounded up to a multiple of `maxReductionGroups` (at most n) so
+    /// the reduction groups, and two threads, get equal shares; the images spread as evenly as
+    /// the count allows (64 images at 6 a chunk: 12 chunks of 5 or 6, not 10 of 6 and one of 4).
+    /// Depends on n and l only, so results do not depend on the thread count.
+    struct Chunking {
+        /// Images in the batch, and chunks.
+        let n: Int, count: Int
+
+        init(n: Int, l: Int) {
+            let first = Swift.max(1, Swift.min(n, imagesPerChunk(l: l)))
+            let q = maxReductionGroups
+            self.n = n
+            count = Swift.max(1, Swift.min(n, ((n + first - 1) / first + q - 1) / q * q))
+        }
+
+        /// The first image of chunk `i` (start(count) == n).
+        func start(_ i: Int) -> Int { i * n / count }
+
+        /// The most images in one chunk.
+        var largest: Int { (n + count - 1) / count }
     }
 
     /// Groups of chunks whose weight gradients are summed separately in backward.
