@@ -177,6 +177,32 @@ private let convCases: [ConvCase] = [
                   ref: { $0[0].map { Swift.min(Swift.max($0, 0), 6) } })
     }
 
+    @Test(arguments: [2, 7])
+    func chunksOfSeveralImagesGiveTheResultsOfSingleImageChunks(_ imagesPerChunk: Int) {
+        // Several images per chunk read their columns at a row stride of the chunk's width; one
+        // image per chunk (the default, checked against the definition above) is the reference.
+        // 13 images at 2 a chunk: 8 chunks of 1–2; at 7: 4 chunks of 3–4. Bias, clamp, two groups, stride 2.
+        var rng = SeededRNG(seed: 11)
+        let x = Tensor.uniform([13, 4, 9, 10], low: -1, high: 1, using: &rng, requiresGrad: true)
+        let w = Tensor.uniform([6, 2, 3, 3], low: -0.5, high: 0.5, using: &rng, requiresGrad: true)
+        let b = Tensor.uniform([6], low: -0.5, high: 0.5, using: &rng, requiresGrad: true)
+        let window = ConvWindow(kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1))
+        func run(_ chunk: Int) -> [[Float]] {
+            for t in [x, w, b] { t.clearGrad() }
+            let y = Tensor.conv2d(x, weight: w, bias: b, window: window, groups: 2, low: 0, high: .infinity, imagesPerChunk: chunk)
+            let r = Tensor(shape: y.shape, scalars: (0..<y.count).map { Float($0 % 7) / 7 - 0.4 })
+            (y * r).sum().backward()
+            return [y.scalars, x.grad!.scalars, w.grad!.scalars, b.grad!.scalars]
+        }
+        let reference = run(1), chunked = run(imagesPerChunk)
+        for (name, (got, want)) in zip(["output", "dx", "dW", "db"], zip(chunked, reference)) {
+            for (i, (g, e)) in zip(got, want).enumerated() where abs(g - e) > 1e-5 * (1 + abs(e)) {
+                Issue.record("\(name)[\(i)] = \(g) with \(imagesPerChunk) images a chunk, \(e) with one")
+                break
+            }
+        }
+    }
+
     @Test func clampedSumMatchesDefinitionAndFiniteDifferences() {
         // 2·3·5·7 = 210 values: eight-lane runs and a tail; sums land on both sides of each bound.
         for (low, high) in [(Float(0), Float.infinity), (Float(-1), Float(1.5))] {

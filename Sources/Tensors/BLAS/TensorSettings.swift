@@ -20,7 +20,7 @@ public struct TensorSettings: Sendable, Equatable {
     public var splitGEMM = true
     /// Blocks of a split GEMM per thread, 1…16 (default 1); `RUNG_GEMM_BLOCKS_PER_THREAD`.
     public var gemmBlocksPerThread = 1
-    /// Images per convolution chunk instead of the computed size, for measurements; `RUNG_CONV_CHUNK`.
+    /// Images per convolution chunk instead of one, for measurements; `RUNG_CONV_CHUNK`.
     public var convolutionChunk: Int?
     /// The caller's OpenBLAS kernel family (e.g. "Haswell"), kept as given; nil: chosen from the
     /// CPU's flags. `OPENBLAS_CORETYPE`.

@@ -94,9 +94,16 @@ extension Tensor {
     /// Shapes: x [N, C, H, W], weight [O, C/G, KH, KW], bias [O] or nil → [N, O, OH, OW].
     /// Depthwise convolutions (G == C) take a direct loop, the rest im2col + one sgemm per group.
     /// With several chunks of images the chunks are spread over the worker threads (each with
-    /// single-threaded GEMMs); one chunk (batch 1 at large sizes) splits its GEMMs instead.
+    /// single-threaded GEMMs); one chunk (batch 1) splits its GEMMs instead.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, window: ConvWindow, groups: Int = 1,
                               low: Float = -.infinity, high: Float = .infinity) -> Tensor {
+        conv2d(x, weight: weight, bias: bias, window: window, groups: groups, low: low, high: high,
+               imagesPerChunk: ConvKernels.imagesPerChunk)
+    }
+
+    /// `conv2d` with chunks of `imagesPerChunk` images (tests reach the several-image chunks here).
+    static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, window: ConvWindow, groups: Int,
+                       low: Float, high: Float, imagesPerChunk: Int) -> Tensor {
         let p = ConvPlan(input: x.shape, window: window, op: "conv2d")
         let g = groups
         precondition(weight.rank == 4 && g > 0 && p.c == weight.shape[1] * g && weight.shape[0] % g == 0
@@ -111,7 +118,7 @@ extension Tensor {
         // The batch goes through in chunks of at most `nb` images (see `Chunking`): im2col of a
         // chunk [C·K, bn·L], then per image one GEMM per group, reading the image's columns in
         // place (row stride bn·L) and writing its output [O, L] directly.
-        let chunking = ConvKernels.Chunking(n: p.n, l: p.l)
+        let chunking = ConvKernels.Chunking(n: p.n, imagesPerChunk: imagesPerChunk)
         let chunks = chunking.count, nb = chunking.largest
         // A 1×1, stride-1, unpadded convolution is its own im2col: an image's columns are its input.
         let pointwise = p.k == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.oh == p.h && p.ow == p.w
@@ -361,15 +368,14 @@ enum ConvKernels {
         }
     }
 
-    /// Images per chunk for an output of `l` pixels per image: enough for about 1024 GEMM
-    /// columns (`TensorSettings.convolutionChunk`, `RUNG_CONV_CHUNK`, overrides, for measurements).
-    static func imagesPerChunk(l: Int) -> Int {
-        if let v = chunkOverride { return v }
-        return (1024 + l - 1) / Swift.max(l, 1)
-    }
+    /// Images per chunk: one, whose columns (C·K·L values: 451 KB for a 3×3 convolution over 16
+    /// channels at 28×28) stay in cache between im2col and the GEMMs, as the GEMMs run per image
+    /// anyway; chunks of about 1024 columns (2 to 21 images in the small ResNet) trained it 1–5%
+    /// slower. `TensorSettings.convolutionChunk` (`RUNG_CONV_CHUNK`) overrides it, for measurements.
+    static var imagesPerChunk: Int { Swift.max(1, chunkOverride ?? 1) }
 
-    /// How a batch of `n` images of `l` output pixels is cut into chunks: about `imagesPerChunk`
-    /// images each, the count rounded up to a multiple of `maxReductionGroups` (at most n) so
+    /// How a batch of `n` images is cut into chunks: about `imagesPerChunk` images each, the
+    /// count rounded up to a multiple of `maxReductionGroups` (at most n) so
     /// the reduction groups, and two threads, get equal shares; the images spread as evenly as
     /// the count allows (64 images at 6 a chunk: 12 chunks of 5 or 6, not 10 of 6 and one of 4).
     /// Depends on n and l only, so results do not depend on the thread count.
@@ -377,8 +383,8 @@ enum ConvKernels {
         /// Images in the batch, and chunks.
         let n: Int, count: Int
 
-        init(n: Int, l: Int) {
-            let first = Swift.max(1, Swift.min(n, imagesPerChunk(l: l)))
+        init(n: Int, imagesPerChunk: Int) {
+            let first = Swift.max(1, Swift.min(n, imagesPerChunk))
             let q = maxReductionGroups
             self.n = n
             count = Swift.max(1, Swift.min(n, ((n + first - 1) / first + q - 1) / q * q))
