@@ -196,6 +196,13 @@ private let threadedConvCases: [ClampedConvCase] = [
              zip(xr.v, x2.scalars).map { Swift.max($0 + Double($1), 0) }),
             ("globalAvgPool2d", [x], { Tensor.globalAvgPool2d($0[0]) },
              (0..<32).map { q in xr.v[(q * 1024)..<((q + 1) * 1024)].reduce(0, +) / 1024 }),
+            // 32 rows into 3 and 32 columns into 5: overlapping windows (rows 0..<11, 10..<22, 21..<32).
+            ("adaptiveAvgPool2d", [x], { Tensor.adaptiveAvgPool2d($0[0], outputHeight: 3, outputWidth: 5) },
+             (0..<32).flatMap { q in (0..<15).map { cell -> Double in
+                 let (i, j) = (cell / 5, cell % 5)
+                 let ys = (i * 32 / 3)..<((i + 1) * 32 + 2) / 3, xs = (j * 32 / 5)..<((j + 1) * 32 + 4) / 5
+                 return ys.flatMap { y in xs.map { xr.v[q * 1024 + y * 32 + $0] } }.reduce(0, +) / Double(ys.count * xs.count)
+             } }),
         ]
         for v in windows {
             cases.append(("maxPool2d \(v)", [x], { Tensor.maxPool2d($0[0], window: v) }, refPool(xr, v, max: true).v))

@@ -1,6 +1,6 @@
 // Pooling on NCHW tensors as direct loops: max pooling (padding counts as −∞; the gradient goes
 // to the first maximal tap, kept as an index), average pooling (padding counts as zeros,
-// PyTorch's count_include_pad = true) and the global average over H×W.
+// PyTorch's count_include_pad = true), adaptive average pooling and the global average over H×W.
 // Planes (N·C) are spread over the worker threads, forward and backward.
 // Legend: N batch, C channels, H×W input, KH×KW window, OH×OW output. Left out: ceil_mode.
 
@@ -128,13 +128,16 @@ extension Tensor {
         func span(_ i: Int, _ out: Int, _ size: Int) -> Range<Int> { (i * size / out)..<((i + 1) * size + out - 1) / out }
         let rows = (0..<oh).map { span($0, oh, h) }, cols = (0..<ow).map { span($0, ow, w) }
         let s = TensorStorage(uninitializedCount: planes * l)
-        for q in 0..<planes {
-            let src = x.storage.base + q * hw
-            for i in 0..<oh {
-                for j in 0..<ow {
-                    var total: Float = 0
-                    for y in rows[i] { for xx in cols[j] { total += src[y * w + xx] } }
-                    s.base[q * l + i * ow + j] = total / Float(rows[i].count * cols[j].count)
+        let grain = PoolKernels.planesPerThread(hw)
+        Parallel.forRanges(planes, minimumPerThread: grain, alignment: 1) { range in
+            for q in range {
+                let src = x.storage.base + q * hw
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        var total: Float = 0
+                        for y in rows[i] { for xx in cols[j] { total += src[y * w + xx] } }
+                        s.base[q * l + i * ow + j] = total / Float(rows[i].count * cols[j].count)
+                    }
                 }
             }
         }
@@ -142,12 +145,14 @@ extension Tensor {
         guard needsGrad(x) else { return out }
         out.record([x]) { g in
             let dx = x.gradBuffer()
-            for q in 0..<planes {
-                let d = dx + q * hw
-                for i in 0..<oh {
-                    for j in 0..<ow {
-                        let v = g[q * l + i * ow + j] / Float(rows[i].count * cols[j].count)
-                        for y in rows[i] { for xx in cols[j] { d[y * w + xx] += v } }
+            Parallel.forRanges(planes, minimumPerThread: grain, alignment: 1) { range in
+                for q in range {
+                    let d = dx + q * hw
+                    for i in 0..<oh {
+                        for j in 0..<ow {
+                            let v = g[q * l + i * ow + j] / Float(rows[i].count * cols[j].count)
+                            for y in rows[i] { for xx in cols[j] { d[y * w + xx] += v } }
+                        }
                     }
                 }
             }
