@@ -73,14 +73,25 @@ public struct JSONWriter {
         withUnsafeMutableBytes(of: &scratch) { buf in
             var magnitude = v.magnitude
             var n = 0
-            repeat {
-                buf[47 - n] = 0x30 + UInt8(truncatingIfNeeded: magnitude % 10)
-                magnitude /= 10
-                n += 1
-            } while magnitude > 0
+            Self.prependDigits(of: &magnitude, into: buf, end: 48, filled: &n)
             if v < 0 { buf[47 - n] = 0x2D; n += 1 }
             bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[(48 - n)...]))
         }
+    }
+
+    /// Writes the decimal digits of `value` right to left into `buf` before `end - filled`,
+    /// advancing `filled`: exactly `count` digits when given (leading zeros included; `value` keeps
+    /// what is left above them), else all of them (at least one).
+    @inlinable @inline(__always)
+    static func prependDigits<I: BinaryInteger>(of value: inout I, into buf: UnsafeMutableRawBufferPointer,
+                                                end: Int, filled n: inout Int, count: Int? = nil) {
+        var written = 0
+        repeat {
+            buf[end - 1 - n] = 0x30 + UInt8(truncatingIfNeeded: value % 10)
+            value /= 10
+            n += 1
+            written += 1
+        } while count.map { written < $0 } ?? (value > 0)
     }
 
     /// A double in the shortest text that reads back exactly, always with a `.` or an exponent
@@ -120,18 +131,10 @@ public struct JSONWriter {
                 var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
                 withUnsafeMutableBytes(of: &scratch) { buf in
                     var n = 0
-                    for _ in 0..<p {
-                        buf[23 - n] = 0x30 + UInt8(truncatingIfNeeded: digits % 10)
-                        digits /= 10
-                        n += 1
-                    }
+                    Self.prependDigits(of: &digits, into: buf, end: 24, filled: &n, count: p)
                     buf[23 - n] = 0x2E
                     n += 1
-                    repeat {
-                        buf[23 - n] = 0x30 + UInt8(truncatingIfNeeded: digits % 10)
-                        digits /= 10
-                        n += 1
-                    } while digits > 0
+                    Self.prependDigits(of: &digits, into: buf, end: 24, filled: &n)
                     if v < 0 { buf[23 - n] = 0x2D; n += 1 }
                     bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[(24 - n)...]))
                 }
