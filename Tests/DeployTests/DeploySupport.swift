@@ -54,6 +54,10 @@ func runScript(_ arguments: [String], timeout: Double, environment: [String: Str
     p.standardOutput = out
     p.standardError = out
     p.standardInput = FileHandle.nullDevice
+    // The exit and the end of the output are awaited as events (a semaphore each), the timeout
+    // the only timer.
+    let exited = DispatchSemaphore(value: 0)
+    p.terminationHandler = { _ in exited.signal() }
     try p.run()
     let collected = OutputBox()
     let reader = Thread {
@@ -61,19 +65,18 @@ func runScript(_ arguments: [String], timeout: Double, environment: [String: Str
         collected.set(String(decoding: data, as: UTF8.self))
     }
     reader.start()
-    let deadline = Date().addingTimeInterval(timeout)
-    while p.isRunning && Date() < deadline { usleep(50_000) }
-    if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+    if exited.wait(timeout: .now() + timeout) == .timedOut { kill(p.processIdentifier, SIGKILL) }
     p.waitUntilExit()
-    while !collected.done { usleep(10_000) }
+    collected.finished.wait()
     return ScriptResult(status: p.terminationStatus, output: collected.text)
 }
 
+/// The child's whole output, set once by the reader thread; `finished` is signalled then.
 private final class OutputBox: @unchecked Sendable {
     private let lock = NSLock()
     private var value: String?
-    func set(_ s: String) { lock.lock(); value = s; lock.unlock() }
-    var done: Bool { lock.lock(); defer { lock.unlock() }; return value != nil }
+    let finished = DispatchSemaphore(value: 0)
+    func set(_ s: String) { lock.lock(); value = s; lock.unlock(); finished.signal() }
     var text: String { lock.lock(); defer { lock.unlock() }; return value ?? "" }
 }
 

@@ -99,12 +99,15 @@ private func makeStudy(_ name: String) throws -> (root: URL, file: URL, dir: URL
         import fcntl, sys, time
         f = open(sys.argv[1], "w"); fcntl.flock(f, fcntl.LOCK_EX)
         f.write('{"pid": 1, "host": "x", "bind": "dead", "publish": "dead", "started": 0}'); f.flush()
-        open(sys.argv[1] + ".ready", "w").close(); time.sleep(60)
+        print("ready", flush=True); time.sleep(60)
         """, lockFile]
+    // The holder says `ready` on its stdout once it has the lock; reading that line blocks until
+    // it comes (or the pipe closes, if the holder died first).
+    let ready = Pipe()
+    holder.standardOutput = ready
     try holder.run()
     defer { if holder.isRunning { holder.terminate() } }
-    let deadline = Date().addingTimeInterval(10)
-    while !FileManager.default.fileExists(atPath: lockFile + ".ready"), Date() < deadline { usleep(10_000) }
+    _ = ready.fileHandleForReading.availableData
     #expect(throws: RuntimeError.self) {
         _ = try StudyLock(root: dir, holder: .current(bind: "b", publish: "p"))
     }
