@@ -82,7 +82,7 @@ let package = Package(
         // The lab: benchmarks, training outside a study, pretraining and the zoo (`rung train`,
         // `rung bench …`), apart from the front door and from the library targets.
         .target(name: "RungLab", dependencies: [
-            "Tensors", "FineTune", "Search", "Wire", "Store", "Runtime", "CZeroMQ",
+            "RungBasics", "Tensors", "FineTune", "Search", "Wire", "Store", "Runtime", "CZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
 

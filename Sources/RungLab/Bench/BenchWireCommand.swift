@@ -27,7 +27,7 @@ struct BenchWireCommand: ParsableCommand {
     @Option(name: .long, help: "Repeat each one-way run this many times and keep the best.")
     var repeats: Int = 3
 
-    @Flag(name: .long, help: "Only time the envelope codec (encode and decode, no sockets).")
+    @Flag(name: .long, help: "Only time the envelope codec (encode and decode, and the sockets' write and read paths; no sockets).")
     var codecOnly = false
 
     @Option(name: .long, help: "Run only this payload (raw, frames, envelope, report), e.g. under a profiler.")
@@ -78,11 +78,15 @@ struct BenchWireCommand: ParsableCommand {
     }
 
     private func printCodec() throws {
-        print(pad("envelope codec alone", 28) + pad("encode ns", 11) + "decode ns")
+        print(pad("envelope codec alone", 28) + pad("encode ns", 11) + pad("decode ns", 11)
+              + pad("write ns", 10) + "read ns")
         for payload in [BenchPayload.envelope100, .report] where payloads.contains(payload) {
             let c = try WireBenchmark.codec(payload, count: min(messages, 100_000))
-            print(pad(payload.rawValue, 28) + pad(fmt(c.encode, 0), 11) + fmt(c.decode, 0))
+            print(pad(payload.rawValue, 28) + pad(fmt(c.encode, 0), 11) + pad(fmt(c.decode, 0), 11)
+                  + pad(fmt(c.write, 0), 10) + fmt(c.read, 0))
         }
+        print("(encode: new frames; decode: through Envelope.decode; write: into a reused buffer, as a")
+        print(" socket sends; read: a REPORT read in place, as a ROUTER receives it)")
     }
 
     private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }

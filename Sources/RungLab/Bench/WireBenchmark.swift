@@ -6,6 +6,7 @@
 import CZeroMQ
 import Dispatch
 import Foundation
+import RungBasics
 import Search
 import Wire
 
@@ -151,18 +152,44 @@ public enum WireBenchmark {
                              mean: samples.reduce(0, +) / Double(samples.count))
     }
 
-    /// Envelope codec alone, no sockets: mean nanoseconds to encode and to decode one message.
-    public static func codec(_ payload: BenchPayload, count: Int) throws(WireError) -> (encode: Double, decode: Double) {
+    /// Envelope codec alone, no sockets: mean nanoseconds per message, each way twice. `encode`
+    /// makes the frames as new `[Data]` and `decode` reads them through `Envelope.decode`; `write`
+    /// and `read` are what a socket does: the frame written into one reused buffer
+    /// (`Envelope.write`), and a REPORT read in place from the received bytes
+    /// (`Envelope.plainReport`; other types go through `decode` there too, so `read` repeats
+    /// `decode` for them).
+    public static func codec(_ payload: BenchPayload, count: Int) throws(WireError)
+        -> (encode: Double, decode: Double, write: Double, read: Double)
+    {
+        let messages = (0..<count).map { sample(payload, seq: $0 + 1) }
         var frames: [[Data]] = []
         frames.reserveCapacity(count)
         let t0 = ContinuousClock.now
-        for i in 0..<count { frames.append(Envelope.encode(sample(payload, seq: i + 1))) }
+        for m in messages { frames.append(Envelope.encode(m)) }
         let t1 = ContinuousClock.now
         var check = 0
         for f in frames { if case .log = try Envelope.decode(f) { check += 1 } }
         let t2 = ContinuousClock.now
         precondition(check == (payload == .report ? 0 : count))
-        return (seconds(t1 - t0) * 1e9 / Double(count), seconds(t2 - t1) * 1e9 / Double(count))
+        var writer = JSONWriter()
+        var written = 0
+        let t3 = ContinuousClock.now
+        for m in messages {
+            writer.bytes.removeAll(keepingCapacity: true)
+            _ = Envelope.write(m, into: &writer)
+            written &+= writer.bytes.count
+        }
+        let t4 = ContinuousClock.now
+        precondition(written == frames.reduce(0) { $0 + $1[0].count })
+        var read = 0
+        for f in frames {
+            let m = f[0].withUnsafeBytes { Envelope.plainReport(frame: $0, limits: .standard) }
+            if case .report? = m { read += 1 } else if case .log = try Envelope.decode(f) { read += 1 }
+        }
+        let t5 = ContinuousClock.now
+        precondition(read == count)
+        func ns(_ d: Duration) -> Double { seconds(d) * 1e9 / Double(count) }
+        return (ns(t1 - t0), ns(t2 - t1), ns(t4 - t3), ns(t5 - t4))
     }
 
     // MARK: Loops

@@ -81,7 +81,7 @@ public enum Envelope {
     /// Appends `message`'s frame (header line, then JSON body) to `frame`, and returns its chunk
     /// frame if the type has one: what a socket sends straight from, without a `Data` copy, a
     /// frame array or a new buffer.
-    static func write(_ message: Message, into frame: inout JSONWriter) -> Data? {
+    package static func write(_ message: Message, into frame: inout JSONWriter) -> Data? {
         switch message {
         // The hot types without hashing the type's name.
         case .report: frame.bytes.append(contentsOf: reportHeader)
@@ -161,7 +161,7 @@ public enum Envelope {
     /// nil when `decode` must read it (another type, a body the REPORT fast path does not take,
     /// and every refusal, which `decode` then words as ever). The same checks as `decode`, in
     /// its order: header, body size, the body's fields, their ranges.
-    static func plainReport(frame: UnsafeRawBufferPointer, limits: Limits) -> Message? {
+    package static func plainReport(frame: UnsafeRawBufferPointer, limits: Limits) -> Message? {
         let h = reportHeader.count
         guard frame.count > h, frame.count - h <= limits.maxBodyBytes, let base = frame.baseAddress,
               reportHeader.withUnsafeBytes({ memcmp($0.baseAddress!, base, h) == 0 }) else { return nil }
