@@ -84,9 +84,9 @@ import RungBasics
         #expect(text.contains(".") || text.contains("e"), "\(text)")
         if text != v.description { differ += 1 }
     }
-    // The fast path picks the fewest decimals, as `description` does; where two texts of that length
-    // both read back, it may pick the other one, but hardly ever.
-    #expect(differ < 20, "\(differ) texts differ from description")
+    // The fast path writes the one decimal of at most 15 significant digits that reads back, which
+    // is the shortest and so the text `description` writes.
+    #expect(differ == 0, "\(differ) texts differ from description")
 }
 
 @Test func bareNonFiniteWordsOnlyWhenAsked() throws {
@@ -129,4 +129,63 @@ import RungBasics
         guard case .number(let read, _)? = try? JSONParser.parse(text) else { Issue.record("\(text) not read"); continue }
         #expect(read.bitPattern == v.bitPattern, "\(text) read as \(read)")
     }
+}
+
+@Test func stringsEscapeTheSameAtEveryPositionAndLength() throws {
+    // The writer copies eight bytes at a time until one needs an escape: every escape at every
+    // offset, in strings short and long, against a bytewise reference.
+    func reference(_ s: String) -> String {
+        var out = "\""
+        for b in s.utf8 {
+            switch b {
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x08: out += "\\b"
+            case 0x0C: out += "\\f"
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0..<0x20: out += String(format: "\\u%04x", b)
+            default: out.unicodeScalars.append(Unicode.Scalar(b))  // ASCII here; see below
+            }
+        }
+        return out + "\""
+    }
+    let alphabet: [String] = ["a", "Z", "~", " ", "\u{7F}", "\"", "\\", "\n", "\t", "\u{01}", "\u{1F}", "!", "#"]
+    var rng = SplitMix64(seed: 5)
+    for length in 0...40 {
+        for _ in 0..<40 {
+            let s = (0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined()
+            var w = JSONWriter()
+            w.writeString(s)
+            #expect(w.text == reference(s), "\(s.debugDescription)")
+            #expect(try JSONParser.parse(w.text) == .string(s))
+        }
+    }
+    // Multi-byte UTF-8 is copied as it is, next to escapes.
+    var w = JSONWriter()
+    w.writeString("ééééé\"😀😀\n")
+    #expect(w.text == "\"ééééé\\\"😀😀\\n\"")
+}
+
+@Test func aReportOfWorstCaseNamesAndSpellingsStaysInItsBound() throws {
+    // Names that are all escapes and long non-finite spellings: the most a body can take for its
+    // size, written in one sized span, read back whole.
+    let spelling = NonFiniteSpelling(nan: "\"\u{01}\"\u{02}", infinity: "\\\\\\inf", negativeInfinity: "\u{1F}\u{1F}\u{1F}-inf")
+    var w = JSONWriter(nonFinite: spelling)
+    let names = ["\u{01}\u{02}\u{03}\u{04}\u{05}\u{06}\u{07}\u{0E}", "\"\"\"\"", "\\", "plain", ""]
+    let values: [Double] = [.nan, .infinity, -.infinity, -1.7976931348623157e308, 5e-324]
+    w.withSpace(upTo: 2 + names.indices.reduce(0) { $0 + JSONSpan.maxBytes(of: names[$1]) + 2 + JSONSpan.maxDoubleBytes(spelling) }) { span in
+        span.byte(0x7B)
+        for (i, name) in names.enumerated() {
+            span.key(name, first: i == 0)
+            span.writeDouble(values[i])
+        }
+        span.byte(0x7D)
+    }
+    guard case .object(let members) = try JSONParser.parse(w.text) else { Issue.record("not an object: \(w.text)"); return }
+    #expect(members.map(\.key) == names)
+    #expect(members[0].value == .string(spelling.nan))
+    #expect(members[2].value == .string(spelling.negativeInfinity))
+    #expect(members[4].value == .number(5e-324, nil))
 }

@@ -85,8 +85,8 @@ struct BenchWireCommand: ParsableCommand {
             print(pad(payload.rawValue, 28) + pad(fmt(c.encode, 0), 11) + pad(fmt(c.decode, 0), 11)
                   + pad(fmt(c.write, 0), 10) + fmt(c.read, 0))
         }
-        print("(encode: new frames; decode: through Envelope.decode; write: into a reused buffer, as a")
-        print(" socket sends; read: a REPORT read in place, as a ROUTER receives it)")
+        print("(CPU time per message. encode: new frames; decode: through Envelope.decode; write: into a")
+        print(" reused buffer, as a socket sends; read: a REPORT read in place, as a ROUTER receives it)")
     }
 
     private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }

@@ -8,9 +8,29 @@ import RungBasics
 
 extension JSONWriter {
     /// `{"trial":…,"attempt":…,"seq":…,"resource":…,"metrics":{…},"atRung":…,"time":…}` (`time`
-    /// only when known; metrics in their order). The members `EpochReport.Field` names.
+    /// only when known; metrics in their order). The members `EpochReport.Field` names. Written
+    /// in one `withSpace`, sized from the metric names.
     public mutating func write(_ r: EpochReport) {
-        raw("{")
+        let d = JSONSpan.maxDoubleBytes(nonFinite)
+        // The keys, punctuation and `false` take 76 bytes; three integers and two doubles.
+        var bound = 80 + 3 * JSONSpan.maxIntBytes + 2 * d
+        for p in r.metrics.pairs { bound += JSONSpan.maxBytes(of: p.key) + 2 + d }
+        withSpace(upTo: bound) { $0.write(r) }
+    }
+
+    /// An object of number members, `{"a":1.5,"b":0.25}`, in the metrics' order.
+    public mutating func write(_ metrics: MetricValues) {
+        let d = JSONSpan.maxDoubleBytes(nonFinite)
+        var bound = 2
+        for p in metrics.pairs { bound += JSONSpan.maxBytes(of: p.key) + 2 + d }
+        withSpace(upTo: bound) { $0.write(metrics) }
+    }
+}
+
+extension JSONSpan {
+    /// `JSONWriter.write(_: EpochReport)` into sized memory.
+    public mutating func write(_ r: EpochReport) {
+        byte(0x7B)
         key(EpochReport.Field.trial.key, first: true); writeInt(r.trial.rawValue)
         key(EpochReport.Field.attempt.key); writeInt(r.attempt)
         key(EpochReport.Field.seq.key); writeInt(r.seq)
@@ -18,17 +38,17 @@ extension JSONWriter {
         key(EpochReport.Field.metrics.key); write(r.metrics)
         key(EpochReport.Field.atRung.key); writeBool(r.atRung)
         if let time = r.time { key(EpochReport.Field.time.key); writeDouble(time) }
-        raw("}")
+        byte(0x7D)
     }
 
-    /// An object of number members, `{"a":1.5,"b":0.25}`, in the metrics' order.
+    /// `JSONWriter.write(_: MetricValues)` into sized memory.
     public mutating func write(_ metrics: MetricValues) {
-        bytes.append(0x7B)
+        byte(0x7B)
         for (i, p) in metrics.pairs.enumerated() {
             key(p.key, first: i == 0)
             writeDouble(p.value)
         }
-        bytes.append(0x7D)
+        byte(0x7D)
     }
 }
 

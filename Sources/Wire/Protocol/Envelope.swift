@@ -83,8 +83,12 @@ public enum Envelope {
     /// frame array or a new buffer.
     package static func write(_ message: Message, into frame: inout JSONWriter) -> Data? {
         switch message {
-        // The hot types without hashing the type's name.
-        case .report: frame.bytes.append(contentsOf: reportHeader)
+        // The hot types without hashing the type's name; a REPORT without a second look at the
+        // message (each look copies its payload).
+        case .report(let r):
+            frame.bytes.append(contentsOf: reportHeader)
+            frame.write(r)
+            return nil
         case .log: frame.bytes.append(contentsOf: logHeader)
         default: frame.bytes.append(contentsOf: headers[message.type]!)
         }
