@@ -115,6 +115,12 @@ import RungBasics
         let n = Double(sign: .plus, exponent: k, significand: 1)
         values += [n, n + 2 * n.ulp, n.nextDown, Double(UInt64(1) << UInt64(k) &+ 1 &* 12345)]
     }
+    // Powers of two and their neighbours across the fixed-notation range: below a power of two
+    // the gap to the next double is half the gap above, which the 16- and 17-digit check heeds.
+    for k in -14...53 {
+        let p = Double(sign: .plus, exponent: k, significand: 1)
+        values += [p, p.nextUp, p.nextDown, p.nextDown.nextDown]
+    }
     var rng = SplitMix64(seed: 11)
     for _ in 0..<20_000 {
         values.append(Double(bitPattern: rng.next() & 0x000F_FFFF_FFFF_FFFF))  // subnormal bit patterns
@@ -126,6 +132,7 @@ import RungBasics
         let text = w.text
         #expect(Double(text)?.bitPattern == v.bitPattern, "\(v) written \(text)")
         #expect(text.count <= v.description.count, "\(v) written \(text), longer than \(v.description)")
+        if v.magnitude >= 1e-4, v.magnitude < 9007199254740992 { #expect(text == v.description) }
         guard case .number(let read, _)? = try? JSONParser.parse(text) else { Issue.record("\(text) not read"); continue }
         #expect(read.bitPattern == v.bitPattern, "\(text) read as \(read)")
     }

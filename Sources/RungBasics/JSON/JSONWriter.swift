@@ -247,7 +247,7 @@ public struct JSONSpan {
 
     /// A double as `JSONWriter.writeDouble` describes.
     public mutating func writeDouble(_ v: Double) {
-        if writeShortDecimal(v) { return }
+        if writeFixed(v) { return }
         if v.isFinite {
             var text = v.description
             text.withUTF8 { u in
@@ -260,34 +260,62 @@ public struct JSONSpan {
         }
     }
 
-    /// The fast path of `writeDouble` for |v| in [10⁻⁴, 10¹⁵), the numbers metrics are made of:
-    /// the fewest decimals that read back, written as `description` writes them, without a String.
-    ///
-    /// `v` rounded to 15 significant digits is an integer `m` < 10¹⁵ (`x = |v|·10^P` rounded, P
-    /// from v's decimal exponent). If any decimal of at most 15 significant digits reads back as
-    /// `v`, it is `m` without its trailing zeros: such a decimal lies within half an ulp of `v`
-    /// (≤ |v|·2⁻⁵³), far inside half a step of the 15-digit grid (≥ |v|·10⁻¹⁵/2), and the product's
-    /// own rounding (< 0.07 at x < 2⁵⁰) cannot move `x` across a half. So one multiply, a strip of
-    /// zeros and one exact division decide (`m` and 10^p are exact doubles, so `m / 10^p` is the
-    /// correctly rounded value any JSON reader gives the text). False (nothing written) outside
-    /// the range, or when the shortest text needs 16 or 17 digits (then `description` decides).
-    private mutating func writeShortDecimal(_ v: Double) -> Bool {
+    /// A decimal `m / 10^decimals` with `digits` significant digits, trailing zeros stripped.
+    private typealias Decimal = (m: UInt64, decimals: Int, digits: Int)
+
+    /// The fast path of `writeDouble` for |v| in [10⁻⁴, 2⁵³), where `description` writes digits
+    /// and a point (no exponent): the shortest decimal that reads back as `v`, written as
+    /// `description` writes it, without a String. First the one decimal of at most 15 significant
+    /// digits that can (`decimal15`), else the nearest of 16, else of 17 (`nearest`). False
+    /// (nothing written) outside the range.
+    private mutating func writeFixed(_ v: Double) -> Bool {
         let a = v.magnitude
-        guard a >= 1e-4, a < 1e15 else { return false }
+        guard a >= 1e-4, a < 9007199254740992 else { return false }
         // floor(k·log₁₀2) for a in [2^k, 2^(k+1)) (as (k·1233) >> 12, exact for |k| < 681) is
         // the decimal exponent e or e − 1.
         let k = Int(truncatingIfNeeded: a.bitPattern >> 52) &- 1023  // a is normal: its binary exponent
         var e = max(-4, (k &* 1233) >> 12)
         if a >= decimalPowers[e &+ 5] { e &+= 1 }
-        var decimals = 14 - e  // from 0 to 18: 10^decimals is exact
+        guard let d = Self.decimal15(a, e) ?? Self.nearest(a, e, digits: 16) ?? Self.nearest(a, e, digits: 17) else {
+            return false
+        }
+        // `m` with the point `decimals` digits from the right: at least one digit each side.
+        var m = d.m
+        let whole = max(d.digits &- d.decimals, 1)
+        let fraction = max(d.decimals, 1)
+        let sign = v < 0 ? 1 : 0
+        let n = sign &+ whole &+ 1 &+ fraction
+        reserve(n)
+        let end = written &+ n
+        if d.decimals == 0 { base[end &- 1] = 0x30 }  // "3" → "3.0"
+        Self.digits(of: &m, count: d.decimals, endingAt: base + end)
+        base[end &- fraction &- 1] = 0x2E
+        Self.digits(of: &m, count: whole, endingAt: base + (end &- fraction &- 1))
+        if sign == 1 { base[written] = 0x2D }
+        written = end
+        return true
+    }
+
+    /// The one decimal of at most 15 significant digits that reads back as `a` (10^e ≤ a < 10^(e+1),
+    /// e ≤ 14), or nil when none does.
+    ///
+    /// `a` rounded to 15 significant digits is an integer `m` < 10¹⁵ (`x = a·10^P` rounded). If any
+    /// decimal of at most 15 significant digits reads back as `a`, it is `m` without its trailing
+    /// zeros: such a decimal lies within half an ulp of `a` (≤ a·2⁻⁵³), far inside half a step of
+    /// the 15-digit grid (≥ a·10⁻¹⁵/2), and the product's own rounding (< 0.07 at x < 2⁵⁰) cannot
+    /// move `x` across a half. So one multiply, a strip of zeros and one exact division decide
+    /// (`m` and 10^p are exact doubles, so `m / 10^p` is the correctly rounded value any JSON
+    /// reader gives the text).
+    private static func decimal15(_ a: Double, _ e: Int) -> Decimal? {
+        guard e <= 14 else { return nil }
+        var decimals = 14 &- e  // from 0 to 18: 10^decimals is exact
         let x = a * exactPowersOfTen[decimals]
         // x rounded half away from zero (what `rounded()` does, without a libm call): x < 10¹⁵ <
-        // 2⁵⁰, so the truncation and the fraction are exact.
         // 2⁵⁰, so the truncation and the fraction are exact. Int64: its conversions are single
         // instructions.
         let t = Int64(x)
         var m = UInt64(bitPattern: x - Double(t) >= 0.5 ? t &+ 1 : t)
-        var digits = m >= 1_000_000_000_000_000 ? 16 : m >= 100_000_000_000_000 ? 15 : Self.digitCount(m)
+        var digits = m >= 1_000_000_000_000_000 ? 16 : m >= 100_000_000_000_000 ? 15 : digitCount(m)
         // The trailing zeros off, while there are decimals: 8, 4, 2, 1 at a time (at most 15).
         if decimals >= 8, m % 100_000_000 == 0 { m /= 100_000_000; decimals &-= 8; digits &-= 8 }
         if decimals >= 4, m % 10_000 == 0 { m /= 10_000; decimals &-= 4; digits &-= 4 }
@@ -295,21 +323,37 @@ public struct JSONSpan {
         if decimals >= 1, m % 10 == 0 { m /= 10; decimals &-= 1; digits &-= 1 }
         let exact = Double(Int64(bitPattern: m))
         let readsBack = decimals == 0 ? exact == a : exact / exactPowersOfTen[decimals] == a
-        guard readsBack else { return false }
-        // `m` with the point `decimals` digits from the right: at least one digit each side.
-        let whole = max(digits &- decimals, 1)
-        let fraction = max(decimals, 1)
-        let sign = v < 0 ? 1 : 0
-        let n = sign &+ whole &+ 1 &+ fraction
-        reserve(n)
-        let end = written &+ n
-        if decimals == 0 { base[end &- 1] = 0x30 }  // "3" → "3.0"
-        Self.digits(of: &m, count: decimals, endingAt: base + end)
-        base[end &- fraction &- 1] = 0x2E
-        Self.digits(of: &m, count: whole, endingAt: base + (end &- fraction &- 1))
-        if sign == 1 { base[written] = 0x2D }
-        written = end
-        return true
+        return readsBack ? (m, decimals, digits) : nil
+    }
+
+    /// The decimal of `n` significant digits nearest to `a` (10^e ≤ a < 10^(e+1) < 10¹⁷), when it
+    /// reads back as `a`; nil when it does not. Exact, in 128-bit integers: `a = f / 2^s` with a
+    /// 53-bit `f`, so `a·10^P = f·10^P / 2^s` (under 2¹²⁰) is rounded by a shift, and reading back
+    /// is |m·2^s − f·10^P| within half the gap to the neighbouring double (a quarter below a power
+    /// of two), ties to the even `f`, as a reader rounds. Where any decimal of `n` digits reads
+    /// back, the nearest does; every double has one of 17.
+    private static func nearest(_ a: Double, _ e: Int, digits n: Int) -> Decimal? {
+        let bits = a.bitPattern
+        let f = (bits & 0x000F_FFFF_FFFF_FFFF) | 0x0010_0000_0000_0000
+        let s = 1075 &- Int(truncatingIfNeeded: bits >> 52)  // 0 … 66 in the fast path's range
+        let p = n &- 1 &- e                                 // 0 … 20
+        guard s >= 0, s < 100, p >= 0, p <= 20 else { return nil }
+        let scale = p <= 19 ? UInt128(integerPowersOfTen[p]) : UInt128(integerPowersOfTen[19]) &* 10
+        let product = UInt128(f) &* scale
+        var m = product >> s
+        if s > 0 {
+            let rest = product & ((1 << s) &- 1), half = UInt128(1) << (s &- 1)
+            if rest > half || (rest == half && m & 1 == 1) { m &+= 1 }
+        }
+        let back = m << s
+        let lowerGapIsHalf = f == 0x0010_0000_0000_0000 && bits >> 52 > 1
+        let twiceOff = back >= product ? (back &- product) << 1 : (product &- back) << (lowerGapIsHalf ? 2 : 1)
+        guard twiceOff < scale || (twiceOff == scale && f & 1 == 0) else { return nil }
+        var value = UInt64(truncatingIfNeeded: m)
+        var decimals = p
+        var count = value >= integerPowersOfTen[n] ? n &+ 1 : n
+        while decimals > 0, value % 10 == 0 { value /= 10; decimals &-= 1; count &-= 1 }
+        return (value, decimals, count)
     }
 
     /// Writes the last `count` decimal digits of `m` right to left, ending just before `end`,
@@ -423,3 +467,10 @@ let exactPowersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1
 /// the fast path (`description` writes it), never its exactness.
 let decimalPowers: [Double] = [1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                1e12, 1e13, 1e14, 1e15, 1e16]
+
+/// 10⁰ … 10¹⁹, every power of ten a UInt64 holds.
+let integerPowersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
+                                    1_000_000_000, 10_000_000_000, 100_000_000_000, 1_000_000_000_000,
+                                    10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+                                    10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000,
+                                    10_000_000_000_000_000_000]
