@@ -41,4 +41,11 @@ import Testing
         #expect(nan != nan)  // as `[String: Double]` compares NaN values
         #expect(Set([a, b]).count == 1)
     }
+
+    @Test func filterKeepsTheOrder() {
+        let m: MetricValues = ["seconds": 3, "val_loss": 0.4, "acc": 0.9, "latency_ms": 2]
+        let kept: MetricValues = m.filter { $0.key != "seconds" && $0.key != "latency_ms" }
+        #expect(kept.keys == ["val_loss", "acc"] && kept.values == [0.4, 0.9])
+        #expect(m.filter { _ in false }.isEmpty)
+    }
 }

@@ -74,6 +74,13 @@ public struct MetricValues: Sendable, RandomAccessCollection, ExpressibleByDicti
     public var keys: [String] { pairs.map(\.key) }
     /// The values, in order.
     public var values: [Double] { pairs.map(\.value) }
+    /// The metrics `isIncluded` keeps, in order (as a dictionary's `filter` gives a dictionary).
+    public func filter(_ isIncluded: ((key: String, value: Double)) throws -> Bool) rethrows -> MetricValues {
+        var kept = self
+        kept.pairs = try pairs.filter(isIncluded)
+        return kept
+    }
+
     /// The same metrics as a dictionary.
     public var dictionary: [String: Double] {
         var d = [String: Double](minimumCapacity: pairs.count)
