@@ -2,6 +2,7 @@
 // last value of a repeated name wins, in the place of its first), equal and hashed like a
 // dictionary whatever the order.
 
+import Foundation
 import Search
 import Testing
 
@@ -47,5 +48,26 @@ import Testing
         let kept: MetricValues = m.filter { $0.key != "seconds" && $0.key != "latency_ms" }
         #expect(kept.keys == ["val_loss", "acc"] && kept.values == [0.4, 0.9])
         #expect(m.filter { _ in false }.isEmpty)
+    }
+
+    @Test func jsonIsADictionarys() throws {
+        let m: MetricValues = ["val_loss": 0.41, "acc": 0.87, "loss": .nan, "up": .infinity]
+        let plain = JSONEncoder()
+        plain.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        // A key-sorting encoder writes the very text of the same numbers as a dictionary. (Members
+        // go to the encoder in order; Foundation's own encoder keeps no order without sorting, the
+        // wire's does: WireTests' BodyCodecTests.)
+        let sorted = JSONEncoder()
+        sorted.outputFormatting = [.sortedKeys]
+        sorted.nonConformingFloatEncodingStrategy = plain.nonConformingFloatEncodingStrategy
+        #expect(String(decoding: try sorted.encode(m), as: UTF8.self) == #"{"acc":0.87,"loss":"nan","up":"inf","val_loss":0.41}"#)
+        #expect(try sorted.encode(m) == (try sorted.encode(m.dictionary)))
+        // A dictionary's JSON reads as the metrics, and the metrics' JSON as the dictionary.
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let back = try decoder.decode(MetricValues.self, from: try plain.encode(m.dictionary))
+        #expect(back.count == 4 && back["val_loss"] == 0.41 && back["acc"] == 0.87 && back["loss"]!.isNaN && back["up"] == .infinity)
+        let dictionary = try decoder.decode([String: Double].self, from: try plain.encode(m))
+        #expect(dictionary.count == 4 && dictionary["acc"] == 0.87 && dictionary["loss"]!.isNaN)
     }
 }

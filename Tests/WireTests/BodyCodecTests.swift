@@ -33,6 +33,11 @@ private func failure(_ r: Result<Message, WireError>) -> WireError? {
         #expect(String(decoding: body(ofFrame: f[0]), as: UTF8.self) == #"{"reason":"q\"b\\n\n\u0001é/"}"#)
     }
 
+    @Test func metricsAreWrittenInTheOrderReported() throws {
+        let m: MetricValues = ["val_loss": 0.41, "acc": 0.87, "loss": .nan]
+        #expect(String(decoding: try BodyEncoder.encode(m), as: UTF8.self) == #"{"val_loss":0.41,"acc":0.87,"loss":"NaN"}"#)
+    }
+
     @Test func numberForms() throws {
         let cases: [(String, Double)] = [("0", 0), ("-0", 0), ("3", 3), ("-2.5", -2.5), ("1e-05", 1e-5),
                                          ("25E-2", 0.25), ("1.5e+3", 1500), ("123456789012345678901234", 1.2345678901234568e23)]

@@ -125,9 +125,20 @@ extension MetricValues: Codable {
         self.init(try [String: Double](from: decoder))
     }
 
-    /// Writes a JSON object of numbers, as a dictionary of them is written.
+    /// Writes a JSON object of numbers, as a dictionary of them is written, its members in order
+    /// (an encoder that sorts keys sorts them, so its text is a dictionary's).
     public func encode(to encoder: any Encoder) throws {
-        try dictionary.encode(to: encoder)
+        var c = encoder.container(keyedBy: Name.self)
+        for p in pairs { try c.encode(p.value, forKey: Name(p.key)) }
+    }
+
+    /// A metric name as a coding key.
+    private struct Name: CodingKey {
+        var stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
     }
 }
 
