@@ -155,12 +155,12 @@ enum StudyText {
     ]
 
     /// The cost columns at least one of `metrics` has, in `costMetrics` order.
-    static func costColumns(_ metrics: [[String: Double]]) -> [(metric: String, title: String)] {
+    static func costColumns(_ metrics: [MetricValues]) -> [(metric: String, title: String)] {
         costMetrics.filter { c in metrics.contains { $0[c.metric] != nil } }
     }
 
     /// `yes`, or `no: latency_ms 9 > 5` naming the first broken constraint.
-    static func feasibility(_ objective: Objective, value: Double, metrics: [String: Double]) -> String {
+    static func feasibility(_ objective: Objective, value: Double, metrics: MetricValues) -> String {
         for c in objective.constraints {
             guard let v = c.metric == objective.metric ? value : metrics[c.metric], !c.isSatisfied(by: v) else { continue }
             return "no: \(c.metric) \(number(v)) not \(c.comparison.rawValue) \(number(c.bound))"

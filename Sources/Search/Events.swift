@@ -76,7 +76,7 @@ public enum SearchEvent: Hashable, Codable, Sendable {
     /// carries the other recorded values (for constraints, a second objective). A report at the
     /// assignment's `toResource` also means the trial has paused there (checkpoint written) or,
     /// at the maximum resource, completed; its slot is then free and the driver sends `.slotFree`.
-    case reported(trial: TrialID, resource: Double, value: Double, metrics: [String: Double])
+    case reported(trial: TrialID, resource: Double, value: Double, metrics: MetricValues)
     /// The trial's run crashed or raised: it will not be retried.
     case failed(trial: TrialID, reason: String)
     /// The trial's worker vanished (lease expired, SIGTERM): the trial should be run again from its

@@ -35,7 +35,7 @@ func handMadeSnapshot(now: Double = 1_800_000_000) -> StudySnapshot {
                                   metrics: ["acc": quality - 0.3 / Double(e + 1), "loss": 1 / Double(e)], config: config))
         }
         let value = quality - 0.3 / Double(epochs + 1)
-        let metrics = ["acc": value, "latency_ms": 1 + Double(i % 4)]
+        let metrics: MetricValues = ["acc": value, "latency_ms": 1 + Double(i % 4)]
         trials.append(StoredTrial(id: TrialID(i), config: config, state: state, bracket: 0, rung: top, resource: Double(epochs),
                                   value: value, attempt: 1, worker: "w\(i % 2)", created: now - 90 + Double(i),
                                   updated: now - 10, error: nil, metrics: metrics, feasible: true))

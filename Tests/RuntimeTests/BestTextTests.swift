@@ -31,7 +31,7 @@ private func makeStudy(_ root: URL) throws -> URL {
         try store.write { tx in
             try tx.upsertTrial(TrialID(t), config: ["lr": .double(0.01 * Double(t + 1))], bracket: 0, state: .queued, now: 2)
             _ = try tx.beginAttempt(TrialID(t), worker: "w1", fromResource: 0, toResource: 3, now: 3)
-            let metrics = ["acc": p.0, "latency_ms": p.1, "params_total": p.2, "memory_mb": 12.5]
+            let metrics: MetricValues = ["acc": p.0, "latency_ms": p.1, "params_total": p.2, "memory_mb": 12.5]
             _ = try tx.recordReport(TrialReport(trial: TrialID(t), attempt: 1, seq: 1, epoch: 3, metrics: metrics, time: 4,
                                                 rung: RungMark(rung: 1, resource: 3, value: p.0)))
             try tx.endAttempt(TrialID(t), attempt: 1, outcome: .completed, now: 5)

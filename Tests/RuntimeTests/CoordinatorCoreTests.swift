@@ -42,6 +42,17 @@ private func ref(_ t: Int, _ attempt: Int = 1) -> AttemptRef { AttemptRef(trial:
     #expect(core.workers[a]?.idle == 0)
 }
 
+@Test func theEngineGetsAReportsMetricsInTheOrderReported() throws {
+    var core = makeCore(count: 1)
+    _ = core.handle(.hello(a, slots: 1, running: []), now: 0)
+    let metrics: MetricValues = ["val_loss": 0.3, "acc": 0.9, "latency_ms": 4]
+    _ = core.handle(.report(a, EpochReport(trial: TrialID(0), attempt: 1, seq: 1, resource: 1, metrics: metrics)), now: 1)
+    _ = core.handle(.ended(a, ref(0), .paused(resource: 1)), now: 2)
+    let reported = core.engine.events.compactMap { if case .reported(_, _, _, let m) = $0 { return m } else { return nil } }
+    #expect(reported.count == 1)
+    #expect(try #require(reported.first).keys == ["val_loss", "acc", "latency_ms"])
+}
+
 @Test func milestoneAtPauseWaitsForPausedAndPromotionGoesToHolder() {
     var core = makeCore(count: 2)
     _ = core.handle(.hello(a, slots: 1, running: []), now: 0)

@@ -38,6 +38,16 @@ import Testing
         #expect(abs(curves.trials[0].metrics(at: 3)["accuracy"]! - 0.65) < 1e-15)
     }
 
+    @Test func otherMetricsAreReportedInNameOrder() throws {
+        let rows: [[String: ParameterValue]] = (1...2).map { e in
+            ["trial": .int(0), "epoch": .int(e), "val_loss": .double(1 / Double(e)), "zeta": .double(Double(e)),
+             "accuracy": .double(0.5), "latency_ms": .double(3)]
+        }
+        let trial = try RecordedCurves(rows: rows, metric: "val_loss", source: "rows").trials[0]
+        let m = trial.metrics(at: 1.5)
+        #expect(m.keys == ["accuracy", "latency_ms", "zeta"] && m["zeta"] == 1.5 && m["accuracy"] == 0.5)
+    }
+
     @Test func jsonLinesGiveTheSameCurvesAsCSV() throws {
         let jsonl = """
             {"trial": 0, "epoch": 1, "val_loss": 0.9, "accuracy": 0.5, "seconds": 10, "param.lr": 0.001, "param.optimizer": "adam"}

@@ -29,7 +29,7 @@ private func costStudy(_ points: [(Double, Double, Double, Int)], name: String =
         try lease(store, t)
         for rung in 0...p.3 {
             let epoch = rung == 0 ? 1 : 3
-            let metrics = ["acc": p.0, "latency_ms": p.1, "params_total": p.2]
+            let metrics: MetricValues = ["acc": p.0, "latency_ms": p.1, "params_total": p.2]
             _ = try store.recordReport(TrialReport(trial: TrialID(t), attempt: 1, seq: rung + 1, epoch: epoch, metrics: metrics,
                                                    time: 20, rung: RungMark(rung: rung, resource: Double(epoch), value: p.0)))
         }

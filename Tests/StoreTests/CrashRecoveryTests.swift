@@ -17,7 +17,7 @@ import Search
                 let outcome = try tx.recordReport(r)
                 _ = try tx.recordLog(LogLine(trial: TrialID(t), attempt: 1, seq: seq, time: Double(seq), text: "t\(t) line \(seq)"))
                 if let mark = r.rung {
-                    let event = SearchEvent.reported(trial: TrialID(t), resource: mark.resource, value: mark.value, metrics: r.metrics.dictionary)
+                    let event = SearchEvent.reported(trial: TrialID(t), resource: mark.resource, value: mark.value, metrics: r.metrics)
                     try tx.appendEngineEvent(event, now: Double(seq))
                     events.append((event, Double(seq)))
                 }

@@ -16,13 +16,21 @@ import Search
 }
 
 @Test func metricsRoundTripNonFinite() throws {
-    let metrics = ["loss": Double.nan, "up": .infinity, "down": -.infinity, "acc": 0.1, "n": 2]
+    let metrics: MetricValues = ["loss": Double.nan, "up": .infinity, "down": -.infinity, "acc": 0.1, "n": 2]
     let text = FlatJSON.encode(metrics)
     #expect(text == "{\"acc\":0.1,\"down\":\"-inf\",\"loss\":\"nan\",\"n\":2.0,\"up\":\"inf\"}")
     let back = try FlatJSON.decodeMetrics(text)
     #expect(back.count == 5)
     #expect(back["loss"]!.isNaN)
     #expect(back["up"] == .infinity && back["down"] == -.infinity && back["acc"] == 0.1 && back["n"] == 2)
+    #expect(back.keys == ["acc", "down", "loss", "n", "up"])
+}
+
+@Test func metricsReadInTheRowsOrderAndARepeatedNameKeepsItsLastValue() throws {
+    let back = try FlatJSON.decodeMetrics(#"{"val_loss":0.4,"acc":0.9,"val_loss":0.3}"#)
+    #expect(back.keys == ["val_loss", "acc"] && back["val_loss"] == 0.3)
+    #expect(try FlatJSON.decodeMetrics("{}").isEmpty)
+    #expect(throws: StoreError.self) { try FlatJSON.decodeMetrics(#"{"acc":"high"}"#) }
 }
 
 @Test func malformedObjectsAreRefused() {

@@ -326,7 +326,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             return
         }
         let event = SearchEvent.reported(trial: ref.trial, resource: report.resource, value: value,
-                                         metrics: report.metrics.dictionary)
+                                         metrics: report.metrics)
         decide(feed(event, now: now, &out), now: now, &out)
     }
 
@@ -405,7 +405,7 @@ public struct CoordinatorCore<Engine: SearchDriving> {
             }
             if let m = milestone, let value = m.metrics[settings.objective] {
                 let event = SearchEvent.reported(trial: ref.trial, resource: a.toResource, value: value,
-                                                 metrics: m.metrics.dictionary)
+                                                 metrics: m.metrics)
                 decide(feed(event, now: now, &out), now: now, &out)
             }
         }

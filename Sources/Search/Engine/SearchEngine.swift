@@ -213,7 +213,7 @@ public struct SearchEngine: Sendable, Equatable {
     }
 
     private mutating func reported(_ i: Int, _ resource: Double, _ value: Double,
-                                   _ metrics: [String: Double], _ now: Double) -> [Decision] {
+                                   _ metrics: MetricValues, _ now: Double) -> [Decision] {
         guard trials.indices.contains(i), trials[i].state == .running,
               let k = ladder.index(of: resource) else { return [] }
         let record = trials[i]

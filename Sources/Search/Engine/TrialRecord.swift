@@ -28,8 +28,8 @@ public struct RungResult: Sendable, Codable, Equatable {
     public var resource: Double
     /// The objective value as reported.
     public var value: Double
-    /// The other reported metrics.
-    public var metrics: [String: Double]
+    /// The other reported metrics, in the order reported.
+    public var metrics: MetricValues
     /// Whether the study's constraints hold for this result.
     public var feasible: Bool
     /// The value turned into a ranking loss: smaller is better; infeasible and NaN results are +∞.

@@ -74,7 +74,7 @@ public struct Objective: Sendable, Codable, Equatable {
 
     /// Whether `metrics` (plus the objective `value`) satisfy every constraint; a metric that was
     /// not reported does not break its constraint (it may be reported only at the end).
-    public func isFeasible(value: Double, metrics: [String: Double]) -> Bool {
+    public func isFeasible(value: Double, metrics: MetricValues) -> Bool {
         for c in constraints {
             let v = c.metric == metric ? value : metrics[c.metric]
             if let v, !c.isSatisfied(by: v) { return false }

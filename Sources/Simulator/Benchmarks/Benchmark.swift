@@ -44,7 +44,7 @@ public protocol Benchmark: Sendable {
     func cost(trial: TrialID, config: Configuration, fromResource: Double, toResource: Double) -> Double
     /// Other metrics reported beside the objective at `resource` (for constraints and a second
     /// objective); none by default.
-    func metrics(trial: TrialID, config: Configuration, resource: Double) -> [String: Double]
+    func metrics(trial: TrialID, config: Configuration, resource: Double) -> MetricValues
     /// The recorded run a trial replays (replay benchmarks), for per-trial dumps; nil elsewhere.
     func recordedID(trial: TrialID, config: Configuration) -> String?
 }
@@ -54,5 +54,5 @@ extension Benchmark {
     public func recordedID(trial: TrialID, config: Configuration) -> String? { nil }
 
     /// No other metrics.
-    public func metrics(trial: TrialID, config: Configuration, resource: Double) -> [String: Double] { [:] }
+    public func metrics(trial: TrialID, config: Configuration, resource: Double) -> MetricValues { MetricValues() }
 }

@@ -38,9 +38,10 @@ public struct RecordedTrial: Sendable, Hashable {
     /// How many seeds were recorded (≥ 1).
     public var seedCount: Int { max(1, seedValues.count) }
 
-    /// The other recorded metrics at `resource`, read like `value(at:)`.
-    public func metrics(at resource: Double) -> [String: Double] {
-        otherMetrics.mapValues { interpolate($0, at: resource) }
+    /// The other recorded metrics at `resource`, read like `value(at:)`, in name order.
+    public func metrics(at resource: Double) -> MetricValues {
+        if otherMetrics.isEmpty { return MetricValues() }
+        return MetricValues(uniquing: otherMetrics.keys.sorted().map { (key: $0, value: interpolate(otherMetrics[$0]!, at: resource)) })
     }
 
     private func interpolate(_ values: [Double], at resource: Double) -> Double {

@@ -190,7 +190,7 @@ public struct ReplayBenchmark: Benchmark {
     }
 
     /// The other metrics reported at `resource` (see `Benchmark`).
-    public func metrics(trial: TrialID, config: Configuration, resource: Double) -> [String: Double] {
+    public func metrics(trial: TrialID, config: Configuration, resource: Double) -> MetricValues {
         recorded(trial: trial, config: config).metrics(at: resource)
     }
 

@@ -32,9 +32,6 @@ enum FlatJSON {
         return w.text
     }
 
-    /// `encode` of a dictionary's metrics.
-    static func encode(_ metrics: [String: Double]) -> String { encode(MetricValues(metrics)) }
-
     static func decodeConfiguration(_ text: String) throws -> Configuration {
         var config = Configuration()
         for member in try members(text) {
@@ -51,18 +48,23 @@ enum FlatJSON {
         return config
     }
 
-    static func decodeMetrics(_ text: String) throws -> [String: Double] {
-        var metrics: [String: Double] = [:]
-        for member in try members(text) {
+    /// The metrics `encode` wrote, in the row's order (a name written twice keeps its last value).
+    static func decodeMetrics(_ text: String) throws -> MetricValues {
+        let members = try members(text)
+        var pairs: [(key: String, value: Double)] = []
+        pairs.reserveCapacity(members.count)
+        for member in members {
+            let value: Double
             switch member.value {
-            case .number(let d, _): metrics[member.key] = d
-            case .string(NonFiniteSpelling.short.nan): metrics[member.key] = .nan
-            case .string(NonFiniteSpelling.short.infinity): metrics[member.key] = .infinity
-            case .string(NonFiniteSpelling.short.negativeInfinity): metrics[member.key] = -.infinity
+            case .number(let d, _): value = d
+            case .string(NonFiniteSpelling.short.nan): value = .nan
+            case .string(NonFiniteSpelling.short.infinity): value = .infinity
+            case .string(NonFiniteSpelling.short.negativeInfinity): value = -.infinity
             default: throw StoreError(.corruptRecord, "metric '\(member.key)' is not a number in \(text)")
             }
+            pairs.append((key: member.key, value: value))
         }
-        return metrics
+        return MetricValues(uniquing: pairs)
     }
 
     /// The members of the object `text`, in order; throws `.corruptRecord` on anything else.

@@ -75,7 +75,7 @@ public struct LeaderboardEntry: Codable, Sendable, Equatable {
     /// Objective value at that rung (NaN if it diverged).
     public var value: Double
     /// All metrics reported with that rung result.
-    public var metrics: [String: Double]
+    public var metrics: MetricValues
     /// Attempt number.
     public var attempt: Int
     /// Worker of the current or last attempt.
@@ -90,7 +90,7 @@ public struct LeaderboardEntry: Codable, Sendable, Equatable {
 
     /// Makes an entry.
     public init(trial: TrialID, config: Configuration, state: TrialStatus, rung: Int, resource: Double, value: Double,
-                metrics: [String: Double], attempt: Int, worker: String?, feasible: Bool = true) {
+                metrics: MetricValues, attempt: Int, worker: String?, feasible: Bool = true) {
         self.trial = trial; self.config = config; self.state = state; self.rung = rung; self.resource = resource
         self.value = value; self.metrics = metrics; self.attempt = attempt; self.worker = worker
         self.feasible = feasible
@@ -105,7 +105,7 @@ public struct LeaderboardEntry: Codable, Sendable, Equatable {
         rung = try c.decode(Int.self, forKey: .rung)
         resource = try c.decode(Double.self, forKey: .resource)
         value = try c.decode(Double.self, forKey: .value)
-        metrics = try c.decode([String: Double].self, forKey: .metrics)
+        metrics = try c.decode(MetricValues.self, forKey: .metrics)
         attempt = try c.decode(Int.self, forKey: .attempt)
         worker = try c.decodeIfPresent(String.self, forKey: .worker)
         feasible = try c.decodeIfPresent(Bool.self, forKey: .feasible) ?? true
@@ -173,7 +173,7 @@ public struct ExportRow: Codable, Sendable, Equatable {
     /// started); nil if unknown.
     public var seconds: Double?
     /// Metric name → value at that epoch.
-    public var metrics: [String: Double]
+    public var metrics: MetricValues
     /// Its configuration.
     public var config: Configuration
 }

@@ -99,7 +99,7 @@ public struct StoredTrial: Codable, Sendable, Equatable {
     public var error: String?
     /// The metrics reported with the result at `rung` (cost metrics such as `latency_ms` among
     /// them); nil before the first rung result, and from a coordinator that predates the field.
-    public var metrics: [String: Double]?
+    public var metrics: MetricValues?
     /// Whether that result satisfies every constraint of the study's objective; nil before the
     /// first rung result (and from a coordinator that predates the field).
     public var feasible: Bool?
@@ -107,7 +107,7 @@ public struct StoredTrial: Codable, Sendable, Equatable {
     /// Makes a trial record.
     public init(id: TrialID, config: Configuration, state: TrialStatus, bracket: Int, rung: Int?,
                 resource: Double, value: Double?, attempt: Int, worker: String?, created: Double,
-                updated: Double, error: String?, metrics: [String: Double]? = nil, feasible: Bool? = nil) {
+                updated: Double, error: String?, metrics: MetricValues? = nil, feasible: Bool? = nil) {
         self.id = id; self.config = config; self.state = state; self.bracket = bracket; self.rung = rung
         self.resource = resource; self.value = value; self.attempt = attempt; self.worker = worker
         self.created = created; self.updated = updated; self.error = error
@@ -182,9 +182,9 @@ public struct TrialReport: Codable, Sendable, Equatable {
     }
 
     /// The row of a report at a whole `epoch`, received at `time`.
-    public init(trial: TrialID, attempt: Int, seq: Int, epoch: Int, metrics: [String: Double],
+    public init(trial: TrialID, attempt: Int, seq: Int, epoch: Int, metrics: MetricValues,
                 time: Double, rung: RungMark? = nil) {
-        self.init(EpochReport(trial: trial, attempt: attempt, seq: seq, resource: Double(epoch), metrics: MetricValues(metrics)),
+        self.init(EpochReport(trial: trial, attempt: attempt, seq: seq, resource: Double(epoch), metrics: metrics),
                   receivedAt: time, rung: rung)
     }
 
