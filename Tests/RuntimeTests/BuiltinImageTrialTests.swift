@@ -64,7 +64,7 @@ private func writeIDX(to dir: URL) throws {
     var first: [String] = [], second: [String] = []
     try BuiltinTrial.run(spec(0, 2, dir)) { first.append($0) }
     try BuiltinTrial.run(spec(2, 3, dir)) { second.append($0) }
-    func stable(_ line: String) -> [String: Double] {
+    func stable(_ line: String) -> MetricValues {
         (MetricLine(line)?.metrics ?? [:]).filter { !["seconds", "latency_ms", "images_per_s"].contains($0.key) }
     }
     #expect((first + second).map(stable) == whole.map(stable))

@@ -57,7 +57,7 @@ import Search
         var first: [String] = [], second: [String] = []
         try BuiltinTrial.run(spec(overfitting, wide, to: 30, dir: paused, save: true)) { first.append($0) }
         try BuiltinTrial.run(spec(overfitting, wide, from: 30, to: 40, dir: paused)) { second.append($0) }
-        func stable(_ line: String) -> [String: Double] { (MetricLine(line)?.metrics ?? [:]).filter { $0.key != "seconds" } }
+        func stable(_ line: String) -> MetricValues { (MetricLine(line)?.metrics ?? [:]).filter { $0.key != "seconds" } }
         #expect(first.count == 30 && second.count == 11)
         #expect(second.compactMap(MetricLine.init).map(\.epoch) == (31...40).map(Double.init))
         #expect((first + second).map(stable) == whole.map(stable))

@@ -18,12 +18,16 @@ import RungTestKit
     #expect(m.metrics["grad"] == .infinity)
     #expect(m.metrics["low"] == -.infinity)
     #expect(m.metrics["ok"] == 1)
-    #expect(Set(m.metrics.keys) == ["loss", "s", "grad", "low", "ok"])
+    #expect(m.metrics.keys == ["loss", "grad", "low", "s", "ok"])  // the line's order
     for line in [#"{"epoch": NaN, "a": 1}"#, #"{"a": 1}"#, #"{"epoch": 1, "a": 1} trailing"#, #"{"epoch": 1, "a": }"#,
                  "epoch 1", #"[{"epoch": 1}]"#, #"{"epoch": 1, "a": 01x}"#, #"{"epoch": "1"}"#] {
         #expect(MetricLine(line) == nil, "\(line)")
     }
     #expect(MetricLine(#"  {"epoch":1e0,"a":-0.0}  "#)?.metrics["a"]?.sign == .minus)
+    // A repeated name keeps its last value; one whose last value is not a number is left out.
+    let repeated = try #require(MetricLine(#"{"b": 1, "a": 2, "b": 3, "c": 4, "c": "x", "epoch": 5, "epoch": 6}"#))
+    #expect(repeated.epoch == 6 && repeated.metrics.keys == ["b", "a"] && repeated.metrics["b"] == 3)
+    #expect(MetricLine(#"{"epoch": 1, "a": 2, "epoch": "done"}"#) == nil)
 }
 
 @Test func metricLinesKeepEveryBitOfEveryDouble() throws {

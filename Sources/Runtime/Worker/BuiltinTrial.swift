@@ -67,7 +67,7 @@ public enum BuiltinTrial {
             // The cost is measured before the first epoch, so every metric line carries it.
             try attempt(spec, emit: emit) { checkpoint, fields, onEpoch throws(FineTuneError) in
                 try ImageTask.run(config: config, fromEpoch: from, toEpoch: to, checkpoint: checkpoint, measureCost: true,
-                                  onCost: { fields.values.merge($0.fields) { _, new in new } },
+                                  onCost: { cost in for (k, v) in cost.fields { fields.values[k] = v } },
                                   onTest: { fields.values["test_accuracy"] = $0.accuracy; fields.values["test_macro_f1"] = $0.macroF1 },
                                   onEpoch: onEpoch)
             }
@@ -81,7 +81,7 @@ public enum BuiltinTrial {
 
     /// Figures a task adds to every metric line (an image model's cost, then its test figures).
     final class LineFields {
-        var values: [String: Double] = [:]
+        var values = MetricValues()
     }
 
     /// One attempt of any task: reads the checkpoint it resumes from, runs `train` (printing a
@@ -160,17 +160,17 @@ public enum BuiltinTrial {
 
     /// One metric line: `{"epoch": 3, "val_loss": …, "accuracy": …, "macro_f1": …, …}`.
     /// `extra` adds fields such as an image model's cost figures.
-    static func line(_ m: EpochMetrics, epoch: Int, extra: [String: Double] = [:]) -> String {
-        var fields: [String: Double] = [
+    /// The fields are written in name order.
+    static func line(_ m: EpochMetrics, epoch: Int, extra: MetricValues = [:]) -> String {
+        var fields: MetricValues = [
             "train_loss": m.trainLoss, "val_loss": m.validationLoss, "accuracy": m.accuracy,
             "macro_f1": m.macroF1, "weighted_f1": m.weightedF1, "precision": m.macroPrecision,
             "recall": m.macroRecall, "lr": m.learningRate, "seconds": m.seconds,
         ]
         if let auc = m.rocAUC { fields["roc_auc"] = auc }
-        fields.merge(extra) { _, new in new }
-        let body = fields.keys.sorted().map { key -> String in
-            let v = fields[key]!
-            return "\"\(key)\": " + (v.isFinite ? "\(v)" : "\"\(v)\"")
+        for (key, v) in extra { fields[key] = v }
+        let body = fields.pairs.sorted { $0.key < $1.key }.map { key, v -> String in
+            "\"\(key)\": " + (v.isFinite ? "\(v)" : "\"\(v)\"")
         }
         return "{\"epoch\": \(epoch), " + body.joined(separator: ", ") + "}"
     }

@@ -157,7 +157,7 @@ public final class TrialRun: Sendable {
                         seq += 1
                         reached = max(reached, m.epoch)
                         continuation.yield(.report(EpochReport(trial: a.trial, attempt: order.attempt, seq: seq,
-                                                               resource: m.epoch, metrics: MetricValues(m.metrics))))
+                                                               resource: m.epoch, metrics: m.metrics)))
                     } else {
                         continuation.yield(.log(.stdout, line))
                     }

@@ -192,28 +192,31 @@ public enum TrialEnvironment {
 public struct MetricLine: Hashable, Sendable {
     /// Epochs done.
     public var epoch: Double
-    /// The numeric fields other than `epoch`.
-    public var metrics: [String: Double]
+    /// The numeric fields other than `epoch`, in the line's order.
+    public var metrics: MetricValues
 
     /// Parses a line; nil if it is not a metric line (then it is a log line). Read with
-    /// RungBasics' JSON parser, bare non-finite words allowed.
+    /// RungBasics' JSON parser, bare non-finite words allowed. A name given twice keeps its last
+    /// value; one whose last value is not a number is left out.
     public init?(_ line: String) {
         guard line.utf8.contains(0x7B),  // most log lines hold no '{': no parse
               case .object(let members)? = try? JSONParser.parse(line, nonFiniteWords: true) else { return nil }
-        var fields: [String: Double] = [:]
+        var epoch: Double?
+        var fields = MetricValues()
         for m in members {
+            let value: Double?
             switch m.value {
-            case .number(let d, _): fields[m.key] = d
-            case .bool(let b): fields[m.key] = b ? 1 : 0
-            case .string("NaN"), .string("nan"): fields[m.key] = .nan
-            case .string("Infinity"), .string("inf"): fields[m.key] = .infinity
-            case .string("-Infinity"), .string("-inf"): fields[m.key] = -.infinity
-            default: fields[m.key] = nil  // other strings, null, arrays, objects: not metrics
+            case .number(let d, _): value = d
+            case .bool(let b): value = b ? 1 : 0
+            case .string("NaN"), .string("nan"): value = .nan
+            case .string("Infinity"), .string("inf"): value = .infinity
+            case .string("-Infinity"), .string("-inf"): value = -.infinity
+            default: value = nil  // other strings, null, arrays, objects: not metrics
             }
+            if m.key == "epoch" { epoch = value } else { fields[m.key] = value }
         }
-        guard let epoch = fields["epoch"], epoch.isFinite else { return nil }
+        guard let epoch, epoch.isFinite else { return nil }
         self.epoch = epoch
-        fields["epoch"] = nil
         self.metrics = fields
     }
 }
