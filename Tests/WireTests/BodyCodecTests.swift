@@ -33,9 +33,12 @@ private func failure(_ r: Result<Message, WireError>) -> WireError? {
         #expect(String(decoding: body(ofFrame: f[0]), as: UTF8.self) == #"{"reason":"q\"b\\n\n\u0001é/"}"#)
     }
 
-    @Test func metricsAreWrittenInTheOrderReported() throws {
+    @Test func metricsAreWrittenAndReadInTheOrderReported() throws {
         let m: MetricValues = ["val_loss": 0.41, "acc": 0.87, "loss": .nan]
         #expect(String(decoding: try BodyEncoder.encode(m), as: UTF8.self) == #"{"val_loss":0.41,"acc":0.87,"loss":"NaN"}"#)
+        let back = try BodyDecoder.decode(MetricValues.self, from: Data(#"{"val_loss":0.41,"acc":0.87,"loss":"NaN"}"#.utf8))
+        #expect(back.keys == ["val_loss", "acc", "loss"] && back["acc"] == 0.87 && back["loss"]!.isNaN)
+        #expect(throws: DecodingError.self) { try BodyDecoder.decode(MetricValues.self, from: Data(#"{"acc":"high"}"#.utf8)) }
     }
 
     @Test func numberForms() throws {

@@ -120,9 +120,15 @@ extension MetricValues: Hashable {
 }
 
 extension MetricValues: Codable {
-    /// Reads a JSON object of numbers (its order is the decoder's).
+    /// Reads a JSON object of numbers, as a dictionary of them is read, in the order of the
+    /// decoder's `allKeys` (the wire's body decoder gives the members' order).
     public init(from decoder: any Decoder) throws {
-        self.init(try [String: Double](from: decoder))
+        let c = try decoder.container(keyedBy: Name.self)
+        let names = c.allKeys
+        var pairs: [(key: String, value: Double)] = []
+        pairs.reserveCapacity(names.count)
+        for name in names { pairs.append((key: name.stringValue, value: try c.decode(Double.self, forKey: name))) }
+        self.init(uniquing: pairs)
     }
 
     /// Writes a JSON object of numbers, as a dictionary of them is written, its members in order
