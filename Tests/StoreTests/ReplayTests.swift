@@ -98,3 +98,28 @@ private func curve(_ config: Configuration, _ trial: TrialID, _ resource: Double
     #expect(bits(fresh) == bits(engine))
     #expect(engine.trials[5].results.first?.value.isNaN == true)
 }
+
+/// `SearchEvent.reported` as it was when its metrics were a dictionary: the same case, the same
+/// labels, so the same synthesized JSON.
+private enum DictionaryEvent: Codable {
+    case reported(trial: TrialID, resource: Double, value: Double, metrics: [String: Double])
+}
+
+@Test func engineEventsOfReportsAreWrittenAndReadAsWhenTheirMetricsWereADictionary() throws {
+    let metrics: MetricValues = ["val_loss": 0.25, "acc": 0.875, "loss": .nan, "latency_ms": .infinity]
+    let event = SearchEvent.reported(trial: TrialID(4), resource: 3, value: 0.25, metrics: metrics)
+    let old = DictionaryEvent.reported(trial: TrialID(4), resource: 3, value: 0.25, metrics: metrics.dictionary)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let oldText = String(decoding: try encoder.encode(old), as: UTF8.self)
+    let text = try EventCoding.encode(event)
+    #expect(text == oldText)
+    #expect(text == #"{"reported":{"metrics":{"acc":0.875,"latency_ms":"inf","loss":"nan","val_loss":0.25},"resource":3,"trial":4,"value":0.25}}"#)
+    guard case .reported(let t, let r, let v, let back) = try EventCoding.decode(oldText, seq: 1) else {
+        Issue.record("not a report: \(oldText)")
+        return
+    }
+    #expect(t == TrialID(4) && r == 3 && v == 0.25)
+    #expect(back.count == 4 && back["acc"] == 0.875 && back["loss"]!.isNaN && back["latency_ms"] == .infinity && back["val_loss"] == 0.25)
+}
