@@ -86,10 +86,20 @@ public final class Watched: Sendable {
     /// Waits until a stdout line satisfies `match` (returns it) or `seconds` pass (nil).
     /// Woken by each output event, not by polling.
     public func line(within seconds: Double, _ match: (String) -> Bool) async -> String? {
+        await first(within: seconds) { $0.lines.first(where: match) }
+    }
+
+    /// `line(within:_:)` for a stderr line.
+    public func stderrLine(within seconds: Double, _ match: (String) -> Bool) async -> String? {
+        await first(within: seconds) { $0.stderr.first(where: match) }
+    }
+
+    /// Waits until `found` finds something in the output, the child exits or `seconds` pass.
+    private func first(within seconds: Double, _ found: (Watched) -> String?) async -> String? {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while true {
             let seen = box.seen
-            if let l = lines.first(where: match) { return l }
+            if let l = found(self) { return l }
             if exit != nil || ContinuousClock.now >= deadline { return nil }
             await box.waitForChange(after: seen, until: deadline)
         }

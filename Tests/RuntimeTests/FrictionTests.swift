@@ -134,10 +134,7 @@ private func rung(_ args: [String], within seconds: Double = 90) async throws ->
             "worker", "--connect", "127.0.0.1:\(port)", "--name", "lonely", "--cache", root.path, "--notice-every", "0.3",
         ], environment: ParentWatch.childEnvironment()))
         defer { worker.process.signal(SIGKILL) }
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, !worker.stderr.contains(where: { $0.contains("waiting for tcp://127.0.0.1:\(port) (no answer yet)") }) {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        _ = await worker.stderrLine(within: 20) { $0.contains("waiting for tcp://127.0.0.1:\(port) (no answer yet)") }
         #expect(worker.stderr.contains { $0 == "note: --connect 127.0.0.1:\(port): no scheme given, taking it as tcp://127.0.0.1:\(port)" }, "\(worker.stderr)")
         #expect(worker.stderr.contains { $0.contains("lonely: waiting for tcp://127.0.0.1:\(port) (no answer yet)") }, "\(worker.stderr)")
         worker.process.signal(SIGTERM)

@@ -10,58 +10,23 @@ import Wire
 @testable import Runtime
 import RungTestKit
 
-/// A `rung` child writing its stdout and stderr to files, read once it has exited (so no line can
-/// be missed, whatever the scheduling of reading threads or pipes held open by other children).
-final class RungRun: Sendable {
-    let process: Process
-    let out: URL
-    let err: URL
+/// A `rung` child whose output is collected as it comes (RungTestKit's `Watched`: its exit is
+/// reported after its last line, so none is missed).
+func rungChild(_ rung: String, _ args: [String]) throws -> Watched {
+    try Watched(ChildLaunch(executable: rung, arguments: args, environment: ProcessInfo.processInfo.environment))
+}
 
-    init(_ rung: String, _ args: [String]) throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("rung-live-\(UUID().uuidString.prefix(8))")
-        out = base.appendingPathExtension("out")
-        err = base.appendingPathExtension("err")
-        for f in [out, err] { FileManager.default.createFile(atPath: f.path, contents: nil) }
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: rung)
-        process.arguments = args
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    /// Waits up to `seconds` until it has written something to stdout; true if it has.
-    func printed(within seconds: Double) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if let size = try? FileManager.default.attributesOfItem(atPath: out.path)[.size] as? Int, size > 0 { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return false
-    }
-
-    /// Waits up to `seconds` for the exit (SIGKILL after that); the stdout and stderr lines and the
-    /// exit status (nil if it had to be killed).
-    func finish(within seconds: Double) async -> (lines: [String], stderr: [String], exit: Int32?) {
-        let deadline = Date().addingTimeInterval(seconds)
-        var killed = false
-        while process.isRunning {
-            if Date() > deadline, !killed { kill(process.processIdentifier, SIGKILL); killed = true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        func lines(_ f: URL) -> [String] {
-            let text = (try? String(contentsOf: f, encoding: .utf8)) ?? ""
-            try? FileManager.default.removeItem(at: f)
-            return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
-        }
-        return (lines(out), lines(err), killed ? nil : process.terminationStatus)
-    }
+/// Waits up to `seconds` for `child` to exit (SIGKILL after that); its stdout and stderr lines and
+/// its exit status (nil if it had to be killed or died of a signal).
+func finish(_ child: Watched, within seconds: Double) async -> (lines: [String], stderr: [String], exit: Int32?) {
+    let exit = await child.waitExit(within: seconds)
+    guard case .exited(let status)? = exit else { return (child.lines, child.stderr, nil) }
+    return (child.lines, child.stderr, status)
 }
 
 /// Runs `rung args` to its end (at most `seconds`); its stdout lines, stderr lines and exit status.
-private func rungOutput(_ rung: String, _ args: [String], within seconds: Double = 30) async throws -> (lines: [String], stderr: [String], exit: Int32?) {
-    try await RungRun(rung, args).finish(within: seconds)
+func rungOutput(_ rung: String, _ args: [String], within seconds: Double = 30) async throws -> (lines: [String], stderr: [String], exit: Int32?) {
+    await finish(try rungChild(rung, args), within: seconds)
 }
 
 @Suite(.serialized) struct LiveClientTests {
@@ -101,17 +66,17 @@ private func rungOutput(_ rung: String, _ args: [String], within seconds: Double
         let connect = ["--connect", cluster.endpoints.routerURL]
         let coordinator = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory, extra: ["--keep-running"]))
         // Followers started before any trial exists (everything arrives live)…
-        let followTrial = try RungRun(rung, ["logs", "--trial", "4", "--follow"] + connect)
-        let followAll = try RungRun(rung, ["logs", "--all", "--follow"] + connect)
-        let interrupted = try RungRun(rung, ["logs", "--all", "--follow", "--lines-only"] + connect)
+        let followTrial = try rungChild(rung, ["logs", "--trial", "4", "--follow"] + connect)
+        let followAll = try rungChild(rung, ["logs", "--all", "--follow"] + connect)
+        let interrupted = try rungChild(rung, ["logs", "--all", "--follow", "--lines-only"] + connect)
         let workers = try (1...2).map { try Watched(cluster.worker(name: "w\($0)", cache: s.cache("w\($0)"))) }
         // …and one once trial 1 has a history (history over the ROUTER, then live over PUB).
         #expect(await coordinator.line(within: 60) { $0.contains("trial 1 attempt 1 on") } != nil, "\(coordinator.lines.suffix(5))")
-        let lateFollower = try RungRun(rung, ["logs", "--trial", "1", "--follow"] + connect)
+        let lateFollower = try rungChild(rung, ["logs", "--trial", "1", "--follow"] + connect)
         // Ctrl-C ends a follower at once and cleanly, with what it printed so far.
-        #expect(await interrupted.printed(within: 30))
-        interrupted.process.interrupt()
-        let cut = await interrupted.finish(within: 30)
+        #expect(await interrupted.line(within: 30) { _ in true } != nil)
+        interrupted.process.signal(SIGINT)
+        let cut = await finish(interrupted, within: 30)
         #expect(cut.exit == 0, "\(cut.stderr)")
         // While the study runs: the coordinator answers between the batches it ingests.
         let running = try await rungOutput(rung, ["status"] + connect)
@@ -124,7 +89,7 @@ private func rungOutput(_ rung: String, _ args: [String], within seconds: Double
         #expect(await coordinator.line(within: 90) { $0.contains("study complete") } != nil, "\(coordinator.stderr)")
         for w in workers { #expect(await w.waitExit(within: 30) == .exited(0)) }
         for (follower, trial) in [(followTrial, "4"), (lateFollower, "1"), (followAll, nil)] {
-            let followed = await follower.finish(within: 45)
+            let followed = await finish(follower, within: 45)
             #expect(followed.exit == 0, "\(followed.stderr)")
             let offline = try await rungOutput(rung, ["logs", "--dir", s.directory.path] + (trial.map { ["--trial", $0] } ?? ["--all"]))
             #expect(offline.exit == 0)

@@ -36,7 +36,7 @@ import RungTestKit
         defer { s.remove() }
         let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
         let first = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory))
-        let follower = try RungRun(rung, ["logs", "--all", "--follow", "--connect", cluster.endpoints.routerURL])
+        let follower = try rungChild(rung, ["logs", "--all", "--follow", "--connect", cluster.endpoints.routerURL])
         let worker = try Watched(cluster.worker(name: "w1", cache: s.cache("w1")))
         var second: Watched?
         defer { for p in [first, worker] + (second.map { [$0] } ?? []) { p.process.signal(SIGKILL) } }
@@ -48,12 +48,12 @@ import RungTestKit
         #expect(await second!.waitExit(within: 120) == .exited(0), "\(second!.lines.suffix(10)) \(second!.stderr)")
         _ = await worker.waitExit(within: 30)
 
-        let followed = await follower.finish(within: 45)
+        let followed = await finish(follower, within: 45)
         #expect(followed.exit == 0, "the follower: \(followed.stderr)")
         var live = followed.lines
         let last = live.popLast() ?? ""
         #expect(last.hasPrefix("-- study cluster-test is completed"), "\(last)")
-        let offline = try await RungRun(rung, ["logs", "--all", "--dir", s.directory.path]).finish(within: 30)
+        let offline = try await rungOutput(rung, ["logs", "--all", "--dir", s.directory.path])
         #expect(offline.exit == 0)
         #expect(live == offline.lines, "live \(live.count) lines, offline \(offline.lines.count)")
         #expect(Set(live).count == live.count, "no line twice")
