@@ -69,18 +69,17 @@ struct InProcessStudy {
         return Task { try await runOnThread { try w.run() } }
     }
 
-    /// Waits (up to `seconds`) for `run()` to return after the study completed.
+    /// Waits (up to `seconds`) for `run()` to return after the study completed: true if it did;
+    /// false if it was still running at the deadline (then stopped).
     func finish(within seconds: Double) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if coordinator.isComplete {
-                try await serving.value
-                return true
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        let coordinator = self.coordinator
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(seconds))
+            coordinator.requestStop()
         }
-        coordinator.requestStop()
-        return false
+        defer { deadline.cancel() }
+        try await serving.value
+        return coordinator.isComplete
     }
 
     /// Trial id → (config, state, value), for comparing runs.
