@@ -13,6 +13,24 @@ private func manyNames(_ n: Int) -> String {
     (0..<n).map { "\"m\($0)\":\($0)" }.joined(separator: ",")
 }
 
+/// Whether two readings are the same to the bit: every field, the metrics' names in order.
+private func same(_ a: Report?, _ b: Report?) -> Bool {
+    guard let a, let b else { return a == nil && b == nil }
+    return a.trial == b.trial && a.attempt == b.attempt && a.seq == b.seq && a.atRung == b.atRung
+        && a.resource.bitPattern == b.resource.bitPattern && a.time?.bitPattern == b.time?.bitPattern
+        && a.metrics.keys == b.metrics.keys && a.metrics.values.map(\.bitPattern) == b.metrics.values.map(\.bitPattern)
+}
+
+/// A REPORT body with `metrics` (the object's members, written as given).
+private func body(_ metrics: String, seq: Int = 1) -> String {
+    #"{"trial":1,"attempt":1,"seq":\#(seq),"resource":1,"metrics":{\#(metrics)},"atRung":true}"#
+}
+
+/// `text` read with the kept names `names`.
+private func plain(_ text: String, _ names: inout MetricNameCache) -> Report? {
+    Array(text.utf8).withUnsafeBytes { EpochReport.plain($0, names: &names) }
+}
+
 struct PlainReportTests {
     /// The tree path's reading of a REPORT body.
     private func viaTree(_ text: String) -> Report? {
@@ -70,5 +88,119 @@ struct PlainReportTests {
             #"{"triax":1,"attempt":1,"seq":1,"resource":1,"metrics":{},"atRung":true}"#,
         ]
         for text in bodies { #expect(EpochReport.plain(Data(text.utf8)) == nil, "\(text)") }
+    }
+    /// One cache through reports whose names stay, change, shrink, grow, repeat, run past what
+    /// it keeps, and a report cut short after a repeated name: each reads as with no cache.
+    @Test func keptNamesReadAsFreshOnes() throws {
+        let long = String(repeating: "validation_accuracy_", count: 6)
+        let bodies = [
+            body(#""val_loss":0.41,"val_acc":0.87,"lr":0.001"#),
+            body(#""val_loss":0.4,"val_acc":0.88,"lr":0.0009"#, seq: 2),
+            body(#""val_loss":0.39,"val_acc":0.89"#),                                 // fewer
+            body(#""val_loss":0.39,"val_acc":0.89,"lr":1,"epoch_time":12.5"#),         // more
+            body(#""val_loss":0.39,"val_acc2":0.89,"lr":1,"epoch_time":12.5"#),        // one changed
+            body(#""val_loss":0.39,"val_acd":0.89,"lr":1,"epoch_time":12.5"#),         // same length
+            body(#""val_loss":1,"val_loss":2"#),                                       // a repeat
+            body(#""val_loss":1,"val_acd":2"#),
+            body(#""val_loss":1,"val_acd":2"#) + " x",                                 // refused whole
+            body(#""val_loss":1,"val_loss":2,"x":"#),                                  // cut short after a repeat
+            body(#""val_loss":1,"val_loss":2"#),                                       // the repeat read whole
+            body(#""val_loss":1,"val_loss":2"#),
+            body(#""a":1,"b":2,"c":3"#),
+            body(#""a":1,"b":2,"a":3"#),                                              // a repeat after the kept prefix
+            body(#""a":1,"b":2"#),
+            body(#""":1,"b":2"#),                                                     // an empty name
+            body(#""":1,"":2"#),
+            body(#""\#(long)1":1,"\#(long)2":2,"\#(long)":3"#),                       // long names
+            body(#""\#(long)1":1,"\#(long)2":2,"\#(long)":3"#),
+            body(#""\#(long)1":1,"\#(long)3":2,"\#(long)":3"#),                       // differing in the middle
+            body(manyNames(40)),                                                       // past `maxNames`
+            body(manyNames(40) + #","m39":-1"#),
+            body(manyNames(40)),
+            body((0..<30).map { #""\#(long)\#($0)":\#($0)"# }.joined(separator: ",")), // past `maxBytes`
+            body((0..<30).map { #""\#(long)\#($0)":\#($0)"# }.joined(separator: ",")),
+            body((0..<30).map { #""\#(long)\#($0 % 20)":\#($0)"# }.joined(separator: ",")),
+            body(#""val_loss":0.41,"val_acc":0.87,"lr":0.001"#),
+        ]
+        var names = MetricNameCache()
+        for text in bodies {
+            let kept = plain(text, &names)
+            let fresh = EpochReport.plain(Data(text.utf8))
+            #expect(same(kept, fresh), "\(text)")
+            if let kept { #expect(kept.metrics.count == Set(kept.metrics.keys).count, "\(text)") }
+            if let tree = viaTree(text), let kept { #expect(same(kept, tree), "\(text)") }
+        }
+    }
+
+    /// Random plain bodies, names drawn from a small set (so that they repeat from report to
+    /// report, and within one): read with one cache, with none, and by the tree, alike.
+    @Test func randomBodiesReadAlikeWithAndWithoutKeptNames() {
+        var rng = SplitMix64(seed: 5)
+        let pool = ["", "a", "b", "lr", "acc", "val_loss", "val_acc", "val_lost", "train_loss_ema",
+                    "validation_accuracy_top5", "validation_accuracy_top1", String(repeating: "n", count: 300)]
+        let values = ["0", "-0", "1", "0.41234", "-2.5", "1764426000.125", "1e-7", "12345678901234567890",
+                      "0.30000000000000004", #""NaN""#, #""Infinity""#, #""-Infinity""#]
+        var previous: [String] = []
+        var names = MetricNameCache()
+        for _ in 0..<5_000 {
+            var metricNames: [String]
+            switch rng.next() % 4 {
+            case 0, 1 where !previous.isEmpty: metricNames = previous  // as the last report
+            case 2 where !previous.isEmpty:
+                metricNames = previous
+                metricNames[Int(rng.next() % UInt64(previous.count))] = pool[Int(rng.next() % UInt64(pool.count))]
+            default:
+                metricNames = (0..<Int(rng.next() % 9)).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }
+            }
+            previous = metricNames
+            var text = body(metricNames.map { #""\#($0)":\#(values[Int(rng.next() % UInt64(values.count))])"# }
+                                .joined(separator: ","))
+            if rng.next() % 10 == 0 { text = String(text.prefix(Int(rng.next() % UInt64(text.utf8.count)))) }
+            let kept = plain(text, &names)
+            let fresh = EpochReport.plain(Data(text.utf8))
+            #expect(same(kept, fresh), "\(text)")
+            if let kept {
+                #expect(same(kept, viaTree(text)), "\(text)")
+            }
+        }
+    }
+
+    /// The receive path's one-Bool check of a REPORT's ranges says what `validate` says.
+    @Test func boundsCheckAgreesWithValidate() {
+        let ints = [Int.min, -1, 0, 1, 2, WireBounds.maxAttempt, WireBounds.maxAttempt + 1, WireBounds.maxTrial,
+                    WireBounds.maxTrial + 1, WireBounds.maxSeq, WireBounds.maxSeq + 1, Int.max]
+        let doubles: [Double] = [-.infinity, -1, -0.0, 0, 1.5, WireBounds.maxTime, WireBounds.maxTime.nextUp,
+                                 WireBounds.maxResource, WireBounds.maxResource.nextUp, .infinity, .nan]
+        let metrics: [MetricValues] = [
+            [:], ["a": 1], ["": 1], [String(repeating: "n", count: 1024): 1], [String(repeating: "n", count: 1025): .nan],
+            MetricValues(uniquing: (0..<10_000).map { (key: "m\($0)", value: 0) }),
+            MetricValues(uniquing: (0..<10_001).map { (key: "m\($0)", value: 0) }),
+        ]
+        var checked = 0
+        for t in ints {
+            for a in ints where a == t || a <= 2 {
+                for s in ints where s == t || s == 1 {
+                    for r in doubles {
+                        for time in [nil] + doubles where time == nil || r == 1.5 {
+                            for m in metrics where m.count < 2 || (t == 0 && r == 0) {
+                                let report = Report(trial: TrialID(t), attempt: a, seq: s, resource: r, metrics: m,
+                                                    atRung: false, time: time)
+                                let valid = (try? Message.report(report).validate()) != nil
+                                #expect(report.isWithinWireBounds == valid, "\(report)")
+                                checked += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(checked > 1000)
+    }
+
+    /// The receive path's literal header is the header `encode` writes.
+    @Test func literalReportHeaderIsTheWrittenOne() {
+        let written = Envelope.frame(type: MessageType.report.rawValue, body: [UInt8]())
+        #expect(Array("\(Envelope.reportHeaderText)".utf8) == Array(written))
+        #expect(Envelope.reportHeaderText.utf8CodeUnitCount >= 8)
     }
 }

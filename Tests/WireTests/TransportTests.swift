@@ -233,4 +233,48 @@ let deadline = Duration.seconds(10)
             #expect(got.frames == ((try? expected.get()) == nil ? frames : []))
         }
     }
+
+    /// A ROUTER keeps the metric names of the last REPORT to reuse them: reports whose names
+    /// stay, change, shrink, grow and repeat, from two peers in turn, each read as `decode`
+    /// reads it, names in their order.
+    @Test func routedReportsWithChangingNamesReadAsDecode() throws {
+        let ctx = try ZMQContext()
+        let (router, dealer, endpoint) = try routerAndDealer(ctx)
+        let other = try ZMQSocket(ctx, .dealer, options: [.routingID(Data("worker-2".utf8))])
+        try other.connect(endpoint)
+        let names: [MetricValues] = [
+            ["val_loss": 0.5, "acc": 0.25], ["val_loss": 0.4, "acc": 0.5], ["val_loss": 0.4, "acd": 0.5],
+            ["val_loss": 0.4], ["val_loss": 0.4, "acd": 0.5, "validation_accuracy_top5": 1],
+            ["acd": 1, "val_loss": 2], ["validation_accuracy_top5": 1, "acd": 0.5, "val_loss": 0.4],
+        ]
+        var seq = 0
+        for metrics in names + names.reversed() {
+            for (peer, socket) in [("worker-1", dealer), ("worker-2", other)] {
+                seq += 1
+                let report = Message.report(Report(trial: TrialID(3), attempt: 1, seq: seq, resource: 2, metrics: metrics,
+                                                   atRung: false, time: nil))
+                let frames = Envelope.encode(report)
+                #expect(try socket.send(frames))
+                let got = try #require(try router.receiveRouted(timeout: deadline))
+                #expect(got.peer == PeerID(Data(peer.utf8)))
+                let expected = try Envelope.decode(frames)
+                #expect(got.result == .success(expected))
+                guard case .report(let r)? = try? got.result.get(), case .report(let e) = expected else {
+                    Issue.record("not a report: \(got.result)")
+                    continue
+                }
+                #expect(r.metrics.keys == e.metrics.keys && r.metrics.keys == metrics.keys)
+            }
+        }
+        // A refused report in between leaves the next one read right.
+        #expect(try dealer.send([Envelope.frame(type: "REPORT", body: #"{"trial":3,"attempt":1,"seq":99,"resource":1,"metrics":{"a":1,"a":"#.utf8)]))
+        let refused = try #require(try router.receiveRouted(timeout: deadline))
+        #expect((try? refused.result.get()) == nil)
+        let repeated = [Envelope.frame(type: "REPORT", body: #"{"trial":3,"attempt":1,"seq":100,"resource":1,"metrics":{"a":1,"a":2},"atRung":true}"#.utf8)]
+        #expect(try dealer.send(repeated))
+        let got = try #require(try router.receiveRouted(timeout: deadline))
+        #expect(got.result == .success(try Envelope.decode(repeated)))
+        guard case .report(let r)? = try? got.result.get() else { Issue.record("\(got.result)"); return }
+        #expect(r.metrics.keys == ["a"] && r.metrics["a"] == 2)
+    }
 }

@@ -120,13 +120,13 @@ public struct JSONParser {
     // MARK: Cursor
 
     /// Whether every byte has been read.
-    @inlinable public var isAtEnd: Bool { i >= b.count }
+    @inlinable @inline(always) public var isAtEnd: Bool { i >= b.count }
 
     /// The next byte, not consumed; nil at the end.
-    @inlinable public var next: UInt8? { i < b.count ? b[i] : nil }
+    @inlinable @inline(always) public var next: UInt8? { i < b.count ? b[i] : nil }
 
     /// Consumes `byte` if it comes next.
-    @inlinable
+    @inlinable @inline(always)
     public mutating func consume(_ byte: UInt8) -> Bool {
         guard i < b.count, b[i] == byte else { return false }
         i += 1
@@ -134,19 +134,36 @@ public struct JSONParser {
     }
 
     /// Skips JSON whitespace (space, tab, line feed, carriage return).
-    @inlinable
+    @inlinable @inline(always)
     public mutating func skipSpace() {
-        while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+        while i < b.count {
+            let c = b[i]
+            guard c <= 0x20, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+            i += 1
+        }
     }
 
     /// A string at the cursor (on its opening quote) that is plain ASCII without escapes: its bytes
     /// between the quotes, valid while the scanned data lives. Nil for anything else; the cursor
     /// has then moved and the caller is expected to give up (and take `parse`).
-    @inlinable
+    @inlinable @inline(always)
     public mutating func plainString() -> UnsafeBufferPointer<UInt8>? {
         guard i < b.count, b[i] == 0x22 else { return nil }
         i += 1
         let start = i
+        // Eight bytes at a time to the first that ends a plain string or is not allowed in one:
+        // the high bit of each byte of `stop` is set at a quote, a backslash, a control character
+        // or a non-ASCII byte (a borrow crosses a byte only above such a byte, so the lowest set
+        // bit is exact); the loop below then looks at that byte.
+        let base = UnsafeRawPointer(b.baseAddress!)
+        while i + 8 <= b.count {
+            let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+            let quote = w ^ 0x2222_2222_2222_2222, backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+            let stop = ((quote &- 0x0101_0101_0101_0101) & ~quote | (backslash &- 0x0101_0101_0101_0101) & ~backslash
+                        | (w &- 0x2020_2020_2020_2020) & ~w | w) & 0x8080_8080_8080_8080
+            if stop != 0 { i += stop.trailingZeroBitCount >> 3; break }
+            i += 8
+        }
         while i < b.count {
             let c = b[i]
             if c == 0x22 { i += 1; return UnsafeBufferPointer(rebasing: b[start..<(i - 1)]) }
@@ -160,56 +177,159 @@ public struct JSONParser {
     /// written as an integer that fits. Nil (cursor moved) when no well-formed number is there.
     public mutating func plainNumber() -> (Double, Int?)? {
         guard i < b.count, b[i] == 0x2D || (0x30...0x39).contains(b[i]) else { return nil }
-        if let short = shortNumber() { return short }
         guard case .number(let d, let exact)? = try? number() else { return nil }
         return (d, exact)
     }
 
-    /// One pass over the common shape `-?(0|[1-9][0-9]*)(.[0-9]+)?` with at most 15 significant
-    /// digits and at most 22 after the point: the digits as one integer, divided once by an exact
-    /// power of ten (Clinger's fast path, as `number` takes it), so the same Double. Nil, with the
-    /// cursor where it was, for anything else (exponents, long numbers, malformed text).
-    private mutating func shortNumber() -> (Double, Int?)? {
+    /// `plainNumber()`'s Double, read in one pass when the number has the common shape
+    /// `-?(0|[1-9][0-9]*)(.[0-9]+)?` with at most 15 significant digits (18 for an integer) and
+    /// at most 19 digits in all: the digits as one integer, divided once by an exact power of ten
+    /// (Clinger's fast path, as `parse` takes it), so the same Double. Anything else is read by `plainNumber()`. Nil (cursor moved) when no well-formed
+    /// number is there.
+    @inlinable @inline(__always)
+    public mutating func plainDouble() -> Double? {
+        if let d = shortNumber(integer: false) { return d.value }
+        guard let (d, _, end) = Self.number(b, at: i) else { return nil }
+        i = end
+        return d
+    }
+
+    /// `plainDouble()` when the number is finite (JSON's numbers are, unless beyond a Double's
+    /// range: `1e999`); nil otherwise.
+    @inlinable @inline(__always)
+    public mutating func plainFiniteDouble() -> Double? {
+        if let d = shortNumber(integer: false) { return d.value }  // always finite
+        guard let (d, _, end) = Self.number(b, at: i), d.isFinite else { return nil }
+        i = end
+        return d
+    }
+
+    /// `plainNumber()`'s Int (nil for a number written with a point or an exponent, or too long),
+    /// read in one pass for an integer of at most 18 digits; anything else by `plainNumber()`.
+    @inlinable @inline(__always)
+    public mutating func plainInteger() -> Int? {
+        if let d = shortNumber(integer: true) { return d.exact }
+        guard let (_, exact, end) = Self.number(b, at: i) else { return nil }
+        i = end
+        return exact
+    }
+
+    /// `plainNumber()` at `i` in `b`, with where the number ends: for the inlined readers above,
+    /// which so never hand their cursor to a call (it stays in registers).
+    @usableFromInline
+    static func number(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> (Double, Int?, Int)? {
+        var p = JSONParser(b)
+        p.i = i
+        guard let (d, exact) = p.plainNumber() else { return nil }
+        return (d, exact, p.i)
+    }
+
+    /// The short number at the cursor (see `plainDouble`; with `integer`, only an integer), the
+    /// cursor moved past it; nil with the cursor where it was for anything else.
+    @inlinable @inline(__always)
+    mutating func shortNumber(integer: Bool) -> (value: Double, exact: Int)? {
         var k = i
+        guard k < b.count else { return nil }
         let negative = b[k] == 0x2D
         if negative { k += 1 }
         guard k < b.count, b[k] &- 0x30 < 10 else { return nil }
         var mantissa: UInt64 = 0
-        var significant = 0
+        var digits = 1
+        var scale: UInt64 = 1  // 10^digits, unused for the integer part
         if b[k] == 0x30 {
             k += 1
-        } else {
+        } else if integer {
+            // Ids and counts are short: one byte at a time beats the eight-byte conversion.
+            let start = k
             while k < b.count, b[k] &- 0x30 < 10 {
                 mantissa = mantissa &* 10 &+ UInt64(b[k] &- 0x30)
-                significant += 1
                 k += 1
             }
+            digits = k - start
+        } else {
+            digits = digitRun(&k, &mantissa, &scale)
         }
         var decimals = 0
+        scale = 1
         if k < b.count, b[k] == 0x2E {
+            if integer { return nil }
             k += 1
-            guard k < b.count, b[k] &- 0x30 < 10 else { return nil }
-            while k < b.count, b[k] &- 0x30 < 10 {
-                mantissa = mantissa &* 10 &+ UInt64(b[k] &- 0x30)
-                if mantissa != 0 { significant += 1 }
-                decimals += 1
-                k += 1
-            }
+            decimals = digitRun(&k, &mantissa, &scale)
+            guard decimals > 0 else { return nil }
         }
-        if k < b.count, b[k] == 0x65 || b[k] == 0x45 { return nil }
-        guard significant <= 15, decimals <= 22 else { return nil }
-        i = k
+        if k < b.count, b[k] | 0x20 == 0x65 { return nil }  // an exponent, `e` or `E`
         if decimals == 0 {
+            guard digits <= 18 else { return nil }  // 18 digits never overflow an Int
+            i = k
             let v = negative ? -Int(mantissa) : Int(mantissa)
             return (Double(v), v)
         }
-        let d = Double(mantissa) / exactPowersOfTen[decimals]
-        return (negative ? -d : d, nil)
+        // At most 19 digits: neither the mantissa nor the scale (10^decimals, decimals ≤ 18)
+        // wrapped; below 10^15: at most 15 significant digits. Both are exact as Doubles.
+        guard digits + decimals <= 19, mantissa < 1_000_000_000_000_000 else { return nil }
+        i = k
+        let d = Double(Int64(mantissa)) / Double(Int64(scale))
+        return (negative ? -d : d, 0)
+    }
+
+    /// Reads the run of digits at `k`, appending them to `mantissa` and multiplying `scale` by
+    /// ten for each (both wrapping past 19 digits), eight bytes at a time while eight are left,
+    /// and returns how many there were.
+    @inlinable @inline(__always)
+    func digitRun(_ k: inout Int, _ mantissa: inout UInt64, _ scale: inout UInt64) -> Int {
+        let start = k
+        let base = UnsafeRawPointer(b.baseAddress!)
+        while k + 8 <= b.count {
+            // Each byte XOR '0': a digit becomes its value 0…9; the high bit of each byte of
+            // `other` is set where the byte is no digit (no carry crosses a byte).
+            let a = base.loadUnaligned(fromByteOffset: k, as: UInt64.self).littleEndian ^ 0x3030_3030_3030_3030
+            let other = (((a & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | a) & 0x8080_8080_8080_8080
+            let n = other.trailingZeroBitCount >> 3  // digits before the first other byte, 0…8
+            if n == 0 { break }
+            // The n digits moved to the top bytes, zeros (digit 0) below them: an eight-digit
+            // number with the same value, converted in three multiplications.
+            var v = a &<< UInt64(64 - 8 * n)
+            v = v &* 10 &+ v >> 8
+            v = ((v & 0x0000_00FF_0000_00FF) &* 0x000F_4240_0000_0064
+                 &+ (v >> 16 & 0x0000_00FF_0000_00FF) &* 0x0000_2710_0000_0001) >> 32
+            let p = Self.powerOfTen(n)
+            mantissa = mantissa &* p &+ v
+            scale = scale &* p
+            k += n
+            if n < 8 { return k - start }
+        }
+        while k < b.count, b[k] &- 0x30 < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(b[k] &- 0x30)
+            scale = scale &* 10
+            k += 1
+        }
+        return k - start
+    }
+
+    /// 10^n for n in 0…8.
+    @inlinable @inline(__always)
+    static func powerOfTen(_ n: Int) -> UInt64 {
+        switch n {
+        case 0: 1
+        case 1: 10
+        case 2: 100
+        case 3: 1000
+        case 4: 10000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        default: 100_000_000
+        }
     }
 
     /// Consumes `word` (`true`, `false`, `null`) if it comes next.
+    @inlinable @inline(__always)
     public mutating func consume(word: StaticString) -> Bool {
-        (try? literal(word)) != nil
+        let n = word.utf8CodeUnitCount
+        guard i + n <= b.count else { return false }
+        for k in 0..<n where b[i + k] != word.utf8Start[k] { return false }
+        i += n
+        return true
     }
 
     private func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: i, reason: reason) }

@@ -183,8 +183,9 @@ public enum WireBenchmark {
         let t4 = cpuNow()
         precondition(written == frames.reduce(0) { $0 + $1[0].count })
         var read = 0
+        var names = MetricNameCache()  // kept from report to report, as a ROUTER keeps them
         for f in frames {
-            let m = f[0].withUnsafeBytes { Envelope.plainReport(frame: $0, limits: .standard) }
+            let m = f[0].withUnsafeBytes { Envelope.plainReport(frame: $0, limits: .standard, names: &names) }
             if case .report? = m { read += 1 } else if case .log = try Envelope.decode(f) { read += 1 }
         }
         let t5 = cpuNow()

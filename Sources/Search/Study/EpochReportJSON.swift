@@ -60,12 +60,21 @@ extension EpochReport {
     /// it answers what Wire's tree path would (the same number reading, first-wins top-level
     /// fields, last-wins metric names).
     public static func plain(_ data: Data) -> EpochReport? {
-        JSONParser.scan(data) { $0.plainReport() }
+        var names = MetricNameCache.none
+        return JSONParser.scan(data) { $0.plainReport(&names) }
     }
 
     /// `plain` over bytes the caller holds (valid during the call), without a `Data`.
     public static func plain(_ bytes: UnsafeRawBufferPointer) -> EpochReport? {
-        JSONParser.scan(bytes) { $0.plainReport() }
+        var names = MetricNameCache.none
+        return JSONParser.scan(bytes) { $0.plainReport(&names) }
+    }
+
+    /// `plain` over bytes the caller holds, reusing the metric names `names` kept from the
+    /// reports read before (a receiver's stream of REPORTs) and keeping this one's: the same
+    /// answer as without them, with fewer strings made.
+    public static func plain(_ bytes: UnsafeRawBufferPointer, names: inout MetricNameCache) -> EpochReport? {
+        JSONParser.scan(bytes) { $0.plainReport(&names) }
     }
 }
 
@@ -73,6 +82,7 @@ extension JSONParser {
     /// The field whose key is `k`: the one field of that length (`attempt` and `metrics` told
     /// apart by their first byte), then its bytes compared with two overlapping loads, no
     /// `memcmp` call.
+    @inline(__always)
     private static func reportField(_ k: UnsafeBufferPointer<UInt8>) -> EpochReport.Field? {
         let f: EpochReport.Field
         switch k.count {
@@ -96,7 +106,8 @@ extension JSONParser {
     }
 
     /// A finite number, or a non-finite one spelt as a string (`Scalar.double`).
-    private mutating func plainDouble() -> Double? {
+    @inline(__always)
+    private mutating func plainValue() -> Double? {
         if next == 0x22 {
             guard let s = plainString() else { return nil }
             switch s.count {
@@ -106,46 +117,48 @@ extension JSONParser {
             default: return nil
             }
         }
-        guard let (d, _) = plainNumber(), d.isFinite else { return nil }
-        return d
+        return plainFiniteDouble()
     }
 
-    private mutating func plainInt() -> Int? {
-        guard let (_, exact) = plainNumber() else { return nil }
-        return exact
-    }
-
-    private mutating func plainMetrics() -> MetricValues? {
+    /// The metrics object, its names taken from `names` where they are the kept ones.
+    @inline(__always)
+    private mutating func plainMetrics(_ names: inout MetricNameCache) -> MetricValues? {
         guard consume(0x7B) else { return nil }
-        var metrics: [(key: String, value: Double)] = []
-        metrics.reserveCapacity(8)
-        var distinct = true
         skipSpace()
         if consume(0x7D) { return MetricValues() }
+        var metrics: [(key: String, value: Double)] = []
+        metrics.reserveCapacity(8)
+        var kept = true  // every name so far is the kept one at its position
         while true {
             skipSpace()
             guard let k = plainString() else { return nil }
             skipSpace()
             guard consume(0x3A) else { return nil }
             skipSpace()
-            guard let v = plainDouble() else { return nil }
-            // Names seen to be distinct on their bytes (plain names are ASCII, so equal bytes are
-            // equal Strings), only those of the same length compared, for the first 16; past
-            // them (or at a repeat), `MetricValues(uniquing:)` decides, in linear time.
-            if distinct && metrics.count >= 16 {
-                distinct = false
-            } else if distinct {
-                for p in metrics where p.key.utf8.count == k.count && p.key.utf8.elementsEqual(k) { distinct = false; break }
+            guard let v = plainValue() else { return nil }
+            let position = metrics.count
+            if kept, let name = names.name(at: position, k) {
+                metrics.append((key: name, value: v))
+            } else {
+                let name = String(decoding: k, as: UTF8.self)
+                if kept { kept = false; names.distinct = false }  // until this report is read whole
+                names.keep(name, k, at: position)
+                metrics.append((key: name, value: v))
             }
-            metrics.append((key: String(decoding: k, as: UTF8.self), value: v))
             skipSpace()
             if consume(0x2C) { continue }
-            if consume(0x7D) { return distinct ? MetricValues(distinct: metrics) : MetricValues(uniquing: metrics) }
-            return nil
+            guard consume(0x7D) else { return nil }
+            // The kept names, seen distinct when they were kept: so are these (the same names,
+            // or the first of them). Otherwise `MetricValues(uniquing:)` compares them.
+            if kept && names.distinct { return MetricValues(distinct: metrics) }
+            let unique = MetricValues(uniquing: metrics)
+            if !kept { names.distinct = unique.count == metrics.count }
+            return unique
         }
     }
 
-    fileprivate mutating func plainReport() -> EpochReport? {
+    @inline(__always)
+    fileprivate mutating func plainReport(_ names: inout MetricNameCache) -> EpochReport? {
         skipSpace()
         guard consume(0x7B) else { return nil }
         var trial: Int?, attempt: Int?, seq: Int?, resource: Double?, metrics: MetricValues?
@@ -159,11 +172,11 @@ extension JSONParser {
             guard consume(0x3A) else { return nil }
             skipSpace()
             switch field {
-            case .trial: guard trial == nil, let v = plainInt() else { return nil }; trial = v
-            case .attempt: guard attempt == nil, let v = plainInt() else { return nil }; attempt = v
-            case .seq: guard seq == nil, let v = plainInt() else { return nil }; seq = v
-            case .resource: guard resource == nil, let v = plainDouble() else { return nil }; resource = v
-            case .metrics: guard metrics == nil, let v = plainMetrics() else { return nil }; metrics = v
+            case .trial: guard trial == nil, let v = plainInteger() else { return nil }; trial = v
+            case .attempt: guard attempt == nil, let v = plainInteger() else { return nil }; attempt = v
+            case .seq: guard seq == nil, let v = plainInteger() else { return nil }; seq = v
+            case .resource: guard resource == nil, let v = plainValue() else { return nil }; resource = v
+            case .metrics: guard metrics == nil, let v = plainMetrics(&names) else { return nil }; metrics = v
             case .atRung:
                 guard atRung == nil else { return nil }
                 if consume(word: "true") { atRung = true }
@@ -173,7 +186,7 @@ extension JSONParser {
                 guard !sawTime else { return nil }
                 sawTime = true
                 if next == 0x6E { guard consume(word: "null") else { return nil } }
-                else { guard let v = plainDouble() else { return nil }; time = v }
+                else { guard let v = plainValue() else { return nil }; time = v }
             }
             skipSpace()
             if consume(0x2C) { continue }

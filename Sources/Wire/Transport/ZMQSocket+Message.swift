@@ -119,25 +119,26 @@ extension ZMQSocket {
             UnsafeRawBufferPointer(start: zmq_msg_data(parts + i), count: zmq_msg_size(parts + i))
         }
         let size = (1..<max(n, 1)).reduce(0) { $0 + zmq_msg_size(parts + $1) }
-        var r: RoutedMessage
-        if !more, n == 2, let m = Envelope.plainReport(frame: bytes(1), limits: limits) {
-            r = RoutedMessage(peer: PeerID(Data(bytes(0))), result: .success(m), frames: [], size: size)
-        } else {
-            var frames = (0..<n).map { Data(bytes($0)) }
-            if more {
-                // More frames than a Rung message has: received whole, for `decode` to refuse.
-                try frames.append(contentsOf: receiveRest(h, flags))
-                r = routed(&frames, limits)
-                r.size = frames.reduce(0) { $0 + $1.count }
-                r.userID = zmq_msg_gets(message, "User-Id").map { String(cString: $0) }
-                lastUserID = r.userID
-                return r
-            }
-            r = routed(&frames, limits)
-            r.size = size
+        // The user id from the last frame, which came from the peer (a ROUTER's first frame is
+        // its own routing id, which carries no connection metadata).
+        if !more, n == 2, let m = Envelope.plainReport(frame: bytes(1), limits: limits, names: &reportNames.pointee) {
+            // Made once, where it is returned: no copies of the message on the way out.
+            let userID = zmq_msg_gets(parts + 1, "User-Id").map { String(cString: $0) }
+            lastUserID = userID
+            return RoutedMessage(peer: PeerID(Data(bytes(0))), result: .success(m), frames: [], size: size, userID: userID)
         }
-        // The last frame came from the peer (a ROUTER's first frame is its own routing id, which
-        // carries no connection metadata).
+        var frames = (0..<n).map { Data(bytes($0)) }
+        if more {
+            // More frames than a Rung message has: received whole, for `decode` to refuse.
+            try frames.append(contentsOf: receiveRest(h, flags))
+            var r = routed(&frames, limits)
+            r.size = frames.reduce(0) { $0 + $1.count }
+            r.userID = zmq_msg_gets(message, "User-Id").map { String(cString: $0) }
+            lastUserID = r.userID
+            return r
+        }
+        var r = routed(&frames, limits)
+        r.size = size
         r.userID = zmq_msg_gets(parts + (n - 1), "User-Id").map { String(cString: $0) }
         lastUserID = r.userID
         return r

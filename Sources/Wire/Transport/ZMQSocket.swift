@@ -5,6 +5,7 @@
 import CZeroMQ
 import Foundation
 import RungBasics
+import Search
 
 /// One ZeroMQ socket. Every frame of a message is a `Data`; a message is `[Data]`.
 ///
@@ -55,9 +56,26 @@ public final class ZMQSocket {
         p.initialize(to: JSONWriter())
         return p
     }()
+    /// The metric names of the last plain REPORT this socket received, reused by the next one
+    /// (`Envelope.plainReport(frame:limits:names:)`), behind a pointer for the same reason.
+    let reportNames: UnsafeMutablePointer<MetricNameCache> = {
+        let p = UnsafeMutablePointer<MetricNameCache>.allocate(capacity: 1)
+        p.initialize(to: MetricNameCache())
+        return p
+    }()
     /// The ZAP user id of the connection the last received message came from (what the ZAP
     /// handler answered for its CURVE key, see `CurveAuthenticator`); nil on a plain connection.
-    public internal(set) var lastUserID: String?
+    public internal(set) var lastUserID: String? {
+        get { userID.pointee }
+        set { userID.pointee = newValue }
+    }
+    /// `lastUserID`'s storage, behind a pointer: set on every receive, where a stored property
+    /// would cost a dynamic exclusivity check.
+    private let userID: UnsafeMutablePointer<String?> = {
+        let p = UnsafeMutablePointer<String?>.allocate(capacity: 1)
+        p.initialize(to: nil)
+        return p
+    }()
 
     /// Creates a socket of type `kind`, applies `options` in order.
     ///
@@ -67,6 +85,10 @@ public final class ZMQSocket {
         guard let h = zmq_socket(context.handle, kind.raw) else {
             message.deallocate()
             parts.deallocate()
+            reportNames.deinitialize(count: 1)
+            reportNames.deallocate()
+            userID.deinitialize(count: 1)
+            userID.deallocate()
             throw WireError.zmq("zmq_socket(\(kind))")
         }
         self.context = context
@@ -87,6 +109,10 @@ public final class ZMQSocket {
         close()
         bodyWriter.deinitialize(count: 1)
         bodyWriter.deallocate()
+        reportNames.deinitialize(count: 1)
+        reportNames.deallocate()
+        userID.deinitialize(count: 1)
+        userID.deallocate()
     }
 
     /// Closes the socket (idempotent). Unsent messages are kept for the linger period.
