@@ -129,6 +129,8 @@ extension JSONParser {
         var metrics: [(key: String, value: Double)] = []
         metrics.reserveCapacity(8)
         var kept = true  // every name so far is the kept one at its position
+        let keptDistinct = names.distinct
+        var distinct = true
         while true {
             skipSpace()
             guard let k = plainString() else { return nil }
@@ -137,23 +139,31 @@ extension JSONParser {
             skipSpace()
             guard let v = plainValue() else { return nil }
             let position = metrics.count
-            if kept, let name = names.name(at: position, k) {
-                metrics.append((key: name, value: v))
+            let name: String
+            if kept, let known = names.name(at: position, k) {
+                name = known
             } else {
-                let name = String(decoding: k, as: UTF8.self)
+                name = String(decoding: k, as: UTF8.self)
                 if kept { kept = false; names.distinct = false }  // until this report is read whole
                 names.keep(name, k, at: position)
-                metrics.append((key: name, value: v))
             }
+            // Whether the names are distinct: a kept name among kept names seen distinct needs
+            // no look; any other is compared on its bytes (plain names are ASCII, so equal bytes
+            // are equal Strings) with those before it of its length, for the first 16; past them
+            // (or at a repeat), `MetricValues(uniquing:)` decides, in linear time.
+            if distinct && !(kept && keptDistinct) {
+                if metrics.count >= 16 {
+                    distinct = false
+                } else {
+                    for p in metrics where p.key.utf8.count == k.count && p.key.utf8.elementsEqual(k) { distinct = false; break }
+                }
+            }
+            metrics.append((key: name, value: v))
             skipSpace()
             if consume(0x2C) { continue }
             guard consume(0x7D) else { return nil }
-            // The kept names, seen distinct when they were kept: so are these (the same names,
-            // or the first of them). Otherwise `MetricValues(uniquing:)` compares them.
-            if kept && names.distinct { return MetricValues(distinct: metrics) }
-            let unique = MetricValues(uniquing: metrics)
-            if !kept { names.distinct = unique.count == metrics.count }
-            return unique
+            if !kept { names.distinct = distinct }
+            return distinct ? MetricValues(distinct: metrics) : MetricValues(uniquing: metrics)
         }
     }
 
