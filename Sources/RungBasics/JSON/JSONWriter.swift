@@ -266,7 +266,7 @@ public struct JSONSpan {
     /// The fast path of `writeDouble` for |v| in [10⁻⁴, 2⁵³), where `description` writes digits
     /// and a point (no exponent): the shortest decimal that reads back as `v`, written as
     /// `description` writes it, without a String. First the one decimal of at most 15 significant
-    /// digits that can (`decimal15`), else the nearest of 16, else of 17 (`nearest`). False
+    /// digits that can (`rounded15`), else the nearest of 16, else of 17 (`nearest`). False
     /// (nothing written) outside the range.
     private mutating func writeFixed(_ v: Double) -> Bool {
         let a = v.magnitude
@@ -276,9 +276,11 @@ public struct JSONSpan {
         let k = Int(truncatingIfNeeded: a.bitPattern >> 52) &- 1023  // a is normal: its binary exponent
         var e = max(-4, (k &* 1233) >> 12)
         if a >= decimalPowers[e &+ 5] { e &+= 1 }
-        guard let d = Self.decimal15(a, e) ?? Self.nearest(a, e, digits: 16) ?? Self.nearest(a, e, digits: 17) else {
-            return false
+        if e <= 14, let m = Self.rounded15(a, e) {
+            writeFixed(digitsOf: m, decimals: 14 &- e, negative: v < 0)
+            return true
         }
+        guard let d = Self.nearest(a, e, digits: 16) ?? Self.nearest(a, e, digits: 17) else { return false }
         // `m` with the point `decimals` digits from the right: at least one digit each side.
         var m = d.m
         let whole = max(d.digits &- d.decimals, 1)
@@ -296,34 +298,75 @@ public struct JSONSpan {
         return true
     }
 
-    /// The one decimal of at most 15 significant digits that reads back as `a` (10^e ≤ a < 10^(e+1),
-    /// e ≤ 14), or nil when none does.
+    /// `m / 10^decimals` (m in [10¹⁴, 10¹⁶), 0 ≤ decimals ≤ 18) without its trailing zeros, as
+    /// `description` writes it: the 16 digits of `m` made at once (`digits8`, twice), the zeros
+    /// at their end counted from the bits, then copied around the point.
+    private mutating func writeFixed(digitsOf m: UInt64, decimals p: Int, negative: Bool) {
+        let high = Self.digits8(m / 100_000_000), low = Self.digits8(m % 100_000_000)
+        // Trailing zero digits (a digit is a byte, the last one the highest byte of `low`), at most
+        // the decimals: they go; the integer part keeps its own.
+        let zeros = low != 0 ? low.leadingZeroBitCount >> 3 : 8 &+ high.leadingZeroBitCount >> 3
+        let decimals = p &- min(zeros, p)
+        let count = m >= 1_000_000_000_000_000 ? 16 : 15  // significant digits of m
+        let whole = count &- p                             // digits before the point (≤ 0: none)
+        let n = (negative ? 1 : 0) &+ max(whole, 1) &+ 1 &+ max(decimals, 1)
+        reserve(n)
+        var text: (UInt64, UInt64) = (high | 0x3030_3030_3030_3030, low | 0x3030_3030_3030_3030)
+        withUnsafeBytes(of: &text) { t in
+            var at = written
+            if negative { base[at] = 0x2D; at &+= 1 }
+            var i = 16 &- count  // the first significant digit
+            if whole >= 1 {
+                for _ in 0..<whole { base[at] = t[i]; at &+= 1; i &+= 1 }
+                base[at] = 0x2E
+                at &+= 1
+                if decimals == 0 { base[at] = 0x30; at &+= 1 }
+                for _ in 0..<decimals { base[at] = t[i]; at &+= 1; i &+= 1 }
+            } else {
+                base[at] = 0x30; base[at &+ 1] = 0x2E
+                at &+= 2
+                for _ in 0..<(0 &- whole) { base[at] = 0x30; at &+= 1 }
+                for _ in 0..<(decimals &+ whole) { base[at] = t[i]; at &+= 1; i &+= 1 }
+            }
+            written = at
+        }
+    }
+
+    /// The eight decimal digits of `n` < 10⁸ as eight bytes 0…9, the first digit in the lowest
+    /// byte, computed in parallel lanes: `n` split into 4-digit halves in 32-bit lanes, each into
+    /// 2-digit ones in 16-bit lanes, each into digits in bytes, dividing by multiplying
+    /// (y·10486 >> 20 = y / 100 for y < 10⁴; z·103 >> 10 = z / 10 for z < 100; no lane overflows
+    /// into the next).
+    @inline(__always)
+    private static func digits8(_ n: UInt64) -> UInt64 {
+        let halves = (n / 10_000) | ((n % 10_000) << 32)
+        let hundreds = ((halves &* 10_486) >> 20) & 0x0000_007F_0000_007F
+        let pairs = hundreds | ((halves &- hundreds &* 100) << 16)
+        let tens = ((pairs &* 103) >> 10) & 0x000F_000F_000F_000F
+        return tens | ((pairs &- tens &* 10) << 8)
+    }
+
+    /// `a` rounded to 15 significant digits, `m = round(a·10^(14−e))` (10^e ≤ a < 10^(e+1),
+    /// e ≤ 14), when `m / 10^(14−e)` reads back as `a`; nil when it does not, and then no decimal
+    /// of at most 15 significant digits does.
     ///
-    /// `a` rounded to 15 significant digits is an integer `m` < 10¹⁵ (`x = a·10^P` rounded). If any
-    /// decimal of at most 15 significant digits reads back as `a`, it is `m` without its trailing
-    /// zeros: such a decimal lies within half an ulp of `a` (≤ a·2⁻⁵³), far inside half a step of
-    /// the 15-digit grid (≥ a·10⁻¹⁵/2), and the product's own rounding (< 0.07 at x < 2⁵⁰) cannot
-    /// move `x` across a half. So one multiply, a strip of zeros and one exact division decide
-    /// (`m` and 10^p are exact doubles, so `m / 10^p` is the correctly rounded value any JSON
-    /// reader gives the text).
-    private static func decimal15(_ a: Double, _ e: Int) -> Decimal? {
-        guard e <= 14 else { return nil }
-        var decimals = 14 &- e  // from 0 to 18: 10^decimals is exact
-        let x = a * exactPowersOfTen[decimals]
+    /// If any decimal of at most 15 significant digits reads back as `a`, it is `m` (without its
+    /// trailing zeros): such a decimal lies within half an ulp of `a` (≤ a·2⁻⁵³), far inside half
+    /// a step of the 15-digit grid (≥ a·10⁻¹⁵/2), and the product's own rounding (< 0.07 at
+    /// x < 2⁵⁰) cannot move `x` across a half. One multiply and one exact division decide (`m`
+    /// and 10^p are exact doubles, so `m / 10^p` is the correctly rounded value any JSON reader
+    /// gives the text); the zeros come off as text.
+    private static func rounded15(_ a: Double, _ e: Int) -> UInt64? {
+        let power = 14 &- e  // from 0 to 18: 10^power is exact
+        let x = a * exactPowersOfTen[power]
         // x rounded half away from zero (what `rounded()` does, without a libm call): x < 10¹⁵ <
         // 2⁵⁰, so the truncation and the fraction are exact. Int64: its conversions are single
         // instructions.
         let t = Int64(x)
-        var m = UInt64(bitPattern: x - Double(t) >= 0.5 ? t &+ 1 : t)
-        var digits = m >= 1_000_000_000_000_000 ? 16 : m >= 100_000_000_000_000 ? 15 : digitCount(m)
-        // The trailing zeros off, while there are decimals: 8, 4, 2, 1 at a time (at most 15).
-        if decimals >= 8, m % 100_000_000 == 0 { m /= 100_000_000; decimals &-= 8; digits &-= 8 }
-        if decimals >= 4, m % 10_000 == 0 { m /= 10_000; decimals &-= 4; digits &-= 4 }
-        if decimals >= 2, m % 100 == 0 { m /= 100; decimals &-= 2; digits &-= 2 }
-        if decimals >= 1, m % 10 == 0 { m /= 10; decimals &-= 1; digits &-= 1 }
-        let exact = Double(Int64(bitPattern: m))
-        let readsBack = decimals == 0 ? exact == a : exact / exactPowersOfTen[decimals] == a
-        return readsBack ? (m, decimals, digits) : nil
+        let m = x - Double(t) >= 0.5 ? t &+ 1 : t
+        let exact = Double(m)
+        let readsBack = power == 0 ? exact == a : exact / exactPowersOfTen[power] == a
+        return readsBack ? UInt64(bitPattern: m) : nil
     }
 
     /// The decimal of `n` significant digits nearest to `a` (10^e ≤ a < 10^(e+1) < 10¹⁷), when it
