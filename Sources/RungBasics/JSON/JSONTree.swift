@@ -184,8 +184,8 @@ public struct JSONParser {
     /// `plainNumber()`'s Double, read in one pass when the number has the common shape
     /// `-?(0|[1-9][0-9]*)(.[0-9]+)?` with at most 15 significant digits (18 for an integer) and
     /// at most 19 digits in all: the digits as one integer, divided once by an exact power of ten
-    /// (Clinger's fast path, as `parse` takes it), so the same Double. Anything else is read by `plainNumber()`. Nil (cursor moved) when no well-formed
-    /// number is there.
+    /// (Clinger's fast path, as `parse` takes it), so the same Double. Anything else is read by
+    /// `plainNumber()`. Nil (cursor moved) when no well-formed number is there.
     @inlinable @inline(__always)
     public mutating func plainDouble() -> Double? {
         if let d = shortNumber(integer: false) { return d.value }
