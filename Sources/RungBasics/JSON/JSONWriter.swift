@@ -163,9 +163,10 @@ public struct JSONSpan {
     /// The most bytes an integer of up to 128 bits takes: 39 digits and a sign.
     public static let maxIntBytes = 40
     /// The most bytes a double takes: 24 for the longest finite text
-    /// (`-2.2250738585072014e-308`), or a non-finite spelling as an escaped string.
+    /// (`-2.2250738585072014e-308`) and 16 of scratch the digits are copied through, or a
+    /// non-finite spelling as an escaped string.
     public static func maxDoubleBytes(_ nonFinite: NonFiniteSpelling) -> Int {
-        max(24, maxBytes(of: nonFinite.nan), maxBytes(of: nonFinite.infinity), maxBytes(of: nonFinite.negativeInfinity))
+        max(40, maxBytes(of: nonFinite.nan), maxBytes(of: nonFinite.infinity), maxBytes(of: nonFinite.negativeInfinity))
     }
     /// The most bytes `s` takes as a JSON string: every byte escaped as `\u00XX`, and the quotes.
     @inlinable
@@ -310,26 +311,34 @@ public struct JSONSpan {
         let count = m >= 1_000_000_000_000_000 ? 16 : 15  // significant digits of m
         let whole = count &- p                             // digits before the point (≤ 0: none)
         let n = (negative ? 1 : 0) &+ max(whole, 1) &+ 1 &+ max(decimals, 1)
-        reserve(n)
-        var text: (UInt64, UInt64) = (high | 0x3030_3030_3030_3030, low | 0x3030_3030_3030_3030)
+        // Copied a word at a time: up to 16 bytes past the end are written over (scratch: the
+        // span's bound for a double leaves room for them), then left behind.
+        reserve(n &+ 16)
+        let zero: UInt64 = 0x3030_3030_3030_3030  // "00000000"
+        var text: (UInt64, UInt64, UInt64, UInt64) = (high | zero, low | zero, zero, zero)
         withUnsafeBytes(of: &text) { t in
-            var at = written
-            if negative { base[at] = 0x2D; at &+= 1 }
-            var i = 16 &- count  // the first significant digit
-            if whole >= 1 {
-                for _ in 0..<whole { base[at] = t[i]; at &+= 1; i &+= 1 }
-                base[at] = 0x2E
-                at &+= 1
-                if decimals == 0 { base[at] = 0x30; at &+= 1 }
-                for _ in 0..<decimals { base[at] = t[i]; at &+= 1; i &+= 1 }
-            } else {
-                base[at] = 0x30; base[at &+ 1] = 0x2E
-                at &+= 2
-                for _ in 0..<(0 &- whole) { base[at] = 0x30; at &+= 1 }
-                for _ in 0..<(decimals &+ whole) { base[at] = t[i]; at &+= 1; i &+= 1 }
+            let out = UnsafeMutableRawPointer(base + written)
+            var at = 0
+            if negative { out.storeBytes(of: 0x2D, as: UInt8.self); at = 1 }
+            let first = 16 &- count  // the first significant digit in `text`
+            func copy16(from i: Int, to j: Int) {
+                out.storeBytes(of: t.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: j, as: UInt64.self)
+                out.storeBytes(of: t.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self), toByteOffset: j &+ 8, as: UInt64.self)
             }
-            written = at
+            if whole >= 1 {
+                // The digits, then the ones after the point again one byte further on (a
+                // "0" after it when there are none: text holds zeros past the digits).
+                copy16(from: first, to: at)
+                copy16(from: first &+ whole, to: at &+ whole &+ 1)
+                out.storeBytes(of: 0x2E, toByteOffset: at &+ whole, as: UInt8.self)
+            } else {
+                // "0.", the zeros before the first digit (at most 3), the digits.
+                out.storeBytes(of: 0x2E30, toByteOffset: at, as: UInt16.self)
+                out.storeBytes(of: zero, toByteOffset: at &+ 2, as: UInt64.self)
+                copy16(from: first, to: at &+ 2 &- whole)
+            }
         }
+        written &+= n
     }
 
     /// The eight decimal digits of `n` < 10⁸ as eight bytes 0…9, the first digit in the lowest
