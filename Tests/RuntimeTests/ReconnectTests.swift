@@ -16,13 +16,16 @@ import RungTestKit
         defer { s.remove() }
         let cluster = LocalCluster(rung: rung, endpoints: try LoopbackEndpoints())
         let first = try Watched(cluster.coordinator(study: s.studyFile, directory: s.directory))
-        let reader = try LiveStudyReader(endpoint: cluster.endpoints.routerURL, timeout: 60, notice: { _ in })
+        let (notices, notice) = AsyncStream.makeStream(of: String.self)
+        let reader = try LiveStudyReader(endpoint: cluster.endpoints.routerURL, timeout: 60, notice: { notice.yield($0) })
         #expect(try await reader.studyInfo().name == "cluster-test")
         first.process.signal(SIGKILL)
         _ = await first.waitExit(within: 10)
         // Asked while no coordinator listens; the restarted one answers it.
         let pending = Task { try await reader.summary() }
-        try await Task.sleep(for: .seconds(1))
+        // The reader says so once its request has gone a second without an answer.
+        let waiting = await firstElement(of: notices, within: 20)
+        #expect(waiting?.hasPrefix("waiting for the coordinator") == true, "\(waiting ?? "no notice")")
         let second = try Watched(cluster.coordinator(study: nil, directory: s.directory))
         let summary = try await pending.value
         #expect(summary.info.name == "cluster-test")
@@ -59,5 +62,22 @@ import RungTestKit
         #expect(Set(live).count == live.count, "no line twice")
         // Lines written after the restart reached the follower.
         #expect(live.contains { $0.contains("study complete") }, "\(live.suffix(5))")
+    }
+}
+
+/// The first element `stream` yields within `seconds`; nil if none does (or it ends).
+private func firstElement(of stream: AsyncStream<String>, within seconds: Double) async -> String? {
+    await withTaskGroup(of: String?.self) { group in
+        group.addTask {
+            var next = stream.makeAsyncIterator()
+            return await next.next()
+        }
+        group.addTask {
+            try? await Task.sleep(for: .seconds(seconds))  // the deadline, not a poll
+            return nil
+        }
+        let found = await group.next() ?? nil
+        group.cancelAll()
+        return found
     }
 }
