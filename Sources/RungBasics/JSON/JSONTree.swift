@@ -195,12 +195,10 @@ public struct JSONParser {
     }
 
     /// `plainDouble()` when the number is finite (JSON's numbers are, unless beyond a Double's
-    /// range: `1e999`); nil otherwise.
+    /// range: `1e999`); nil (cursor moved) otherwise.
     @inlinable @inline(__always)
     public mutating func plainFiniteDouble() -> Double? {
-        if let d = shortNumber(integer: false) { return d.value }  // always finite
-        guard let (d, _, end) = Self.number(b, at: i), d.isFinite else { return nil }
-        i = end
+        guard let d = plainDouble(), d.isFinite else { return nil }
         return d
     }
 
