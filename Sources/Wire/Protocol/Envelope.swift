@@ -184,9 +184,11 @@ public enum Envelope {
         else { return nil }
         // The body read in place, not wrapped in a `Data` (which would allocate its storage); the
         // report read from it holds its own strings.
-        guard let report = EpochReport.plain(UnsafeRawBufferPointer(start: base + h, count: frame.count - h), names: &names),
-              report.isWithinWireBounds else { return nil }
-        return .report(report)
+        guard let report = EpochReport.plain(UnsafeRawBufferPointer(start: base + h, count: frame.count - h), names: &names)
+        else { return nil }
+        let message = Message.report(report)
+        do { try validate(message) } catch { return nil }
+        return message
     }
 
     /// Splits what a ROUTER received into the sender's routing id and the message frames.

@@ -139,25 +139,6 @@ struct FieldCheck {
     }
 }
 
-extension EpochReport {
-    /// Whether `Message.validate` accepts this report as a REPORT body: its checks as one Bool,
-    /// no error built (the receive path's plain REPORT; a refusal is worded by `validate`).
-    var isWithinWireBounds: Bool {
-        guard (0...WireBounds.maxTrial).contains(trial.rawValue), (1...WireBounds.maxAttempt).contains(attempt),
-              (1...WireBounds.maxSeq).contains(seq), resource.isFinite, (0...WireBounds.maxResource).contains(resource),
-              metrics.count <= Self.maxMetrics else { return false }
-        if let time, !(time.isFinite && (0...WireBounds.maxTime).contains(time)) { return false }
-        for p in metrics.pairs {
-            let n = p.key.utf8.count
-            if n == 0 || n > WireBounds.maxNameBytes { return false }
-        }
-        return true
-    }
-
-    /// The most metrics in one REPORT.
-    static let maxMetrics = 10_000
-}
-
 extension Message {
     /// Checks every number of the body against `WireBounds` (and the HELLO's protocol version).
     /// Metric values and the figures of a per-class report may be non-finite: the protocol spells
@@ -185,7 +166,7 @@ extension Message {
         case .report(let r):
             try c.trial(r.trial); try c.attempt(r.attempt); try c.seq(r.seq)
             try c.resource(r.resource)
-            try c.count(r.metrics.count, "metrics", max: EpochReport.maxMetrics)
+            try c.count(r.metrics.count, "metrics", max: 10_000)
             for p in r.metrics.pairs { try c.text(p.key, "metrics key", nonEmpty: true) }
             try c.time(r.time)
         case .log(let l):
